@@ -1,0 +1,78 @@
+import type { EnvironmentConfig } from "./schema";
+
+/** Development: one NAT gateway, single-AZ data stores, no deletion protection. */
+export const dev: EnvironmentConfig = {
+  name: "dev",
+  stage: "development",
+  account: { id: "111111111111", region: "us-east-1" },
+  tags: { owner: "platform-team", costCenter: "marketing-ai" },
+  state: { noncurrentVersionExpirationDays: 30 },
+  network: {
+    vpcCidr: "10.10.0.0/16",
+    availabilityZones: ["us-east-1a", "us-east-1b"],
+    natGateways: "single",
+    flowLogRetentionDays: 14,
+  },
+  cluster: {
+    kubernetesVersion: "1.35",
+    endpointPublicAccessCidrs: ["203.0.113.0/24"],
+    adminRoleArns: ["arn:aws:iam::111111111111:role/PlatformAdmin"],
+    logRetentionDays: 30,
+    nodeGroups: {
+      // The seed's group: SPOT t3.medium, 2..10 nodes, 3 at creation.
+      spot: {
+        instanceTypes: ["t3.medium"],
+        capacityType: "SPOT",
+        minSize: 2,
+        maxSize: 10,
+        desiredSize: 3,
+        diskSizeGib: 50,
+      },
+    },
+    ecrKeepLastImages: 30,
+  },
+  ci: {
+    createGithubOidcProvider: true,
+    infraRepository: "acme/marketing-agents-infra",
+    appRepository: "acme/marketing-agents",
+    branches: ["main"],
+    githubEnvironment: "dev",
+  },
+  database: {
+    engineMajorVersion: "15",
+    instanceClass: "db.t3.micro",
+    allocatedStorageGib: 20,
+    maxAllocatedStorageGib: 100,
+    backupRetentionDays: 7,
+    backupWindow: "03:00-06:00",
+    maintenanceWindow: "Mon:00:00-Mon:03:00",
+    multiAz: false,
+    deletionProtection: false,
+    finalSnapshot: false,
+    // db.t3.micro does not offer Performance Insights.
+    performanceInsights: false,
+    logRetentionDays: 30,
+  },
+  cache: { engine: "redis", engineVersion: "7.1", nodeType: "cache.t3.micro", nodeCount: 1, snapshotRetentionDays: 1 },
+  buckets: { logsInfrequentAccessAfterDays: 30, logsExpireAfterDays: 90, noncurrentVersionExpireAfterDays: 30 },
+  platform: {
+    acmeEmail: "platform-team@example.com",
+    letsEncryptStagingIssuer: true,
+    prometheusRetention: "200h",
+    prometheusStorageGib: 20,
+    grafanaStorageGib: 10,
+    controllerReplicas: 1,
+  },
+  app: {
+    domain: "marketing-agents.dev.example.com",
+    imageTag: "0.1.0",
+    replicas: 1,
+    minReplicas: 1,
+    maxReplicas: 3,
+    logLevel: "DEBUG",
+    maxWorkers: 4,
+    cacheTtlSeconds: 3600,
+    apiTimeoutSeconds: 30,
+    metricsEnabled: true,
+  },
+};

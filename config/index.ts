@@ -1,0 +1,89 @@
+/**
+ * The environments this project deploys, validated together.
+ * Adding an environment: write `config/<name>.ts` and list it in ENVIRONMENTS.
+ */
+import { z } from "zod";
+import { cidrsOverlap } from "./cidr";
+import { ConfigError } from "./config-error";
+import { dev } from "./dev";
+import { prod } from "./prod";
+import { environmentSchema, type EnvironmentConfig } from "./schema";
+import { staging } from "./staging";
+
+export { ConfigError } from "./config-error";
+export type { EnvironmentConfig, NodeGroupConfig } from "./schema";
+export * from "./naming";
+
+/** Every environment, in promotion order. */
+export const ENVIRONMENTS: readonly unknown[] = [dev, staging, prod];
+
+function describePath(path: PropertyKey[]): string {
+  return path
+    .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+    .join(".")
+    .replace(/\.\[/g, "[");
+}
+
+function environmentLabel(raw: unknown, index: number): string {
+  const name = (raw as { name?: unknown } | null)?.name;
+  return typeof name === "string" ? name : `#${index + 1}`;
+}
+
+function formatIssue(env: string, issue: z.core.$ZodIssue): string {
+  const field = describePath(issue.path) || "(root)";
+  return `environment "${env}", setting ${field}: ${issue.message}`;
+}
+
+/** Validates one environment; returns the typed config or the list of problems. */
+export function validateEnvironment(raw: unknown, index = 0): { config?: EnvironmentConfig; problems: string[] } {
+  const result = environmentSchema.safeParse(raw);
+  if (result.success) return { config: result.data, problems: [] };
+  const label = environmentLabel(raw, index);
+  return { problems: result.error.issues.map((i) => formatIssue(label, i)) };
+}
+
+/** Rules across environments: unique names, VPCs that can later be peered. */
+function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string[] {
+  const problems: string[] = [];
+  configs.forEach((a, i) => {
+    configs.slice(i + 1).forEach((b) => {
+      if (a.name === b.name) problems.push(`environment "${b.name}", setting name: must be unique (listed twice)`);
+      if (cidrsOverlap(a.network.vpcCidr, b.network.vpcCidr)) {
+        problems.push(
+          `environment "${b.name}", setting network.vpcCidr: ${b.network.vpcCidr} overlaps ${a.network.vpcCidr} of environment "${a.name}"; VPC CIDRs must not overlap`,
+        );
+      }
+    });
+  });
+  return problems;
+}
+
+/**
+ * Validates every environment, then keeps those selected.
+ * @param selection comma-separated names (the ENVIRONMENTS variable); empty selects all.
+ * @throws ConfigError listing every problem found.
+ */
+export function loadEnvironments(selection?: string, raws: readonly unknown[] = ENVIRONMENTS): EnvironmentConfig[] {
+  const results = raws.map((raw, i) => validateEnvironment(raw, i));
+  const problems = results.flatMap((r) => r.problems);
+  const configs = results.flatMap((r) => (r.config ? [r.config] : []));
+  problems.push(...crossEnvironmentProblems(configs));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return selectEnvironments(configs, selection);
+}
+
+function selectEnvironments(configs: EnvironmentConfig[], selection?: string): EnvironmentConfig[] {
+  const names = (selection ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0) return configs;
+  const known = configs.map((c) => c.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      unknown.map((n) => `environment "${n}", setting ENVIRONMENTS: unknown environment; allowed: ${known.join(", ")}`),
+    );
+  }
+  return configs.filter((c) => names.includes(c.name));
+}

@@ -1,0 +1,51 @@
+/** Names derived from an environment's config, in one place so stacks agree on them. */
+import type { EnvironmentConfig } from "./schema";
+
+/** The project name: the prefix of every resource name. */
+export const PROJECT = "marketing-agents";
+
+/** The stack concerns, in deploy order (bootstrap first). */
+export const CONCERNS = ["bootstrap", "network", "cluster", "data", "platform", "app"] as const;
+export type Concern = (typeof CONCERNS)[number];
+
+/** `marketing-agents-<env>`: the prefix of this environment's AWS resource names. */
+export function resourcePrefix(config: EnvironmentConfig): string {
+  return `${PROJECT}-${config.name}`;
+}
+
+/** `<env>-<concern>`: the stack id, so `cdktf deploy 'prod-*'` selects one environment. */
+export function stackId(config: EnvironmentConfig, concern: Concern): string {
+  return `${config.name}-${concern}`;
+}
+
+/** The bucket holding this environment's Terraform state (account id keeps it globally unique). */
+export function stateBucketName(config: EnvironmentConfig): string {
+  return `${PROJECT}-tfstate-${config.name}-${config.account.id}`;
+}
+
+/** The alias of the KMS key that encrypts the state bucket. */
+export function stateKeyAlias(config: EnvironmentConfig): string {
+  return `alias/${PROJECT}-${config.name}-tfstate`;
+}
+
+/** The state object key of one stack. */
+export function stateKey(config: EnvironmentConfig, concern: Concern): string {
+  return `${config.name}/${concern}.tfstate`;
+}
+
+/** The EKS cluster name. */
+export function clusterName(config: EnvironmentConfig): string {
+  return resourcePrefix(config);
+}
+
+/** Tags every AWS resource of the environment carries (provider default tags). */
+export function defaultTags(config: EnvironmentConfig, concern: Concern): Record<string, string> {
+  return {
+    Project: PROJECT,
+    Environment: config.name,
+    Stack: concern,
+    ManagedBy: "cdktf",
+    Owner: config.tags.owner,
+    CostCenter: config.tags.costCenter,
+  };
+}

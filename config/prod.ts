@@ -1,0 +1,86 @@
+import type { EnvironmentConfig } from "./schema";
+
+/** Production: three zones, a NAT gateway per zone, Multi-AZ data stores that refuse deletion. */
+export const prod: EnvironmentConfig = {
+  name: "prod",
+  stage: "production",
+  account: { id: "333333333333", region: "us-east-1" },
+  tags: { owner: "platform-team", costCenter: "marketing-ai" },
+  state: { noncurrentVersionExpirationDays: 365 },
+  network: {
+    vpcCidr: "10.30.0.0/16",
+    availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+    natGateways: "one-per-az",
+    flowLogRetentionDays: 365,
+  },
+  cluster: {
+    kubernetesVersion: "1.35",
+    endpointPublicAccessCidrs: ["203.0.113.0/24"],
+    adminRoleArns: ["arn:aws:iam::333333333333:role/PlatformAdmin"],
+    logRetentionDays: 365,
+    nodeGroups: {
+      // The seed's group: SPOT t3.medium, 2..10 nodes, 3 at creation.
+      spot: {
+        instanceTypes: ["t3.medium"],
+        capacityType: "SPOT",
+        minSize: 2,
+        maxSize: 10,
+        desiredSize: 3,
+        diskSizeGib: 50,
+      },
+      // On-demand floor so a SPOT reclaim wave never takes every node at once.
+      baseline: {
+        instanceTypes: ["m7i.large"],
+        capacityType: "ON_DEMAND",
+        minSize: 2,
+        maxSize: 4,
+        desiredSize: 2,
+        diskSizeGib: 50,
+      },
+    },
+    ecrKeepLastImages: 100,
+  },
+  ci: {
+    createGithubOidcProvider: true,
+    infraRepository: "acme/marketing-agents-infra",
+    appRepository: "acme/marketing-agents",
+    branches: ["main"],
+    githubEnvironment: "prod",
+  },
+  database: {
+    engineMajorVersion: "15",
+    instanceClass: "db.m7g.large",
+    allocatedStorageGib: 20,
+    maxAllocatedStorageGib: 100,
+    backupRetentionDays: 7,
+    backupWindow: "03:00-06:00",
+    maintenanceWindow: "Mon:00:00-Mon:03:00",
+    multiAz: true,
+    deletionProtection: true,
+    finalSnapshot: true,
+    performanceInsights: true,
+    logRetentionDays: 365,
+  },
+  cache: { engine: "redis", engineVersion: "7.1", nodeType: "cache.t3.small", nodeCount: 2, snapshotRetentionDays: 7 },
+  buckets: { logsInfrequentAccessAfterDays: 30, logsExpireAfterDays: 365, noncurrentVersionExpireAfterDays: 90 },
+  platform: {
+    acmeEmail: "platform-team@example.com",
+    letsEncryptStagingIssuer: false,
+    prometheusRetention: "200h",
+    prometheusStorageGib: 100,
+    grafanaStorageGib: 10,
+    controllerReplicas: 2,
+  },
+  app: {
+    domain: "marketing-agents.example.com",
+    imageTag: "0.1.0",
+    replicas: 3,
+    minReplicas: 2,
+    maxReplicas: 10,
+    logLevel: "INFO",
+    maxWorkers: 4,
+    cacheTtlSeconds: 3600,
+    apiTimeoutSeconds: 30,
+    metricsEnabled: true,
+  },
+};

@@ -1,0 +1,70 @@
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey as KmsKeyResource } from "@cdktf/provider-aws/lib/kms-key";
+import { Construct } from "constructs";
+
+/** Settings of a customer-managed KMS key. */
+export interface KmsKeyProps {
+  /** What the key protects (shown in the KMS console). */
+  readonly description: string;
+  /** Alias, including the `alias/` prefix. */
+  readonly alias: string;
+  /** The owning account: its IAM policies decide who may use the key. */
+  readonly accountId: string;
+  /** Region of the key (used in the CloudWatch Logs statement). */
+  readonly region: string;
+  /** Let CloudWatch Logs in this account and region encrypt log groups with the key. @default false */
+  readonly allowCloudWatchLogs?: boolean;
+  /** Days a scheduled deletion waits, so a mistaken delete can be cancelled. @default 30 */
+  readonly deletionWindowDays?: number;
+}
+
+/**
+ * A customer-managed KMS key with yearly rotation and an explicit key policy: the account root
+ * (and thus IAM policies in the account) administers and uses it; nothing outside the account does.
+ */
+export class KmsKey extends Construct {
+  /** ARN of the key. */
+  readonly arn: string;
+  /** Id of the key. */
+  readonly keyId: string;
+
+  constructor(scope: Construct, id: string, props: KmsKeyProps) {
+    super(scope, id);
+    const key = new KmsKeyResource(this, "key", {
+      description: props.description,
+      enableKeyRotation: true,
+      deletionWindowInDays: props.deletionWindowDays ?? 30,
+      policy: JSON.stringify(keyPolicy(props)),
+    });
+    new KmsAlias(this, "alias", { name: props.alias, targetKeyId: key.keyId });
+    this.arn = key.arn;
+    this.keyId = key.keyId;
+  }
+}
+
+function keyPolicy(props: KmsKeyProps): object {
+  const statements: object[] = [
+    {
+      Sid: "AccountAdministersAndDelegatesThroughIam",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ];
+  if (props.allowCloudWatchLogs) {
+    statements.push({
+      Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+      Effect: "Allow",
+      Principal: { Service: `logs.${props.region}.amazonaws.com` },
+      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Resource: "*",
+      Condition: {
+        ArnLike: {
+          "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${props.region}:${props.accountId}:log-group:*`,
+        },
+      },
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}

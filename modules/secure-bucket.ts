@@ -1,0 +1,127 @@
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import {
+  S3BucketLifecycleConfiguration,
+  type S3BucketLifecycleConfigurationRule,
+} from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { Construct } from "constructs";
+
+/** An extra lifecycle step for current objects. */
+export interface CurrentObjectLifecycle {
+  /** Move current objects to Standard-IA after this many days. @default - never */
+  readonly infrequentAccessAfterDays?: number;
+  /** Delete current objects after this many days. @default - never */
+  readonly expireAfterDays?: number;
+}
+
+/** Settings of a hardened S3 bucket. */
+export interface SecureBucketProps {
+  /** Globally unique bucket name. */
+  readonly bucketName: string;
+  /** KMS key ARN for default encryption (SSE-KMS with bucket keys). */
+  readonly kmsKeyArn: string;
+  /** Non-current versions are deleted after this many days. */
+  readonly noncurrentVersionExpireAfterDays: number;
+  /** Lifecycle of current objects. @default - kept forever */
+  readonly currentObjects?: CurrentObjectLifecycle;
+  /** Keep the bucket when Terraform destroys the stack (state, audit data). @default true */
+  readonly preventDestroy?: boolean;
+}
+
+/**
+ * An S3 bucket as every bucket here should be: versioned, SSE-KMS encrypted, public access
+ * blocked, ACLs disabled (bucket owner enforced), TLS-only, old versions and failed uploads cleaned up.
+ */
+export class SecureBucket extends Construct {
+  /** Name of the bucket. */
+  readonly bucketName: string;
+  /** ARN of the bucket. */
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    super(scope, id);
+    const bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName });
+    if (props.preventDestroy ?? true) bucket.addOverride("lifecycle.prevent_destroy", true);
+    this.bucketName = bucket.bucket;
+    this.arn = bucket.arn;
+
+    new S3BucketVersioningA(this, "versioning", {
+      bucket: bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+    new S3BucketPublicAccessBlock(this, "public-access-block", {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "ownership", {
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketPolicy(this, "tls-only", {
+      bucket: bucket.id,
+      policy: JSON.stringify(tlsOnlyPolicy(bucket.arn)),
+    });
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket: bucket.id,
+      rule: lifecycleRules(props),
+    });
+  }
+}
+
+function tlsOnlyPolicy(bucketArn: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  };
+}
+
+function lifecycleRules(props: SecureBucketProps): S3BucketLifecycleConfigurationRule[] {
+  const rules: S3BucketLifecycleConfigurationRule[] = [
+    {
+      id: "expire-noncurrent-versions-and-failed-uploads",
+      status: "Enabled",
+      filter: [{ prefix: "" }],
+      noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpireAfterDays }],
+      abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+    },
+  ];
+  const current = props.currentObjects;
+  if (current?.infrequentAccessAfterDays !== undefined || current?.expireAfterDays !== undefined) {
+    rules.push({
+      id: "current-objects",
+      status: "Enabled",
+      filter: [{ prefix: "" }],
+      transition:
+        current.infrequentAccessAfterDays === undefined
+          ? undefined
+          : [{ days: current.infrequentAccessAfterDays, storageClass: "STANDARD_IA" }],
+      expiration: current.expireAfterDays === undefined ? undefined : [{ days: current.expireAfterDays }],
+    });
+  }
+  return rules;
+}

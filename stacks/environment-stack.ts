@@ -1,0 +1,62 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import {
+  defaultTags,
+  stackId,
+  stateBucketName,
+  stateKey,
+  stateKeyAlias,
+  type Concern,
+  type EnvironmentConfig,
+} from "../config";
+
+/** What every environment stack is given. */
+export interface EnvironmentStackProps {
+  /** The validated settings of the environment. */
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * A stack of one environment and one concern (`<env>-<concern>`): the AWS provider locked to
+ * the environment's account and region with its default tags, and the concern's own state.
+ * Bootstrap keeps its state on disk (it creates the bucket); every other concern keeps it in
+ * the environment's bucket, locked with an S3 lock file (Terraform >= 1.10).
+ */
+export abstract class EnvironmentStack extends TerraformStack {
+  /** The validated settings of the environment. */
+  readonly config: EnvironmentConfig;
+  /** Which concern this stack holds. */
+  readonly concern: Concern;
+
+  protected constructor(scope: Construct, concern: Concern, props: EnvironmentStackProps) {
+    super(scope, stackId(props.config, concern));
+    this.config = props.config;
+    this.concern = concern;
+    new AwsProvider(this, "aws", {
+      region: props.config.account.region,
+      allowedAccountIds: [props.config.account.id],
+      defaultTags: [{ tags: defaultTags(props.config, concern) }],
+    });
+    if (concern === "bootstrap") this.useLocalState();
+    else this.useRemoteState();
+  }
+
+  private useLocalState(): void {
+    // Kept outside cdktf.out, which synth may wipe; see README "Bootstrap state".
+    new LocalBackend(this, { path: `../../../terraform-state/${stackId(this.config, "bootstrap")}.tfstate` });
+  }
+
+  private useRemoteState(): void {
+    const { config } = this;
+    const backend = new S3Backend(this, {
+      bucket: stateBucketName(config),
+      key: stateKey(config, this.concern),
+      region: config.account.region,
+      encrypt: true,
+      kmsKeyId: `arn:aws:kms:${config.account.region}:${config.account.id}:${stateKeyAlias(config)}`,
+    });
+    // cdktf 0.21's S3Backend has no field for S3-native locking (Terraform >= 1.10).
+    backend.addOverride("use_lockfile", true);
+  }
+}

@@ -1,0 +1,29 @@
+import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../config";
+import { AppStack } from "./app-stack";
+import { BootstrapStack } from "./bootstrap-stack";
+import { ClusterStack } from "./cluster-stack";
+import { DataStack } from "./data-stack";
+import { NetworkStack } from "./network-stack";
+import { PlatformStack } from "./platform-stack";
+
+/** The stacks of one environment, by concern. */
+export interface EnvironmentStacks {
+  readonly bootstrap: BootstrapStack;
+  readonly network: NetworkStack;
+  readonly cluster: ClusterStack;
+  readonly data: DataStack;
+  readonly platform: PlatformStack;
+  readonly app: AppStack;
+}
+
+/** Creates every stack of one environment and wires their outputs into one another. */
+export function createEnvironmentStacks(scope: Construct, config: EnvironmentConfig): EnvironmentStacks {
+  const bootstrap = new BootstrapStack(scope, { config });
+  const network = new NetworkStack(scope, { config });
+  const cluster = new ClusterStack(scope, { config });
+  const data = new DataStack(scope, { config });
+  const platform = new PlatformStack(scope, { config });
+  const app = new AppStack(scope, { config });
+  return { bootstrap, network, cluster, data, platform, app };
+}
