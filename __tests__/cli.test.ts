@@ -1,0 +1,102 @@
+/**
+ * The synth command as users run it (`node dist/main.js`, what cdktf.json's app runs):
+ * bad input exits non-zero with a readable message and writes nothing; good input is deterministic.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { build, type Plugin } from "esbuild";
+
+const root = path.resolve(__dirname, "..");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "cli-test-"));
+
+/** Replaces `./dev` imported by config/index.ts with a broken environment file. */
+const brokenDev: Plugin = {
+  name: "broken-dev",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/dev$/ }, (args) =>
+      args.importer.endsWith(path.join("config", "index.ts"))
+        ? { path: path.join(root, "__tests__", "fixtures", "broken-dev.ts") }
+        : undefined,
+    );
+  },
+};
+
+async function bundle(name: string, plugins: Plugin[] = []): Promise<string> {
+  const outfile = path.join(work, `${name}.js`);
+  await build({
+    entryPoints: [path.join(root, "main.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    logLevel: "silent",
+    nodePaths: [path.join(root, "node_modules")],
+    plugins,
+  });
+  return outfile;
+}
+
+function synth(script: string, outdir: string, environments?: string) {
+  const env = { ...process.env, CDKTF_OUTDIR: outdir, ENVIRONMENTS: environments ?? "" };
+  return spawnSync(process.execPath, [script], { cwd: work, env, encoding: "utf8" });
+}
+
+function filesUnder(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    files.set(path.relative(dir, full), fs.readFileSync(full, "utf8"));
+  }
+  return files;
+}
+
+let good: string;
+let broken: string;
+
+beforeAll(async () => {
+  [good, broken] = await Promise.all([bundle("good"), bundle("broken", [brokenDev])]);
+}, 60_000);
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe("synth command", () => {
+  it("fails on an invalid environment file with every problem, exit 1, no stack trace and no output", () => {
+    const outdir = path.join(work, "out-broken");
+    const run = synth(broken, outdir);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('environment "dev", setting network.vpcCidr: must be a canonical IPv4 CIDR');
+    expect(run.stderr).toContain('environment "dev", setting app.replicas: must satisfy minReplicas <= replicas');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  it("fails when an unknown environment is selected, and writes nothing", () => {
+    const outdir = path.join(work, "out-unknown");
+    const run = synth(good, outdir, "prod,qa");
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('environment "qa", setting ENVIRONMENTS: unknown environment; allowed: dev, staging, prod');
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  it("synthesizes only the selected environment", () => {
+    const outdir = path.join(work, "out-prod");
+    expect(synth(good, outdir, "prod").status).toBe(0);
+    const stacks = fs.readdirSync(path.join(outdir, "stacks")).sort();
+    expect(stacks).toEqual(["prod-app", "prod-bootstrap", "prod-cluster", "prod-data", "prod-network", "prod-platform"]);
+  });
+
+  it("writes byte-identical output when run twice", () => {
+    const first = path.join(work, "out-1");
+    const second = path.join(work, "out-2");
+    expect(synth(good, first).status).toBe(0);
+    expect(synth(good, second).status).toBe(0);
+    const a = filesUnder(first);
+    const b = filesUnder(second);
+    expect(a.size).toBeGreaterThan(18);
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [file, content] of a) expect(b.get(file)).toBe(content);
+  });
+});

@@ -1,0 +1,180 @@
+import { ConfigError, ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from "../../config";
+import { dev } from "../../config/dev";
+import { prod } from "../../config/prod";
+import { staging } from "../../config/staging";
+import { cloneConfig } from "../helpers";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+type Breakage = (config: Mutable<EnvironmentConfig>) => void;
+
+/** Loads dev, staging and prod with one of them broken; returns the error message. */
+function problemsWhen(target: "dev" | "staging" | "prod", breakIt: Breakage): string {
+  const configs = { dev: cloneConfig(dev), staging: cloneConfig(staging), prod: cloneConfig(prod) };
+  breakIt(configs[target] as Mutable<EnvironmentConfig>);
+  try {
+    loadEnvironments(undefined, [configs.dev, configs.staging, configs.prod]);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected the configuration to be refused");
+}
+
+describe("environment configuration", () => {
+  it("accepts every environment shipped in config/", () => {
+    expect(loadEnvironments().map((c) => c.name)).toEqual(["dev", "staging", "prod"]);
+    expect(ENVIRONMENTS).toHaveLength(3);
+  });
+
+  it("selects only the environments listed in ENVIRONMENTS", () => {
+    expect(loadEnvironments("prod, dev").map((c) => c.name)).toEqual(["dev", "prod"]);
+  });
+
+  it("fails when an unknown environment is selected, listing the allowed ones", () => {
+    expect(() => loadEnvironments("qa")).toThrow(
+      'environment "qa", setting ENVIRONMENTS: unknown environment; allowed: dev, staging, prod',
+    );
+  });
+
+  const mistakes: [string, "dev" | "staging" | "prod", Breakage, RegExp][] = [
+    [
+      "a malformed VPC CIDR",
+      "dev",
+      (c) => (c.network.vpcCidr = "10.10.0.0/33"),
+      /environment "dev", setting network\.vpcCidr: must be a canonical IPv4 CIDR/,
+    ],
+    [
+      "a CIDR with host bits set",
+      "staging",
+      (c) => (c.cluster.endpointPublicAccessCidrs = ["203.0.113.7/24"]),
+      /environment "staging", setting cluster\.endpointPublicAccessCidrs\[0\]: must be a canonical IPv4 CIDR/,
+    ],
+    [
+      "VPC CIDRs of two environments that overlap",
+      "staging",
+      (c) => (c.network.vpcCidr = "10.10.0.0/17"),
+      /environment "staging", setting network\.vpcCidr: 10\.10\.0\.0\/17 overlaps 10\.10\.0\.0\/16 of environment "dev"/,
+    ],
+    [
+      "a VPC that overlaps the EKS service CIDR",
+      "dev",
+      (c) => (c.network.vpcCidr = "172.20.0.0/16"),
+      /environment "dev", setting network\.vpcCidr: must not overlap the EKS service CIDR 172\.20\.0\.0\/16/,
+    ],
+    [
+      "a VPC too small for the subnet plan",
+      "dev",
+      (c) => (c.network.vpcCidr = "10.10.0.0/24"),
+      /environment "dev", setting network\.vpcCidr: must have a prefix length between \/16 and \/18 \(got \/24\)/,
+    ],
+    [
+      "a node group with min > desired",
+      "dev",
+      (c) => (c.cluster.nodeGroups.spot.minSize = 4),
+      /environment "dev", setting cluster\.nodeGroups\.spot\.desiredSize: must satisfy minSize <= desiredSize <= maxSize \(got 4 <= 3 <= 10\)/,
+    ],
+    [
+      "an unknown instance type format",
+      "dev",
+      (c) => (c.cluster.nodeGroups.spot.instanceTypes = ["t3-medium"]),
+      /environment "dev", setting cluster\.nodeGroups\.spot\.instanceTypes\[0\]: must be an EC2 instance type such as t3\.medium/,
+    ],
+    [
+      "an RDS class without the db. prefix",
+      "dev",
+      (c) => (c.database.instanceClass = "t3.micro"),
+      /environment "dev", setting database\.instanceClass: must be an RDS instance class such as db\.t3\.micro/,
+    ],
+    [
+      "zero app replicas",
+      "dev",
+      (c) => (c.app.replicas = 0),
+      /environment "dev", setting app\.replicas: Too small: expected number to be >=1/,
+    ],
+    [
+      "replicas outside the autoscaler's range",
+      "staging",
+      (c) => (c.app.replicas = 9),
+      /environment "staging", setting app\.replicas: must satisfy minReplicas <= replicas <= maxReplicas \(got 2 <= 9 <= 5\)/,
+    ],
+    [
+      "a negative retention",
+      "dev",
+      (c) => (c.cluster.logRetentionDays = -1),
+      /environment "dev", setting cluster\.logRetentionDays: must be one of CloudWatch's retention periods: 1, 3, 5/,
+    ],
+    [
+      "a missing required field",
+      "staging",
+      (c) => delete (c.database as Partial<typeof c.database>).backupWindow,
+      /environment "staging", setting database\.backupWindow: Invalid input: expected string, received undefined/,
+    ],
+    [
+      "a misspelled field",
+      "dev",
+      (c) => ((c.app as Record<string, unknown>).replica = 2),
+      /environment "dev", setting app: Unrecognized key: "replica"/,
+    ],
+    [
+      "prod without deletion protection",
+      "prod",
+      (c) => (c.database.deletionProtection = false),
+      /environment "prod", setting database\.deletionProtection: must be true in a production environment/,
+    ],
+    [
+      "prod with fewer than 7 days of backups",
+      "prod",
+      (c) => (c.database.backupRetentionDays = 1),
+      /environment "prod", setting database\.backupRetentionDays: must be at least 7 in a production environment/,
+    ],
+    [
+      "prod with a single NAT gateway",
+      "prod",
+      (c) => (c.network.natGateways = "single"),
+      /environment "prod", setting network\.natGateways: must be "one-per-az" in a production environment/,
+    ],
+    [
+      "an image tag of latest",
+      "prod",
+      (c) => (c.app.imageTag = "latest"),
+      /environment "prod", setting app\.imageTag: must be an immutable tag \(a version or git sha\), not "latest"/,
+    ],
+    [
+      "an availability zone of another region",
+      "dev",
+      (c) => (c.network.availabilityZones = ["us-east-1a", "eu-west-1b"]),
+      /environment "dev", setting network\.availabilityZones\[1\]: must be a zone of region us-east-1 \(got eu-west-1b\)/,
+    ],
+    [
+      "Performance Insights on a micro instance",
+      "dev",
+      (c) => (c.database.performanceInsights = true),
+      /environment "dev", setting database\.performanceInsights: is not offered on db\.t3\.micro/,
+    ],
+    [
+      "storage autoscaling below the initial size",
+      "dev",
+      (c) => (c.database.maxAllocatedStorageGib = 10),
+      /environment "dev", setting database\.maxAllocatedStorageGib: must be >= allocatedStorageGib \(20\)/,
+    ],
+    [
+      "a malformed backup window",
+      "dev",
+      (c) => (c.database.backupWindow = "3am-6am"),
+      /environment "dev", setting database\.backupWindow: must be a UTC window "hh:mm-hh:mm"/,
+    ],
+  ];
+
+  it.each(mistakes)("fails on %s, naming environment, setting and what is allowed", (_name, env, breakIt, expected) => {
+    expect(problemsWhen(env, breakIt)).toMatch(expected);
+  });
+
+  it("reports every problem at once, not only the first", () => {
+    const message = problemsWhen("dev", (c) => {
+      c.app.replicas = 0;
+      c.database.instanceClass = "huge";
+    });
+    expect(message).toMatch(/app\.replicas/);
+    expect(message).toMatch(/database\.instanceClass/);
+  });
+});

@@ -1,0 +1,66 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Testing } from "cdktf";
+import { loadEnvironments, type Concern, type EnvironmentConfig } from "../config";
+import { createEnvironmentStacks, type EnvironmentStacks } from "../stacks/environment-stacks";
+
+/** A synthesized Terraform JSON document (the parts the tests read). */
+export interface TerraformJson {
+  readonly terraform: { backend?: Record<string, Record<string, unknown>>; required_providers: Record<string, unknown> };
+  readonly provider?: Record<string, Record<string, unknown>[]>;
+  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly module?: Record<string, Record<string, unknown>>;
+  readonly output?: Record<string, { value: unknown; sensitive?: boolean }>;
+  readonly variable?: Record<string, Record<string, unknown>>;
+}
+
+/** One environment synthesized the way `cdktf synth` does it (cross-stack references resolved). */
+export interface SynthesizedEnvironment {
+  readonly config: EnvironmentConfig;
+  readonly stacks: EnvironmentStacks;
+  /** The stack's cdk.tf.json text, for cdktf's matchers. */
+  text(concern: Concern): string;
+  /** The stack's cdk.tf.json, parsed. */
+  json(concern: Concern): TerraformJson;
+}
+
+const synthesized = new Map<string, SynthesizedEnvironment>();
+
+/** Synthesizes an environment once per test file and shares it across that file's tests. */
+export function synthEnvironment(name: string): SynthesizedEnvironment {
+  const cached = synthesized.get(name);
+  if (cached) return cached;
+  const [config] = loadEnvironments(name);
+  const app = Testing.app();
+  const stacks = createEnvironmentStacks(app, config);
+  app.synth();
+  const texts = new Map<Concern, string>();
+  const text = (concern: Concern): string => {
+    if (!texts.has(concern)) {
+      const file = path.join(app.outdir, "stacks", `${name}-${concern}`, "cdk.tf.json");
+      texts.set(concern, fs.readFileSync(file, "utf8"));
+    }
+    return texts.get(concern) as string;
+  };
+  const result: SynthesizedEnvironment = { config, stacks, text, json: (concern) => JSON.parse(text(concern)) };
+  synthesized.set(name, result);
+  return result;
+}
+
+/** The resources of one type in a stack, by name (empty when there are none). */
+export function resourcesOf(json: TerraformJson, type: string): Record<string, Record<string, unknown>> {
+  return json.resource?.[type] ?? {};
+}
+
+/** The single resource of a type in a stack; fails when there is not exactly one. */
+export function onlyResource(json: TerraformJson, type: string): Record<string, unknown> {
+  const all = Object.values(resourcesOf(json, type));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+/** A deep copy of a config object, for tests that break one field. */
+export function cloneConfig<T>(config: T): T {
+  return JSON.parse(JSON.stringify(config)) as T;
+}
