@@ -6,7 +6,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ["**/*.mjs", "**/*.js"],
+    files: ["**/*.{js,mjs,cjs}"],
     languageOptions: {
       globals: {
         process: "readonly",
@@ -17,6 +17,7 @@ export default tseslint.config(
         __dirname: "readonly",
       },
     },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     rules: {

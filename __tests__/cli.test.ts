@@ -77,7 +77,9 @@ describe("synth command", () => {
     const outdir = path.join(work, "out-unknown");
     const run = synth(good, outdir, "prod,qa");
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('environment "qa", setting ENVIRONMENTS: unknown environment; allowed: dev, staging, prod');
+    expect(run.stderr).toContain(
+      'environment "qa", setting ENVIRONMENTS: unknown environment; allowed: dev, staging, prod',
+    );
     expect(fs.existsSync(outdir)).toBe(false);
   });
 
@@ -85,7 +87,14 @@ describe("synth command", () => {
     const outdir = path.join(work, "out-prod");
     expect(synth(good, outdir, "prod").status).toBe(0);
     const stacks = fs.readdirSync(path.join(outdir, "stacks")).sort();
-    expect(stacks).toEqual(["prod-app", "prod-bootstrap", "prod-cluster", "prod-data", "prod-network", "prod-platform"]);
+    expect(stacks).toEqual([
+      "prod-app",
+      "prod-bootstrap",
+      "prod-cluster",
+      "prod-data",
+      "prod-network",
+      "prod-platform",
+    ]);
   });
 
   it("writes byte-identical output when run twice", () => {

@@ -6,7 +6,10 @@ import { createEnvironmentStacks, type EnvironmentStacks } from "../stacks/envir
 
 /** A synthesized Terraform JSON document (the parts the tests read). */
 export interface TerraformJson {
-  readonly terraform: { backend?: Record<string, Record<string, unknown>>; required_providers: Record<string, unknown> };
+  readonly terraform: {
+    backend?: Record<string, Record<string, unknown>>;
+    required_providers: Record<string, unknown>;
+  };
   readonly provider?: Record<string, Record<string, unknown>[]>;
   readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
   readonly data?: Record<string, Record<string, Record<string, unknown>>>;

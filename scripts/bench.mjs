@@ -50,8 +50,12 @@ try {
   const stacks = fs.readdirSync(path.join(work, "app-0.out", "stacks")).length;
   const ratio = ours.seconds / baseline.seconds;
   console.log(`runs per app: ${RUNS} (medians; peak = highest of the runs)`);
-  console.log(`minimal app (1 stack, 1 resource): ${baseline.seconds.toFixed(3)} s, peak ${baseline.peakMiB.toFixed(0)} MiB`);
-  console.log(`all environments (${stacks} stacks):    ${ours.seconds.toFixed(3)} s, peak ${ours.peakMiB.toFixed(0)} MiB`);
+  console.log(
+    `minimal app (1 stack, 1 resource): ${baseline.seconds.toFixed(3)} s, peak ${baseline.peakMiB.toFixed(0)} MiB`,
+  );
+  console.log(
+    `all environments (${stacks} stacks):    ${ours.seconds.toFixed(3)} s, peak ${ours.peakMiB.toFixed(0)} MiB`,
+  );
   console.log(`ratio: ${ratio.toFixed(2)} (target <= ${TARGET_RATIO}); peak target <= ${TARGET_PEAK_MIB} MiB`);
   if (ratio > TARGET_RATIO || ours.peakMiB > TARGET_PEAK_MIB) {
     console.error("bench: over target");

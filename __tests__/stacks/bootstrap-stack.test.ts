@@ -1,3 +1,4 @@
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { onlyResource, synthEnvironment } from "../helpers";
 
 describe.each(["dev", "prod"])("%s-bootstrap", (env) => {
@@ -14,10 +15,12 @@ describe.each(["dev", "prod"])("%s-bootstrap", (env) => {
   });
 
   it("versions the bucket and expires non-current versions after the configured days", () => {
-    expect(text).toHaveResourceWithProperties({ tfResourceType: "aws_s3_bucket_versioning" }, {
+    expect(text).toHaveResourceWithProperties(S3BucketVersioningA, {
       versioning_configuration: { status: "Enabled" },
     });
-    const lifecycle = onlyResource(json, "aws_s3_bucket_lifecycle_configuration") as { rule: Record<string, unknown>[] };
+    const lifecycle = onlyResource(json, "aws_s3_bucket_lifecycle_configuration") as {
+      rule: Record<string, unknown>[];
+    };
     expect(lifecycle.rule[0]).toMatchObject({
       status: "Enabled",
       noncurrent_version_expiration: [{ noncurrent_days: synth.config.state.noncurrentVersionExpirationDays }],
@@ -29,7 +32,10 @@ describe.each(["dev", "prod"])("%s-bootstrap", (env) => {
     expect(onlyResource(json, "aws_kms_alias")).toMatchObject({ name: `alias/marketing-agents-${env}-tfstate` });
     const sse = onlyResource(json, "aws_s3_bucket_server_side_encryption_configuration") as { rule: unknown[] };
     expect(sse.rule[0]).toMatchObject({
-      apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: expect.stringContaining("aws_kms_key") },
+      apply_server_side_encryption_by_default: {
+        sse_algorithm: "aws:kms",
+        kms_master_key_id: expect.stringContaining("aws_kms_key"),
+      },
       bucket_key_enabled: true,
     });
   });
@@ -49,8 +55,11 @@ describe.each(["dev", "prod"])("%s-bootstrap", (env) => {
   it("denies any request that does not use TLS", () => {
     const policy = JSON.parse(onlyResource(json, "aws_s3_bucket_policy").policy as string);
     expect(policy.Statement).toContainEqual(
-      expect.objectContaining({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      expect.objectContaining({
+        Effect: "Deny",
+        Action: "s3:*",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
     );
   });
-
 });

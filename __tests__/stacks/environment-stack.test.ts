@@ -6,10 +6,16 @@ const REMOTE_CONCERNS = CONCERNS.filter((c) => c !== "bootstrap");
 describe.each(["dev", "staging", "prod"])("%s stacks", (env) => {
   const synth = synthEnvironment(env);
 
-  it.each([...CONCERNS])(`synthesizes ${env}-%s with the AWS provider locked to the environment's account`, (concern) => {
-    const [aws] = synth.json(concern as Concern).provider?.aws ?? [];
-    expect(aws).toMatchObject({ region: synth.config.account.region, allowed_account_ids: [synth.config.account.id] });
-  });
+  it.each([...CONCERNS])(
+    `synthesizes ${env}-%s with the AWS provider locked to the environment's account`,
+    (concern) => {
+      const [aws] = synth.json(concern as Concern).provider?.aws ?? [];
+      expect(aws).toMatchObject({
+        region: synth.config.account.region,
+        allowed_account_ids: [synth.config.account.id],
+      });
+    },
+  );
 
   it.each([...CONCERNS])("tags every AWS resource of %s through the provider's default tags", (concern) => {
     const [aws] = synth.json(concern as Concern).provider?.aws ?? [];
