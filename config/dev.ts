@@ -29,6 +29,7 @@ export const dev: EnvironmentConfig = {
         diskSizeGib: 50,
       },
     },
+    deletionProtection: false,
     ecrKeepLastImages: 30,
   },
   ci: {

@@ -49,3 +49,11 @@ export function defaultTags(config: EnvironmentConfig, concern: Concern): Record
     CostCenter: config.tags.costCenter,
   };
 }
+
+/** Name prefix of a node group's IAM role (IAM name prefixes stop at 38 characters). */
+export function nodeRoleName(config: Pick<EnvironmentConfig, "name">, nodeGroup: string): string {
+  return `${PROJECT}-${config.name}-${nodeGroup}`;
+}
+
+/** Longest name prefix IAM accepts (64 characters minus Terraform's 26-character suffix). */
+export const IAM_NAME_PREFIX_MAX = 38;

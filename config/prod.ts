@@ -38,6 +38,7 @@ export const prod: EnvironmentConfig = {
         diskSizeGib: 50,
       },
     },
+    deletionProtection: true,
     ecrKeepLastImages: 100,
   },
   ci: {

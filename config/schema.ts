@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { cidrsOverlap, isCidr, parseCidr } from "./cidr";
+import { IAM_NAME_PREFIX_MAX, nodeRoleName } from "./naming";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -127,6 +128,8 @@ export const environmentSchema = z
           .refine((g) => Object.keys(g).length > 0, {
             message: "must declare at least one node group",
           }),
+        /** Refuse deletion of the EKS cluster. */
+        deletionProtection: z.boolean(),
         /** How many images the ECR repository keeps. */
         ecrKeepLastImages: z.number().int().min(1).max(1000),
       })
@@ -251,6 +254,7 @@ function issue(ctx: Context, path: (string | number)[], message: string): void {
 function checkEnvironmentRules(env: z.infer<z.ZodObject>, ctx: Context): void {
   const config = env as EnvironmentConfig;
   checkNetwork(config, ctx);
+  checkNodeGroups(config, ctx);
   checkDatabase(config, ctx);
   checkApp(config, ctx);
   checkBuckets(config, ctx);
@@ -272,6 +276,16 @@ function checkNetwork({ network, account }: EnvironmentConfig, ctx: Context): vo
   });
   if (new Set(network.availabilityZones).size !== network.availabilityZones.length) {
     issue(ctx, ["network", "availabilityZones"], "must not list a zone twice");
+  }
+}
+
+function checkNodeGroups(config: EnvironmentConfig, ctx: Context): void {
+  for (const group of Object.keys(config.cluster.nodeGroups)) {
+    // The module appends "-" to the role name prefix.
+    const length = nodeRoleName(config, group).length + 1;
+    if (length > IAM_NAME_PREFIX_MAX) {
+      issue(ctx, ["cluster", "nodeGroups", group], `name is too long: the node role prefix would be ${length} characters, IAM allows ${IAM_NAME_PREFIX_MAX}`);
+    }
   }
 }
 
@@ -313,9 +327,10 @@ function checkBuckets({ buckets }: EnvironmentConfig, ctx: Context): void {
 }
 
 /** A production environment keeps its data and stays up when one zone fails. */
-function checkProductionSafety({ database, cache, network, app }: EnvironmentConfig, ctx: Context): void {
+function checkProductionSafety({ cluster, database, cache, network, app }: EnvironmentConfig, ctx: Context): void {
   const must = (ok: boolean, path: (string | number)[], message: string) =>
     ok || issue(ctx, path, `${message} in a production environment`);
+  must(cluster.deletionProtection, ["cluster", "deletionProtection"], "must be true");
   must(database.deletionProtection, ["database", "deletionProtection"], "must be true");
   must(database.finalSnapshot, ["database", "finalSnapshot"], "must be true");
   must(database.multiAz, ["database", "multiAz"], "must be true");

@@ -28,6 +28,7 @@ export const staging: EnvironmentConfig = {
         diskSizeGib: 50,
       },
     },
+    deletionProtection: true,
     ecrKeepLastImages: 50,
   },
   ci: {

@@ -21,7 +21,12 @@ export interface EnvironmentStacks {
 export function createEnvironmentStacks(scope: Construct, config: EnvironmentConfig): EnvironmentStacks {
   const bootstrap = new BootstrapStack(scope, { config });
   const network = new NetworkStack(scope, { config });
-  const cluster = new ClusterStack(scope, { config });
+  const cluster = new ClusterStack(scope, {
+    config,
+    vpcId: network.vpc.vpcId,
+    privateSubnetIds: network.vpc.privateSubnetIds,
+    kmsKeyArn: network.key.arn,
+  });
   const data = new DataStack(scope, { config });
   const platform = new PlatformStack(scope, { config });
   const app = new AppStack(scope, { config });

@@ -1,9 +1,71 @@
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
+import { resourcePrefix } from "../config";
+import { KmsKey } from "../modules/kms-key";
+import { planSubnets } from "../modules/subnet-plan";
+import { VpcModule } from "../modules/vpc-module";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
-/** `<env>-network`. */
+/**
+ * `<env>-network`: the environment's KMS key (first stack after bootstrap, so every later
+ * stack, and the flow logs here, can use it) and the VPC: public, private and database subnets
+ * in each configured zone, NAT gateways, and flow logs to CloudWatch.
+ */
 export class NetworkStack extends EnvironmentStack {
+  /** The environment's customer-managed KMS key. */
+  readonly key: KmsKey;
+  /** The VPC module. */
+  readonly vpc: VpcModule;
+
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, "network", props);
+    const { config } = this;
+    const { network } = config;
+    const name = resourcePrefix(config);
+
+    this.key = new KmsKey(this, "environment-key", {
+      description: `${name}: EKS secrets, RDS, ElastiCache, S3, Secrets Manager and CloudWatch Logs`,
+      alias: `alias/${name}`,
+      accountId: config.account.id,
+      region: config.account.region,
+      allowCloudWatchLogs: true,
+    });
+
+    const subnets = planSubnets(network.vpcCidr, network.availabilityZones.length);
+    this.vpc = new VpcModule(this, "vpc", {
+      name,
+      cidr: network.vpcCidr,
+      azs: [...network.availabilityZones],
+      publicSubnets: subnets.public,
+      privateSubnets: subnets.private,
+      databaseSubnets: subnets.database,
+      createDatabaseSubnetGroup: true,
+      createDatabaseSubnetRouteTable: true,
+      enableNatGateway: true,
+      singleNatGateway: network.natGateways === "single",
+      oneNatGatewayPerAz: network.natGateways === "one-per-az",
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      mapPublicIpOnLaunch: false,
+      // Subnet discovery by the AWS load balancer integrations.
+      publicSubnetTags: { "kubernetes.io/role/elb": "1" },
+      privateSubnetTags: { "kubernetes.io/role/internal-elb": "1" },
+      // The default security group allows all traffic between its members: empty it.
+      manageDefaultSecurityGroup: true,
+      defaultSecurityGroupIngress: [],
+      defaultSecurityGroupEgress: [],
+      enableFlowLog: true,
+      createFlowLogCloudwatchLogGroup: true,
+      createFlowLogCloudwatchIamRole: true,
+      flowLogCloudwatchLogGroupRetentionInDays: network.flowLogRetentionDays,
+      flowLogCloudwatchLogGroupKmsKeyId: this.key.arn,
+      flowLogMaxAggregationInterval: 60,
+      flowLogTrafficType: "ALL",
+      vpcFlowLogIamRoleName: `${name}-vpc-flow-log`,
+      vpcFlowLogIamPolicyName: `${name}-vpc-flow-log`,
+    });
+
+    new TerraformOutput(this, "vpc_id", { value: this.vpc.vpcId, description: "Id of the VPC" });
+    new TerraformOutput(this, "kms_key_arn", { value: this.key.arn, description: "The environment's KMS key" });
   }
 }
