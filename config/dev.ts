@@ -55,7 +55,13 @@ export const dev: EnvironmentConfig = {
     logRetentionDays: 30,
   },
   cache: { engine: "redis", engineVersion: "7.1", nodeType: "cache.t3.micro", nodeCount: 1, snapshotRetentionDays: 1 },
-  buckets: { logsInfrequentAccessAfterDays: 30, logsExpireAfterDays: 90, noncurrentVersionExpireAfterDays: 30 },
+  secrets: { recoveryWindowDays: 0 },
+  buckets: {
+    retainOnDestroy: false,
+    logsInfrequentAccessAfterDays: 30,
+    logsExpireAfterDays: 90,
+    noncurrentVersionExpireAfterDays: 30,
+  },
   platform: {
     acmeEmail: "platform-team@example.com",
     letsEncryptStagingIssuer: true,

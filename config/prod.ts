@@ -63,7 +63,13 @@ export const prod: EnvironmentConfig = {
     logRetentionDays: 365,
   },
   cache: { engine: "redis", engineVersion: "7.1", nodeType: "cache.t3.small", nodeCount: 2, snapshotRetentionDays: 7 },
-  buckets: { logsInfrequentAccessAfterDays: 30, logsExpireAfterDays: 365, noncurrentVersionExpireAfterDays: 90 },
+  secrets: { recoveryWindowDays: 30 },
+  buckets: {
+    retainOnDestroy: true,
+    logsInfrequentAccessAfterDays: 30,
+    logsExpireAfterDays: 365,
+    noncurrentVersionExpireAfterDays: 90,
+  },
   platform: {
     acmeEmail: "platform-team@example.com",
     letsEncryptStagingIssuer: false,

@@ -188,8 +188,21 @@ export const environmentSchema = z
         snapshotRetentionDays: z.number().int().min(0).max(35),
       })
       .strict(),
+    secrets: z
+      .object({
+        /** Days a deleted secret can be restored: 0 (deleted at once, lets dev re-create it) or 7..30. */
+        recoveryWindowDays: z
+          .number()
+          .int()
+          .refine((d) => d === 0 || (d >= 7 && d <= 30), {
+            message: "must be 0 or between 7 and 30",
+          }),
+      })
+      .strict(),
     buckets: z
       .object({
+        /** Refuse `terraform destroy` of the logs and artifacts buckets (lifecycle prevent_destroy). */
+        retainOnDestroy: z.boolean(),
         /** Logs move to Standard-IA after this many days (S3 requires >= 30). */
         logsInfrequentAccessAfterDays: z.number().int().min(30),
         /** Logs are deleted after this many days. */
@@ -284,7 +297,11 @@ function checkNodeGroups(config: EnvironmentConfig, ctx: Context): void {
     // The module appends "-" to the role name prefix.
     const length = nodeRoleName(config, group).length + 1;
     if (length > IAM_NAME_PREFIX_MAX) {
-      issue(ctx, ["cluster", "nodeGroups", group], `name is too long: the node role prefix would be ${length} characters, IAM allows ${IAM_NAME_PREFIX_MAX}`);
+      issue(
+        ctx,
+        ["cluster", "nodeGroups", group],
+        `name is too long: the node role prefix would be ${length} characters, IAM allows ${IAM_NAME_PREFIX_MAX}`,
+      );
     }
   }
 }
@@ -327,7 +344,10 @@ function checkBuckets({ buckets }: EnvironmentConfig, ctx: Context): void {
 }
 
 /** A production environment keeps its data and stays up when one zone fails. */
-function checkProductionSafety({ cluster, database, cache, network, app }: EnvironmentConfig, ctx: Context): void {
+function checkProductionSafety(
+  { cluster, database, cache, network, app, buckets, secrets }: EnvironmentConfig,
+  ctx: Context,
+): void {
   const must = (ok: boolean, path: (string | number)[], message: string) =>
     ok || issue(ctx, path, `${message} in a production environment`);
   must(cluster.deletionProtection, ["cluster", "deletionProtection"], "must be true");
@@ -335,6 +355,8 @@ function checkProductionSafety({ cluster, database, cache, network, app }: Envir
   must(database.finalSnapshot, ["database", "finalSnapshot"], "must be true");
   must(database.multiAz, ["database", "multiAz"], "must be true");
   must(database.backupRetentionDays >= 7, ["database", "backupRetentionDays"], "must be at least 7");
+  must(buckets.retainOnDestroy, ["buckets", "retainOnDestroy"], "must be true");
+  must(secrets.recoveryWindowDays >= 7, ["secrets", "recoveryWindowDays"], "must be at least 7");
   must(cache.nodeCount >= 2, ["cache", "nodeCount"], "must be at least 2 (automatic failover)");
   must(cache.snapshotRetentionDays >= 1, ["cache", "snapshotRetentionDays"], "must be at least 1");
   must(network.natGateways === "one-per-az", ["network", "natGateways"], 'must be "one-per-az"');

@@ -53,7 +53,13 @@ export const staging: EnvironmentConfig = {
     logRetentionDays: 90,
   },
   cache: { engine: "redis", engineVersion: "7.1", nodeType: "cache.t3.micro", nodeCount: 1, snapshotRetentionDays: 3 },
-  buckets: { logsInfrequentAccessAfterDays: 30, logsExpireAfterDays: 180, noncurrentVersionExpireAfterDays: 60 },
+  secrets: { recoveryWindowDays: 7 },
+  buckets: {
+    retainOnDestroy: true,
+    logsInfrequentAccessAfterDays: 30,
+    logsExpireAfterDays: 180,
+    noncurrentVersionExpireAfterDays: 60,
+  },
   platform: {
     acmeEmail: "platform-team@example.com",
     letsEncryptStagingIssuer: false,

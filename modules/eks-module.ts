@@ -105,7 +105,12 @@ export interface EksManagedNodeGroup {
     string,
     {
       readonly device_name: string;
-      readonly ebs: { readonly volume_size: number; readonly volume_type: string; readonly encrypted: boolean; readonly delete_on_termination: boolean };
+      readonly ebs: {
+        readonly volume_size: number;
+        readonly volume_type: string;
+        readonly encrypted: boolean;
+        readonly delete_on_termination: boolean;
+      };
     }
   >;
   /** Share of nodes replaced at once during updates. */

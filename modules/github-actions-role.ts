@@ -1,7 +1,7 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Construct } from "constructs";
 import { policyDocument } from "./iam-policy";
-import { grantToRole, type RolePermissions } from "./role-policies";
+import { RoleGrant, type RolePermissions } from "./role-policies";
 
 /** Settings of a role GitHub Actions workflows assume. */
 export interface GithubActionsRoleProps extends RolePermissions {
@@ -42,7 +42,7 @@ export class GithubActionsRole extends Construct {
         },
       ]),
     });
-    grantToRole(this, role.name, props, props.roleName);
+    new RoleGrant(this, "permissions", { ...props, roleName: role.name, policyName: props.roleName });
     this.arn = role.arn;
     this.name = role.name;
   }

@@ -18,7 +18,8 @@ export class GithubOidcProvider extends Construct {
   constructor(scope: Construct, id: string, props: GithubOidcProviderProps) {
     super(scope, id);
     this.arn = props.create
-      ? new IamOpenidConnectProvider(this, "provider", { url: GITHUB_OIDC_URL, clientIdList: ["sts.amazonaws.com"] }).arn
+      ? new IamOpenidConnectProvider(this, "provider", { url: GITHUB_OIDC_URL, clientIdList: ["sts.amazonaws.com"] })
+          .arn
       : new DataAwsIamOpenidConnectProvider(this, "provider", { url: GITHUB_OIDC_URL }).arn;
   }
 }

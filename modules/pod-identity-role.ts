@@ -2,7 +2,7 @@ import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-ident
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Construct } from "constructs";
 import { policyDocument } from "./iam-policy";
-import { grantToRole, type RolePermissions } from "./role-policies";
+import { RoleGrant, type RolePermissions } from "./role-policies";
 
 /** The Kubernetes service account a role is bound to. */
 export interface ServiceAccountRef {
@@ -50,7 +50,7 @@ export class PodIdentityRole extends Construct {
         },
       ]),
     });
-    grantToRole(this, role.name, props);
+    new RoleGrant(this, "permissions", { ...props, roleName: role.name, policyName: props.roleName });
     if (props.serviceAccount) {
       new EksPodIdentityAssociation(this, "association", {
         clusterName: props.clusterName,

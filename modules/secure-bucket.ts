@@ -8,7 +8,9 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { Construct } from "constructs";
+import { policyDocument, type PolicyStatement } from "./iam-policy";
 
 /** An extra lifecycle step for current objects. */
 export interface CurrentObjectLifecycle {
@@ -22,8 +24,15 @@ export interface CurrentObjectLifecycle {
 export interface SecureBucketProps {
   /** Globally unique bucket name. */
   readonly bucketName: string;
-  /** KMS key ARN for default encryption (SSE-KMS with bucket keys). */
-  readonly kmsKeyArn: string;
+  /**
+   * KMS key ARN for default encryption (SSE-KMS with bucket keys).
+   * @default - SSE-S3 (AES256): required for buckets that receive S3 server access logs
+   */
+  readonly kmsKeyArn?: string;
+  /** Send S3 server access logs to this bucket, under `<bucket name>/`. @default - no access logs */
+  readonly accessLogsBucket?: string;
+  /** Accept S3 server access logs from buckets of this account. @default false */
+  readonly receivesAccessLogsFromAccount?: string;
   /** Non-current versions are deleted after this many days. */
   readonly noncurrentVersionExpireAfterDays: number;
   /** Lifecycle of current objects. @default - kept forever */
@@ -57,8 +66,10 @@ export class SecureBucket extends Construct {
       bucket: bucket.id,
       rule: [
         {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn },
-          bucketKeyEnabled: true,
+          applyServerSideEncryptionByDefault: props.kmsKeyArn
+            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }
+            : { sseAlgorithm: "AES256" },
+          bucketKeyEnabled: props.kmsKeyArn ? true : undefined,
         },
       ],
     });
@@ -75,8 +86,15 @@ export class SecureBucket extends Construct {
     });
     new S3BucketPolicy(this, "tls-only", {
       bucket: bucket.id,
-      policy: JSON.stringify(tlsOnlyPolicy(bucket.arn)),
+      policy: bucketPolicy(bucket.arn, props.receivesAccessLogsFromAccount),
     });
+    if (props.accessLogsBucket) {
+      new S3BucketLoggingA(this, "access-logs", {
+        bucket: bucket.id,
+        targetBucket: props.accessLogsBucket,
+        targetPrefix: `${props.bucketName}/`,
+      });
+    }
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket: bucket.id,
       rule: lifecycleRules(props),
@@ -84,20 +102,28 @@ export class SecureBucket extends Construct {
   }
 }
 
-function tlsOnlyPolicy(bucketArn: string): object {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
+function bucketPolicy(bucketArn: string, logSourceAccount?: string): string {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  ];
+  if (logSourceAccount) {
+    statements.push({
+      Sid: "S3ServerAccessLogsFromThisAccount",
+      Effect: "Allow",
+      Principal: { Service: "logging.s3.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/*`,
+      Condition: { StringEquals: { "aws:SourceAccount": logSourceAccount } },
+    });
+  }
+  return policyDocument(statements);
 }
 
 function lifecycleRules(props: SecureBucketProps): S3BucketLifecycleConfigurationRule[] {

@@ -171,11 +171,19 @@ export class ClusterStack extends EnvironmentStack {
 }
 
 function nodeGroups(config: EnvironmentConfig, subnetIds: string[]): Record<string, EksManagedNodeGroup> {
-  const entries = Object.entries(config.cluster.nodeGroups).map(([name, group]) => [name, nodeGroup(config, name, group, subnetIds)]);
+  const entries = Object.entries(config.cluster.nodeGroups).map(([name, group]) => [
+    name,
+    nodeGroup(config, name, group, subnetIds),
+  ]);
   return Object.fromEntries(entries);
 }
 
-function nodeGroup(config: EnvironmentConfig, name: string, group: NodeGroupConfig, subnetIds: string[]): EksManagedNodeGroup {
+function nodeGroup(
+  config: EnvironmentConfig,
+  name: string,
+  group: NodeGroupConfig,
+  subnetIds: string[],
+): EksManagedNodeGroup {
   return {
     name: `${config.name}-${name}`,
     instance_types: [...group.instanceTypes],

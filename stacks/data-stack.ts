@@ -1,9 +1,234 @@
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { Id } from "@cdktf/provider-random/lib/id";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
+import { PROJECT, resourcePrefix, type EnvironmentConfig } from "../config";
+import type { PolicyStatement } from "../modules/iam-policy";
+import { ManagedSecret } from "../modules/managed-secret";
+import { RdsModule } from "../modules/rds-module";
+import { RedisCache } from "../modules/redis-cache";
+import { RoleGrant } from "../modules/role-policies";
+import { SecureBucket } from "../modules/secure-bucket";
+import { ServiceSecurityGroup } from "../modules/service-security-group";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
-/** `<env>-data`. */
+/** What the data stack takes from the network and cluster stacks. */
+export interface DataStackProps extends EnvironmentStackProps {
+  /** VPC of the data stores. */
+  readonly vpcId: string;
+  /** Database-tier subnets (no route to the internet). */
+  readonly databaseSubnetIds: string[];
+  /** DB subnet group over those subnets. */
+  readonly databaseSubnetGroupName: string;
+  /** The environment's KMS key. */
+  readonly kmsKeyArn: string;
+  /** Security group of the EKS nodes (and so of the pods): the only client of the data stores. */
+  readonly nodeSecurityGroupId: string;
+  /** Role of the app's pods: gets its buckets. */
+  readonly appRoleName: string;
+  /** Role of external-secrets: gets this environment's secrets. */
+  readonly externalSecretsRoleName: string;
+}
+
+const POSTGRES_PORT = 5432;
+
+/** Names of the app's secrets in Secrets Manager. */
+export function secretNames(config: EnvironmentConfig) {
+  return {
+    apiKeys: `${PROJECT}/${config.name}/api-keys`,
+    redis: `${PROJECT}/${config.name}/redis`,
+  };
+}
+
+/**
+ * `<env>-data`: everything stateful. PostgreSQL (RDS), Redis (ElastiCache), the logs and
+ * artifacts buckets and the app's secrets; and the grants that let the app's and
+ * external-secrets' roles (made by the cluster stack) use them.
+ */
 export class DataStack extends EnvironmentStack {
-  constructor(scope: Construct, props: EnvironmentStackProps) {
+  /** The PostgreSQL instance. */
+  readonly database: RdsModule;
+  /** The Redis replication group. */
+  readonly cache: RedisCache;
+  /** Secret holding the three API keys (values set by people, not Terraform). */
+  readonly apiKeysSecret: ManagedSecret;
+  /** Bucket for the app's artifacts. */
+  readonly artifactsBucket: SecureBucket;
+  /** Bucket for logs (also receives the S3 access logs). */
+  readonly logsBucket: SecureBucket;
+
+  constructor(scope: Construct, props: DataStackProps) {
     super(scope, "data", props);
+    new RandomProvider(this, "random");
+    const { config } = this;
+    const prefix = resourcePrefix(config);
+    const onlyNodes = { "eks-nodes": props.nodeSecurityGroupId };
+
+    const databaseSg = new ServiceSecurityGroup(this, "database-sg", {
+      name: `${prefix}-postgres`,
+      description: "PostgreSQL",
+      vpcId: props.vpcId,
+      port: POSTGRES_PORT,
+      allowedSecurityGroupIds: onlyNodes,
+    });
+    this.database = new RdsModule(this, "postgres", postgresInputs(config, props, databaseSg.id));
+
+    const cacheSg = new ServiceSecurityGroup(this, "cache-sg", {
+      name: `${prefix}-redis`,
+      description: "Redis",
+      vpcId: props.vpcId,
+      port: 6379,
+      allowedSecurityGroupIds: onlyNodes,
+    });
+    this.cache = new RedisCache(this, "redis", {
+      name: prefix,
+      engine: config.cache.engine,
+      engineVersion: config.cache.engineVersion,
+      nodeType: config.cache.nodeType,
+      nodeCount: config.cache.nodeCount,
+      snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      subnetIds: props.databaseSubnetIds,
+      securityGroupId: cacheSg.id,
+      kmsKeyArn: props.kmsKeyArn,
+      secretName: secretNames(config).redis,
+      secretRecoveryWindowDays: config.secrets.recoveryWindowDays,
+    });
+
+    this.apiKeysSecret = new ManagedSecret(this, "api-keys", {
+      name: secretNames(config).apiKeys,
+      description: "OPENAI_API_KEY, ANTHROPIC_API_KEY and TAVILY_API_KEY as JSON; set by people (README)",
+      kmsKeyArn: props.kmsKeyArn,
+      recoveryWindowDays: config.secrets.recoveryWindowDays,
+    });
+
+    // The seed names buckets with a random suffix: names stay unique without revealing the account.
+    const suffix = new Id(this, "bucket-suffix", { byteLength: 4 }).hex;
+    this.logsBucket = new SecureBucket(this, "logs", {
+      bucketName: `${prefix}-logs-${suffix}`,
+      receivesAccessLogsFromAccount: config.account.id,
+      noncurrentVersionExpireAfterDays: config.buckets.noncurrentVersionExpireAfterDays,
+      currentObjects: {
+        infrequentAccessAfterDays: config.buckets.logsInfrequentAccessAfterDays,
+        expireAfterDays: config.buckets.logsExpireAfterDays,
+      },
+      preventDestroy: config.buckets.retainOnDestroy,
+    });
+    this.artifactsBucket = new SecureBucket(this, "artifacts", {
+      bucketName: `${prefix}-artifacts-${suffix}`,
+      kmsKeyArn: props.kmsKeyArn,
+      accessLogsBucket: this.logsBucket.bucketName,
+      noncurrentVersionExpireAfterDays: config.buckets.noncurrentVersionExpireAfterDays,
+      preventDestroy: config.buckets.retainOnDestroy,
+    });
+
+    new RoleGrant(this, "app-grant", {
+      roleName: props.appRoleName,
+      policyName: `${prefix}-app-data`,
+      statements: this.appStatements(props.kmsKeyArn),
+    });
+    new RoleGrant(this, "external-secrets-grant", {
+      roleName: props.externalSecretsRoleName,
+      policyName: `${prefix}-external-secrets-read`,
+      statements: this.secretReaderStatements(props.kmsKeyArn),
+    });
+
+    const outputs: Record<string, string> = {
+      database_address: this.database.address,
+      database_secret_arn: this.database.masterUserSecretArn,
+      redis_endpoint: this.cache.primaryEndpoint,
+      logs_bucket: this.logsBucket.bucketName,
+      artifacts_bucket: this.artifactsBucket.bucketName,
+      api_keys_secret_name: this.apiKeysSecret.name,
+    };
+    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }
+
+  /** The app reads and writes its artifacts and only writes logs. */
+  private appStatements(kmsKeyArn: string): PolicyStatement[] {
+    const artifacts = this.artifactsBucket.arn;
+    return [
+      { Sid: "ListArtifacts", Effect: "Allow", Action: "s3:ListBucket", Resource: artifacts },
+      {
+        Sid: "ReadWriteArtifacts",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: `${artifacts}/*`,
+      },
+      { Sid: "WriteLogs", Effect: "Allow", Action: "s3:PutObject", Resource: `${this.logsBucket.arn}/*` },
+      {
+        Sid: "UseEnvironmentKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: kmsKeyArn,
+      },
+    ];
+  }
+
+  /** external-secrets reads exactly the app's three secrets. */
+  private secretReaderStatements(kmsKeyArn: string): PolicyStatement[] {
+    return [
+      {
+        Sid: "ReadAppSecrets",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: [this.database.masterUserSecretArn, this.cache.secretArn, this.apiKeysSecret.arn],
+      },
+      { Sid: "DecryptAppSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKeyArn },
+    ];
+  }
+}
+
+function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securityGroupId: string) {
+  const db = config.database;
+  const prefix = resourcePrefix(config);
+  return {
+    identifier: prefix,
+    engine: "postgres",
+    engineVersion: db.engineMajorVersion,
+    family: `postgres${db.engineMajorVersion}`,
+    majorEngineVersion: db.engineMajorVersion,
+    instanceClass: db.instanceClass,
+    allocatedStorage: db.allocatedStorageGib,
+    maxAllocatedStorage: db.maxAllocatedStorageGib,
+    storageType: "gp3",
+    storageEncrypted: true,
+    kmsKeyId: props.kmsKeyArn,
+    dbName: "marketing_agents",
+    username: "marketing_agents",
+    port: String(POSTGRES_PORT),
+    // RDS generates and rotates the password in Secrets Manager: no password in Terraform.
+    manageMasterUserPassword: true,
+    masterUserSecretKmsKeyId: props.kmsKeyArn,
+    multiAz: db.multiAz,
+    createDbSubnetGroup: false,
+    dbSubnetGroupName: props.databaseSubnetGroupName,
+    vpcSecurityGroupIds: [securityGroupId],
+    publiclyAccessible: false,
+    maintenanceWindow: db.maintenanceWindow,
+    backupWindow: db.backupWindow,
+    backupRetentionPeriod: db.backupRetentionDays,
+    skipFinalSnapshot: !db.finalSnapshot,
+    finalSnapshotIdentifierPrefix: `${prefix}-final`,
+    deletionProtection: db.deletionProtection,
+    copyTagsToSnapshot: true,
+    autoMinorVersionUpgrade: true,
+    iamDatabaseAuthenticationEnabled: true,
+    performanceInsightsEnabled: db.performanceInsights,
+    performanceInsightsKmsKeyId: db.performanceInsights ? props.kmsKeyArn : undefined,
+    performanceInsightsRetentionPeriod: db.performanceInsights ? 7 : undefined,
+    enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+    createCloudwatchLogGroup: true,
+    cloudwatchLogGroupRetentionInDays: db.logRetentionDays,
+    cloudwatchLogGroupKmsKeyId: props.kmsKeyArn,
+    monitoringInterval: 60,
+    createMonitoringRole: true,
+    monitoringRoleName: `${prefix}-rds-monitoring`,
+    createDbParameterGroup: true,
+    parameterGroupName: prefix,
+    parameters: [
+      { name: "rds.force_ssl", value: "1" },
+      { name: "log_min_duration_statement", value: "1000" },
+    ],
+    createDbOptionGroup: false,
+  };
 }

@@ -27,7 +27,16 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     privateSubnetIds: network.vpc.privateSubnetIds,
     kmsKeyArn: network.key.arn,
   });
-  const data = new DataStack(scope, { config });
+  const data = new DataStack(scope, {
+    config,
+    vpcId: network.vpc.vpcId,
+    databaseSubnetIds: network.vpc.databaseSubnetIds,
+    databaseSubnetGroupName: network.vpc.databaseSubnetGroupName,
+    kmsKeyArn: network.key.arn,
+    nodeSecurityGroupId: cluster.eks.nodeSecurityGroupId,
+    appRoleName: cluster.appRole.name,
+    externalSecretsRoleName: cluster.externalSecretsRole.name,
+  });
   const platform = new PlatformStack(scope, { config });
   const app = new AppStack(scope, { config });
   return { bootstrap, network, cluster, data, platform, app };

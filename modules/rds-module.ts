@@ -1,0 +1,186 @@
+import type { Construct } from "constructs";
+import { RegistryModule, type RegistryModuleSpec } from "./registry-module";
+
+/** terraform-aws-modules/rds/aws: 6.13.1 is the newest release that accepts AWS provider 6.25.0. */
+export const RDS_MODULE: RegistryModuleSpec = {
+  source: "terraform-aws-modules/rds/aws",
+  version: "6.13.1",
+  inputs: [
+    "identifier",
+    "engine",
+    "engine_version",
+    "family",
+    "major_engine_version",
+    "instance_class",
+    "allocated_storage",
+    "max_allocated_storage",
+    "storage_type",
+    "storage_encrypted",
+    "kms_key_id",
+    "db_name",
+    "username",
+    "port",
+    "manage_master_user_password",
+    "master_user_secret_kms_key_id",
+    "multi_az",
+    "create_db_subnet_group",
+    "db_subnet_group_name",
+    "vpc_security_group_ids",
+    "publicly_accessible",
+    "maintenance_window",
+    "backup_window",
+    "backup_retention_period",
+    "skip_final_snapshot",
+    "final_snapshot_identifier_prefix",
+    "deletion_protection",
+    "copy_tags_to_snapshot",
+    "auto_minor_version_upgrade",
+    "iam_database_authentication_enabled",
+    "performance_insights_enabled",
+    "performance_insights_kms_key_id",
+    "performance_insights_retention_period",
+    "enabled_cloudwatch_logs_exports",
+    "create_cloudwatch_log_group",
+    "cloudwatch_log_group_retention_in_days",
+    "cloudwatch_log_group_kms_key_id",
+    "monitoring_interval",
+    "create_monitoring_role",
+    "monitoring_role_name",
+    "create_db_parameter_group",
+    "parameter_group_name",
+    "parameters",
+    "create_db_option_group",
+    "tags",
+  ],
+};
+
+/** One database parameter (module `parameters` item). */
+export interface RdsParameter {
+  /** Parameter name, e.g. rds.force_ssl. */
+  readonly name: string;
+  /** Value, as a string. */
+  readonly value: string;
+  /** `immediate` or `pending-reboot` (static parameters). */
+  readonly apply_method?: "immediate" | "pending-reboot";
+}
+
+/** Inputs of the RDS module we set; names follow its variables.tf in camelCase. */
+export interface RdsModuleProps {
+  /** Name of the DB instance. */
+  readonly identifier: string;
+  /** Database engine, e.g. postgres. */
+  readonly engine: string;
+  /** Engine version; a major alone ("15") lets RDS pick the newest minor. */
+  readonly engineVersion: string;
+  /** Parameter group family, e.g. postgres15. */
+  readonly family: string;
+  /** Major version of the option group. */
+  readonly majorEngineVersion: string;
+  /** Instance class, e.g. db.t3.micro. */
+  readonly instanceClass: string;
+  /** Initial storage (GiB). */
+  readonly allocatedStorage: number;
+  /** Storage autoscaling ceiling (GiB); 0 turns autoscaling off. @default 0 */
+  readonly maxAllocatedStorage?: number;
+  /** gp3, gp2, io1... @default null (gp2, or gp3 by the engine's default) */
+  readonly storageType?: string;
+  /** Encrypt storage. @default true */
+  readonly storageEncrypted?: boolean;
+  /** KMS key ARN for storage encryption. @default null (aws/rds) */
+  readonly kmsKeyId?: string;
+  /** Database created at launch. @default null (none) */
+  readonly dbName?: string;
+  /** Master user name (not secret). @default null */
+  readonly username?: string;
+  /** Listener port. @default null (engine default) */
+  readonly port?: string;
+  /** RDS generates the master password and keeps it in Secrets Manager. @default true */
+  readonly manageMasterUserPassword?: boolean;
+  /** KMS key ARN of that secret. @default null (aws/secretsmanager) */
+  readonly masterUserSecretKmsKeyId?: string;
+  /** Standby in another AZ. @default false */
+  readonly multiAz?: boolean;
+  /** Let the module create a subnet group. @default false */
+  readonly createDbSubnetGroup?: boolean;
+  /** Existing DB subnet group. @default null */
+  readonly dbSubnetGroupName?: string;
+  /** Security groups of the instance. @default [] */
+  readonly vpcSecurityGroupIds?: string[];
+  /** Public IP address. @default false */
+  readonly publiclyAccessible?: boolean;
+  /** Weekly maintenance window, ddd:hh:mm-ddd:hh:mm UTC. @default null */
+  readonly maintenanceWindow?: string;
+  /** Daily backup window, hh:mm-hh:mm UTC. @default null */
+  readonly backupWindow?: string;
+  /** Days of automated backups. @default null */
+  readonly backupRetentionPeriod?: number;
+  /** Skip the final snapshot on delete. @default false */
+  readonly skipFinalSnapshot?: boolean;
+  /** Prefix of the final snapshot's name. @default "final" */
+  readonly finalSnapshotIdentifierPrefix?: string;
+  /** Refuse deletes. @default false */
+  readonly deletionProtection?: boolean;
+  /** Copy tags to snapshots. @default false */
+  readonly copyTagsToSnapshot?: boolean;
+  /** Apply minor engine upgrades in the maintenance window. @default true */
+  readonly autoMinorVersionUpgrade?: boolean;
+  /** IAM database authentication. @default false */
+  readonly iamDatabaseAuthenticationEnabled?: boolean;
+  /** Performance Insights. @default false */
+  readonly performanceInsightsEnabled?: boolean;
+  /** KMS key ARN of Performance Insights data. @default null */
+  readonly performanceInsightsKmsKeyId?: string;
+  /** Days of Performance Insights data (7 is free). @default 7 */
+  readonly performanceInsightsRetentionPeriod?: number;
+  /** Logs exported to CloudWatch, e.g. ["postgresql", "upgrade"]. @default [] */
+  readonly enabledCloudwatchLogsExports?: string[];
+  /** Create the log groups (so retention and encryption are ours). @default false */
+  readonly createCloudwatchLogGroup?: boolean;
+  /** Retention of those log groups (days). @default 7 */
+  readonly cloudwatchLogGroupRetentionInDays?: number;
+  /** KMS key ARN of those log groups. @default null */
+  readonly cloudwatchLogGroupKmsKeyId?: string;
+  /** Enhanced Monitoring interval (s): 0, 1, 5, 10, 15, 30 or 60. @default 0 */
+  readonly monitoringInterval?: number;
+  /** Create the Enhanced Monitoring role. @default false */
+  readonly createMonitoringRole?: boolean;
+  /** Name of that role. @default "rds-monitoring-role" */
+  readonly monitoringRoleName?: string;
+  /** Create a parameter group. @default true */
+  readonly createDbParameterGroup?: boolean;
+  /** Name of the parameter group. @default null (identifier) */
+  readonly parameterGroupName?: string;
+  /** Parameters of the group. @default [] */
+  readonly parameters?: RdsParameter[];
+  /** Create an option group (PostgreSQL has no options). @default true */
+  readonly createDbOptionGroup?: boolean;
+  /** Tags on every resource of the module. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** A DB instance with its parameter group, log groups and monitoring role (terraform-aws-modules/rds/aws). */
+export class RdsModule extends RegistryModule {
+  constructor(scope: Construct, id: string, props: RdsModuleProps) {
+    super(scope, id, RDS_MODULE, props);
+  }
+
+  /** Host name of the instance (output `db_instance_address`). */
+  get address(): string {
+    return this.output("db_instance_address");
+  }
+
+  /** Port of the instance (output `db_instance_port`). */
+  get port(): string {
+    return this.output("db_instance_port");
+  }
+
+  /** ARN of the RDS-managed secret holding the master credentials (output `db_instance_master_user_secret_arn`). */
+  get masterUserSecretArn(): string {
+    return this.output("db_instance_master_user_secret_arn");
+  }
+
+  /** Identifier of the instance (output `db_instance_identifier`). */
+  get instanceIdentifier(): string {
+    return this.output("db_instance_identifier");
+  }
+}
