@@ -3,7 +3,6 @@
 import type { TerraformConstructor } from "cdktf/lib/testing/matchers";
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     interface Matchers<R, T = unknown> {
