@@ -1,0 +1,188 @@
+import { resourcesOf, synthEnvironment, type SynthesizedEnvironment, type TerraformJson } from "../helpers";
+
+type Json = Record<string, unknown>;
+const eksOf = (env: SynthesizedEnvironment) => env.json("cluster").module?.eks as Json;
+const FROM_NETWORK = (env: string, output: string) =>
+  `\${data.terraform_remote_state.cross-stack-reference-input-${env}-network.outputs.cross-stack-output-${output}}`;
+
+function roleNamed(json: TerraformJson, name: string): Json {
+  const role = Object.values(resourcesOf(json, "aws_iam_role")).find((r) => r.name === name);
+  if (!role) throw new Error(`no IAM role ${name}`);
+  return role;
+}
+
+function trustOf(role: Json) {
+  return JSON.parse(role.assume_role_policy as string).Statement[0];
+}
+
+describe("cluster stack", () => {
+  const dev = synthEnvironment("dev");
+  const prod = synthEnvironment("prod");
+
+  it("runs EKS 1.35 through the pinned eks module in the network stack's private subnets", () => {
+    expect(eksOf(prod)).toMatchObject({
+      source: "terraform-aws-modules/eks/aws",
+      version: "21.11.0",
+      name: "marketing-agents-prod",
+      kubernetes_version: "1.35",
+      vpc_id: FROM_NETWORK("prod", "modulevpcvpc_id"),
+      subnet_ids: FROM_NETWORK("prod", "modulevpcprivate_subnets"),
+      control_plane_subnet_ids: FROM_NETWORK("prod", "modulevpcprivate_subnets"),
+    });
+  });
+
+  it("keeps the seed's SPOT t3.medium group (2..10, 3) everywhere and adds an on-demand baseline in prod", () => {
+    const groups = (env: SynthesizedEnvironment) => eksOf(env).eks_managed_node_groups as Record<string, Json>;
+    const seed = { instance_types: ["t3.medium"], capacity_type: "SPOT", min_size: 2, max_size: 10, desired_size: 3 };
+    expect(Object.keys(groups(dev))).toEqual(["spot"]);
+    expect(groups(dev).spot).toMatchObject(seed);
+    expect(Object.keys(groups(prod)).sort()).toEqual(["baseline", "spot"]);
+    expect(groups(prod).spot).toMatchObject(seed);
+    expect(groups(prod).baseline).toMatchObject({ capacity_type: "ON_DEMAND", min_size: 2 });
+  });
+
+  it("requires IMDSv2 with hop limit 1, encrypted gp3 roots and private subnets on every node group", () => {
+    for (const group of Object.values(eksOf(prod).eks_managed_node_groups as Record<string, Json>)) {
+      expect(group).toMatchObject({
+        metadata_options: { http_tokens: "required", http_put_response_hop_limit: 1, http_endpoint: "enabled" },
+        block_device_mappings: { root: { ebs: { encrypted: true, volume_type: "gp3" } } },
+        subnet_ids: FROM_NETWORK("prod", "modulevpcprivate_subnets"),
+        iam_role_attach_cni_policy: false,
+      });
+    }
+  });
+
+  it("logs every control-plane component and encrypts secrets with the environment key", () => {
+    expect(eksOf(prod)).toMatchObject({
+      enabled_log_types: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+      cloudwatch_log_group_retention_in_days: 365,
+      cloudwatch_log_group_kms_key_id: FROM_NETWORK("prod", "aws_kms_keyenvironment-key_B8FFA627arn"),
+      create_kms_key: false,
+      encryption_config: {
+        provider_key_arn: FROM_NETWORK("prod", "aws_kms_keyenvironment-key_B8FFA627arn"),
+        resources: ["secrets"],
+      },
+    });
+  });
+
+  it("limits the public endpoint to configured CIDRs and keeps the private endpoint on", () => {
+    expect(eksOf(dev)).toMatchObject({
+      endpoint_public_access: true,
+      endpoint_private_access: true,
+      endpoint_public_access_cidrs: ["203.0.113.0/24"],
+    });
+  });
+
+  it("admits only the configured admin roles and the deploy role, through access entries", () => {
+    const eks = eksOf(prod);
+    expect(eks).toMatchObject({ authentication_mode: "API", enable_cluster_creator_admin_permissions: false });
+    const principals = Object.values(eks.access_entries as Record<string, Json>).map((e) => e.principal_arn);
+    expect(principals).toEqual([
+      "arn:aws:iam::333333333333:role/PlatformAdmin",
+      expect.stringMatching(/aws_iam_role\.deploy-role/),
+    ]);
+  });
+
+  it("installs the managed add-ons, giving IAM to vpc-cni and the EBS CSI driver through Pod Identity", () => {
+    const addons = eksOf(prod).addons as Record<string, Json>;
+    expect(Object.keys(addons).sort()).toEqual([
+      "aws-ebs-csi-driver",
+      "coredns",
+      "eks-pod-identity-agent",
+      "kube-proxy",
+      "vpc-cni",
+    ]);
+    expect(addons["vpc-cni"]).toMatchObject({
+      before_compute: true,
+      pod_identity_association: [{ service_account: "aws-node", role_arn: expect.stringMatching(/vpc-cni-role/) }],
+    });
+    expect(addons["aws-ebs-csi-driver"]).toMatchObject({
+      pod_identity_association: [
+        { service_account: "ebs-csi-controller-sa", role_arn: expect.stringMatching(/ebs-csi-role/) },
+      ],
+    });
+  });
+
+  it("protects the prod cluster from deletion but not dev's", () => {
+    expect(eksOf(prod).deletion_protection).toBe(true);
+    expect(eksOf(dev).deletion_protection).toBe(false);
+  });
+
+  it("binds the autoscaler, external-secrets and app service accounts to their own roles", () => {
+    const associations = Object.values(resourcesOf(prod.json("cluster"), "aws_eks_pod_identity_association"));
+    expect(associations.map((a) => `${a.namespace}/${a.service_account}`).sort()).toEqual([
+      "external-secrets/external-secrets",
+      "kube-system/cluster-autoscaler",
+      "marketing-agents/marketing-agents",
+    ]);
+    for (const a of associations) expect(a.cluster_name).toBe("${module.eks.cluster_name}");
+    const trust = trustOf(roleNamed(prod.json("cluster"), "marketing-agents-prod-app"));
+    expect(trust).toEqual({
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+    });
+  });
+
+  it("lets the autoscaler change only node groups tagged as this cluster's", () => {
+    const policy = Object.values(resourcesOf(prod.json("cluster"), "aws_iam_role_policy")).find(
+      (p) => p.name === "marketing-agents-prod-cluster-autoscaler",
+    );
+    const statements = JSON.parse(policy?.policy as string).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+        Condition: { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/marketing-agents-prod": "owned" } },
+      }),
+    );
+  });
+
+  it("keeps app images in an immutable, scanned, KMS-encrypted ECR repository that expires old images", () => {
+    const [repository] = Object.values(resourcesOf(prod.json("cluster"), "aws_ecr_repository"));
+    expect(repository).toMatchObject({
+      name: "marketing-agents-prod",
+      image_tag_mutability: "IMMUTABLE",
+      image_scanning_configuration: { scan_on_push: true },
+      encryption_configuration: [{ encryption_type: "KMS" }],
+    });
+    const [lifecycle] = Object.values(resourcesOf(prod.json("cluster"), "aws_ecr_lifecycle_policy"));
+    expect(JSON.parse(lifecycle.policy as string).rules[0].selection).toEqual({
+      tagStatus: "any",
+      countType: "imageCountMoreThan",
+      countNumber: 100,
+    });
+  });
+
+  it("trusts GitHub only for the infra repo's environment and branches (deploy) and the app repo's branches (push)", () => {
+    const json = prod.json("cluster");
+    expect(Object.values(resourcesOf(json, "aws_iam_openid_connect_provider"))[0]).toMatchObject({
+      url: "https://token.actions.githubusercontent.com",
+      client_id_list: ["sts.amazonaws.com"],
+    });
+    const deploy = trustOf(roleNamed(json, "marketing-agents-prod-deploy"));
+    expect(deploy.Condition).toEqual({
+      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      StringLike: {
+        "token.actions.githubusercontent.com:sub": [
+          "repo:acme/marketing-agents-infra:environment:prod",
+          "repo:acme/marketing-agents-infra:ref:refs/heads/main",
+        ],
+      },
+    });
+    const push = trustOf(roleNamed(json, "marketing-agents-prod-push-image"));
+    expect(push.Condition.StringLike["token.actions.githubusercontent.com:sub"]).toEqual([
+      "repo:acme/marketing-agents:ref:refs/heads/main",
+    ]);
+  });
+
+  it("lets the push role push to its repository only, and nothing else", () => {
+    const policy = Object.values(resourcesOf(prod.json("cluster"), "aws_iam_role_policy")).find(
+      (p) => p.name === "marketing-agents-prod-push-image",
+    );
+    const statements = JSON.parse(policy?.policy as string).Statement as Json[];
+    const resources = statements.filter((s) => s.Sid !== "Login").map((s) => s.Resource);
+    expect(resources).toEqual([expect.stringMatching(/aws_ecr_repository/), expect.stringMatching(/remote_state/)]);
+    const attachments = Object.values(resourcesOf(prod.json("cluster"), "aws_iam_role_policy_attachment"));
+    expect(attachments.filter((a) => String(a.role).includes("push-image"))).toEqual([]);
+  });
+});

@@ -1,0 +1,78 @@
+import { onlyResource, synthEnvironment } from "../helpers";
+
+describe("network stack", () => {
+  const dev = synthEnvironment("dev");
+  const prod = synthEnvironment("prod");
+  const vpcOf = (env: typeof dev) => env.json("network").module?.vpc as Record<string, unknown>;
+
+  it("spreads prod over three zones with a NAT gateway in each", () => {
+    expect(vpcOf(prod)).toMatchObject({
+      azs: ["us-east-1a", "us-east-1b", "us-east-1c"],
+      enable_nat_gateway: true,
+      one_nat_gateway_per_az: true,
+      single_nat_gateway: false,
+    });
+  });
+
+  it("gives dev a single NAT gateway to save cost", () => {
+    expect(vpcOf(dev)).toMatchObject({
+      enable_nat_gateway: true,
+      single_nat_gateway: true,
+      one_nat_gateway_per_az: false,
+    });
+  });
+
+  it("carves public, private and database subnets per zone from the VPC CIDR without overlap", () => {
+    expect(vpcOf(prod)).toMatchObject({
+      cidr: "10.30.0.0/16",
+      private_subnets: ["10.30.0.0/19", "10.30.32.0/19", "10.30.64.0/19"],
+      public_subnets: ["10.30.224.0/24", "10.30.225.0/24", "10.30.226.0/24"],
+      database_subnets: ["10.30.232.0/24", "10.30.233.0/24", "10.30.234.0/24"],
+      create_database_subnet_group: true,
+    });
+  });
+
+  it("tags subnets for load balancer discovery and keeps DNS host names on", () => {
+    expect(vpcOf(dev)).toMatchObject({
+      public_subnet_tags: { "kubernetes.io/role/elb": "1" },
+      private_subnet_tags: { "kubernetes.io/role/internal-elb": "1" },
+      enable_dns_hostnames: true,
+      enable_dns_support: true,
+      map_public_ip_on_launch: false,
+    });
+  });
+
+  it("sends all flow logs to a KMS-encrypted CloudWatch group with the configured retention", () => {
+    expect(vpcOf(prod)).toMatchObject({
+      enable_flow_log: true,
+      create_flow_log_cloudwatch_log_group: true,
+      flow_log_cloudwatch_log_group_retention_in_days: 365,
+      flow_log_traffic_type: "ALL",
+      flow_log_cloudwatch_log_group_kms_key_id: expect.stringMatching(/^\$\{aws_kms_key\.environment-key_\w+\.arn\}$/),
+    });
+    expect(vpcOf(dev)).toMatchObject({ flow_log_cloudwatch_log_group_retention_in_days: 14 });
+  });
+
+  it("empties the default security group", () => {
+    expect(vpcOf(dev)).toMatchObject({
+      manage_default_security_group: true,
+      default_security_group_ingress: [],
+      default_security_group_egress: [],
+    });
+  });
+
+  it("creates the environment's rotating KMS key, usable by CloudWatch Logs of this account only", () => {
+    const key = onlyResource(prod.json("network"), "aws_kms_key");
+    expect(key).toMatchObject({ enable_key_rotation: true });
+    const policy = JSON.parse(key.policy as string);
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: "logs.us-east-1.amazonaws.com" },
+        Condition: {
+          ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:333333333333:log-group:*" },
+        },
+      }),
+    );
+    expect(onlyResource(prod.json("network"), "aws_kms_alias")).toMatchObject({ name: "alias/marketing-agents-prod" });
+  });
+});
