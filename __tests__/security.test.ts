@@ -4,6 +4,8 @@ import { resourcesOf, synthEnvironment } from "./helpers";
 
 const ENVIRONMENTS = ["dev", "staging", "prod"];
 const SECRET_WORDS = /password|token|secret/i;
+// Keys that name or point at a secret (secretName, secretKey, secretRef) rather than hold one.
+const NAMES_A_SECRET = /(name|key|ref)$/i;
 // Values that are references or non-secret settings, not secret values.
 const NOT_A_SECRET_VALUE = /^\$\{|^(true|false|required|optional|enabled|disabled)$|^arn:aws:/;
 
@@ -15,8 +17,8 @@ function literalSecrets(value: unknown, path = ""): [string, string][] {
   const entries = Object.entries(value).filter(([key]) => key !== "//");
   return entries.flatMap(([key, v]) => {
     const here = `${path}.${key}`;
-    if (typeof v === "string" && SECRET_WORDS.test(key) && !NOT_A_SECRET_VALUE.test(v))
-      return [[here, v] as [string, string]];
+    const holdsSecret = SECRET_WORDS.test(key) && !NAMES_A_SECRET.test(key);
+    if (typeof v === "string" && holdsSecret && !NOT_A_SECRET_VALUE.test(v)) return [[here, v] as [string, string]];
     return literalSecrets(v, here);
   });
 }
@@ -47,7 +49,9 @@ describe("secret scan", () => {
   it("catches a literal secret value, so the scan can fail", () => {
     expect(
       literalSecrets({
-        resource: { x: { y: { master_password: "hunter2", auth_token: "${random_password.a.result}" } } },
+        resource: {
+          x: { y: { master_password: "hunter2", auth_token: "${random_password.a.result}", secretName: "tls" } },
+        },
       }),
     ).toEqual([[".resource.x.y.master_password", "hunter2"]]);
   });

@@ -2,7 +2,7 @@
  * The environments this project deploys, validated together.
  * Adding an environment: write `config/<name>.ts` and list it in ENVIRONMENTS.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { cidrsOverlap } from "./cidr";
 import { ConfigError } from "./config-error";
 import { dev } from "./dev";

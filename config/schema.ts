@@ -2,7 +2,9 @@
  * The shape of one environment's settings and the rules they must keep.
  * Every difference between dev, staging and prod is a field here; stacks only read it.
  */
-import { z } from "zod";
+// Named imports: `z` as a namespace object keeps all of zod (and its 64 locales) in the bundle.
+import { array, boolean, email, enum as oneOf, number, object, record, string } from "zod";
+import type { RefinementCtx, ZodObject, infer as Infer } from "zod";
 import { cidrsOverlap, isCidr, parseCidr } from "./cidr";
 import { IAM_NAME_PREFIX_MAX, nodeRoleName } from "./naming";
 
@@ -14,57 +16,54 @@ export const LOG_RETENTION_DAYS = [
 /** The EKS service CIDR the cluster uses (EKS default); the VPC must not overlap it. */
 export const EKS_SERVICE_CIDR = "172.20.0.0/16";
 
-const cidr = z.string().refine(isCidr, {
+const cidr = string().refine(isCidr, {
   message: "must be a canonical IPv4 CIDR such as 10.20.0.0/16 (no host bits set)",
 });
-const positiveInt = z.number().int().positive();
-const days = z.number().int().min(1).max(3650);
-const logRetentionDays = z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+const positiveInt = number().int().positive();
+const days = number().int().min(1).max(3650);
+const logRetentionDays = number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
   message: `must be one of CloudWatch's retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
 });
-const ec2InstanceType = z.string().regex(/^[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|\d*xlarge|metal)$/, {
+const ec2InstanceType = string().regex(/^[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|\d*xlarge|metal)$/, {
   message: "must be an EC2 instance type such as t3.medium or m7g.large",
 });
-const dbInstanceClass = z.string().regex(/^db\.[a-z][a-z0-9-]*\.(micro|small|medium|large|\d*xlarge)$/, {
+const dbInstanceClass = string().regex(/^db\.[a-z][a-z0-9-]*\.(micro|small|medium|large|\d*xlarge)$/, {
   message: "must be an RDS instance class such as db.t3.micro or db.m7g.large",
 });
-const cacheNodeType = z.string().regex(/^cache\.[a-z][a-z0-9-]*\.(micro|small|medium|large|\d*xlarge)$/, {
+const cacheNodeType = string().regex(/^cache\.[a-z][a-z0-9-]*\.(micro|small|medium|large|\d*xlarge)$/, {
   message: "must be an ElastiCache node type such as cache.t3.micro or cache.r7g.large",
 });
-const dailyWindow = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
+const dailyWindow = string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
   message: 'must be a UTC window "hh:mm-hh:mm" such as 03:00-06:00',
 });
-const weeklyWindow = z
-  .string()
-  .regex(
-    /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/i,
-    {
-      message: 'must be a UTC window "ddd:hh:mm-ddd:hh:mm" such as Mon:00:00-Mon:03:00',
-    },
-  );
-const hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+const weeklyWindow = string().regex(
+  /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/i,
+  {
+    message: 'must be a UTC window "ddd:hh:mm-ddd:hh:mm" such as Mon:00:00-Mon:03:00',
+  },
+);
+const hostname = string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
   message: "must be a lower-case DNS name such as marketing-agents.example.com",
 });
-const githubRepository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
+const githubRepository = string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
   message: 'must be "owner/name" of a GitHub repository',
 });
 
 /** One EKS managed node group. */
-const nodeGroupSchema = z
-  .object({
-    /** EC2 instance types, most preferred first (several help SPOT find capacity). */
-    instanceTypes: z.array(ec2InstanceType).min(1),
-    /** SPOT (cheap, can be reclaimed with 2 minutes notice) or ON_DEMAND. */
-    capacityType: z.enum(["SPOT", "ON_DEMAND"]),
-    /** Fewest nodes the autoscaler keeps. */
-    minSize: z.number().int().min(0),
-    /** Most nodes the autoscaler may add. */
-    maxSize: z.number().int().min(1),
-    /** Nodes at creation; the cluster autoscaler owns it afterwards. */
-    desiredSize: z.number().int().min(0),
-    /** Root volume size of each node (GiB). */
-    diskSizeGib: z.number().int().min(20).max(16384),
-  })
+const nodeGroupSchema = object({
+  /** EC2 instance types, most preferred first (several help SPOT find capacity). */
+  instanceTypes: array(ec2InstanceType).min(1),
+  /** SPOT (cheap, can be reclaimed with 2 minutes notice) or ON_DEMAND. */
+  capacityType: oneOf(["SPOT", "ON_DEMAND"]),
+  /** Fewest nodes the autoscaler keeps. */
+  minSize: number().int().min(0),
+  /** Most nodes the autoscaler may add. */
+  maxSize: number().int().min(1),
+  /** Nodes at creation; the cluster autoscaler owns it afterwards. */
+  desiredSize: number().int().min(0),
+  /** Root volume size of each node (GiB). */
+  diskSizeGib: number().int().min(20).max(16384),
+})
   .strict()
   .superRefine((group, ctx) => {
     if (group.minSize > group.desiredSize || group.desiredSize > group.maxSize) {
@@ -76,195 +75,172 @@ const nodeGroupSchema = z
     }
   });
 
-export const environmentSchema = z
-  .object({
-    /** Short environment name: stack ids, resource names and state keys start with it. */
-    name: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, { message: "must be 2-12 lower-case letters or digits" }),
-    /** How safe the environment must be: `production` turns on the protection rules below. */
-    stage: z.enum(["development", "staging", "production"]),
-    /** The AWS account and region the environment lives in. */
-    account: z
-      .object({
-        /** 12-digit AWS account id (placeholders until the accounts exist). */
-        id: z.string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" }),
-        /** AWS region, e.g. us-east-1. */
-        region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" }),
-      })
-      .strict(),
-    /** Cost-allocation tags added to every AWS resource through the provider's default tags. */
-    tags: z.object({ owner: z.string().min(1), costCenter: z.string().min(1) }).strict(),
-    /** The Terraform state bucket of this environment (bootstrap stack). */
-    state: z.object({ noncurrentVersionExpirationDays: days }).strict(),
-    network: z
-      .object({
-        /** The VPC's IPv4 block, /16 to /18; subnets are carved from it. */
-        vpcCidr: cidr,
-        /** Availability zones, in order; one public, private and database subnet each. */
-        availabilityZones: z
-          .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/))
-          .min(2)
-          .max(3),
-        /** `single` NAT gateway (cheap, one AZ failure cuts egress) or `one-per-az` (resilient). */
-        natGateways: z.enum(["single", "one-per-az"]),
-        /** Retention of the VPC flow logs in CloudWatch (days). */
-        flowLogRetentionDays: logRetentionDays,
-      })
-      .strict(),
-    cluster: z
-      .object({
-        /** EKS Kubernetes minor version, e.g. "1.35". */
-        kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor such as "1.35"' }),
-        /** CIDRs allowed to reach the public API endpoint (private endpoint is always on). */
-        endpointPublicAccessCidrs: z.array(cidr).min(1),
-        /** IAM role ARNs given cluster-admin through EKS access entries. */
-        adminRoleArns: z.array(
-          z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be an IAM role ARN" }),
-        ),
-        /** Retention of control-plane and other CloudWatch log groups (days). */
-        logRetentionDays: logRetentionDays,
-        /** Managed node groups by name. */
-        nodeGroups: z
-          .record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/), nodeGroupSchema)
-          .refine((g) => Object.keys(g).length > 0, {
-            message: "must declare at least one node group",
-          }),
-        /** Refuse deletion of the EKS cluster. */
-        deletionProtection: z.boolean(),
-        /** How many images the ECR repository keeps. */
-        ecrKeepLastImages: z.number().int().min(1).max(1000),
-      })
-      .strict(),
-    ci: z
-      .object({
-        /** Create the account's GitHub OIDC provider here (one per account); false looks it up. */
-        createGithubOidcProvider: z.boolean(),
-        /** Repository whose workflows deploy this infrastructure. */
-        infraRepository: githubRepository,
-        /** Repository whose workflows build and push the application image. */
-        appRepository: githubRepository,
-        /** Branches allowed to assume the deploy and push roles. */
-        branches: z.array(z.string().min(1)).min(1),
-        /** GitHub environment (with required reviewers) allowed to assume the deploy role. */
-        githubEnvironment: z.string().min(1),
-      })
-      .strict(),
-    database: z
-      .object({
-        /** PostgreSQL major version; RDS picks and upgrades the minor. */
-        engineMajorVersion: z.string().regex(/^\d{2}$/, { message: 'must be a PostgreSQL major such as "15"' }),
-        instanceClass: dbInstanceClass,
-        /** Initial storage (GiB). */
-        allocatedStorageGib: z.number().int().min(20),
-        /** Storage autoscaling ceiling (GiB). */
-        maxAllocatedStorageGib: z.number().int().min(20),
-        /** Days of automated backups (0 disables backups). */
-        backupRetentionDays: z.number().int().min(0).max(35),
-        /** Daily backup window (UTC). */
-        backupWindow: dailyWindow,
-        /** Weekly maintenance window (UTC). */
-        maintenanceWindow: weeklyWindow,
-        /** Standby replica in a second AZ. */
-        multiAz: z.boolean(),
-        /** Refuse deletes of the instance. */
-        deletionProtection: z.boolean(),
-        /** Take a final snapshot when the instance is destroyed. */
-        finalSnapshot: z.boolean(),
-        /** Performance Insights (not offered on micro and small classes). */
-        performanceInsights: z.boolean(),
-        /** Retention of the exported PostgreSQL logs (days). */
-        logRetentionDays: logRetentionDays,
-      })
-      .strict(),
-    cache: z
-      .object({
-        /** Redis OSS or Valkey (cheaper, wire-compatible). */
-        engine: z.enum(["redis", "valkey"]),
-        /** Engine version, e.g. "7.1" for Redis OSS or "8.0" for Valkey. */
-        engineVersion: z.string().regex(/^\d+\.\d+$/, { message: 'must be "major.minor" such as "7.1"' }),
-        nodeType: cacheNodeType,
-        /** Nodes in the replication group; 2 or more turns on failover and Multi-AZ. */
-        nodeCount: z.number().int().min(1).max(6),
-        /** Days of daily snapshots (0 disables them). */
-        snapshotRetentionDays: z.number().int().min(0).max(35),
-      })
-      .strict(),
-    secrets: z
-      .object({
-        /** Days a deleted secret can be restored: 0 (deleted at once, lets dev re-create it) or 7..30. */
-        recoveryWindowDays: z
-          .number()
-          .int()
-          .refine((d) => d === 0 || (d >= 7 && d <= 30), {
-            message: "must be 0 or between 7 and 30",
-          }),
-      })
-      .strict(),
-    buckets: z
-      .object({
-        /** Refuse `terraform destroy` of the logs and artifacts buckets (lifecycle prevent_destroy). */
-        retainOnDestroy: z.boolean(),
-        /** Logs move to Standard-IA after this many days (S3 requires >= 30). */
-        logsInfrequentAccessAfterDays: z.number().int().min(30),
-        /** Logs are deleted after this many days. */
-        logsExpireAfterDays: days,
-        /** Non-current object versions are deleted after this many days. */
-        noncurrentVersionExpireAfterDays: days,
-      })
-      .strict(),
-    platform: z
-      .object({
-        /** Email Let's Encrypt writes to about expiring certificates. */
-        acmeEmail: z.email({ message: "must be an email address" }),
-        /** Also create the `letsencrypt-staging` ClusterIssuer (untrusted certs, generous limits). */
-        letsEncryptStagingIssuer: z.boolean(),
-        /** Prometheus TSDB retention, a Prometheus duration such as 200h. */
-        prometheusRetention: z.string().regex(/^\d+(h|d|w)$/, { message: "must be a duration such as 200h or 15d" }),
-        /** Prometheus volume size (GiB). */
-        prometheusStorageGib: positiveInt,
-        /** Grafana volume size (GiB). */
-        grafanaStorageGib: positiveInt,
-        /** Replicas of the platform controllers (gateway, cert-manager, external-secrets, adapter). */
-        controllerReplicas: z.number().int().min(1).max(5),
-      })
-      .strict(),
-    app: z
-      .object({
-        /** Public host name of the service. */
-        domain: hostname,
-        /** Image tag deployed unless `image_tag` is given at deploy time; never `latest`. */
-        imageTag: z
-          .string()
-          .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "must be a Docker tag" })
-          .refine((t) => t !== "latest", { message: 'must be an immutable tag (a version or git sha), not "latest"' }),
-        /** Replicas at deploy time; the HPA moves it within min and max. */
-        replicas: z.number().int().min(1),
-        /** HPA floor. */
-        minReplicas: z.number().int().min(1),
-        /** HPA ceiling. */
-        maxReplicas: z.number().int().min(1),
-        logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]),
-        /** Uvicorn workers per pod. */
-        maxWorkers: z.number().int().min(1).max(32),
-        cacheTtlSeconds: z.number().int().min(0),
-        apiTimeoutSeconds: z.number().int().min(1).max(600),
-        metricsEnabled: z.boolean(),
-      })
-      .strict(),
-  })
+export const environmentSchema = object({
+  /** Short environment name: stack ids, resource names and state keys start with it. */
+  name: string().regex(/^[a-z][a-z0-9]{1,11}$/, { message: "must be 2-12 lower-case letters or digits" }),
+  /** How safe the environment must be: `production` turns on the protection rules below. */
+  stage: oneOf(["development", "staging", "production"]),
+  /** The AWS account and region the environment lives in. */
+  account: object({
+    /** 12-digit AWS account id (placeholders until the accounts exist). */
+    id: string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" }),
+    /** AWS region, e.g. us-east-1. */
+    region: string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" }),
+  }).strict(),
+  /** Cost-allocation tags added to every AWS resource through the provider's default tags. */
+  tags: object({ owner: string().min(1), costCenter: string().min(1) }).strict(),
+  /** The Terraform state bucket of this environment (bootstrap stack). */
+  state: object({ noncurrentVersionExpirationDays: days }).strict(),
+  network: object({
+    /** The VPC's IPv4 block, /16 to /18; subnets are carved from it. */
+    vpcCidr: cidr,
+    /** Availability zones, in order; one public, private and database subnet each. */
+    availabilityZones: array(string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/))
+      .min(2)
+      .max(3),
+    /** `single` NAT gateway (cheap, one AZ failure cuts egress) or `one-per-az` (resilient). */
+    natGateways: oneOf(["single", "one-per-az"]),
+    /** Retention of the VPC flow logs in CloudWatch (days). */
+    flowLogRetentionDays: logRetentionDays,
+  }).strict(),
+  cluster: object({
+    /** EKS Kubernetes minor version, e.g. "1.35". */
+    kubernetesVersion: string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor such as "1.35"' }),
+    /** CIDRs allowed to reach the public API endpoint (private endpoint is always on). */
+    endpointPublicAccessCidrs: array(cidr).min(1),
+    /** IAM role ARNs given cluster-admin through EKS access entries. */
+    adminRoleArns: array(
+      string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be an IAM role ARN" }),
+    ),
+    /** Retention of control-plane and other CloudWatch log groups (days). */
+    logRetentionDays: logRetentionDays,
+    /** Managed node groups by name. */
+    nodeGroups: record(string().regex(/^[a-z][a-z0-9-]{0,30}$/), nodeGroupSchema).refine(
+      (g) => Object.keys(g).length > 0,
+      {
+        message: "must declare at least one node group",
+      },
+    ),
+    /** Refuse deletion of the EKS cluster. */
+    deletionProtection: boolean(),
+    /** How many images the ECR repository keeps. */
+    ecrKeepLastImages: number().int().min(1).max(1000),
+  }).strict(),
+  ci: object({
+    /** Create the account's GitHub OIDC provider here (one per account); false looks it up. */
+    createGithubOidcProvider: boolean(),
+    /** Repository whose workflows deploy this infrastructure. */
+    infraRepository: githubRepository,
+    /** Repository whose workflows build and push the application image. */
+    appRepository: githubRepository,
+    /** Branches allowed to assume the deploy and push roles. */
+    branches: array(string().min(1)).min(1),
+    /** GitHub environment (with required reviewers) allowed to assume the deploy role. */
+    githubEnvironment: string().min(1),
+  }).strict(),
+  database: object({
+    /** PostgreSQL major version; RDS picks and upgrades the minor. */
+    engineMajorVersion: string().regex(/^\d{2}$/, { message: 'must be a PostgreSQL major such as "15"' }),
+    instanceClass: dbInstanceClass,
+    /** Initial storage (GiB). */
+    allocatedStorageGib: number().int().min(20),
+    /** Storage autoscaling ceiling (GiB). */
+    maxAllocatedStorageGib: number().int().min(20),
+    /** Days of automated backups (0 disables backups). */
+    backupRetentionDays: number().int().min(0).max(35),
+    /** Daily backup window (UTC). */
+    backupWindow: dailyWindow,
+    /** Weekly maintenance window (UTC). */
+    maintenanceWindow: weeklyWindow,
+    /** Standby replica in a second AZ. */
+    multiAz: boolean(),
+    /** Refuse deletes of the instance. */
+    deletionProtection: boolean(),
+    /** Take a final snapshot when the instance is destroyed. */
+    finalSnapshot: boolean(),
+    /** Performance Insights (not offered on micro and small classes). */
+    performanceInsights: boolean(),
+    /** Retention of the exported PostgreSQL logs (days). */
+    logRetentionDays: logRetentionDays,
+  }).strict(),
+  cache: object({
+    /** Redis OSS or Valkey (cheaper, wire-compatible). */
+    engine: oneOf(["redis", "valkey"]),
+    /** Engine version, e.g. "7.1" for Redis OSS or "8.0" for Valkey. */
+    engineVersion: string().regex(/^\d+\.\d+$/, { message: 'must be "major.minor" such as "7.1"' }),
+    nodeType: cacheNodeType,
+    /** Nodes in the replication group; 2 or more turns on failover and Multi-AZ. */
+    nodeCount: number().int().min(1).max(6),
+    /** Days of daily snapshots (0 disables them). */
+    snapshotRetentionDays: number().int().min(0).max(35),
+  }).strict(),
+  secrets: object({
+    /** Days a deleted secret can be restored: 0 (deleted at once, lets dev re-create it) or 7..30. */
+    recoveryWindowDays: number()
+      .int()
+      .refine((d) => d === 0 || (d >= 7 && d <= 30), {
+        message: "must be 0 or between 7 and 30",
+      }),
+  }).strict(),
+  buckets: object({
+    /** Refuse `terraform destroy` of the logs and artifacts buckets (lifecycle prevent_destroy). */
+    retainOnDestroy: boolean(),
+    /** Logs move to Standard-IA after this many days (S3 requires >= 30). */
+    logsInfrequentAccessAfterDays: number().int().min(30),
+    /** Logs are deleted after this many days. */
+    logsExpireAfterDays: days,
+    /** Non-current object versions are deleted after this many days. */
+    noncurrentVersionExpireAfterDays: days,
+  }).strict(),
+  platform: object({
+    /** Email Let's Encrypt writes to about expiring certificates. */
+    acmeEmail: email({ message: "must be an email address" }),
+    /** Also create the `letsencrypt-staging` ClusterIssuer (untrusted certs, generous limits). */
+    letsEncryptStagingIssuer: boolean(),
+    /** Prometheus TSDB retention, a Prometheus duration such as 200h. */
+    prometheusRetention: string().regex(/^\d+(h|d|w)$/, { message: "must be a duration such as 200h or 15d" }),
+    /** Prometheus volume size (GiB). */
+    prometheusStorageGib: positiveInt,
+    /** Grafana volume size (GiB). */
+    grafanaStorageGib: positiveInt,
+    /** Replicas of the platform controllers (gateway, cert-manager, external-secrets, adapter). */
+    controllerReplicas: number().int().min(1).max(5),
+  }).strict(),
+  app: object({
+    /** Public host name of the service. */
+    domain: hostname,
+    /** Image tag deployed unless `image_tag` is given at deploy time; never `latest`. */
+    imageTag: string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "must be a Docker tag" })
+      .refine((t) => t !== "latest", { message: 'must be an immutable tag (a version or git sha), not "latest"' }),
+    /** Replicas at deploy time; the HPA moves it within min and max. */
+    replicas: number().int().min(1),
+    /** HPA floor. */
+    minReplicas: number().int().min(1),
+    /** HPA ceiling. */
+    maxReplicas: number().int().min(1),
+    logLevel: oneOf(["DEBUG", "INFO", "WARNING", "ERROR"]),
+    /** Uvicorn workers per pod. */
+    maxWorkers: number().int().min(1).max(32),
+    cacheTtlSeconds: number().int().min(0),
+    apiTimeoutSeconds: number().int().min(1).max(600),
+    metricsEnabled: boolean(),
+  }).strict(),
+})
   .strict()
   .superRefine(checkEnvironmentRules);
 
-export type EnvironmentConfig = z.infer<typeof environmentSchema>;
-export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
+export type EnvironmentConfig = Infer<typeof environmentSchema>;
+export type NodeGroupConfig = Infer<typeof nodeGroupSchema>;
 
-type Context = z.RefinementCtx;
+type Context = RefinementCtx;
 
 function issue(ctx: Context, path: (string | number)[], message: string): void {
   ctx.addIssue({ code: "custom", path, message });
 }
 
 /** Rules that tie several fields together. */
-function checkEnvironmentRules(env: z.infer<z.ZodObject>, ctx: Context): void {
+function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   const config = env as EnvironmentConfig;
   checkNetwork(config, ctx);
   checkNodeGroups(config, ctx);

@@ -50,6 +50,8 @@ export interface EksAddon {
   readonly most_recent?: boolean;
   /** IAM for the add-on through EKS Pod Identity. @default none */
   readonly pod_identity_association?: EksAddonPodIdentity[];
+  /** The add-on's own settings, as a JSON document. @default null */
+  readonly configuration_values?: string;
 }
 
 /** A policy given to an access entry (module `access_entries[*].policy_associations` value). */

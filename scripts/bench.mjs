@@ -1,5 +1,9 @@
-// npm run bench: times the synth of every environment against a minimal one-resource cdktf app,
-// both bundled the same way and run in this same session. Prints medians, the ratio and peak memory.
+// npm run bench: times the synth of every environment against a minimal one-resource cdktf app in
+// the same session, and prints medians, ratios and peak memory. Two baselines:
+//  - "plain": the minimal app as cdktf users run it, compiled, loading cdktf from node_modules
+//    (the reference the targets were set against: about 0.3 s on the 2-core machine);
+//  - "bundled": the same app bundled like ours, to show what bundling alone buys.
+// The gate: ratio to the plain baseline <= 2.5 and our peak memory <= 250 MiB.
 // Usage: node scripts/bench.mjs [runs=7]
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -14,8 +18,8 @@ const TARGET_PEAK_MIB = 250;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
 const preload = path.resolve("scripts/bench/report-rss.cjs");
 
-async function bundle(entry, outfile) {
-  await build({ ...buildOptions, entryPoints: [entry], outfile, sourcemap: false });
+async function bundle(entry, outfile, extra = {}) {
+  await build({ ...buildOptions, entryPoints: [entry], outfile, sourcemap: false, ...extra });
   return outfile;
 }
 
@@ -35,29 +39,41 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-function measure(script, label) {
-  runOnce(script, label, "warmup");
-  const runs = Array.from({ length: RUNS }, (_, i) => runOnce(script, label, i));
-  return { seconds: median(runs.map((r) => r.seconds)), peakMiB: Math.max(...runs.map((r) => r.peakMiB)) };
+/** Runs each app in turn, RUNS rounds after a warm-up, so load on the machine hits all alike. */
+function measureInterleaved(apps) {
+  const samples = Object.fromEntries(Object.keys(apps).map((label) => [label, []]));
+  for (const [label, script] of Object.entries(apps)) runOnce(script, label, "warmup");
+  for (let i = 0; i < RUNS; i++) {
+    for (const [label, script] of Object.entries(apps)) samples[label].push(runOnce(script, label, i));
+  }
+  return Object.fromEntries(
+    Object.entries(samples).map(([label, runs]) => [
+      label,
+      { seconds: median(runs.map((r) => r.seconds)), peakMiB: Math.max(...runs.map((r) => r.peakMiB)) },
+    ]),
+  );
 }
 
 try {
   const app = await bundle("main.ts", path.join(work, "app.js"));
-  const minimal = await bundle("scripts/bench/minimal-app.ts", path.join(work, "minimal.js"));
-  // Interleave nothing: each measured back to back, same machine state, same session.
-  const baseline = measure(minimal, "minimal");
-  const ours = measure(app, "app");
+  const bundledMinimal = await bundle("scripts/bench/minimal-app.ts", path.join(work, "minimal.js"));
+  // Compiled but not bundled: it must sit inside the project to find node_modules.
+  const plainMinimal = await bundle("scripts/bench/minimal-app.ts", path.resolve("dist/bench/minimal-app.js"), {
+    packages: "external",
+    plugins: [],
+  });
+  const r = measureInterleaved({ plain: plainMinimal, bundled: bundledMinimal, app });
   const stacks = fs.readdirSync(path.join(work, "app-0.out", "stacks")).length;
-  const ratio = ours.seconds / baseline.seconds;
-  console.log(`runs per app: ${RUNS} (medians; peak = highest of the runs)`);
-  console.log(
-    `minimal app (1 stack, 1 resource): ${baseline.seconds.toFixed(3)} s, peak ${baseline.peakMiB.toFixed(0)} MiB`,
-  );
-  console.log(
-    `all environments (${stacks} stacks):    ${ours.seconds.toFixed(3)} s, peak ${ours.peakMiB.toFixed(0)} MiB`,
-  );
-  console.log(`ratio: ${ratio.toFixed(2)} (target <= ${TARGET_RATIO}); peak target <= ${TARGET_PEAK_MIB} MiB`);
-  if (ratio > TARGET_RATIO || ours.peakMiB > TARGET_PEAK_MIB) {
+  const ratio = r.app.seconds / r.plain.seconds;
+  const row = (label, m) => `${label.padEnd(42)} ${m.seconds.toFixed(3)} s   peak ${m.peakMiB.toFixed(0)} MiB`;
+  console.log(`runs per app: ${RUNS}, interleaved (medians; peak = highest of the runs)`);
+  console.log(row("minimal app, plain (1 stack, 1 resource)", r.plain));
+  console.log(row("minimal app, bundled like ours", r.bundled));
+  console.log(row(`all environments (${stacks} stacks, bundled)`, r.app));
+  console.log(`ratio to the plain minimal app:   ${ratio.toFixed(2)} (target <= ${TARGET_RATIO})`);
+  console.log(`ratio to the bundled minimal app: ${(r.app.seconds / r.bundled.seconds).toFixed(2)} (information)`);
+  console.log(`peak memory: ${r.app.peakMiB.toFixed(0)} MiB (target <= ${TARGET_PEAK_MIB} MiB)`);
+  if (ratio > TARGET_RATIO || r.app.peakMiB > TARGET_PEAK_MIB) {
     console.error("bench: over target");
     process.exitCode = 1;
   }

@@ -1,9 +1,139 @@
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
+import { ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_CONTROLLER } from "../modules/addons/envoy-gateway";
+import { KUBE_PROMETHEUS_STACK_CHART } from "../modules/addons/kube-prometheus-stack";
+import { ClusterConnection } from "../modules/cluster-connection";
+import { AppExternalSecret } from "../modules/kubernetes/app-external-secret";
+import { AppNetworkPolicy } from "../modules/kubernetes/app-network-policy";
+import { AppRoute } from "../modules/kubernetes/app-route";
+import { AppServiceMonitor } from "../modules/kubernetes/app-service-monitor";
+import { AppWorkload } from "../modules/kubernetes/app-workload";
+import { ClusterIssuers } from "../modules/kubernetes/cluster-issuers";
+import { ClusterSecretStore } from "../modules/kubernetes/cluster-secret-store";
+import { PublicGateway } from "../modules/kubernetes/public-gateway";
+import { planSubnets } from "../modules/subnet-plan";
+import { SERVICE_ACCOUNTS } from "./cluster-stack";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
-/** `<env>-app`. */
+/** What the app stack takes from the cluster and data stacks. */
+export interface AppStackProps extends EnvironmentStackProps {
+  /** Name of the EKS cluster. */
+  readonly clusterName: string;
+  /** ECR repository URL of the app image. */
+  readonly imageRepositoryUrl: string;
+  /** Host name of PostgreSQL. */
+  readonly databaseAddress: string;
+  /** ARN of the RDS-managed master secret. */
+  readonly databaseSecretArn: string;
+  /** Name of the secret with the Redis URL. */
+  readonly redisSecretName: string;
+  /** Name of the secret with the API keys. */
+  readonly apiKeysSecretName: string;
+}
+
+const APP = SERVICE_ACCOUNTS.app;
+const GATEWAY_NAMESPACE = ENVOY_GATEWAY_CHART.namespace;
+const MONITORING_NAMESPACE = KUBE_PROMETHEUS_STACK_CHART.namespace;
+
+/**
+ * `<env>-app`: everything that needs the platform's CRDs, so it is deployed after `<env>-platform`:
+ * the cluster's issuers, secret store and public Gateway, then the marketing-agents workload
+ * (the seed's namespace, ConfigMap, Secret, Deployment, HPA, Service and Ingress, as Gateway API).
+ */
 export class AppStack extends EnvironmentStack {
-  constructor(scope: Construct, props: EnvironmentStackProps) {
+  constructor(scope: Construct, props: AppStackProps) {
     super(scope, "app", props);
+    const { config } = this;
+    const { app, platform } = config;
+    new ClusterConnection(this, "connection", {
+      clusterName: props.clusterName,
+      region: config.account.region,
+      kubernetes: true,
+    });
+
+    const imageTag = new TerraformVariable(this, "image_tag", {
+      type: "string",
+      default: app.imageTag,
+      description: "Image tag of marketing-agents to run (immutable: a version or git sha).",
+      validation: [
+        { condition: '${var.image_tag != "latest"}', errorMessage: "image_tag must be immutable, not latest." },
+      ],
+    });
+
+    const gatewayName = "public";
+    const issuers = new ClusterIssuers(this, "issuers", {
+      acmeEmail: platform.acmeEmail,
+      staging: platform.letsEncryptStagingIssuer,
+      gateway: { name: gatewayName, namespace: GATEWAY_NAMESPACE },
+    });
+    const store = new ClusterSecretStore(this, "secret-store", {
+      name: "aws-secrets-manager",
+      region: config.account.region,
+    });
+    const gateway = new PublicGateway(this, "gateway", {
+      name: gatewayName,
+      namespace: GATEWAY_NAMESPACE,
+      controllerName: ENVOY_GATEWAY_CONTROLLER,
+      hostname: app.domain,
+      issuer: issuers.production,
+      routeNamespaces: [APP.namespace],
+      maxRequestBody: "10Mi",
+      proxyReplicas: platform.controllerReplicas,
+    });
+
+    const namespace = new NamespaceV1(this, "namespace", {
+      metadata: { name: APP.namespace, labels: { name: APP.namespace } },
+    });
+    const secretName = `${APP.name}-secrets`;
+    new AppExternalSecret(this, "secrets", {
+      namespace: namespace.metadata.name,
+      targetSecret: secretName,
+      store: store.name,
+      databaseSecret: props.databaseSecretArn,
+      databaseHost: props.databaseAddress,
+      databasePort: 5432,
+      databaseName: "marketing_agents",
+      redisSecret: props.redisSecretName,
+      apiKeysSecret: props.apiKeysSecretName,
+    });
+    const workload = new AppWorkload(this, "workload", {
+      namespace: namespace.metadata.name,
+      name: APP.name,
+      image: `${props.imageRepositoryUrl}:${imageTag.stringValue}`,
+      replicas: app.replicas,
+      minReplicas: app.minReplicas,
+      maxReplicas: app.maxReplicas,
+      settings: {
+        LOG_LEVEL: app.logLevel,
+        MAX_WORKERS: String(app.maxWorkers),
+        CACHE_TTL: String(app.cacheTtlSeconds),
+        API_TIMEOUT: String(app.apiTimeoutSeconds),
+        METRICS_ENABLED: String(app.metricsEnabled),
+      },
+      secretName,
+      requestsPerSecondMetric: "requests_per_second",
+    });
+    new AppRoute(this, "route", {
+      namespace: namespace.metadata.name,
+      name: APP.name,
+      hostname: app.domain,
+      gateway: gateway.ref,
+      backend: { name: workload.service.name, port: workload.service.port },
+    });
+    new AppNetworkPolicy(this, "network-policy", {
+      namespace: namespace.metadata.name,
+      name: APP.name,
+      podLabels: workload.labels,
+      port: 8000,
+      ingressNamespaces: [GATEWAY_NAMESPACE, MONITORING_NAMESPACE],
+      dataSubnetCidrs: planSubnets(config.network.vpcCidr, config.network.availabilityZones.length).database,
+    });
+    new AppServiceMonitor(this, "service-monitor", {
+      namespace: namespace.metadata.name,
+      name: APP.name,
+      serviceLabels: workload.labels,
+      portName: workload.service.portName,
+    });
   }
 }

@@ -114,6 +114,8 @@ export class ClusterStack extends EnvironmentStack {
           before_compute: true,
           most_recent: true,
           pod_identity_association: [{ role_arn: addonRoles.vpcCni.arn, service_account: "aws-node" }],
+          // Enforces the app's NetworkPolicy (the VPC CNI's network policy agent is off by default).
+          configuration_values: JSON.stringify({ enableNetworkPolicy: "true" }),
         },
         "kube-proxy": { most_recent: true },
         coredns: { most_recent: true },

@@ -37,7 +37,17 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     appRoleName: cluster.appRole.name,
     externalSecretsRoleName: cluster.externalSecretsRole.name,
   });
-  const platform = new PlatformStack(scope, { config });
-  const app = new AppStack(scope, { config });
+  const platform = new PlatformStack(scope, { config, clusterName: cluster.eks.clusterName });
+  const app = new AppStack(scope, {
+    config,
+    clusterName: cluster.eks.clusterName,
+    imageRepositoryUrl: cluster.imageRepository.url,
+    databaseAddress: data.database.address,
+    databaseSecretArn: data.database.masterUserSecretArn,
+    redisSecretName: data.cache.secretName,
+    apiKeysSecretName: data.apiKeysSecret.name,
+  });
+  // The app's custom resources need the CRDs the platform's charts install.
+  app.addDependency(platform);
   return { bootstrap, network, cluster, data, platform, app };
 }

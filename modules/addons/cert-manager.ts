@@ -1,0 +1,51 @@
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { ClusterRefs } from "../cluster-connection";
+import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
+
+export const CERT_MANAGER_CHART: ChartSource = {
+  chart: "cert-manager",
+  repository: "https://charts.jetstack.io",
+  version: "v1.21.1",
+  namespace: "cert-manager",
+};
+
+/** Settings of cert-manager. */
+export interface CertManagerProps {
+  /** Replicas of the controller, webhook and CA injector. @default 1 */
+  readonly replicas?: number;
+}
+
+/**
+ * cert-manager with its CRDs (kept on uninstall) and Gateway API support, so ACME HTTP-01
+ * challenges are answered through the Gateway. Needs the Gateway API and ServiceMonitor CRDs first.
+ */
+export class CertManagerAddOn implements PlatformAddOn {
+  readonly id = "cert-manager";
+
+  constructor(private readonly props: CertManagerProps = {}) {}
+
+  deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
+    const replicas = this.props.replicas ?? 1;
+    return helmRelease(
+      scope,
+      this.id,
+      CERT_MANAGER_CHART,
+      {
+        crds: { enabled: true, keep: true },
+        replicaCount: replicas,
+        podDisruptionBudget: { enabled: replicas > 1 },
+        webhook: { replicaCount: replicas, podDisruptionBudget: { enabled: replicas > 1 } },
+        cainjector: { replicaCount: replicas },
+        prometheus: { enabled: true, servicemonitor: { enabled: true } },
+        config: {
+          apiVersion: "controller.config.cert-manager.io/v1alpha1",
+          kind: "ControllerConfiguration",
+          enableGatewayAPI: true,
+        },
+      },
+      dependsOn,
+    );
+  }
+}

@@ -1,0 +1,52 @@
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { ClusterRefs } from "../cluster-connection";
+import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
+
+/** 9.59.0 runs cluster-autoscaler 1.35.0, whose minor must match the cluster's. */
+export const CLUSTER_AUTOSCALER_CHART: ChartSource = {
+  chart: "cluster-autoscaler",
+  repository: "https://kubernetes.github.io/autoscaler",
+  version: "9.59.0",
+  namespace: "kube-system",
+};
+
+/** The Kubernetes minor the pinned cluster-autoscaler is built for. */
+export const CLUSTER_AUTOSCALER_KUBERNETES_MINOR = "1.35";
+
+/** Settings of cluster-autoscaler. */
+export interface ClusterAutoscalerProps {
+  /** Service account name: must match the Pod Identity association of the cluster stack. */
+  readonly serviceAccountName: string;
+}
+
+/**
+ * cluster-autoscaler for AWS: discovers this cluster's node groups by the tags EKS puts on their
+ * Auto Scaling groups, and adds nodes when pods cannot be scheduled.
+ */
+export class ClusterAutoscalerAddOn implements PlatformAddOn {
+  readonly id = "cluster-autoscaler";
+
+  constructor(private readonly props: ClusterAutoscalerProps) {}
+
+  deploy(scope: Construct, cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
+    return helmRelease(
+      scope,
+      this.id,
+      CLUSTER_AUTOSCALER_CHART,
+      {
+        cloudProvider: "aws",
+        awsRegion: cluster.region,
+        autoDiscovery: { clusterName: cluster.name },
+        rbac: { serviceAccount: { create: true, name: this.props.serviceAccountName } },
+        extraArgs: {
+          "balance-similar-node-groups": true,
+          "skip-nodes-with-system-pods": false,
+          expander: "least-waste",
+        },
+      },
+      dependsOn,
+    );
+  }
+}

@@ -1,0 +1,46 @@
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { ClusterRefs } from "../cluster-connection";
+import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
+
+export const EXTERNAL_SECRETS_CHART: ChartSource = {
+  chart: "external-secrets",
+  repository: "https://charts.external-secrets.io",
+  version: "2.9.0",
+  namespace: "external-secrets",
+};
+
+/** Settings of external-secrets. */
+export interface ExternalSecretsProps {
+  /** Service account name: must match the Pod Identity association of the cluster stack. */
+  readonly serviceAccountName: string;
+  /** Replicas of the controller, webhook and cert controller. @default 1 */
+  readonly replicas?: number;
+}
+
+/** external-secrets: copies Secrets Manager secrets into Kubernetes Secrets, with its CRDs. */
+export class ExternalSecretsAddOn implements PlatformAddOn {
+  readonly id = "external-secrets";
+
+  constructor(private readonly props: ExternalSecretsProps) {}
+
+  deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
+    const replicas = this.props.replicas ?? 1;
+    return helmRelease(
+      scope,
+      this.id,
+      EXTERNAL_SECRETS_CHART,
+      {
+        installCRDs: true,
+        replicaCount: replicas,
+        podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
+        serviceAccount: { create: true, name: this.props.serviceAccountName },
+        webhook: { replicaCount: replicas },
+        certController: { replicaCount: replicas },
+        serviceMonitor: { enabled: true },
+      },
+      dependsOn,
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { ClusterRefs } from "../cluster-connection";
+import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
+
+export const KUBE_PROMETHEUS_STACK_CHART: ChartSource = {
+  chart: "kube-prometheus-stack",
+  repository: "https://prometheus-community.github.io/helm-charts",
+  version: "88.5.3",
+  namespace: "monitoring",
+};
+
+/** Settings of the monitoring stack. */
+export interface KubePrometheusStackProps {
+  /** Prometheus TSDB retention, e.g. 200h (the seed's compose file). */
+  readonly retention: string;
+  /** Prometheus volume (GiB). */
+  readonly prometheusStorageGib: number;
+  /** Grafana volume (GiB). */
+  readonly grafanaStorageGib: number;
+  /** StorageClass of both volumes. */
+  readonly storageClassName: string;
+  /** Secret (in the release namespace) with keys admin-user and admin-password for Grafana. */
+  readonly grafanaAdminSecret: string;
+}
+
+/**
+ * Prometheus (with the operator and its CRDs), Alertmanager and Grafana. Prometheus selects every
+ * ServiceMonitor and PodMonitor in the cluster, not only the chart's own.
+ */
+export class KubePrometheusStackAddOn implements PlatformAddOn {
+  readonly id = "kube-prometheus-stack";
+
+  constructor(private readonly props: KubePrometheusStackProps) {}
+
+  /** In-cluster URL of Prometheus (the release's service). */
+  get prometheusUrl(): string {
+    return `http://${this.id}-prometheus.${KUBE_PROMETHEUS_STACK_CHART.namespace}.svc`;
+  }
+
+  deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
+    const { props } = this;
+    return helmRelease(
+      scope,
+      this.id,
+      KUBE_PROMETHEUS_STACK_CHART,
+      {
+        crds: { enabled: true },
+        prometheus: {
+          prometheusSpec: {
+            retention: props.retention,
+            serviceMonitorSelectorNilUsesHelmValues: false,
+            podMonitorSelectorNilUsesHelmValues: false,
+            ruleSelectorNilUsesHelmValues: false,
+            storageSpec: {
+              volumeClaimTemplate: {
+                spec: {
+                  storageClassName: props.storageClassName,
+                  accessModes: ["ReadWriteOnce"],
+                  resources: { requests: { storage: `${props.prometheusStorageGib}Gi` } },
+                },
+              },
+            },
+          },
+        },
+        grafana: {
+          admin: { existingSecret: props.grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
+          persistence: {
+            enabled: true,
+            storageClassName: props.storageClassName,
+            size: `${props.grafanaStorageGib}Gi`,
+          },
+        },
+      },
+      dependsOn,
+    );
+  }
+}

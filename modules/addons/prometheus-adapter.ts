@@ -1,0 +1,75 @@
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { ClusterRefs } from "../cluster-connection";
+import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
+
+export const PROMETHEUS_ADAPTER_CHART: ChartSource = {
+  chart: "prometheus-adapter",
+  repository: "https://prometheus-community.github.io/helm-charts",
+  version: "5.3.0",
+  namespace: "monitoring",
+};
+
+/** Settings of prometheus-adapter. */
+export interface PrometheusAdapterProps {
+  /** In-cluster URL of Prometheus, without port. */
+  readonly prometheusUrl: string;
+  /** The app's request counter as Prometheus scrapes it. @default "http_requests_total" */
+  readonly requestCounter?: string;
+  /** Name of the Pods metric the HPA reads. @default "requests_per_second" */
+  readonly metricName?: string;
+  /** Replicas (the custom metrics API is down while none runs). @default 1 */
+  readonly replicas?: number;
+}
+
+/** One prometheus-adapter rule (chart `rules.custom` item). */
+export interface AdapterRule {
+  readonly seriesQuery: string;
+  readonly resources: { readonly overrides: Record<string, { readonly resource: string }> };
+  readonly name: { readonly matches: string; readonly as: string };
+  readonly metricsQuery: string;
+}
+
+/** The rule turning a per-pod request counter into a per-pod request rate. */
+export function requestRateRule(counter: string, metricName: string): AdapterRule {
+  return {
+    seriesQuery: `${counter}{namespace!="",pod!=""}`,
+    resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
+    name: { matches: `^${counter}$`, as: metricName },
+    metricsQuery: "sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)",
+  };
+}
+
+/**
+ * prometheus-adapter serving the custom metrics API: the app's request rate per pod becomes the
+ * Pods metric `requests_per_second` that the seed's HPA rule targets. Resource metrics stay with
+ * metrics-server.
+ */
+export class PrometheusAdapterAddOn implements PlatformAddOn {
+  readonly id = "prometheus-adapter";
+
+  constructor(private readonly props: PrometheusAdapterProps) {}
+
+  deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
+    const { props } = this;
+    const replicas = props.replicas ?? 1;
+    return helmRelease(
+      scope,
+      this.id,
+      PROMETHEUS_ADAPTER_CHART,
+      {
+        replicas,
+        podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
+        prometheus: { url: props.prometheusUrl, port: 9090 },
+        rules: {
+          default: false,
+          custom: [
+            requestRateRule(props.requestCounter ?? "http_requests_total", props.metricName ?? "requests_per_second"),
+          ],
+        },
+      },
+      dependsOn,
+    );
+  }
+}

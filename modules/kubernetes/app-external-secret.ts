@@ -1,0 +1,81 @@
+import { Construct } from "constructs";
+import { customResource } from "./custom-resource";
+
+/** Where the app's secret values come from. */
+export interface AppExternalSecretProps {
+  /** Namespace of the app. */
+  readonly namespace: string;
+  /** Name of the Kubernetes Secret to produce. */
+  readonly targetSecret: string;
+  /** ClusterSecretStore to read from. */
+  readonly store: string;
+  /** RDS-managed secret (ARN) holding `username` and `password`. */
+  readonly databaseSecret: string;
+  /** Host name of PostgreSQL. */
+  readonly databaseHost: string;
+  /** Port of PostgreSQL. */
+  readonly databasePort: number;
+  /** Database name. */
+  readonly databaseName: string;
+  /** Secret holding `REDIS_URL`. */
+  readonly redisSecret: string;
+  /** Secret holding the three API keys. */
+  readonly apiKeysSecret: string;
+  /** How often values are re-read (picks up RDS password rotation). @default "1h" */
+  readonly refreshInterval?: string;
+}
+
+/** The app's environment secrets the seed put in `marketing-agents-secrets`. */
+export const APP_SECRET_KEYS = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "TAVILY_API_KEY",
+] as const;
+
+/**
+ * An ExternalSecret producing the app's Secret from Secrets Manager: DATABASE_URL is assembled
+ * from the RDS-managed credentials (URL-escaped, TLS required), the rest is copied. Terraform only
+ * ever sees secret names, never values.
+ */
+export class AppExternalSecret extends Construct {
+  constructor(scope: Construct, id: string, props: AppExternalSecretProps) {
+    super(scope, id);
+    const ref = (secretKey: string, key: string, property: string) => ({ secretKey, remoteRef: { key, property } });
+    const databaseUrl =
+      `postgresql://{{ .db_username | urlquery }}:{{ .db_password | urlquery }}@${props.databaseHost}:${props.databasePort}` +
+      `/${props.databaseName}?sslmode=require`;
+    customResource(this, "external-secret", {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: { name: props.targetSecret, namespace: props.namespace },
+      spec: {
+        refreshInterval: props.refreshInterval ?? "1h",
+        secretStoreRef: { kind: "ClusterSecretStore", name: props.store },
+        target: {
+          name: props.targetSecret,
+          creationPolicy: "Owner",
+          template: {
+            engineVersion: "v2",
+            data: {
+              DATABASE_URL: databaseUrl,
+              REDIS_URL: "{{ .redis_url }}",
+              OPENAI_API_KEY: "{{ .openai_api_key }}",
+              ANTHROPIC_API_KEY: "{{ .anthropic_api_key }}",
+              TAVILY_API_KEY: "{{ .tavily_api_key }}",
+            },
+          },
+        },
+        data: [
+          ref("db_username", props.databaseSecret, "username"),
+          ref("db_password", props.databaseSecret, "password"),
+          ref("redis_url", props.redisSecret, "REDIS_URL"),
+          ref("openai_api_key", props.apiKeysSecret, "OPENAI_API_KEY"),
+          ref("anthropic_api_key", props.apiKeysSecret, "ANTHROPIC_API_KEY"),
+          ref("tavily_api_key", props.apiKeysSecret, "TAVILY_API_KEY"),
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,191 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
+import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
+import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
+import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { Construct } from "constructs";
+
+/** The seed's container contract (deployment.yaml), the same in every environment. */
+export const SEED_CONTAINER = {
+  port: 8000,
+  liveness: { path: "/health", initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+  readiness: { path: "/ready", initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 1 },
+  requests: { cpu: "250m", memory: "512Mi" },
+  limits: { cpu: "500m", memory: "1Gi" },
+  /** uid/gid of `appuser` in the seed's Dockerfile. */
+  user: 1000,
+} as const;
+
+/** The seed's HPA targets. */
+export const SEED_AUTOSCALING = { cpuPercent: 70, memoryPercent: 80, requestsPerSecond: 100 } as const;
+
+/** Settings of the app's workload. */
+export interface AppWorkloadProps {
+  /** Namespace (exists already). */
+  readonly namespace: string;
+  /** Name of the Deployment, container, ConfigMap and ServiceAccount; the `app` label. */
+  readonly name: string;
+  /** Full image reference, `<repository>:<tag>`. */
+  readonly image: string;
+  /** Replicas at creation; the HPA owns the number afterwards. */
+  readonly replicas: number;
+  /** HPA floor. */
+  readonly minReplicas: number;
+  /** HPA ceiling. */
+  readonly maxReplicas: number;
+  /** Plain settings, put in the ConfigMap. */
+  readonly settings: Record<string, string>;
+  /** Secret with the app's secret settings (made by the ExternalSecret). */
+  readonly secretName: string;
+  /** Name of the Pods metric for requests per second (served by prometheus-adapter). */
+  readonly requestsPerSecondMetric: string;
+  /** Seconds a pod has to finish in-flight requests after SIGTERM. @default 60 */
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/**
+ * The marketing-agents Deployment with the seed's probes, resources, rolling update and scrape
+ * annotations, hardened (non-root uid 1000, read-only root with writable /tmp and /app/logs, no
+ * privilege escalation, no capabilities, RuntimeDefault seccomp) and spread across zones; plus
+ * its ConfigMap, ServiceAccount, Service, HPA and PodDisruptionBudget.
+ */
+export class AppWorkload extends Construct {
+  /** Labels of the pods and the Service. */
+  readonly labels: Record<string, string>;
+  /** Service name and port. */
+  readonly service: { readonly name: string; readonly port: number; readonly portName: string };
+
+  constructor(scope: Construct, id: string, props: AppWorkloadProps) {
+    super(scope, id);
+    const { namespace, name } = props;
+    this.labels = { app: name };
+    this.service = { name: `${name}-service`, port: 80, portName: "http" };
+
+    const config = new ConfigMapV1(this, "config", {
+      metadata: { name: `${name}-config`, namespace },
+      data: props.settings,
+    });
+    const serviceAccount = new ServiceAccountV1(this, "service-account", { metadata: { name, namespace } });
+    const deployment = this.deployment(props, config.metadata.name, serviceAccount.metadata.name);
+
+    new ServiceV1(this, "service", {
+      metadata: { name: this.service.name, namespace, labels: this.labels },
+      spec: {
+        type: "ClusterIP",
+        selector: this.labels,
+        port: [{ name: this.service.portName, port: this.service.port, targetPort: "http", protocol: "TCP" }],
+      },
+    });
+    new HorizontalPodAutoscalerV2(this, "autoscaler", {
+      metadata: { name: `${name}-hpa`, namespace },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+        minReplicas: props.minReplicas,
+        maxReplicas: props.maxReplicas,
+        metric: [
+          resourceMetric("cpu", SEED_AUTOSCALING.cpuPercent),
+          resourceMetric("memory", SEED_AUTOSCALING.memoryPercent),
+          {
+            type: "Pods",
+            pods: {
+              metric: { name: props.requestsPerSecondMetric },
+              target: { type: "AverageValue", averageValue: String(SEED_AUTOSCALING.requestsPerSecond) },
+            },
+          },
+        ],
+      },
+    });
+    new PodDisruptionBudgetV1(this, "disruption-budget", {
+      metadata: { name: `${name}-pdb`, namespace },
+      spec: { maxUnavailable: "1", selector: { matchLabels: this.labels } },
+    });
+  }
+
+  private deployment(props: AppWorkloadProps, configMap: string, serviceAccount: string): DeploymentV1 {
+    const { name, namespace } = props;
+    const probe = (p: (typeof SEED_CONTAINER)["liveness" | "readiness"]) => ({
+      httpGet: { path: p.path, port: "http" },
+      initialDelaySeconds: p.initialDelaySeconds,
+      periodSeconds: p.periodSeconds,
+      timeoutSeconds: p.timeoutSeconds,
+      failureThreshold: p.failureThreshold,
+    });
+    const deployment = new DeploymentV1(this, "deployment", {
+      metadata: { name, namespace, labels: this.labels },
+      spec: {
+        replicas: String(props.replicas),
+        selector: { matchLabels: this.labels },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "1", maxUnavailable: "0" } },
+        template: {
+          metadata: {
+            labels: this.labels,
+            annotations: {
+              "prometheus.io/scrape": "true",
+              "prometheus.io/port": String(SEED_CONTAINER.port),
+              "prometheus.io/path": "/metrics",
+            },
+          },
+          spec: {
+            serviceAccountName: serviceAccount,
+            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: String(SEED_CONTAINER.user),
+              runAsGroup: String(SEED_CONTAINER.user),
+              fsGroup: String(SEED_CONTAINER.user),
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            topologySpreadConstraint: [
+              {
+                maxSkew: 1,
+                topologyKey: "topology.kubernetes.io/zone",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: [{ matchLabels: this.labels }],
+              },
+              {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: [{ matchLabels: this.labels }],
+              },
+            ],
+            container: [
+              {
+                name,
+                image: props.image,
+                imagePullPolicy: "IfNotPresent",
+                port: [{ name: "http", containerPort: SEED_CONTAINER.port, protocol: "TCP" }],
+                envFrom: [{ configMapRef: { name: configMap } }, { secretRef: { name: props.secretName } }],
+                resources: { requests: { ...SEED_CONTAINER.requests }, limits: { ...SEED_CONTAINER.limits } },
+                livenessProbe: probe(SEED_CONTAINER.liveness),
+                readinessProbe: probe(SEED_CONTAINER.readiness),
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  privileged: false,
+                  capabilities: { drop: ["ALL"] },
+                },
+                volumeMount: [
+                  { name: "logs", mountPath: "/app/logs" },
+                  { name: "tmp", mountPath: "/tmp" },
+                ],
+              },
+            ],
+            volume: [
+              { name: "logs", emptyDir: {} },
+              { name: "tmp", emptyDir: {} },
+            ],
+          },
+        },
+      },
+    });
+    // The HPA owns the replica count after creation; Terraform must not reset it on every apply.
+    deployment.addOverride("lifecycle.ignore_changes", ["spec[0].replicas"]);
+    return deployment;
+  }
+}
+
+function resourceMetric(name: "cpu" | "memory", averageUtilization: number) {
+  return { type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } };
+}

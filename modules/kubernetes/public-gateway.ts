@@ -1,0 +1,130 @@
+import { Construct } from "constructs";
+import { customResource } from "./custom-resource";
+
+/** Settings of the public entry point. */
+export interface PublicGatewayProps {
+  /** Name of the Gateway (and its GatewayClass and proxy settings). */
+  readonly name: string;
+  /** Namespace of the Gateway, its certificate and the Envoy proxies (Envoy Gateway's own). */
+  readonly namespace: string;
+  /** Controller that implements the GatewayClass. */
+  readonly controllerName: string;
+  /** Public host name. */
+  readonly hostname: string;
+  /** ClusterIssuer that signs the certificate. */
+  readonly issuer: string;
+  /** Namespaces whose HTTPRoutes may attach to the HTTPS listener. */
+  readonly routeNamespaces: string[];
+  /** Largest request body accepted, e.g. 10Mi (larger ones get 413). */
+  readonly maxRequestBody: string;
+  /** Envoy proxy replicas. */
+  readonly proxyReplicas: number;
+}
+
+/**
+ * The public Gateway behind an AWS Network Load Balancer: HTTPS with a cert-manager certificate,
+ * plain HTTP only to redirect to HTTPS (and to answer ACME challenges), and a request body limit.
+ */
+export class PublicGateway extends Construct {
+  /** Where HTTPRoutes attach. */
+  readonly ref: { readonly name: string; readonly namespace: string; readonly httpsListener: string };
+
+  constructor(scope: Construct, id: string, props: PublicGatewayProps) {
+    super(scope, id);
+    const { name, namespace } = props;
+    const tlsSecret = `${name}-tls`;
+    this.ref = { name, namespace, httpsListener: "https" };
+
+    customResource(this, "proxy-config", {
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      kind: "EnvoyProxy",
+      metadata: { name, namespace },
+      spec: {
+        provider: {
+          type: "Kubernetes",
+          kubernetes: {
+            envoyDeployment: { replicas: props.proxyReplicas },
+            envoyService: {
+              annotations: {
+                "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+                "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+              },
+            },
+          },
+        },
+      },
+    });
+    customResource(this, "class", {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GatewayClass",
+      metadata: { name },
+      spec: {
+        controllerName: props.controllerName,
+        parametersRef: { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name, namespace },
+      },
+    });
+    customResource(this, "certificate", {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: { name: tlsSecret, namespace },
+      spec: {
+        secretName: tlsSecret,
+        dnsNames: [props.hostname],
+        issuerRef: { name: props.issuer, kind: "ClusterIssuer", group: "cert-manager.io" },
+      },
+    });
+    customResource(this, "gateway", {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "Gateway",
+      metadata: { name, namespace },
+      spec: {
+        gatewayClassName: name,
+        listeners: [
+          {
+            name: "http",
+            protocol: "HTTP",
+            port: 80,
+            hostname: props.hostname,
+            allowedRoutes: { namespaces: { from: "Same" } },
+          },
+          {
+            name: "https",
+            protocol: "HTTPS",
+            port: 443,
+            hostname: props.hostname,
+            tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: tlsSecret }] },
+            allowedRoutes: {
+              namespaces: {
+                from: "Selector",
+                selector: {
+                  matchExpressions: [
+                    { key: "kubernetes.io/metadata.name", operator: "In", values: props.routeNamespaces },
+                  ],
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    customResource(this, "redirect-to-https", {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: `${name}-redirect-to-https`, namespace },
+      spec: {
+        parentRefs: [{ name, sectionName: "http" }],
+        hostnames: [props.hostname],
+        rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+      },
+    });
+    customResource(this, "body-limit", {
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      kind: "BackendTrafficPolicy",
+      metadata: { name: `${name}-body-limit`, namespace },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }],
+        requestBuffer: { limit: props.maxRequestBody },
+      },
+    });
+  }
+}
