@@ -96,6 +96,8 @@ describe("cluster stack", () => {
       before_compute: true,
       pod_identity_association: [{ service_account: "aws-node", role_arn: expect.stringMatching(/vpc-cni-role/) }],
     });
+    // Without it the app's NetworkPolicy would be accepted but not enforced.
+    expect(JSON.parse(addons["vpc-cni"].configuration_values as string)).toEqual({ enableNetworkPolicy: "true" });
     expect(addons["aws-ebs-csi-driver"]).toMatchObject({
       pod_identity_association: [
         { service_account: "ebs-csi-controller-sa", role_arn: expect.stringMatching(/ebs-csi-role/) },

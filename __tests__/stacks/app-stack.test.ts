@@ -1,0 +1,326 @@
+import { CONCERNS } from "../../config";
+import { resourcesOf, synthEnvironment, type SynthesizedEnvironment } from "../helpers";
+
+type Json = Record<string, unknown>;
+type Manifest = { apiVersion: string; kind: string; metadata: Json; spec: Json };
+
+const only = (env: SynthesizedEnvironment, type: string): Json => {
+  const all = Object.values(resourcesOf(env.json("app"), type));
+  expect(all).toHaveLength(1);
+  return all[0];
+};
+const manifests = (env: SynthesizedEnvironment): Manifest[] =>
+  Object.values(resourcesOf(env.json("app"), "kubernetes_manifest")).map((m) => m.manifest as Manifest);
+const manifest = (env: SynthesizedEnvironment, kind: string, name?: string): Manifest => {
+  const found = manifests(env).filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
+describe("app stack", () => {
+  const dev = synthEnvironment("dev");
+  const prod = synthEnvironment("prod");
+  const podSpec = (env: SynthesizedEnvironment) =>
+    ((only(env, "kubernetes_deployment_v1").spec as Json).template as Json).spec as Json;
+  const container = (env: SynthesizedEnvironment) => (podSpec(env).container as Json[])[0];
+
+  it("is deployed after the platform stack, whose charts install its CRDs", () => {
+    expect(prod.stacks.app.dependencies).toContain(prod.stacks.platform);
+  });
+
+  describe("Deployment (the seed's deployment.yaml)", () => {
+    it("keeps replicas per environment, a surge-only rolling update and the seed's labels", () => {
+      const deployment = only(prod, "kubernetes_deployment_v1");
+      expect(deployment).toMatchObject({
+        metadata: {
+          name: "marketing-agents",
+          namespace: "${kubernetes_namespace_v1.namespace.metadata[0].name}",
+          labels: { app: "marketing-agents" },
+        },
+        spec: {
+          replicas: "3",
+          selector: { match_labels: { app: "marketing-agents" } },
+          strategy: { type: "RollingUpdate", rolling_update: { max_surge: "1", max_unavailable: "0" } },
+        },
+        lifecycle: { ignore_changes: ["spec[0].replicas"] },
+      });
+      expect((only(dev, "kubernetes_deployment_v1").spec as Json).replicas).toBe("1");
+    });
+
+    it("keeps the seed's Prometheus scrape annotations", () => {
+      const template = (only(prod, "kubernetes_deployment_v1").spec as Json).template as Json;
+      expect((template.metadata as Json).annotations).toEqual({
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "8000",
+        "prometheus.io/path": "/metrics",
+      });
+    });
+
+    it("keeps port 8000, the seed's probes and resources", () => {
+      expect(container(prod)).toMatchObject({
+        name: "marketing-agents",
+        port: [{ name: "http", container_port: 8000 }],
+        liveness_probe: {
+          http_get: { path: "/health", port: "http" },
+          initial_delay_seconds: 30,
+          period_seconds: 10,
+          timeout_seconds: 5,
+          failure_threshold: 3,
+        },
+        readiness_probe: {
+          http_get: { path: "/ready", port: "http" },
+          initial_delay_seconds: 5,
+          period_seconds: 5,
+          timeout_seconds: 3,
+          failure_threshold: 1,
+        },
+        resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
+      });
+    });
+
+    it("runs the ECR image at an immutable tag given by config or at deploy time, never latest", () => {
+      expect(container(prod).image).toMatch(
+        /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-cluster\.outputs\.\S+repository_url\}:\$\{var\.image_tag\}$/,
+      );
+      const variable = prod.json("app").variable?.image_tag as Json;
+      expect(variable).toMatchObject({ type: "string", default: "0.1.0" });
+      expect((variable.validation as Json[])[0].condition).toBe('${var.image_tag != "latest"}');
+      for (const env of ["dev", "staging", "prod"]) {
+        for (const concern of CONCERNS) expect(synthEnvironment(env).text(concern)).not.toMatch(/:latest"/);
+      }
+    });
+
+    it("runs as uid 1000, non-root, read-only, without privileges or capabilities, under RuntimeDefault seccomp", () => {
+      expect(podSpec(prod).security_context).toEqual({
+        run_as_non_root: true,
+        run_as_user: "1000",
+        run_as_group: "1000",
+        fs_group: "1000",
+        seccomp_profile: { type: "RuntimeDefault" },
+      });
+      expect(container(prod).security_context).toEqual({
+        allow_privilege_escalation: false,
+        read_only_root_filesystem: true,
+        privileged: false,
+        capabilities: { drop: ["ALL"] },
+      });
+    });
+
+    it("writes only to /tmp and the seed's logs emptyDir at /app/logs", () => {
+      expect(container(prod).volume_mount).toEqual([
+        { name: "logs", mount_path: "/app/logs" },
+        { name: "tmp", mount_path: "/tmp" },
+      ]);
+      expect(podSpec(prod).volume).toEqual([
+        { name: "logs", empty_dir: {} },
+        { name: "tmp", empty_dir: {} },
+      ]);
+    });
+
+    it("spreads pods across zones, gives them time to drain and their own service account", () => {
+      const spec = podSpec(prod);
+      expect(spec.topology_spread_constraint).toContainEqual(
+        expect.objectContaining({ topology_key: "topology.kubernetes.io/zone", max_skew: 1 }),
+      );
+      expect(spec.termination_grace_period_seconds).toBe(60);
+      expect(spec.service_account_name).toMatch(/kubernetes_service_account_v1/);
+      expect(only(prod, "kubernetes_service_account_v1")).toMatchObject({ metadata: { name: "marketing-agents" } });
+    });
+
+    it("reads settings from the ConfigMap and secrets from the ExternalSecret's Secret", () => {
+      expect(container(prod).env_from).toEqual([
+        { config_map_ref: { name: expect.stringMatching(/kubernetes_config_map_v1/) } },
+        { secret_ref: { name: "marketing-agents-secrets" } },
+      ]);
+      expect(only(prod, "kubernetes_config_map_v1")).toMatchObject({
+        metadata: { name: "marketing-agents-config" },
+        data: { LOG_LEVEL: "INFO", MAX_WORKERS: "4", CACHE_TTL: "3600", API_TIMEOUT: "30", METRICS_ENABLED: "true" },
+      });
+      expect((only(dev, "kubernetes_config_map_v1").data as Json).LOG_LEVEL).toBe("DEBUG");
+    });
+  });
+
+  it("scales between the configured bounds on CPU 70 %, memory 80 % and 100 requests per second per pod", () => {
+    const hpa = only(prod, "kubernetes_horizontal_pod_autoscaler_v2").spec as Json;
+    expect(hpa).toMatchObject({
+      min_replicas: 2,
+      max_replicas: 10,
+      scale_target_ref: { kind: "Deployment", api_version: "apps/v1" },
+    });
+    expect(hpa.metric).toEqual([
+      { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", average_utilization: 70 } } },
+      { type: "Resource", resource: { name: "memory", target: { type: "Utilization", average_utilization: 80 } } },
+      {
+        type: "Pods",
+        pods: { metric: { name: "requests_per_second" }, target: { type: "AverageValue", average_value: "100" } },
+      },
+    ]);
+    expect((only(dev, "kubernetes_horizontal_pod_autoscaler_v2").spec as Json).max_replicas).toBe(3);
+  });
+
+  it("exposes the seed's ClusterIP Service on 80 -> 8000", () => {
+    expect(only(prod, "kubernetes_service_v1")).toMatchObject({
+      metadata: { name: "marketing-agents-service", labels: { app: "marketing-agents" } },
+      spec: {
+        type: "ClusterIP",
+        selector: { app: "marketing-agents" },
+        port: [{ name: "http", port: 80, target_port: "http" }],
+      },
+    });
+  });
+
+  it("keeps a pod available through node drains", () => {
+    expect(only(prod, "kubernetes_pod_disruption_budget_v1")).toMatchObject({
+      spec: { max_unavailable: "1", selector: { match_labels: { app: "marketing-agents" } } },
+    });
+  });
+
+  describe("NetworkPolicy", () => {
+    const policy = () =>
+      only(prod, "kubernetes_network_policy_v1").spec as { ingress: Json[]; egress: Json[]; policy_types: string[] };
+
+    it("admits traffic on 8000 only from the gateway and monitoring namespaces", () => {
+      expect(policy().policy_types).toEqual(["Ingress", "Egress"]);
+      expect(policy().ingress).toEqual([
+        {
+          from: [
+            {
+              namespace_selector: {
+                match_expressions: [
+                  {
+                    key: "kubernetes.io/metadata.name",
+                    operator: "In",
+                    values: ["envoy-gateway-system", "monitoring"],
+                  },
+                ],
+              },
+            },
+          ],
+          ports: [{ port: "8000", protocol: "TCP" }],
+        },
+      ]);
+    });
+
+    it("lets pods out only to DNS, PostgreSQL and Redis in the database subnets, Pod Identity and HTTPS", () => {
+      const egress = policy().egress as { to: Json[]; ports: { port: string; protocol: string }[] }[];
+      const ports = egress.map((e) => e.ports.map((p) => `${p.port}/${p.protocol}`).join(","));
+      expect(ports).toEqual(["53/UDP,53/TCP", "5432/TCP", "6379/TCP", "80/TCP", "443/TCP"]);
+      const dbSubnets = ["10.30.232.0/24", "10.30.233.0/24", "10.30.234.0/24"].map((cidr) => ({ ip_block: { cidr } }));
+      expect(egress[1].to).toEqual(dbSubnets);
+      expect(egress[2].to).toEqual(dbSubnets);
+      expect(egress[3].to).toEqual([{ ip_block: { cidr: "169.254.170.23/32" } }]);
+    });
+  });
+
+  describe("custom resources (valid for the pinned CRDs)", () => {
+    it("routes HTTPS for the configured host to the Service through the Gateway", () => {
+      const route = manifest(prod, "HTTPRoute", "marketing-agents");
+      expect(route).toMatchObject({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        spec: {
+          parentRefs: [{ name: "public", namespace: "envoy-gateway-system", sectionName: "https" }],
+          hostnames: ["marketing-agents.example.com"],
+          rules: [
+            {
+              matches: [{ path: { type: "PathPrefix", value: "/" } }],
+              backendRefs: [{ name: "marketing-agents-service", port: 80 }],
+            },
+          ],
+        },
+      });
+    });
+
+    it("terminates TLS with a cert-manager certificate and redirects HTTP to HTTPS", () => {
+      const gateway = manifest(prod, "Gateway");
+      const listeners = (gateway.spec as { listeners: Json[] }).listeners;
+      expect(listeners.map((l) => `${l.name}:${l.protocol}:${l.port}`)).toEqual(["http:HTTP:80", "https:HTTPS:443"]);
+      expect(listeners[1].tls).toEqual({
+        mode: "Terminate",
+        certificateRefs: [{ kind: "Secret", name: "public-tls" }],
+      });
+      expect(manifest(prod, "Certificate").spec).toMatchObject({
+        secretName: "public-tls",
+        dnsNames: ["marketing-agents.example.com"],
+        issuerRef: { name: "letsencrypt-prod", kind: "ClusterIssuer" },
+      });
+      expect(manifest(prod, "HTTPRoute", "public-redirect-to-https").spec).toMatchObject({
+        parentRefs: [{ name: "public", sectionName: "http" }],
+        rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+      });
+    });
+
+    it("limits request bodies to 10 MiB, as the seed's proxy-body-size", () => {
+      expect(manifest(prod, "BackendTrafficPolicy")).toMatchObject({
+        apiVersion: "gateway.envoyproxy.io/v1alpha1",
+        spec: { targetRefs: [{ kind: "Gateway", name: "public" }], requestBuffer: { limit: "10Mi" } },
+      });
+    });
+
+    it("exposes the Gateway through an AWS Network Load Balancer", () => {
+      const proxy = manifest(prod, "EnvoyProxy").spec as {
+        provider: { kubernetes: { envoyService: { annotations: Json } } };
+      };
+      expect(proxy.provider.kubernetes.envoyService.annotations).toMatchObject({
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+      });
+      expect(manifest(prod, "GatewayClass").spec).toMatchObject({
+        controllerName: "gateway.envoyproxy.io/gatewayclass-controller",
+      });
+    });
+
+    it("creates letsencrypt-prod everywhere and letsencrypt-staging in dev", () => {
+      const issuers = (env: SynthesizedEnvironment) =>
+        manifests(env)
+          .filter((m) => m.kind === "ClusterIssuer")
+          .map((m) => m.metadata.name);
+      expect(issuers(prod)).toEqual(["letsencrypt-prod"]);
+      expect(issuers(dev)).toEqual(["letsencrypt-prod", "letsencrypt-staging"]);
+      expect(manifest(prod, "ClusterIssuer").spec).toMatchObject({
+        acme: { email: "platform-team@example.com", server: "https://acme-v02.api.letsencrypt.org/directory" },
+      });
+    });
+
+    it("builds the app Secret from Secrets Manager: DATABASE_URL over TLS, REDIS_URL and the three API keys", () => {
+      const secret = manifest(prod, "ExternalSecret");
+      expect(secret.apiVersion).toBe("external-secrets.io/v1");
+      const spec = secret.spec as {
+        secretStoreRef: Json;
+        target: { name: string; template: { data: Record<string, string> } };
+        data: { remoteRef: Json }[];
+      };
+      expect(spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "aws-secrets-manager" });
+      expect(spec.target.name).toBe("marketing-agents-secrets");
+      expect(Object.keys(spec.target.template.data).sort()).toEqual([
+        "ANTHROPIC_API_KEY",
+        "DATABASE_URL",
+        "OPENAI_API_KEY",
+        "REDIS_URL",
+        "TAVILY_API_KEY",
+      ]);
+      expect(spec.target.template.data.DATABASE_URL).toMatch(
+        /^postgresql:\/\/\{\{ \.db_username \| urlquery \}\}:\{\{ \.db_password \| urlquery \}\}@\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-data\.\S+db_instance_address\}:5432\/marketing_agents\?sslmode=require$/,
+      );
+      expect(spec.data.map((d) => d.remoteRef.property)).toEqual([
+        "username",
+        "password",
+        "REDIS_URL",
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "TAVILY_API_KEY",
+      ]);
+      expect(manifest(prod, "ClusterSecretStore").spec).toEqual({
+        provider: { aws: { service: "SecretsManager", region: "us-east-1" } },
+      });
+    });
+
+    it("has Prometheus scrape /metrics through the Service's named port", () => {
+      expect(manifest(prod, "ServiceMonitor")).toMatchObject({
+        apiVersion: "monitoring.coreos.com/v1",
+        spec: {
+          selector: { matchLabels: { app: "marketing-agents" } },
+          endpoints: [{ port: "http", path: "/metrics", interval: "30s" }],
+        },
+      });
+    });
+  });
+});

@@ -1,0 +1,164 @@
+import { resourcesOf, synthEnvironment, type SynthesizedEnvironment } from "../helpers";
+
+type Json = Record<string, unknown>;
+
+function releases(env: SynthesizedEnvironment): Record<string, Json> {
+  return resourcesOf(env.json("platform"), "helm_release");
+}
+
+function valuesOf(env: SynthesizedEnvironment, release: string): Json {
+  const values = releases(env)[release].values as string[];
+  expect(values).toHaveLength(1);
+  return JSON.parse(values[0]);
+}
+
+describe("platform stack", () => {
+  const dev = synthEnvironment("dev");
+  const prod = synthEnvironment("prod");
+
+  it.each([
+    ["envoy-gateway", "gateway-helm", "v1.9.0", "oci://docker.io/envoyproxy", "envoy-gateway-system"],
+    ["cert-manager", "cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager"],
+    ["external-secrets", "external-secrets", "2.9.0", "https://charts.external-secrets.io", "external-secrets"],
+    [
+      "kube-prometheus-stack",
+      "kube-prometheus-stack",
+      "88.5.3",
+      "https://prometheus-community.github.io/helm-charts",
+      "monitoring",
+    ],
+    [
+      "prometheus-adapter",
+      "prometheus-adapter",
+      "5.3.0",
+      "https://prometheus-community.github.io/helm-charts",
+      "monitoring",
+    ],
+    ["metrics-server", "metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", "kube-system"],
+    ["cluster-autoscaler", "cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", "kube-system"],
+  ])("installs %s from chart %s at exactly %s", (name, chart, version, repository, namespace) => {
+    for (const env of [dev, prod]) {
+      expect(releases(env)[name]).toMatchObject({ name, chart, version, repository, namespace, atomic: true });
+    }
+  });
+
+  it("installs nothing else", () => {
+    expect(Object.keys(releases(prod)).sort()).toEqual([
+      "cert-manager",
+      "cluster-autoscaler",
+      "envoy-gateway",
+      "external-secrets",
+      "kube-prometheus-stack",
+      "metrics-server",
+      "prometheus-adapter",
+    ]);
+  });
+
+  it("installs the Gateway API CRDs with Envoy Gateway", () => {
+    expect(valuesOf(prod, "envoy-gateway")).toMatchObject({ crds: { enabled: true }, deployment: { replicas: 2 } });
+    expect(releases(prod)["envoy-gateway"].skip_crds).toBe(false);
+  });
+
+  it("installs cert-manager with its CRDs and Gateway API support, after the Gateway API CRDs", () => {
+    expect(valuesOf(prod, "cert-manager")).toMatchObject({
+      crds: { enabled: true, keep: true },
+      config: { kind: "ControllerConfiguration", enableGatewayAPI: true },
+    });
+    expect(valuesOf(prod, "cert-manager")).not.toHaveProperty("installCRDs");
+    expect(releases(prod)["cert-manager"].depends_on).toEqual(
+      expect.arrayContaining(["helm_release.envoy-gateway", "helm_release.kube-prometheus-stack"]),
+    );
+  });
+
+  it("runs external-secrets under the service account the cluster stack bound to its role", () => {
+    expect(valuesOf(prod, "external-secrets")).toMatchObject({
+      installCRDs: true,
+      serviceAccount: { create: true, name: "external-secrets" },
+    });
+  });
+
+  it("keeps Prometheus 200h on a gp3 volume and gives Grafana a generated admin password", () => {
+    const values = valuesOf(prod, "kube-prometheus-stack") as { prometheus: { prometheusSpec: Json }; grafana: Json };
+    expect(values.prometheus.prometheusSpec).toMatchObject({
+      retention: "200h",
+      serviceMonitorSelectorNilUsesHelmValues: false,
+      storageSpec: {
+        volumeClaimTemplate: { spec: { storageClassName: "gp3", resources: { requests: { storage: "100Gi" } } } },
+      },
+    });
+    expect(values.grafana).toMatchObject({
+      admin: {
+        existingSecret: expect.stringMatching(
+          /^\$\{kubernetes_secret_v1\.grafana-admin_secret_\w+\.metadata\[0\]\.name\}$/,
+        ),
+        passwordKey: "admin-password",
+      },
+      persistence: { enabled: true, storageClassName: "gp3" },
+    });
+    expect(JSON.stringify(values.grafana)).not.toMatch(/adminPassword/);
+    const [secret] = Object.values(resourcesOf(prod.json("platform"), "kubernetes_secret_v1"));
+    expect(secret.data).toEqual({
+      "admin-user": "admin",
+      "admin-password": expect.stringMatching(/^\$\{random_password\.grafana-admin/),
+    });
+  });
+
+  it("defines an encrypted gp3 StorageClass on the EBS CSI driver", () => {
+    const [storageClass] = Object.values(resourcesOf(prod.json("platform"), "kubernetes_storage_class_v1"));
+    expect(storageClass).toMatchObject({
+      metadata: { name: "gp3" },
+      storage_provisioner: "ebs.csi.aws.com",
+      parameters: { type: "gp3", encrypted: "true" },
+    });
+  });
+
+  it("turns the app's request counter into the Pods metric requests_per_second", () => {
+    const values = valuesOf(prod, "prometheus-adapter") as {
+      prometheus: Json;
+      rules: { default: boolean; custom: Json[] };
+    };
+    expect(values.prometheus).toEqual({ url: "http://kube-prometheus-stack-prometheus.monitoring.svc", port: 9090 });
+    expect(values.rules.default).toBe(false);
+    expect(values.rules.custom).toEqual([
+      {
+        seriesQuery: 'http_requests_total{namespace!="",pod!=""}',
+        resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
+        name: { matches: "^http_requests_total$", as: "requests_per_second" },
+        metricsQuery: "sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)",
+      },
+    ]);
+  });
+
+  it("lets cluster-autoscaler discover this cluster's node groups with its Pod Identity service account", () => {
+    expect(valuesOf(prod, "cluster-autoscaler")).toMatchObject({
+      cloudProvider: "aws",
+      awsRegion: "us-east-1",
+      autoDiscovery: {
+        clusterName: expect.stringMatching(/^\$\{data\.aws_eks_cluster\.connection_cluster_\w+\.name\}$/),
+      },
+      rbac: { serviceAccount: { create: true, name: "cluster-autoscaler" } },
+    });
+  });
+
+  it("runs one controller replica in dev and two, with disruption budgets, in prod", () => {
+    expect(valuesOf(dev, "metrics-server")).toMatchObject({ replicas: 1, podDisruptionBudget: { enabled: false } });
+    expect(valuesOf(prod, "metrics-server")).toMatchObject({ replicas: 2, podDisruptionBudget: { enabled: true } });
+    expect(valuesOf(prod, "cert-manager")).toMatchObject({ replicaCount: 2, webhook: { replicaCount: 2 } });
+  });
+
+  it("reaches the cluster through aws eks get-token, never a stored token", () => {
+    const json = prod.json("platform");
+    const [helm] = json.provider?.helm ?? [];
+    const [kubernetes] = json.provider?.kubernetes ?? [];
+    const exec = {
+      api_version: "client.authentication.k8s.io/v1beta1",
+      command: "aws",
+      args: ["eks", "get-token", "--cluster-name", expect.stringMatching(/aws_eks_cluster/), "--region", "us-east-1"],
+    };
+    expect(helm.kubernetes).toMatchObject({ exec, host: expect.stringMatching(/aws_eks_cluster.*endpoint/) });
+    expect(kubernetes).toMatchObject({ exec: [exec] });
+    expect(JSON.stringify(json.provider)).not.toMatch(/"token"/);
+    expect(json.data?.aws_eks_cluster).toBeDefined();
+    expect(Object.values(json.data?.aws_eks_cluster ?? {})[0].name).toMatch(/prod-cluster.*cluster_name/);
+  });
+});
