@@ -1,23 +1,45 @@
 /**
- * The CDKTF app: validates every environment, then creates the stacks of those selected.
+ * The CDKTF app: validates every environment, creates the stacks of those selected, synthesizes
+ * them beside the output folder, and publishes them only if the policy gate passes.
  * Select environments with ENVIRONMENTS=dev,staging (default: all).
  */
+import * as fs from "node:fs";
 import { App } from "cdktf";
-import { ConfigError, loadEnvironments } from "./config";
+import { ConfigError, loadEnvironments, type EnvironmentConfig } from "./config";
+import { WAIVERS } from "./config/waivers";
+import { PolicyError, evaluatePolicy, readSynthesizedStacks } from "./modules/policy";
 import { createEnvironmentStacks } from "./stacks/environment-stacks";
 
+/** Stack ids start with their environment's name: `prod-data` is production if prod is. */
+function isProductionStack(environments: EnvironmentConfig[]) {
+  const production = environments.filter((c) => c.stage === "production").map((c) => `${c.name}-`);
+  return (stack: string) => production.some((prefix) => stack.startsWith(prefix));
+}
+
 function main(): void {
-  // Validate before `new App()`: the App creates its output folder, and bad input writes nothing.
+  // Validate before `new App()`: bad input writes nothing.
   const environments = loadEnvironments(process.env.ENVIRONMENTS);
-  const app = new App();
+  const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+  const staging = `${outdir}.staging`;
+  fs.rmSync(staging, { recursive: true, force: true });
+
+  const app = new App({ outdir: staging });
   for (const config of environments) createEnvironmentStacks(app, config);
   app.synth();
+
+  const report = evaluatePolicy(readSynthesizedStacks(staging, isProductionStack(environments)), WAIVERS);
+  if (report.violations.length > 0 || report.waiverProblems.length > 0) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw new PolicyError(report);
+  }
+  fs.rmSync(outdir, { recursive: true, force: true });
+  fs.renameSync(staging, outdir);
 }
 
 try {
   main();
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof PolicyError)) throw error;
   console.error(error.message);
   process.exitCode = 1;
 }

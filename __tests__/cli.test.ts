@@ -11,17 +11,19 @@ import { build, type Plugin } from "esbuild";
 const root = path.resolve(__dirname, "..");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cli-test-"));
 
-/** Replaces `./dev` imported by config/index.ts with a broken environment file. */
-const brokenDev: Plugin = {
-  name: "broken-dev",
-  setup(b) {
-    b.onResolve({ filter: /^\.\/dev$/ }, (args) =>
-      args.importer.endsWith(path.join("config", "index.ts"))
-        ? { path: path.join(root, "__tests__", "fixtures", "broken-dev.ts") }
-        : undefined,
-    );
-  },
-};
+/** Replaces `./dev` imported by config/index.ts with a fixture environment file. */
+function devReplacedBy(fixture: string): Plugin {
+  return {
+    name: `dev-from-${fixture}`,
+    setup(b) {
+      b.onResolve({ filter: /^\.\/dev$/ }, (args) =>
+        args.importer.endsWith(path.join("config", "index.ts"))
+          ? { path: path.join(root, "__tests__", "fixtures", fixture) }
+          : undefined,
+      );
+    },
+  };
+}
 
 async function bundle(name: string, plugins: Plugin[] = []): Promise<string> {
   const outfile = path.join(work, `${name}.js`);
@@ -55,9 +57,14 @@ function filesUnder(dir: string): Map<string, string> {
 
 let good: string;
 let broken: string;
+let insecure: string;
 
 beforeAll(async () => {
-  [good, broken] = await Promise.all([bundle("good"), bundle("broken", [brokenDev])]);
+  [good, broken, insecure] = await Promise.all([
+    bundle("good"),
+    bundle("broken", [devReplacedBy("broken-dev.ts")]),
+    bundle("insecure", [devReplacedBy("insecure-dev.ts")]),
+  ]);
 }, 60_000);
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -71,6 +78,19 @@ describe("synth command", () => {
     expect(run.stderr).toContain('environment "dev", setting app.replicas: must satisfy minReplicas <= replicas');
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  it("fails the policy gate on insecure infrastructure, listing each violation, and writes nothing", () => {
+    const outdir = path.join(work, "out-insecure");
+    const run = synth(insecure, outdir);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("Policy check failed");
+    expect(run.stderr).toContain(
+      "dev-cluster module.eks CKV_AWS_38 a public API endpoint must be limited to known CIDRs. Fix: set cluster.endpointPublicAccessCidrs",
+    );
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(fs.existsSync(outdir)).toBe(false);
+    expect(fs.existsSync(`${outdir}.staging`)).toBe(false);
   });
 
   it("fails when an unknown environment is selected, and writes nothing", () => {

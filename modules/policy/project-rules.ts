@@ -1,0 +1,88 @@
+/** Our own rules: what checkov has no check for. */
+import type { Finding, PolicyRule } from "./rule";
+import { isTrue, modules, resources, single, type JsonObject, type StackDocument } from "./terraform-json";
+
+const SECRET_WORDS = /password|token|secret/i;
+// Keys that name or point at a secret (secretName, secretKey, secretRef) rather than hold one.
+const NAMES_A_SECRET = /(name|key|ref|arn|id)$/i;
+// Values that are references or plain settings, not secret values.
+const NOT_A_SECRET_VALUE = /^\$\{|^(true|false|required|optional|enabled|disabled)$|^arn:aws:/;
+
+/** Every literal string stored under a key that names a password, token or secret. */
+export function literalSecrets(value: unknown, path = ""): { path: string; value: string }[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => literalSecrets(v, `${path}[${i}]`));
+  if (value === null || typeof value !== "object") return [];
+  // "//" is cdktf's metadata (construct paths, output names), not configuration.
+  return Object.entries(value as JsonObject)
+    .filter(([key]) => key !== "//")
+    .flatMap(([key, v]) => {
+      const here = path ? `${path}.${key}` : key;
+      const holdsSecret = SECRET_WORDS.test(key) && !NAMES_A_SECRET.test(key);
+      if (typeof v === "string" && holdsSecret && !NOT_A_SECRET_VALUE.test(v)) return [{ path: here, value: v }];
+      return literalSecrets(v, here);
+    });
+}
+
+const EXACT_VERSION = /^v?\d+\.\d+\.\d+$/;
+
+/** The production data-protection settings a data store must keep. */
+function productionDataProblems(doc: StackDocument): Finding[] {
+  const findings: Finding[] = [];
+  const problem = (address: string, detail: string) => findings.push({ address, detail });
+  for (const db of [...modules(doc, "terraform-aws-modules/rds/aws"), ...resources(doc, "aws_db_instance")]) {
+    if (db.body.deletion_protection !== true) problem(db.address, "deletion protection is off");
+    if (db.body.skip_final_snapshot === true) problem(db.address, "no final snapshot");
+    if (Number(db.body.backup_retention_period ?? 0) < 7) problem(db.address, "backups kept < 7 days");
+  }
+  for (const cache of resources(doc, "aws_elasticache_replication_group")) {
+    if (Number(cache.body.snapshot_retention_limit ?? 0) < 1) problem(cache.address, "no snapshots");
+    if (!isTrue(cache.body.automatic_failover_enabled)) problem(cache.address, "no automatic failover");
+  }
+  for (const bucket of resources(doc, "aws_s3_bucket")) {
+    if (single(bucket.body.lifecycle).prevent_destroy !== true) problem(bucket.address, "bucket can be destroyed");
+  }
+  return findings;
+}
+
+export const PROJECT_RULES: PolicyRule[] = [
+  {
+    id: "OWN_NO_LITERAL_SECRETS",
+    why: "the synthesized JSON is reviewed and stored in CI logs: it must hold no secret value",
+    fix: "generate the value (random_password), let AWS manage it, or keep it in Secrets Manager and reference it",
+    check: (doc) => literalSecrets(doc.json).map((s) => ({ address: s.path, detail: `literal value under ${s.path}` })),
+  },
+  {
+    id: "OWN_PROD_DATA_PROTECTION",
+    why: "production data stores must survive a mistaken destroy and keep a week of backups",
+    fix: "keep deletion protection, final snapshot, >= 7 days of backups, cache failover and snapshots, retained buckets",
+    check: (doc) => (doc.production ? productionDataProblems(doc) : []),
+  },
+  {
+    id: "OWN_MODULE_VERSION_PINNED",
+    why: "a module version range can pull a release nobody reviewed (or one the pinned AWS provider rejects)",
+    fix: "pin the module to an exact x.y.z in its wrapper's *_MODULE spec",
+    check: (doc) =>
+      modules(doc)
+        .filter((m) => !EXACT_VERSION.test(String(m.body.version ?? "")))
+        .map((m) => ({ address: m.address, detail: `version ${String(m.body.version)}` })),
+  },
+  {
+    id: "OWN_HELM_CHART_PINNED",
+    why: "a chart without an exact version changes under us, and its values were checked against one version",
+    fix: "pin the chart version exactly in the add-on's ChartSource",
+    check: (doc) =>
+      resources(doc, "helm_release")
+        .filter((r) => !EXACT_VERSION.test(String(r.body.version ?? "")))
+        .map((r) => ({ address: r.address, detail: `version ${String(r.body.version)}` })),
+  },
+  {
+    id: "OWN_ENVIRONMENT_TAG",
+    why: "every AWS resource must say which environment it belongs to (cost, ownership, clean-up)",
+    fix: "keep the Environment tag in the AWS provider's default_tags (EnvironmentStack does)",
+    check: (doc) => {
+      const providers = ((doc.json.provider as JsonObject | undefined)?.aws ?? []) as JsonObject[];
+      const tagged = (p: JsonObject) => Boolean(single(single(p.default_tags).tags).Environment);
+      return providers.length > 0 && providers.every(tagged) ? [] : [{ address: "provider.aws" }];
+    },
+  },
+];
