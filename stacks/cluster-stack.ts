@@ -253,7 +253,48 @@ function clusterAutoscalerStatements(cluster: string): PolicyStatement[] {
   ];
 }
 
-/** terraform apply needs wide rights; IAM is limited to this environment's names. */
+/** IAM actions terraform apply needs on this environment's roles, policies and the GitHub OIDC provider. */
+const DEPLOY_IAM_ACTIONS = [
+  "iam:CreateRole",
+  "iam:DeleteRole",
+  "iam:GetRole",
+  "iam:UpdateRole",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:TagRole",
+  "iam:UntagRole",
+  "iam:PassRole",
+  "iam:ListInstanceProfilesForRole",
+  "iam:PutRolePolicy",
+  "iam:GetRolePolicy",
+  "iam:DeleteRolePolicy",
+  "iam:ListRolePolicies",
+  "iam:AttachRolePolicy",
+  "iam:DetachRolePolicy",
+  "iam:ListAttachedRolePolicies",
+  "iam:CreatePolicy",
+  "iam:DeletePolicy",
+  "iam:GetPolicy",
+  "iam:TagPolicy",
+  "iam:UntagPolicy",
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicyVersion",
+  "iam:GetPolicyVersion",
+  "iam:ListPolicyVersions",
+  "iam:CreateInstanceProfile",
+  "iam:DeleteInstanceProfile",
+  "iam:GetInstanceProfile",
+  "iam:TagInstanceProfile",
+  "iam:AddRoleToInstanceProfile",
+  "iam:RemoveRoleFromInstanceProfile",
+  "iam:CreateOpenIDConnectProvider",
+  "iam:DeleteOpenIDConnectProvider",
+  "iam:GetOpenIDConnectProvider",
+  "iam:TagOpenIDConnectProvider",
+  "iam:UpdateOpenIDConnectProviderThumbprint",
+  "iam:AddClientIDToOpenIDConnectProvider",
+];
+
+/** terraform apply needs wide rights (PowerUserAccess); IAM is limited to this environment's names. */
 function deployIamStatements(config: EnvironmentConfig): PolicyStatement[] {
   const account = config.account.id;
   const prefix = resourcePrefix(config);
@@ -261,7 +302,7 @@ function deployIamStatements(config: EnvironmentConfig): PolicyStatement[] {
     {
       Sid: "ManageThisEnvironmentsIam",
       Effect: "Allow",
-      Action: "iam:*",
+      Action: DEPLOY_IAM_ACTIONS,
       Resource: [
         `arn:aws:iam::${account}:role/${prefix}-*`,
         `arn:aws:iam::${account}:policy/${prefix}-*`,

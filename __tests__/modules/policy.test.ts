@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { WAIVERS } from "../../config/waivers";
 import { ALL_RULES, evaluatePolicy, formatViolation, type StackDocument, type Waiver } from "../../modules/policy";
 import { CONCERNS } from "../../config";
@@ -332,5 +334,20 @@ describe.each(["dev", "staging", "prod"])("%s against the policy", (env) => {
     const report = evaluatePolicy(docs, WAIVERS);
     expect(report.violations.map(formatViolation)).toEqual([]);
     expect(report.waiverProblems).toEqual([]);
+  });
+});
+
+describe("policy documentation", () => {
+  // Prettier pads table cells; compare with runs of spaces collapsed.
+  const squeeze = (text: string) => text.replace(/ +/g, " ");
+  const readme = squeeze(fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8"));
+
+  it("lists every rule in the README", () => {
+    for (const rule of ALL_RULES) expect(readme).toContain(squeeze(`| ${rule.id} | ${rule.why} |`));
+  });
+
+  it("lists every waiver with its reason in the README", () => {
+    for (const w of WAIVERS)
+      expect(readme).toContain(squeeze(`| ${w.stack} | \`${w.address}\` | ${w.rule} | ${w.reason} |`));
   });
 });

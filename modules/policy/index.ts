@@ -75,16 +75,14 @@ export function evaluatePolicy(
 ): PolicyReport {
   const found: Violation[] = docs.flatMap((doc) =>
     rules.flatMap((rule) =>
-      rule
-        .check(doc)
-        .map((f) => ({
-          stack: doc.stack,
-          address: f.address,
-          rule: rule.id,
-          why: rule.why,
-          fix: rule.fix,
-          detail: f.detail,
-        })),
+      rule.check(doc).map((f) => ({
+        stack: doc.stack,
+        address: f.address,
+        rule: rule.id,
+        why: rule.why,
+        fix: rule.fix,
+        detail: f.detail,
+      })),
     ),
   );
   const waiverFor = (v: Violation) =>
