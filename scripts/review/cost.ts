@@ -1,0 +1,176 @@
+/**
+ * A monthly cost estimate per environment from the synthesized settings and the dated price table
+ * (prices-us-east-1.json). Usage-driven items (NAT traffic, storage, logs) rest on the stated
+ * assumptions below, not on measurements.
+ */
+import prices from "./prices-us-east-1.json";
+import type { Json, SynthStack } from "./synth-output";
+
+/** Usage the synth output cannot tell; stated with every estimate. */
+export const ASSUMPTIONS = {
+  spotDiscount: 0.65,
+  natTrafficGbPerMonth: 200,
+  nlbLcus: 1,
+  nlbPublicIps: 3,
+  s3GbPerMonth: 50,
+  cloudwatchLogsGbPerMonth: 20,
+};
+
+/** One line of the estimate. */
+export interface CostLine {
+  readonly item: string;
+  readonly monthlyUsd: number;
+  readonly basis: string;
+}
+
+/** The estimate of one environment, and what each cost switch saves. */
+export interface CostEstimate {
+  readonly environment: string;
+  readonly lines: CostLine[];
+  readonly totalUsd: number;
+  /** Cost switch -> whether the environment uses it, and the monthly difference it makes. */
+  readonly savings: Record<string, { readonly on: boolean; readonly monthlyUsd: number }>;
+}
+
+const HOURS = prices.hours_per_month;
+const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
+const round = (n: number) => Math.round(n * 100) / 100;
+
+function priceOf(table: Record<string, number>, key: string, what: string): number {
+  const price = table[key];
+  if (price === undefined) throw new Error(`no ${what} price for ${key} in prices-us-east-1.json: add it`);
+  return price;
+}
+
+function findModule(stacks: SynthStack[], source: string): Json {
+  for (const s of stacks)
+    for (const m of Object.values(obj(s.json.module))) if (obj(m).source === source) return obj(m);
+  return {};
+}
+
+function resourcesOf(stacks: SynthStack[], type: string): Json[] {
+  return stacks.flatMap((s) => Object.values(obj(obj(s.json.resource)[type])).map(obj));
+}
+
+function helmValues(stacks: SynthStack[], release: string): Json {
+  const r = resourcesOf(stacks, "helm_release").find((x) => x.name === release);
+  const values = (r?.values as string[] | undefined)?.[0];
+  return values ? (JSON.parse(values) as Json) : {};
+}
+
+/** Estimates one environment from its stacks. */
+export function estimateCost(environment: string, stacks: SynthStack[]): CostEstimate {
+  const lines: CostLine[] = [];
+  const add = (item: string, monthlyUsd: number, basis: string) =>
+    lines.push({ item, monthlyUsd: round(monthlyUsd), basis });
+  const savings: Record<string, { on: boolean; monthlyUsd: number }> = {
+    "single NAT gateway": { on: false, monthlyUsd: 0 },
+    "SPOT nodes": { on: false, monthlyUsd: 0 },
+    Valkey: { on: false, monthlyUsd: 0 },
+  };
+
+  const eks = findModule(stacks, "terraform-aws-modules/eks/aws");
+  if (Object.keys(eks).length > 0)
+    add("EKS control plane", prices.eks_cluster_per_hour * HOURS, `$${prices.eks_cluster_per_hour}/h`);
+  for (const [name, g] of Object.entries(obj(eks.eks_managed_node_groups))) {
+    const group = obj(g);
+    const type = String((group.instance_types as string[])[0]);
+    const count = Number(group.desired_size);
+    const onDemand = priceOf(prices.ec2_per_hour, type, "EC2") * HOURS * count;
+    const spot = group.capacity_type === "SPOT";
+    const cost = spot ? onDemand * (1 - ASSUMPTIONS.spotDiscount) : onDemand;
+    if (spot) savings["SPOT nodes"] = { on: true, monthlyUsd: savings["SPOT nodes"].monthlyUsd + onDemand - cost };
+    add(
+      `nodes: ${name}`,
+      cost,
+      `${count} x ${type} ${spot ? `SPOT, on-demand minus ${ASSUMPTIONS.spotDiscount * 100}% (assumed)` : "on-demand"}`,
+    );
+    const disk = Number(obj(obj(obj(group.block_device_mappings).root).ebs).volume_size ?? 0);
+    add(`node volumes: ${name}`, disk * count * prices.ebs_gp3_per_gb_month, `${count} x ${disk} GiB gp3`);
+  }
+
+  const vpc = findModule(stacks, "terraform-aws-modules/vpc/aws");
+  if (vpc.enable_nat_gateway === true) {
+    const zones = (vpc.azs as string[]).length;
+    const nats = vpc.single_nat_gateway === true ? 1 : zones;
+    const perNat = (prices.nat_gateway_per_hour + prices.public_ipv4_per_hour) * HOURS;
+    add(
+      "NAT gateways",
+      perNat * nats + ASSUMPTIONS.natTrafficGbPerMonth * prices.nat_gateway_per_gb,
+      `${nats} with public IPs, ${ASSUMPTIONS.natTrafficGbPerMonth} GB processed (assumed)`,
+    );
+    savings["single NAT gateway"] = { on: nats === 1, monthlyUsd: perNat * (zones - 1) };
+  }
+
+  if (resourcesOf(stacks, "helm_release").some((r) => r.name === "envoy-gateway")) {
+    const nlb =
+      (prices.nlb_per_hour +
+        ASSUMPTIONS.nlbLcus * prices.nlb_lcu_per_hour +
+        ASSUMPTIONS.nlbPublicIps * prices.public_ipv4_per_hour) *
+      HOURS;
+    add("Network Load Balancer", nlb, `${ASSUMPTIONS.nlbLcus} LCU, ${ASSUMPTIONS.nlbPublicIps} public IPs (assumed)`);
+  }
+
+  const db = findModule(stacks, "terraform-aws-modules/rds/aws");
+  if (Object.keys(db).length > 0) {
+    const copies = db.multi_az === true ? 2 : 1;
+    const instance = priceOf(prices.rds_postgres_per_hour, String(db.instance_class), "RDS") * HOURS * copies;
+    add("PostgreSQL instance", instance, `${String(db.instance_class)}${copies === 2 ? ", Multi-AZ (x2)" : ""}`);
+    add(
+      "PostgreSQL storage",
+      Number(db.allocated_storage) * prices.rds_gp3_per_gb_month * copies,
+      `${String(db.allocated_storage)} GiB gp3 x ${copies}`,
+    );
+  }
+
+  for (const cache of resourcesOf(stacks, "aws_elasticache_replication_group")) {
+    const nodes = Number(cache.num_cache_clusters);
+    const redis = priceOf(prices.elasticache_redis_per_hour, String(cache.node_type), "ElastiCache") * HOURS * nodes;
+    const valkey = cache.engine === "valkey";
+    const cost = valkey ? redis * (1 - prices.elasticache_valkey_discount) : redis;
+    savings.Valkey = { on: valkey, monthlyUsd: redis * prices.elasticache_valkey_discount };
+    add("cache nodes", cost, `${valkey ? "Valkey" : "Redis OSS"}, ${nodes} x ${String(cache.node_type)}`);
+  }
+
+  const prometheus = obj(
+    obj(
+      obj(
+        obj(obj(obj(helmValues(stacks, "kube-prometheus-stack").prometheus).prometheusSpec).storageSpec)
+          .volumeClaimTemplate,
+      ).spec,
+    ).resources,
+  );
+  const grafana = obj(obj(helmValues(stacks, "kube-prometheus-stack").grafana).persistence);
+  const volumes = [String(obj(prometheus.requests).storage ?? "0"), String(grafana.size ?? "0")].map(
+    (s) => parseInt(s, 10) || 0,
+  );
+  add(
+    "monitoring volumes",
+    volumes.reduce((a, b) => a + b, 0) * prices.ebs_gp3_per_gb_month,
+    `${volumes.join(" + ")} GiB gp3`,
+  );
+
+  add("S3", ASSUMPTIONS.s3GbPerMonth * prices.s3_standard_per_gb_month, `${ASSUMPTIONS.s3GbPerMonth} GB (assumed)`);
+  add(
+    "CloudWatch Logs",
+    ASSUMPTIONS.cloudwatchLogsGbPerMonth * prices.cloudwatch_logs_ingest_per_gb,
+    `${ASSUMPTIONS.cloudwatchLogsGbPerMonth} GB ingested (assumed)`,
+  );
+  add("KMS keys", resourcesOf(stacks, "aws_kms_key").length * prices.kms_key_per_month, "per key");
+  add(
+    "Secrets Manager",
+    (resourcesOf(stacks, "aws_secretsmanager_secret").length + (Object.keys(db).length ? 1 : 0)) *
+      prices.secrets_manager_secret_per_month,
+    "per secret (incl. RDS-managed)",
+  );
+
+  const totalUsd = round(lines.reduce((sum, l) => sum + l.monthlyUsd, 0));
+  return {
+    environment,
+    lines,
+    totalUsd,
+    savings: Object.fromEntries(
+      Object.entries(savings).map(([k, v]) => [k, { on: v.on, monthlyUsd: round(v.monthlyUsd) }]),
+    ),
+  };
+}

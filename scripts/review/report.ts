@@ -1,0 +1,137 @@
+/** The review as data (JSON) and as Markdown fit for a pull-request comment. */
+import { estimateCost, ASSUMPTIONS, type CostEstimate } from "./cost";
+import { mermaid } from "./diagram";
+import { inventory, type StackInventory } from "./inventory";
+import { dangerous, type PlannedChange } from "./plan-diff";
+import prices from "./prices-us-east-1.json";
+import { environments, type SynthOutput } from "./synth-output";
+
+/** Everything `npm run review` found. */
+export interface Review {
+  readonly environments: {
+    readonly name: string;
+    readonly deployOrder: string[];
+    readonly stacks: StackInventory[];
+    readonly cost: CostEstimate;
+    readonly diagram: string;
+  }[];
+  /** Present with `--against`: what the change does. */
+  readonly changes?: PlannedChange[];
+}
+
+/** Builds the review of a synth output (and its changes, when a baseline is given). */
+export function buildReview(
+  output: SynthOutput,
+  changes?: PlannedChange[],
+  environmentOrder: readonly string[] = [],
+): Review {
+  return {
+    environments: [...environments(output, environmentOrder)].map(([name, stacks]) => ({
+      name,
+      deployOrder: stacks.map((s) => s.id),
+      stacks: stacks.map(inventory),
+      cost: estimateCost(name, stacks),
+      diagram: mermaid(stacks),
+    })),
+    changes,
+  };
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+const short = (v: unknown) => {
+  const text = v === undefined ? "(none)" : JSON.stringify(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};
+
+function changesSection(changes: PlannedChange[]): string[] {
+  const count = (action: string) => changes.filter((c) => c.action === action).length;
+  const risky = dangerous(changes);
+  const lines = [
+    "## Changes",
+    "",
+    `${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("destroy")} to destroy.`,
+    "",
+  ];
+  if (risky.length > 0) {
+    lines.push(
+      `> **Warning: ${risky.length} stateful resource(s) destroyed or replaced.** Data may be lost; check backups and consider a moved block.`,
+      "",
+    );
+  }
+  if (changes.length === 0) return [...lines, "No changes."];
+  lines.push("| stack | address | action | changed attributes | note |", "|---|---|---|---|---|");
+  for (const c of changes) {
+    const flag = c.stateful && (c.action === "destroy" || c.action === "replace") ? "**" : "";
+    const attrs = c.changes.map((a) => `\`${a.path}\`: ${short(a.before)} -> ${short(a.after)}`).join("<br>");
+    lines.push(
+      `| ${c.stack} | \`${c.address}\` | ${flag}${c.action}${c.stateful ? " (stateful)" : ""}${flag} | ${attrs} | ${c.note ?? ""} |`,
+    );
+  }
+  return lines;
+}
+
+function costSection(review: Review): string[] {
+  const envs = review.environments;
+  const items = [...new Set(envs.flatMap((e) => e.cost.lines.map((l) => l.item)))];
+  const lines = [
+    `## Monthly cost estimate (us-east-1 on-demand prices as of ${prices.as_of})`,
+    "",
+    `| item | ${envs.map((e) => e.name).join(" | ")} |`,
+    `|---|${envs.map(() => "---:").join("|")}|`,
+  ];
+  for (const item of items) {
+    const cells = envs.map((e) => {
+      const line = e.cost.lines.find((l) => l.item === item);
+      return line ? usd(line.monthlyUsd) : "-";
+    });
+    lines.push(`| ${item} | ${cells.join(" | ")} |`);
+  }
+  lines.push(`| **total** | ${envs.map((e) => `**${usd(e.cost.totalUsd)}**`).join(" | ")} |`, "");
+  lines.push("What the cost switches in config save each month (on: saved already; off: would save):", "");
+  lines.push(`| switch | ${envs.map((e) => e.name).join(" | ")} |`, `|---|${envs.map(() => "---:").join("|")}|`);
+  for (const s of Object.keys(envs[0]?.cost.savings ?? {})) {
+    const cell = (e: (typeof envs)[number]) =>
+      `${e.cost.savings[s].on ? "on" : "off"}: ${usd(e.cost.savings[s].monthlyUsd)}`;
+    lines.push(`| ${s} | ${envs.map(cell).join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    `Assumptions: SPOT ${ASSUMPTIONS.spotDiscount * 100}% below on-demand; ${ASSUMPTIONS.natTrafficGbPerMonth} GB NAT traffic, ` +
+      `${ASSUMPTIONS.s3GbPerMonth} GB S3, ${ASSUMPTIONS.cloudwatchLogsGbPerMonth} GB logs a month per environment; node counts at desired size; ` +
+      "data transfer, snapshots and support plans not included.",
+  );
+  return lines;
+}
+
+function inventorySection(review: Review): string[] {
+  const lines: string[] = ["## Stacks"];
+  for (const env of review.environments) {
+    lines.push("", `### ${env.name}`, "", `Deploy order: ${env.deployOrder.join(" -> ")}`, "");
+    lines.push("| stack | resources | modules | providers | state | outputs |", "|---|---|---|---|---|---|");
+    for (const s of env.stacks) {
+      const resources = Object.entries(s.resources)
+        .map(([t, n]) => `${t} x${n}`)
+        .join("<br>");
+      const modules = Object.entries(s.modules)
+        .map(([n, v]) => `${n}: ${v}`)
+        .join("<br>");
+      const providers = Object.entries(s.providers)
+        .map(([n, v]) => `${n} ${v}`)
+        .join(", ");
+      const own = s.outputs.filter((o) => !o.startsWith("cross-stack-output-"));
+      const crossStack = s.outputs.length - own.length;
+      const outputs = `${own.join(", ")}${crossStack ? ` (+${crossStack} cross-stack)` : ""}`;
+      lines.push(`| ${s.stack} | ${resources} | ${modules} | ${providers} | ${s.backend} | ${outputs} |`);
+    }
+    lines.push("", "```mermaid", env.diagram, "```");
+  }
+  return lines;
+}
+
+/** The review as Markdown: changes first (when compared), then cost, then the stacks. */
+export function toMarkdown(review: Review): string {
+  const lines = ["# Infrastructure review", ""];
+  if (review.changes) lines.push(...changesSection(review.changes), "");
+  lines.push(...costSection(review), "", ...inventorySection(review), "");
+  return lines.join("\n");
+}
