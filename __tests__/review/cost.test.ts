@@ -1,0 +1,64 @@
+import { ASSUMPTIONS, estimateCost } from "../../scripts/review/cost";
+import prices from "../../scripts/review/prices-us-east-1.json";
+import type { SynthStack } from "../../scripts/review/synth-output";
+import { block, copyOutput, synthOutputOf } from "./review-helpers";
+
+const HOURS = prices.hours_per_month;
+const stacksOf = (output: Map<string, SynthStack>) => [...output.values()];
+const line = (estimate: ReturnType<typeof estimateCost>, item: string) =>
+  estimate.lines.find((l) => l.item === item)?.monthlyUsd;
+
+describe("cost estimate", () => {
+  const dev = estimateCost("dev", stacksOf(synthOutputOf("dev")));
+  const prod = estimateCost("prod", stacksOf(synthOutputOf("prod")));
+
+  it("prices the database from its class and Multi-AZ flag", () => {
+    expect(line(dev, "PostgreSQL instance")).toBeCloseTo(prices.rds_postgres_per_hour["db.t3.micro"] * HOURS, 2);
+    expect(line(prod, "PostgreSQL instance")).toBeCloseTo(prices.rds_postgres_per_hour["db.m7g.large"] * HOURS * 2, 2);
+  });
+
+  it("prices nodes at desired size, SPOT at the stated discount", () => {
+    const spot = prices.ec2_per_hour["t3.medium"] * HOURS * 3 * (1 - ASSUMPTIONS.spotDiscount);
+    expect(line(prod, "nodes: spot")).toBeCloseTo(spot, 2);
+    expect(line(prod, "nodes: baseline")).toBeCloseTo(prices.ec2_per_hour["m7i.large"] * HOURS * 2, 2);
+  });
+
+  it("counts one NAT gateway in dev and one per zone in prod", () => {
+    const traffic = ASSUMPTIONS.natTrafficGbPerMonth * prices.nat_gateway_per_gb;
+    const perNat = (prices.nat_gateway_per_hour + prices.public_ipv4_per_hour) * HOURS;
+    expect(line(dev, "NAT gateways")).toBeCloseTo(perNat + traffic, 2);
+    expect(line(prod, "NAT gateways")).toBeCloseTo(perNat * 3 + traffic, 2);
+    expect(dev.savings["single NAT gateway"]).toEqual({ on: true, monthlyUsd: Math.round(perNat * 100) / 100 });
+  });
+
+  it("totals its lines", () => {
+    for (const estimate of [dev, prod]) {
+      expect(estimate.totalUsd).toBeCloseTo(
+        estimate.lines.reduce((sum, l) => sum + l.monthlyUsd, 0),
+        2,
+      );
+    }
+    expect(prod.totalUsd).toBeGreaterThan(dev.totalUsd);
+  });
+
+  it("shows what Valkey saves on the cache nodes", () => {
+    const output = copyOutput(synthOutputOf("prod"));
+    const resources = output.get("prod-data")?.json.resource as Record<string, Record<string, Record<string, unknown>>>;
+    Object.values(resources.aws_elasticache_replication_group)[0].engine = "valkey";
+    const valkey = estimateCost("prod", stacksOf(output));
+    expect(valkey.savings.Valkey.on).toBe(true);
+    expect(line(valkey, "cache nodes")).toBeCloseTo(
+      line(prod, "cache nodes")! * (1 - prices.elasticache_valkey_discount),
+      2,
+    );
+    expect(block(output, "prod-data", "module.postgres").instance_class).toBe("db.m7g.large");
+  });
+
+  it("fails loudly on an instance type missing from the price table", () => {
+    const output = copyOutput(synthOutputOf("dev"));
+    block(output, "dev-data", "module.postgres").instance_class = "db.x2iedn.32xlarge";
+    expect(() => estimateCost("dev", stacksOf(output))).toThrow(
+      "no RDS price for db.x2iedn.32xlarge in prices-us-east-1.json",
+    );
+  });
+});

@@ -1,0 +1,71 @@
+import { dangerous, planDiff } from "../../scripts/review/plan-diff";
+import type { Json } from "../../scripts/review/synth-output";
+import { block, copyOutput, synthOutputOf } from "./review-helpers";
+
+describe("plan diff", () => {
+  const prod = synthOutputOf("prod");
+
+  it("is empty for identical synths", () => {
+    expect(planDiff(prod, copyOutput(prod))).toEqual([]);
+  });
+
+  it("flags a change that replaces the database", () => {
+    const after = copyOutput(prod);
+    block(after, "prod-data", "module.postgres").identifier = "marketing-agents-prod-v2";
+    const changes = planDiff(prod, after);
+    expect(changes).toEqual([
+      expect.objectContaining({
+        stack: "prod-data",
+        address: "module.postgres",
+        action: "replace",
+        stateful: true,
+        changes: [{ path: "identifier", before: "marketing-agents-prod", after: "marketing-agents-prod-v2" }],
+        note: "replaced because identifier changed",
+      }),
+    ]);
+    expect(dangerous(changes)).toHaveLength(1);
+  });
+
+  it("treats a bigger database class as an in-place update", () => {
+    const after = copyOutput(prod);
+    block(after, "prod-data", "module.postgres").instance_class = "db.m7g.xlarge";
+    const [change] = planDiff(prod, after);
+    expect(change).toMatchObject({ action: "update", stateful: true });
+    expect(dangerous([change])).toEqual([]);
+  });
+
+  it("flags a node group whose instance types change as replaced", () => {
+    const after = copyOutput(prod);
+    const groups = block(after, "prod-cluster", "module.eks").eks_managed_node_groups as Record<string, Json>;
+    groups.baseline.instance_types = ["m7i.xlarge"];
+    expect(planDiff(prod, after)).toEqual([
+      expect.objectContaining({
+        address: "module.eks",
+        action: "replace",
+        note: "replaced because eks_managed_node_groups.baseline.instance_types changed",
+      }),
+    ]);
+  });
+
+  it("flags a destroyed bucket, and hints at a rename when a block of the same type appears", () => {
+    const after = copyOutput(prod);
+    const buckets = (after.get("prod-data")?.json.resource as Record<string, Record<string, Json>>).aws_s3_bucket;
+    const [logsName] = Object.keys(buckets).filter((k) => k.startsWith("logs"));
+    buckets.renamed_logs = buckets[logsName];
+    delete buckets[logsName];
+    const changes = planDiff(prod, after);
+    expect(changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      `destroy aws_s3_bucket.${logsName}`,
+      "create aws_s3_bucket.renamed_logs",
+    ]);
+    expect(changes[0]).toMatchObject({ stateful: true, note: expect.stringContaining("moved block") });
+  });
+
+  it("lists resources added by a new stack", () => {
+    const before = copyOutput(prod);
+    before.delete("prod-app");
+    const changes = planDiff(before, prod);
+    expect(changes.length).toBeGreaterThan(5);
+    expect(new Set(changes.map((c) => `${c.stack} ${c.action}`))).toEqual(new Set(["prod-app create"]));
+  });
+});
