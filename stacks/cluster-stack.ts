@@ -1,6 +1,14 @@
 import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
-import { clusterName, nodeRoleName, resourcePrefix, type EnvironmentConfig, type NodeGroupConfig } from "../config";
+import {
+  PROJECT,
+  clusterName,
+  nodeRoleName,
+  resourcePrefix,
+  stateKeyAlias,
+  type EnvironmentConfig,
+  type NodeGroupConfig,
+} from "../config";
 import { EksModule, type EksAccessEntry, type EksManagedNodeGroup } from "../modules/eks-module";
 import { GithubActionsRole } from "../modules/github-actions-role";
 import { GithubOidcProvider, githubSubjects } from "../modules/github-oidc";
@@ -21,6 +29,8 @@ export interface ClusterStackProps extends EnvironmentStackProps {
 
 const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+/** Read access to every object, secrets included: enough for the Kubernetes and Helm providers to plan. */
+const CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy";
 const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 
 /** Service accounts the platform and app stacks create, bound here to their roles. */
@@ -83,10 +93,14 @@ export class ClusterStack extends EnvironmentStack {
     });
     const planRole = new GithubActionsRole(this, "plan-role", {
       roleName: `${prefix}-plan`,
-      description: `GitHub Actions: terraform plan of ${config.name} on pull requests (read only)`,
+      description: `GitHub Actions: terraform plan of ${config.name} (read only, no state lock)`,
       oidcProviderArn: oidc.arn,
-      subjects: [githubSubjects.pullRequest(config.ci.infraRepository)],
+      subjects: [
+        githubSubjects.pullRequest(config.ci.infraRepository),
+        ...config.ci.branches.map((b) => githubSubjects.branch(config.ci.infraRepository, b)),
+      ],
       managedPolicyArns: [MANAGED_POLICY("ReadOnlyAccess")],
+      statements: planReadStatements(config),
     });
 
     this.eks = new EksModule(this, "eks", {
@@ -107,7 +121,10 @@ export class ClusterStack extends EnvironmentStack {
       authenticationMode: "API",
       enableClusterCreatorAdminPermissions: false,
       enableIrsa: false,
-      accessEntries: clusterAdmins([...config.cluster.adminRoleArns, this.deployRole.arn]),
+      accessEntries: {
+        ...clusterAccess("admin", [...config.cluster.adminRoleArns, this.deployRole.arn], CLUSTER_ADMIN_POLICY),
+        ...clusterAccess("view", [planRole.arn], CLUSTER_VIEW_POLICY),
+      },
       addons: {
         "eks-pod-identity-agent": { before_compute: true, most_recent: true },
         "vpc-cni": {
@@ -212,15 +229,42 @@ function nodeGroup(
   };
 }
 
-function clusterAdmins(principalArns: string[]): Record<string, EksAccessEntry> {
+function clusterAccess(name: string, principalArns: string[], policyArn: string): Record<string, EksAccessEntry> {
   const entries = principalArns.map((principalArn, i) => [
-    `admin-${i}`,
+    `${name}-${i}`,
     {
       principal_arn: principalArn,
-      policy_associations: { admin: { policy_arn: CLUSTER_ADMIN_POLICY, access_scope: { type: "cluster" as const } } },
+      policy_associations: { [name]: { policy_arn: policyArn, access_scope: { type: "cluster" as const } } },
     },
   ]);
   return Object.fromEntries(entries);
+}
+
+/**
+ * What ReadOnlyAccess lacks for `terraform plan -lock=false`: decrypting the state and the
+ * environment's encrypted data (keys found by alias), and reading this environment's secrets.
+ */
+function planReadStatements(config: EnvironmentConfig): PolicyStatement[] {
+  const { id: account, region } = config.account;
+  return [
+    {
+      Sid: "DecryptStateAndEnvironmentData",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: `arn:aws:kms:${region}:${account}:key/*`,
+      Condition: {
+        "ForAnyValue:StringEquals": {
+          "kms:ResourceAliases": [stateKeyAlias(config), `alias/${resourcePrefix(config)}`],
+        },
+      },
+    },
+    {
+      Sid: "ReadThisEnvironmentsSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue"],
+      Resource: `arn:aws:secretsmanager:${region}:${account}:secret:${PROJECT}/${config.name}/*`,
+    },
+  ];
 }
 
 /** cluster-autoscaler may change only the node groups EKS tagged as this cluster's. */

@@ -73,14 +73,40 @@ describe("cluster stack", () => {
     });
   });
 
-  it("admits only the configured admin roles and the deploy role, through access entries", () => {
+  it("makes only the configured admin roles and the deploy role cluster admins; the plan role may only view", () => {
     const eks = eksOf(prod);
     expect(eks).toMatchObject({ authentication_mode: "API", enable_cluster_creator_admin_permissions: false });
-    const principals = Object.values(eks.access_entries as Record<string, Json>).map((e) => e.principal_arn);
-    expect(principals).toEqual([
-      "arn:aws:iam::333333333333:role/PlatformAdmin",
-      expect.stringMatching(/aws_iam_role\.deploy-role/),
+    const entries = Object.values(eks.access_entries as Record<string, Json>).map((e) => [
+      e.principal_arn,
+      Object.values(e.policy_associations as Record<string, Json>)[0].policy_arn,
     ]);
+    expect(entries).toEqual([
+      [
+        "arn:aws:iam::333333333333:role/PlatformAdmin",
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+      ],
+      [
+        expect.stringMatching(/aws_iam_role\.deploy-role/),
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+      ],
+      [
+        expect.stringMatching(/aws_iam_role\.plan-role/),
+        "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
+      ],
+    ]);
+  });
+
+  it("lets the plan role decrypt only the state and environment keys, found by alias", () => {
+    const policy = Object.values(resourcesOf(prod.json("cluster"), "aws_iam_role_policy")).find(
+      (p) => p.name === "marketing-agents-prod-plan",
+    );
+    const [decrypt, secrets] = JSON.parse(policy?.policy as string).Statement;
+    expect(decrypt.Condition).toEqual({
+      "ForAnyValue:StringEquals": {
+        "kms:ResourceAliases": ["alias/marketing-agents-prod-tfstate", "alias/marketing-agents-prod"],
+      },
+    });
+    expect(secrets.Resource).toBe("arn:aws:secretsmanager:us-east-1:333333333333:secret:marketing-agents/prod/*");
   });
 
   it("installs the managed add-ons, giving IAM to vpc-cni and the EBS CSI driver through Pod Identity", () => {
