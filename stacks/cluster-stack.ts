@@ -1,4 +1,3 @@
-import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import {
   PROJECT,
@@ -178,14 +177,13 @@ export class ClusterStack extends EnvironmentStack {
       statements: ecrPushStatements(this.imageRepository.arn, props.kmsKeyArn),
     });
 
-    const outputs: Record<string, string> = {
+    this.addOutputs({
       cluster_name: this.eks.clusterName,
       image_repository_url: this.imageRepository.url,
       deploy_role_arn: this.deployRole.arn,
       plan_role_arn: planRole.arn,
       push_image_role_arn: pushRole.arn,
-    };
-    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
+    });
   }
 }
 

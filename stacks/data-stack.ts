@@ -1,6 +1,5 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Id } from "@cdktf/provider-random/lib/id";
-import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { PROJECT, resourcePrefix, type EnvironmentConfig } from "../config";
 import type { PolicyStatement } from "../modules/iam-policy";
@@ -132,15 +131,14 @@ export class DataStack extends EnvironmentStack {
       statements: this.secretReaderStatements(props.kmsKeyArn),
     });
 
-    const outputs: Record<string, string> = {
+    this.addOutputs({
       database_address: this.database.address,
       database_secret_arn: this.database.masterUserSecretArn,
       redis_endpoint: this.cache.primaryEndpoint,
       logs_bucket: this.logsBucket.bucketName,
       artifacts_bucket: this.artifactsBucket.bucketName,
       api_keys_secret_name: this.apiKeysSecret.name,
-    };
-    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
+    });
   }
 
   /** The app reads and writes its artifacts and only writes logs. */

@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
   defaultTags,
@@ -40,6 +40,11 @@ export abstract class EnvironmentStack extends TerraformStack {
     });
     if (concern === "bootstrap") this.useLocalState();
     else this.useRemoteState();
+  }
+
+  /** Declares outputs by name, for people and CI (other stacks read cross-stack references instead). */
+  protected addOutputs(outputs: Record<string, string>): void {
+    for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
   }
 
   private useLocalState(): void {

@@ -1,4 +1,3 @@
-import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import { resourcePrefix } from "../config";
 import { KmsKey } from "../modules/kms-key";
@@ -65,7 +64,6 @@ export class NetworkStack extends EnvironmentStack {
       vpcFlowLogIamPolicyName: `${name}-vpc-flow-log`,
     });
 
-    new TerraformOutput(this, "vpc_id", { value: this.vpc.vpcId, description: "Id of the VPC" });
-    new TerraformOutput(this, "kms_key_arn", { value: this.key.arn, description: "The environment's KMS key" });
+    this.addOutputs({ vpc_id: this.vpc.vpcId, kms_key_arn: this.key.arn });
   }
 }
