@@ -13,6 +13,12 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/**
+ * The Kubernetes minor the pinned add-ons are built for: cluster-autoscaler 9.59.0 runs 1.35, and
+ * its minor must match the cluster's. Upgrading EKS means bumping that chart with this constant.
+ */
+export const SUPPORTED_KUBERNETES_MINOR = "1.35";
+
 /** The EKS service CIDR the cluster uses (EKS default); the VPC must not overlap it. */
 export const EKS_SERVICE_CIDR = "172.20.0.0/16";
 
@@ -243,6 +249,7 @@ function issue(ctx: Context, path: (string | number)[], message: string): void {
 function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   const config = env as EnvironmentConfig;
   checkNetwork(config, ctx);
+  checkKubernetesVersion(config, ctx);
   checkNodeGroups(config, ctx);
   checkDatabase(config, ctx);
   checkApp(config, ctx);
@@ -265,6 +272,16 @@ function checkNetwork({ network, account }: EnvironmentConfig, ctx: Context): vo
   });
   if (new Set(network.availabilityZones).size !== network.availabilityZones.length) {
     issue(ctx, ["network", "availabilityZones"], "must not list a zone twice");
+  }
+}
+
+function checkKubernetesVersion({ cluster }: EnvironmentConfig, ctx: Context): void {
+  if (cluster.kubernetesVersion !== SUPPORTED_KUBERNETES_MINOR) {
+    issue(
+      ctx,
+      ["cluster", "kubernetesVersion"],
+      `must be ${SUPPORTED_KUBERNETES_MINOR}, the version the pinned cluster-autoscaler chart supports (got ${cluster.kubernetesVersion}); bump the chart to change it`,
+    );
   }
 }
 

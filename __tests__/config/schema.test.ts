@@ -158,6 +158,12 @@ describe("environment configuration", () => {
       /environment "dev", setting database\.maxAllocatedStorageGib: must be >= allocatedStorageGib \(20\)/,
     ],
     [
+      "a Kubernetes version the pinned cluster-autoscaler does not support",
+      "staging",
+      (c) => (c.cluster.kubernetesVersion = "1.36"),
+      /environment "staging", setting cluster\.kubernetesVersion: must be 1\.35, the version the pinned cluster-autoscaler chart supports \(got 1\.36\)/,
+    ],
+    [
       "a malformed backup window",
       "dev",
       (c) => (c.database.backupWindow = "3am-6am"),

@@ -4,16 +4,13 @@ import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
-/** 9.59.0 runs cluster-autoscaler 1.35.0, whose minor must match the cluster's. */
+/** 9.59.0 runs cluster-autoscaler 1.35.0, whose minor must match the cluster's (config SUPPORTED_KUBERNETES_MINOR). */
 export const CLUSTER_AUTOSCALER_CHART: ChartSource = {
   chart: "cluster-autoscaler",
   repository: "https://kubernetes.github.io/autoscaler",
   version: "9.59.0",
   namespace: "kube-system",
 };
-
-/** The Kubernetes minor the pinned cluster-autoscaler is built for. */
-export const CLUSTER_AUTOSCALER_KUBERNETES_MINOR = "1.35";
 
 /** Settings of cluster-autoscaler. */
 export interface ClusterAutoscalerProps {
