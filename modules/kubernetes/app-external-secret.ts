@@ -25,15 +25,6 @@ export interface AppExternalSecretProps {
   readonly refreshInterval?: string;
 }
 
-/** The app's environment secrets the seed put in `marketing-agents-secrets`. */
-export const APP_SECRET_KEYS = [
-  "DATABASE_URL",
-  "REDIS_URL",
-  "OPENAI_API_KEY",
-  "ANTHROPIC_API_KEY",
-  "TAVILY_API_KEY",
-] as const;
-
 /**
  * An ExternalSecret producing the app's Secret from Secrets Manager: DATABASE_URL is assembled
  * from the RDS-managed credentials (URL-escaped, TLS required), the rest is copied. Terraform only

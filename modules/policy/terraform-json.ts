@@ -67,7 +67,6 @@ export function refersTo(value: unknown, target: Block): boolean {
 /** A Kubernetes workload's containers, with the pod spec around them. */
 export interface PodTemplate {
   readonly address: string;
-  readonly namespace: unknown;
   readonly pod: JsonObject;
   readonly containers: JsonObject[];
 }
@@ -79,8 +78,7 @@ export function podTemplates(doc: StackDocument): PodTemplate[] {
       const pod = single(single(single(block.body.spec).template).spec);
       return {
         address: block.address,
-        namespace: single(block.body.metadata).namespace,
-        pod,
+          pod,
         containers: list(pod.container).map(single),
       };
     },
