@@ -78,7 +78,7 @@ export function podTemplates(doc: StackDocument): PodTemplate[] {
       const pod = single(single(single(block.body.spec).template).spec);
       return {
         address: block.address,
-          pod,
+        pod,
         containers: list(pod.container).map(single),
       };
     },
