@@ -9,6 +9,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { policyDocument, type PolicyStatement } from "./iam-policy";
 
@@ -29,8 +30,11 @@ export interface SecureBucketProps {
    * @default - SSE-S3 (AES256): required for buckets that receive S3 server access logs
    */
   readonly kmsKeyArn?: string;
-  /** Send S3 server access logs to this bucket, under `<bucket name>/`. @default - no access logs */
-  readonly accessLogsBucket?: string;
+  /**
+   * Send S3 server access logs to this bucket (one made with `receivesAccessLogsFromAccount`),
+   * under `<bucket name>/`. @default - no access logs
+   */
+  readonly accessLogsBucket?: SecureBucket;
   /** Accept S3 server access logs from buckets of this account. @default false */
   readonly receivesAccessLogsFromAccount?: string;
   /** Non-current versions are deleted after this many days. */
@@ -44,12 +48,22 @@ export interface SecureBucketProps {
 /**
  * An S3 bucket as every bucket here should be: versioned, SSE-KMS encrypted, public access
  * blocked, ACLs disabled (bucket owner enforced), TLS-only, old versions and failed uploads cleaned up.
+ *
+ * Its sub-configurations are applied one after another, never together: S3 serialises
+ * configuration writes on a bucket and answers a concurrent one with `OperationAborted`
+ * ("A conflicting conditional operation is currently in progress"), which fails a first apply
+ * now and then. Public access is blocked before any policy exists.
  */
 export class SecureBucket extends Construct {
   /** Name of the bucket. */
   readonly bucketName: string;
   /** ARN of the bucket. */
   readonly arn: string;
+  /**
+   * The last of the bucket's configurations: depend on it to act on a bucket that is fully set up
+   * (for example to send access logs to it only once its policy lets S3 deliver them).
+   */
+  readonly configured: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
@@ -58,47 +72,78 @@ export class SecureBucket extends Construct {
     this.bucketName = bucket.bucket;
     this.arn = bucket.arn;
 
-    new S3BucketVersioningA(this, "versioning", {
-      bucket: bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: bucket.id,
-      rule: [
-        {
-          applyServerSideEncryptionByDefault: props.kmsKeyArn
-            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }
-            : { sseAlgorithm: "AES256" },
-          bucketKeyEnabled: props.kmsKeyArn ? true : undefined,
-        },
-      ],
-    });
-    new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "ownership", {
-      bucket: bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
-    new S3BucketPolicy(this, "tls-only", {
-      bucket: bucket.id,
-      policy: bucketPolicy(bucket.arn, props.receivesAccessLogsFromAccount),
-    });
-    if (props.accessLogsBucket) {
-      new S3BucketLoggingA(this, "access-logs", {
+    const steps: ITerraformDependable[] = [bucket];
+    const after = (): { dependsOn: ITerraformDependable[] } => ({ dependsOn: [steps[steps.length - 1]] });
+    const step = <T extends ITerraformDependable>(resource: T): T => {
+      steps.push(resource);
+      return resource;
+    };
+
+    step(
+      new S3BucketOwnershipControls(this, "ownership", {
         bucket: bucket.id,
-        targetBucket: props.accessLogsBucket,
-        targetPrefix: `${props.bucketName}/`,
-      });
+        rule: { objectOwnership: "BucketOwnerEnforced" },
+        ...after(),
+      }),
+    );
+    step(
+      new S3BucketPublicAccessBlock(this, "public-access-block", {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+        ...after(),
+      }),
+    );
+    step(
+      new S3BucketPolicy(this, "tls-only", {
+        bucket: bucket.id,
+        policy: bucketPolicy(bucket.arn, props.receivesAccessLogsFromAccount),
+        ...after(),
+      }),
+    );
+    step(
+      new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+        bucket: bucket.id,
+        rule: [
+          {
+            applyServerSideEncryptionByDefault: props.kmsKeyArn
+              ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: props.kmsKeyArn }
+              : { sseAlgorithm: "AES256" },
+            bucketKeyEnabled: props.kmsKeyArn ? true : undefined,
+          },
+        ],
+        ...after(),
+      }),
+    );
+    step(
+      new S3BucketVersioningA(this, "versioning", {
+        bucket: bucket.id,
+        versioningConfiguration: { status: "Enabled" },
+        ...after(),
+      }),
+    );
+    const logsTarget = props.accessLogsBucket;
+    if (logsTarget) {
+      // S3 checks at this call that the target's policy admits logging.s3.amazonaws.com
+      // (InvalidTargetBucketForLogging otherwise): wait for the target to be fully configured.
+      step(
+        new S3BucketLoggingA(this, "access-logs", {
+          bucket: bucket.id,
+          targetBucket: logsTarget.bucketName,
+          targetPrefix: `${props.bucketName}/`,
+          dependsOn: [steps[steps.length - 1], logsTarget.configured],
+        }),
+      );
     }
-    new S3BucketLifecycleConfiguration(this, "lifecycle", {
-      bucket: bucket.id,
-      rule: lifecycleRules(props),
-    });
+    this.configured = step(
+      new S3BucketLifecycleConfiguration(this, "lifecycle", {
+        bucket: bucket.id,
+        rule: lifecycleRules(props),
+        ...after(),
+      }),
+    );
   }
 }
 

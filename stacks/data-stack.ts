@@ -115,7 +115,7 @@ export class DataStack extends EnvironmentStack {
     this.artifactsBucket = new SecureBucket(this, "artifacts", {
       bucketName: `${prefix}-artifacts-${suffix}`,
       kmsKeyArn: props.kmsKeyArn,
-      accessLogsBucket: this.logsBucket.bucketName,
+      accessLogsBucket: this.logsBucket,
       noncurrentVersionExpireAfterDays: config.buckets.noncurrentVersionExpireAfterDays,
       preventDestroy: config.buckets.retainOnDestroy,
     });
