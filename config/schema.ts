@@ -7,6 +7,7 @@ import { array, boolean, email, enum as oneOf, number, object, record, string } 
 import type { RefinementCtx, ZodObject, infer as Infer } from "zod";
 import { cidrsOverlap, isCidr, parseCidr } from "./cidr";
 import { IAM_NAME_PREFIX_MAX, nodeRoleName } from "./naming";
+import { MIN_WINDOW_MINUTES, dailyWindowMinutes, weeklyWindowMinutes, windowsClash } from "./windows";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -307,11 +308,33 @@ function checkDatabase({ database }: EnvironmentConfig, ctx: Context): void {
       `must be >= allocatedStorageGib (${database.allocatedStorageGib})`,
     );
   }
+  checkDatabaseWindows(database, ctx);
   if (database.performanceInsights && /\.(micro|small)$/.test(database.instanceClass)) {
     issue(
       ctx,
       ["database", "performanceInsights"],
       `is not offered on ${database.instanceClass}: use a medium or larger class, or false`,
+    );
+  }
+}
+
+function checkDatabaseWindows(database: EnvironmentConfig["database"], ctx: Context): void {
+  const { backupWindow, maintenanceWindow } = database;
+  if (dailyWindowMinutes(backupWindow) < MIN_WINDOW_MINUTES) {
+    issue(ctx, ["database", "backupWindow"], `must last at least ${MIN_WINDOW_MINUTES} minutes (got ${backupWindow})`);
+  }
+  if (weeklyWindowMinutes(maintenanceWindow) < MIN_WINDOW_MINUTES) {
+    issue(
+      ctx,
+      ["database", "maintenanceWindow"],
+      `must last at least ${MIN_WINDOW_MINUTES} minutes (got ${maintenanceWindow})`,
+    );
+  }
+  if (windowsClash(backupWindow, maintenanceWindow)) {
+    issue(
+      ctx,
+      ["database", "maintenanceWindow"],
+      `must not overlap or touch backupWindow ${backupWindow} on any day (got ${maintenanceWindow}); leave a gap between them`,
     );
   }
 }

@@ -45,7 +45,7 @@ export const staging: EnvironmentConfig = {
     maxAllocatedStorageGib: 100,
     backupRetentionDays: 7,
     backupWindow: "03:00-06:00",
-    maintenanceWindow: "Mon:00:00-Mon:03:00",
+    maintenanceWindow: "Mon:00:00-Mon:02:30",
     multiAz: true,
     deletionProtection: true,
     finalSnapshot: true,

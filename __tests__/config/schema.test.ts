@@ -169,10 +169,60 @@ describe("environment configuration", () => {
       (c) => (c.database.backupWindow = "3am-6am"),
       /environment "dev", setting database\.backupWindow: must be a UTC window "hh:mm-hh:mm"/,
     ],
+    [
+      "a maintenance window that starts the minute backups end (the seed's windows)",
+      "dev",
+      (c) => (c.database.maintenanceWindow = "Mon:06:00-Mon:07:00"),
+      /environment "dev", setting database\.maintenanceWindow: must not overlap or touch backupWindow 03:00-06:00 on any day \(got Mon:06:00-Mon:07:00\)/,
+    ],
+    [
+      "a maintenance window that ends the minute backups start",
+      "staging",
+      (c) => (c.database.maintenanceWindow = "Mon:00:00-Mon:03:00"),
+      /environment "staging", setting database\.maintenanceWindow: must not overlap or touch backupWindow/,
+    ],
+    [
+      "a maintenance window inside the backup window of another day",
+      "prod",
+      (c) => (c.database.maintenanceWindow = "Thu:04:00-Thu:04:30"),
+      /environment "prod", setting database\.maintenanceWindow: must not overlap or touch backupWindow/,
+    ],
+    [
+      "a maintenance window that wraps into Monday's backups",
+      "dev",
+      (c) => {
+        c.database.backupWindow = "00:30-01:30";
+        c.database.maintenanceWindow = "Sun:23:30-Mon:00:45";
+      },
+      /environment "dev", setting database\.maintenanceWindow: must not overlap or touch backupWindow 00:30-01:30/,
+    ],
+    [
+      "a backup window shorter than 30 minutes",
+      "dev",
+      (c) => (c.database.backupWindow = "03:00-03:20"),
+      /environment "dev", setting database\.backupWindow: must last at least 30 minutes \(got 03:00-03:20\)/,
+    ],
+    [
+      "a maintenance window shorter than 30 minutes",
+      "dev",
+      (c) => (c.database.maintenanceWindow = "Tue:10:00-Tue:10:29"),
+      /environment "dev", setting database\.maintenanceWindow: must last at least 30 minutes/,
+    ],
   ];
 
   it.each(mistakes)("fails on %s, naming environment, setting and what is allowed", (_name, env, breakIt, expected) => {
     expect(problemsWhen(env, breakIt)).toMatch(expected);
+  });
+
+  it.each([
+    ["a window past midnight, clear of the backups", "23:00-00:30", "Tue:01:00-Tue:02:00"],
+    ["a maintenance window one minute after backups end", "03:00-06:00", "Mon:06:01-Mon:06:31"],
+    ["a 30-minute window on each side", "03:00-03:30", "Sun:23:30-Mon:00:00"],
+  ])("accepts %s", (_name, backupWindow, maintenanceWindow) => {
+    const config = cloneConfig(dev) as Mutable<EnvironmentConfig>;
+    config.database.backupWindow = backupWindow;
+    config.database.maintenanceWindow = maintenanceWindow;
+    expect(() => loadEnvironments("dev", [config, staging, prod])).not.toThrow();
   });
 
   it("reports every problem at once, not only the first", () => {

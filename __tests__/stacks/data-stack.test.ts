@@ -22,7 +22,7 @@ describe("data stack", () => {
         allocated_storage: 20,
         max_allocated_storage: 100,
         backup_retention_period: 7,
-        maintenance_window: "Mon:00:00-Mon:03:00",
+        maintenance_window: "Mon:00:00-Mon:02:30",
         backup_window: "03:00-06:00",
         db_name: "marketing_agents",
         port: "5432",
