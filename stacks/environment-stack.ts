@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
   defaultTags,
@@ -19,9 +19,10 @@ export interface EnvironmentStackProps {
 
 /**
  * A stack of one environment and one concern (`<env>-<concern>`): the AWS provider locked to
- * the environment's account and region with its default tags, and the concern's own state.
- * Bootstrap keeps its state on disk (it creates the bucket); every other concern keeps it in
- * the environment's bucket, locked with an S3 lock file (Terraform >= 1.10).
+ * the environment's account and region with its default tags, and the concern's own state in
+ * the environment's bucket, locked with an S3 lock file (Terraform >= 1.10). Bootstrap's state
+ * too: the deploy command applies bootstrap once with a local backend (the bucket does not exist
+ * yet), then moves that state into the bucket it created (`scripts/deploy/bootstrap-state.ts`).
  */
 export abstract class EnvironmentStack extends TerraformStack {
   /** The validated settings of the environment. */
@@ -38,18 +39,12 @@ export abstract class EnvironmentStack extends TerraformStack {
       allowedAccountIds: [props.config.account.id],
       defaultTags: [{ tags: defaultTags(props.config, concern) }],
     });
-    if (concern === "bootstrap") this.useLocalState();
-    else this.useRemoteState();
+    this.useRemoteState();
   }
 
   /** Declares outputs by name, for people and CI (other stacks read cross-stack references instead). */
   protected addOutputs(outputs: Record<string, string>): void {
     for (const [name, value] of Object.entries(outputs)) new TerraformOutput(this, name, { value });
-  }
-
-  private useLocalState(): void {
-    // Kept outside cdktf.out, which synth may wipe; see README "Bootstrap state".
-    new LocalBackend(this, { path: `../../../terraform-state/${stackId(this.config, "bootstrap")}.tfstate` });
   }
 
   private useRemoteState(): void {

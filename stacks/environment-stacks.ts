@@ -21,6 +21,8 @@ export interface EnvironmentStacks {
 export function createEnvironmentStacks(scope: Construct, config: EnvironmentConfig): EnvironmentStacks {
   const bootstrap = new BootstrapStack(scope, { config });
   const network = new NetworkStack(scope, { config });
+  // Every other stack keeps its state in the bucket bootstrap creates (network leads to them all).
+  network.addDependency(bootstrap);
   const cluster = new ClusterStack(scope, {
     config,
     vpcId: network.vpc.vpcId,

@@ -47,6 +47,22 @@ describe("app stack", () => {
       expect((only(dev, "kubernetes_deployment_v1").spec as Json).replicas).toBe("1");
     });
 
+    it("waits for the rollout, and Kubernetes gives up on a stuck one before Terraform's timeout does", () => {
+      const deployment = only(prod, "kubernetes_deployment_v1");
+      expect(deployment).toMatchObject({
+        wait_for_rollout: true,
+        timeouts: { create: "10m", update: "10m" },
+        spec: { progress_deadline_seconds: 300 },
+      });
+      const seconds = (t: string) => Number(t.replace(/m$/, "")) * 60;
+      const { timeouts, spec } = deployment as {
+        timeouts: { create: string; update: string };
+        spec: { progress_deadline_seconds: number };
+      };
+      expect(spec.progress_deadline_seconds).toBeLessThan(seconds(timeouts.create));
+      expect(spec.progress_deadline_seconds).toBeLessThan(seconds(timeouts.update));
+    });
+
     it("keeps the seed's Prometheus scrape annotations", () => {
       const template = (only(prod, "kubernetes_deployment_v1").spec as Json).template as Json;
       expect((template.metadata as Json).annotations).toEqual({

@@ -1,8 +1,6 @@
 import { CONCERNS, type Concern } from "../../config";
 import { synthEnvironment } from "../helpers";
 
-const REMOTE_CONCERNS = CONCERNS.filter((c) => c !== "bootstrap");
-
 describe.each(["dev", "staging", "prod"])("%s stacks", (env) => {
   const synth = synthEnvironment(env);
 
@@ -33,7 +31,7 @@ describe.each(["dev", "staging", "prod"])("%s stacks", (env) => {
     ]);
   });
 
-  it.each(REMOTE_CONCERNS)("keeps %s state in the environment's bucket, encrypted and lock-file locked", (concern) => {
+  it.each([...CONCERNS])("keeps %s state in the environment's bucket, encrypted and lock-file locked", (concern) => {
     const { account } = synth.config;
     expect(synth.json(concern).terraform.backend).toEqual({
       s3: {
@@ -44,12 +42,6 @@ describe.each(["dev", "staging", "prod"])("%s stacks", (env) => {
         kms_key_id: `arn:aws:kms:${account.region}:${account.id}:alias/marketing-agents-${env}-tfstate`,
         use_lockfile: true,
       },
-    });
-  });
-
-  it("keeps the bootstrap state on disk, outside cdktf.out", () => {
-    expect(synth.json("bootstrap").terraform.backend).toEqual({
-      local: { path: `../../../terraform-state/${env}-bootstrap.tfstate` },
     });
   });
 });

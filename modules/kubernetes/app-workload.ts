@@ -17,6 +17,15 @@ export const SEED_CONTAINER = {
   user: 1000,
 } as const;
 
+/**
+ * How long a rollout may go without progress before Kubernetes marks it failed
+ * (ProgressDeadlineExceeded). Shorter than the Deployment's Terraform timeouts, so an apply
+ * reports the failed rollout with its reason instead of timing out without one.
+ */
+export const ROLLOUT_DEADLINE_SECONDS = 300;
+/** Terraform's wait for a create or update of the Deployment (rollout included). */
+export const ROLLOUT_TIMEOUT = "10m";
+
 /** The seed's HPA targets. */
 export const SEED_AUTOSCALING = { cpuPercent: 70, memoryPercent: 80, requestsPerSecond: 100 } as const;
 
@@ -113,8 +122,15 @@ export class AppWorkload extends Construct {
     });
     const deployment = new DeploymentV1(this, "deployment", {
       metadata: { name, namespace, labels: this.labels },
+      // Wait for the rollout, so an apply (and CI) fails when new pods never become ready; with
+      // maxUnavailable 0 the old pods keep serving meanwhile. The deploy command's preflight
+      // makes sure the image tag and the API keys exist first, so a first apply cannot wait on
+      // something that is not there (a failed create would leave a tainted Deployment).
+      waitForRollout: true,
+      timeouts: { create: ROLLOUT_TIMEOUT, update: ROLLOUT_TIMEOUT, delete: "5m" },
       spec: {
         replicas: String(props.replicas),
+        progressDeadlineSeconds: ROLLOUT_DEADLINE_SECONDS,
         selector: { matchLabels: this.labels },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "1", maxUnavailable: "0" } },
         template: {
