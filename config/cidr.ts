@@ -57,3 +57,11 @@ export function cidrSubnet(cidr: string, newbits: number, netnum: number): strin
   }
   return format({ network: parent.network + netnum * 2 ** (32 - prefix), prefix });
 }
+
+/** The IPv4 ranges reserved for documentation (RFC 5737): placeholders, never real networks. */
+export const DOCUMENTATION_CIDRS = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"] as const;
+
+/** True when the block lies in (or covers) a documentation range. */
+export function isDocumentationRange(text: string): boolean {
+  return DOCUMENTATION_CIDRS.some((doc) => cidrsOverlap(text, doc));
+}

@@ -15,6 +15,7 @@ export const dev: EnvironmentConfig = {
   },
   cluster: {
     kubernetesVersion: "1.35",
+    endpointPublicAccess: true,
     endpointPublicAccessCidrs: ["203.0.113.0/24"],
     adminRoleArns: ["arn:aws:iam::111111111111:role/PlatformAdmin"],
     logRetentionDays: 30,
@@ -38,6 +39,11 @@ export const dev: EnvironmentConfig = {
     appRepository: "acme/marketing-agents",
     branches: ["main"],
     githubEnvironment: "dev",
+    runner: {
+      // CodeConnections connection to GitHub, created once per account (docs/runbook.md).
+      connectionArn: "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-4000-8000-000000000000",
+      computeType: "BUILD_GENERAL1_SMALL",
+    },
   },
   database: {
     engineMajorVersion: "15",

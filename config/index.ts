@@ -13,6 +13,7 @@ import { staging } from "./staging";
 export { ConfigError } from "./config-error";
 export type { EnvironmentConfig, NodeGroupConfig } from "./schema";
 export * from "./naming";
+export * from "./delivery";
 
 /** Every environment, in promotion order. */
 export const ENVIRONMENTS: readonly unknown[] = [dev, staging, prod];

@@ -9,7 +9,7 @@ export const CONCERNS = ["bootstrap", "network", "cluster", "data", "platform", 
 export type Concern = (typeof CONCERNS)[number];
 
 /** `marketing-agents-<env>`: the prefix of this environment's AWS resource names. */
-export function resourcePrefix(config: EnvironmentConfig): string {
+export function resourcePrefix(config: Pick<EnvironmentConfig, "name">): string {
   return `${PROJECT}-${config.name}`;
 }
 

@@ -15,7 +15,9 @@ export const prod: EnvironmentConfig = {
   },
   cluster: {
     kubernetesVersion: "1.35",
-    endpointPublicAccessCidrs: ["203.0.113.0/24"],
+    // API reachable only inside the VPC: CI's platform and app jobs run on the in-VPC runner.
+    endpointPublicAccess: false,
+    endpointPublicAccessCidrs: [],
     adminRoleArns: ["arn:aws:iam::333333333333:role/PlatformAdmin"],
     logRetentionDays: 365,
     nodeGroups: {
@@ -47,6 +49,11 @@ export const prod: EnvironmentConfig = {
     appRepository: "acme/marketing-agents",
     branches: ["main"],
     githubEnvironment: "prod",
+    runner: {
+      // CodeConnections connection to GitHub, created once per account (docs/runbook.md).
+      connectionArn: "arn:aws:codeconnections:us-east-1:333333333333:connection/00000000-0000-4000-8000-000000000000",
+      computeType: "BUILD_GENERAL1_SMALL",
+    },
   },
   database: {
     engineMajorVersion: "15",

@@ -5,7 +5,7 @@
 // Named imports: `z` as a namespace object keeps all of zod (and its 64 locales) in the bundle.
 import { array, boolean, email, enum as oneOf, number, object, record, string } from "zod";
 import type { RefinementCtx, ZodObject, infer as Infer } from "zod";
-import { cidrsOverlap, isCidr, parseCidr } from "./cidr";
+import { DOCUMENTATION_CIDRS, cidrsOverlap, isCidr, isDocumentationRange, parseCidr } from "./cidr";
 import { IAM_NAME_PREFIX_MAX, nodeRoleName } from "./naming";
 import { MIN_WINDOW_MINUTES, dailyWindowMinutes, weeklyWindowMinutes, windowsClash } from "./windows";
 
@@ -19,6 +19,12 @@ export const LOG_RETENTION_DAYS = [
  * its minor must match the cluster's. Upgrading EKS means bumping that chart with this constant.
  */
 export const SUPPORTED_KUBERNETES_MINOR = "1.35";
+
+/** Account ids AWS documentation uses in examples: an ARN in one of them is a placeholder. */
+export const DOCUMENTATION_ACCOUNT_IDS = ["123456789012", "111122223333", "444455556666", "777788889999"] as const;
+
+/** CodeBuild compute types a GitHub Actions runner project may use (Linux containers). */
+export const RUNNER_COMPUTE_TYPES = ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const;
 
 /** The EKS service CIDR the cluster uses (EKS default); the VPC must not overlap it. */
 export const EKS_SERVICE_CIDR = "172.20.0.0/16";
@@ -113,8 +119,13 @@ export const environmentSchema = object({
   cluster: object({
     /** EKS Kubernetes minor version, e.g. "1.35". */
     kubernetesVersion: string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor such as "1.35"' }),
-    /** CIDRs allowed to reach the public API endpoint (private endpoint is always on). */
-    endpointPublicAccessCidrs: array(cidr).min(1),
+    /**
+     * Whether the API has a public endpoint (the private one is always on). Off, only the VPC
+     * reaches the API: nodes, and CI through the in-VPC runner (`ci.runner`).
+     */
+    endpointPublicAccess: boolean(),
+    /** CIDRs allowed to reach the public endpoint: operators' ranges; empty when it is off. */
+    endpointPublicAccessCidrs: array(cidr),
     /** IAM role ARNs given cluster-admin through EKS access entries. */
     adminRoleArns: array(
       string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be an IAM role ARN" }),
@@ -144,6 +155,16 @@ export const environmentSchema = object({
     branches: array(string().min(1)).min(1),
     /** GitHub environment (with required reviewers) allowed to assume the deploy role. */
     githubEnvironment: string().min(1),
+    /** The CodeBuild-hosted GitHub Actions runner in the private subnets (reaches the cluster API). */
+    runner: object({
+      /** AWS CodeConnections connection to GitHub (created and approved once per account by a person). */
+      connectionArn: string().regex(
+        /^arn:aws:(codeconnections|codestar-connections):[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:connection\/[0-9a-f-]{36}$/,
+        { message: "must be the ARN of a CodeConnections connection to GitHub" },
+      ),
+      /** Size of the runner's build container. */
+      computeType: oneOf(RUNNER_COMPUTE_TYPES),
+    }).strict(),
   }).strict(),
   database: object({
     /** PostgreSQL major version; RDS picks and upgrades the minor. */
@@ -251,6 +272,7 @@ function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   const config = env as EnvironmentConfig;
   checkNetwork(config, ctx);
   checkKubernetesVersion(config, ctx);
+  checkEndpointAccess(config, ctx);
   checkNodeGroups(config, ctx);
   checkDatabase(config, ctx);
   checkApp(config, ctx);
@@ -273,6 +295,20 @@ function checkNetwork({ network, account }: EnvironmentConfig, ctx: Context): vo
   });
   if (new Set(network.availabilityZones).size !== network.availabilityZones.length) {
     issue(ctx, ["network", "availabilityZones"], "must not list a zone twice");
+  }
+}
+
+function checkEndpointAccess({ cluster }: EnvironmentConfig, ctx: Context): void {
+  const cidrs = cluster.endpointPublicAccessCidrs;
+  if (cluster.endpointPublicAccess && cidrs.length === 0) {
+    issue(
+      ctx,
+      ["cluster", "endpointPublicAccessCidrs"],
+      "must list at least one CIDR when endpointPublicAccess is true (EKS would open the API to 0.0.0.0/0)",
+    );
+  }
+  if (!cluster.endpointPublicAccess && cidrs.length > 0) {
+    issue(ctx, ["cluster", "endpointPublicAccessCidrs"], "must be empty when endpointPublicAccess is false");
   }
 }
 
@@ -378,4 +414,35 @@ function checkProductionSafety(
   must(network.natGateways === "one-per-az", ["network", "natGateways"], 'must be "one-per-az"');
   must(network.availabilityZones.length >= 3, ["network", "availabilityZones"], "must list at least 3 zones");
   must(app.minReplicas >= 2, ["app", "minReplicas"], "must be at least 2");
+  checkNoPlaceholders(cluster, ctx);
+}
+
+/** Production access must name real networks and principals, not documentation examples. */
+function checkNoPlaceholders(cluster: EnvironmentConfig["cluster"], ctx: Context): void {
+  cluster.endpointPublicAccessCidrs.forEach((block, i) => {
+    if (isDocumentationRange(block)) {
+      issue(
+        ctx,
+        ["cluster", "endpointPublicAccessCidrs", i],
+        `${block} is a documentation range (${DOCUMENTATION_CIDRS.join(", ")}), a placeholder: use your operators' real CIDR, or endpointPublicAccess: false, in a production environment`,
+      );
+    }
+  });
+  cluster.adminRoleArns.forEach((arn, i) => {
+    const account = arn.split(":")[4];
+    if ((DOCUMENTATION_ACCOUNT_IDS as readonly string[]).includes(account)) {
+      issue(
+        ctx,
+        ["cluster", "adminRoleArns", i],
+        `${arn} is in a documentation example account (${account}), a placeholder: use the role your platform engineers assume, in a production environment`,
+      );
+    }
+  });
+  if (cluster.adminRoleArns.length === 0) {
+    issue(
+      ctx,
+      ["cluster", "adminRoleArns"],
+      "must list at least one role in a production environment (the first deploy of the platform stack needs a cluster admin)",
+    );
+  }
 }

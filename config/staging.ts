@@ -15,6 +15,7 @@ export const staging: EnvironmentConfig = {
   },
   cluster: {
     kubernetesVersion: "1.35",
+    endpointPublicAccess: true,
     endpointPublicAccessCidrs: ["203.0.113.0/24"],
     adminRoleArns: ["arn:aws:iam::222222222222:role/PlatformAdmin"],
     logRetentionDays: 90,
@@ -37,6 +38,11 @@ export const staging: EnvironmentConfig = {
     appRepository: "acme/marketing-agents",
     branches: ["main"],
     githubEnvironment: "staging",
+    runner: {
+      // CodeConnections connection to GitHub, created once per account (docs/runbook.md).
+      connectionArn: "arn:aws:codeconnections:us-east-1:222222222222:connection/00000000-0000-4000-8000-000000000000",
+      computeType: "BUILD_GENERAL1_SMALL",
+    },
   },
   database: {
     engineMajorVersion: "15",

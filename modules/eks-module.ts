@@ -17,6 +17,7 @@ export const EKS_MODULE: RegistryModuleSpec = {
     "endpoint_public_access",
     "endpoint_private_access",
     "endpoint_public_access_cidrs",
+    "security_group_additional_rules",
     "enabled_log_types",
     "cloudwatch_log_group_retention_in_days",
     "cloudwatch_log_group_kms_key_id",
@@ -40,6 +41,22 @@ export interface EksAddonPodIdentity {
   readonly role_arn: string;
   /** The add-on's service account name. */
   readonly service_account: string;
+}
+
+/** An extra rule on the cluster security group (module `security_group_additional_rules` value). */
+export interface EksSecurityGroupRule {
+  /** What the rule is for. */
+  readonly description: string;
+  /** `ingress` or `egress`. @default "ingress" */
+  readonly type: "ingress" | "egress";
+  /** IP protocol. @default "tcp" */
+  readonly protocol: "tcp";
+  /** First port. */
+  readonly from_port: number;
+  /** Last port. */
+  readonly to_port: number;
+  /** Security group the traffic comes from. */
+  readonly source_security_group_id: string;
 }
 
 /** One EKS managed add-on (module `addons` map value). */
@@ -143,6 +160,8 @@ export interface EksModuleProps {
   readonly endpointPrivateAccess?: boolean;
   /** CIDRs allowed to reach the public endpoint. @default ["0.0.0.0/0"] */
   readonly endpointPublicAccessCidrs?: string[];
+  /** Extra rules on the cluster security group (which guards the private endpoint), by key. @default {} */
+  readonly securityGroupAdditionalRules?: Record<string, EksSecurityGroupRule>;
   /** Control-plane log types sent to CloudWatch. @default ["audit", "api", "authenticator"] */
   readonly enabledLogTypes?: string[];
   /** Retention of the control-plane log group (days). @default 90 */

@@ -1,15 +1,19 @@
 import type { Construct } from "constructs";
 import {
+  APPLY_SESSION_SECONDS,
+  CI_LOG_RETENTION_DAYS,
   PROJECT,
   clusterName,
   nodeRoleName,
   resourcePrefix,
+  runnerProjectName,
   stateKeyAlias,
   type EnvironmentConfig,
   type NodeGroupConfig,
 } from "../config";
 import { EksModule, type EksAccessEntry, type EksManagedNodeGroup } from "../modules/eks-module";
 import { GithubActionsRole } from "../modules/github-actions-role";
+import { GithubActionsRunner } from "../modules/github-actions-runner";
 import { GithubOidcProvider, githubSubjects } from "../modules/github-oidc";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
@@ -56,6 +60,8 @@ export class ClusterStack extends EnvironmentStack {
   readonly imageRepository: ImageRepository;
   /** Role GitHub Actions assumes to run terraform apply for this environment. */
   readonly deployRole: GithubActionsRole;
+  /** The in-VPC GitHub Actions runner: CI's way to the cluster API. */
+  readonly runner: GithubActionsRunner;
 
   constructor(scope: Construct, props: ClusterStackProps) {
     super(scope, "cluster", props);
@@ -88,7 +94,7 @@ export class ClusterStack extends EnvironmentStack {
       ],
       managedPolicyArns: [MANAGED_POLICY("PowerUserAccess")],
       statements: deployIamStatements(config),
-      maxSessionDurationSeconds: 7200,
+      maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
     });
     const planRole = new GithubActionsRole(this, "plan-role", {
       roleName: `${prefix}-plan`,
@@ -102,15 +108,42 @@ export class ClusterStack extends EnvironmentStack {
       statements: planReadStatements(config),
     });
 
+    this.runner = new GithubActionsRunner(this, "ci-runner", {
+      projectName: runnerProjectName(config),
+      repository: config.ci.infraRepository,
+      connectionArn: config.ci.runner.connectionArn,
+      accountId: config.account.id,
+      region: config.account.region,
+      vpcId: props.vpcId,
+      subnetIds: props.privateSubnetIds,
+      computeType: config.ci.runner.computeType,
+      buildTimeoutMinutes: APPLY_SESSION_SECONDS / 60,
+      kmsKeyArn: props.kmsKeyArn,
+      logRetentionDays: CI_LOG_RETENTION_DAYS,
+    });
+
     this.eks = new EksModule(this, "eks", {
       name: clusterName(config),
       kubernetesVersion: config.cluster.kubernetesVersion,
       vpcId: props.vpcId,
       subnetIds: props.privateSubnetIds,
       controlPlaneSubnetIds: props.privateSubnetIds,
-      endpointPublicAccess: true,
+      endpointPublicAccess: config.cluster.endpointPublicAccess,
       endpointPrivateAccess: true,
-      endpointPublicAccessCidrs: [...config.cluster.endpointPublicAccessCidrs],
+      // Without a public endpoint the list means nothing; the module's default stays untouched.
+      endpointPublicAccessCidrs: config.cluster.endpointPublicAccess
+        ? [...config.cluster.endpointPublicAccessCidrs]
+        : undefined,
+      securityGroupAdditionalRules: {
+        "ingress-ci-runner": {
+          description: "Cluster API from the in-VPC GitHub Actions runner",
+          type: "ingress",
+          protocol: "tcp",
+          from_port: 443,
+          to_port: 443,
+          source_security_group_id: this.runner.securityGroupId,
+        },
+      },
       enabledLogTypes: CONTROL_PLANE_LOGS,
       cloudwatchLogGroupRetentionInDays: config.cluster.logRetentionDays,
       cloudwatchLogGroupKmsKeyId: props.kmsKeyArn,
@@ -183,6 +216,7 @@ export class ClusterStack extends EnvironmentStack {
       deploy_role_arn: this.deployRole.arn,
       plan_role_arn: planRole.arn,
       push_image_role_arn: pushRole.arn,
+      ci_runner_project: this.runner.projectName,
     });
   }
 }

@@ -197,6 +197,60 @@ describe("environment configuration", () => {
       /environment "dev", setting database\.maintenanceWindow: must not overlap or touch backupWindow 00:30-01:30/,
     ],
     [
+      "a public endpoint without CIDRs (EKS would open it to everyone)",
+      "dev",
+      (c) => (c.cluster.endpointPublicAccessCidrs = []),
+      /environment "dev", setting cluster\.endpointPublicAccessCidrs: must list at least one CIDR when endpointPublicAccess is true/,
+    ],
+    [
+      "CIDRs for a public endpoint that is off",
+      "prod",
+      (c) => (c.cluster.endpointPublicAccessCidrs = ["10.0.0.0/8"]),
+      /environment "prod", setting cluster\.endpointPublicAccessCidrs: must be empty when endpointPublicAccess is false/,
+    ],
+    [
+      "a documentation-range CIDR on the production endpoint",
+      "prod",
+      (c) => {
+        c.cluster.endpointPublicAccess = true;
+        c.cluster.endpointPublicAccessCidrs = ["198.51.100.0/24"];
+      },
+      /environment "prod", setting cluster\.endpointPublicAccessCidrs\[0\]: 198\.51\.100\.0\/24 is a documentation range .* in a production environment/,
+    ],
+    [
+      "a CIDR that covers a documentation range on the production endpoint",
+      "prod",
+      (c) => {
+        c.cluster.endpointPublicAccess = true;
+        c.cluster.endpointPublicAccessCidrs = ["85.0.0.0/8", "192.0.0.0/16"];
+      },
+      /environment "prod", setting cluster\.endpointPublicAccessCidrs\[1\]: 192\.0\.0\.0\/16 is a documentation range/,
+    ],
+    [
+      "an admin role in a documentation example account in production",
+      "prod",
+      (c) => (c.cluster.adminRoleArns = ["arn:aws:iam::123456789012:role/Admin"]),
+      /environment "prod", setting cluster\.adminRoleArns\[0\]: arn:aws:iam::123456789012:role\/Admin is in a documentation example account \(123456789012\)/,
+    ],
+    [
+      "no admin role in production",
+      "prod",
+      (c) => (c.cluster.adminRoleArns = []),
+      /environment "prod", setting cluster\.adminRoleArns: must list at least one role in a production environment/,
+    ],
+    [
+      "a runner connection that is not a CodeConnections ARN",
+      "staging",
+      (c) => (c.ci.runner.connectionArn = "arn:aws:iam::222222222222:role/github"),
+      /environment "staging", setting ci\.runner\.connectionArn: must be the ARN of a CodeConnections connection to GitHub/,
+    ],
+    [
+      "a runner compute type CodeBuild does not offer for Linux containers",
+      "dev",
+      (c) => (c.ci.runner.computeType = "BUILD_GENERAL1_HUGE" as "BUILD_GENERAL1_SMALL"),
+      /environment "dev", setting ci\.runner\.computeType: Invalid option: expected one of "BUILD_GENERAL1_SMALL"\|"BUILD_GENERAL1_MEDIUM"\|"BUILD_GENERAL1_LARGE"/,
+    ],
+    [
       "a backup window shorter than 30 minutes",
       "dev",
       (c) => (c.database.backupWindow = "03:00-03:20"),
@@ -223,6 +277,20 @@ describe("environment configuration", () => {
     config.database.backupWindow = backupWindow;
     config.database.maintenanceWindow = maintenanceWindow;
     expect(() => loadEnvironments("dev", [config, staging, prod])).not.toThrow();
+  });
+
+  it("accepts documentation ranges and example accounts outside production (placeholders until accounts exist)", () => {
+    const config = cloneConfig(dev) as Mutable<EnvironmentConfig>;
+    config.cluster.endpointPublicAccessCidrs = ["192.0.2.0/24"];
+    config.cluster.adminRoleArns = ["arn:aws:iam::111122223333:role/Admin"];
+    expect(() => loadEnvironments("dev", [config, staging, prod])).not.toThrow();
+  });
+
+  it("accepts a real CIDR on a production public endpoint", () => {
+    const config = cloneConfig(prod) as Mutable<EnvironmentConfig>;
+    config.cluster.endpointPublicAccess = true;
+    config.cluster.endpointPublicAccessCidrs = ["85.0.0.0/8"];
+    expect(() => loadEnvironments("prod", [dev, staging, config])).not.toThrow();
   });
 
   it("reports every problem at once, not only the first", () => {

@@ -1,3 +1,4 @@
+import { APPLY_SESSION_SECONDS } from "../../config";
 import { resourcesOf, synthEnvironment, type SynthesizedEnvironment, type TerraformJson } from "../helpers";
 
 type Json = Record<string, unknown>;
@@ -70,6 +71,91 @@ describe("cluster stack", () => {
       endpoint_public_access: true,
       endpoint_private_access: true,
       endpoint_public_access_cidrs: ["203.0.113.0/24"],
+    });
+  });
+
+  it("gives prod no public endpoint at all (config), leaving the CIDR list unset", () => {
+    expect(eksOf(prod)).toMatchObject({ endpoint_public_access: false, endpoint_private_access: true });
+    expect(eksOf(prod)).not.toHaveProperty("endpoint_public_access_cidrs");
+  });
+
+  describe("in-VPC GitHub Actions runner", () => {
+    const only = (env: SynthesizedEnvironment, type: string) => {
+      const all = Object.entries(resourcesOf(env.json("cluster"), type));
+      expect(all).toHaveLength(1);
+      return { ...all[0][1], address: `${type}.${all[0][0]}` } as Json;
+    };
+
+    it("runs a CodeBuild project in the private subnets, named as the workflows' runs-on label expects", () => {
+      const project = only(prod, "aws_codebuild_project");
+      const group = only(prod, "aws_security_group");
+      expect(project).toMatchObject({
+        name: "marketing-agents-prod-runner",
+        source: {
+          type: "GITHUB",
+          location: "https://github.com/acme/marketing-agents-infra.git",
+          auth: { type: "CODECONNECTIONS", resource: prod.config.ci.runner.connectionArn },
+        },
+        vpc_config: {
+          vpc_id: FROM_NETWORK("prod", "modulevpcvpc_id"),
+          subnets: FROM_NETWORK("prod", "modulevpcprivate_subnets"),
+          security_group_ids: [`\${${group.address}.id}`],
+        },
+        environment: { privileged_mode: false, compute_type: "BUILD_GENERAL1_SMALL" },
+      });
+      expect(project.encryption_key).toMatch(/remote_state.*network/);
+    });
+
+    it("starts a build only for queued workflow jobs", () => {
+      expect(only(prod, "aws_codebuild_webhook")).toMatchObject({
+        build_type: "BUILD",
+        filter_group: [{ filter: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }],
+      });
+    });
+
+    it("lets the runner out on HTTPS only and into the cluster API through the cluster security group", () => {
+      const group = only(prod, "aws_security_group");
+      expect(group.ingress).toEqual([]);
+      expect(group.egress).toEqual([expect.objectContaining({ protocol: "tcp", from_port: 443, to_port: 443 })]);
+      expect(eksOf(prod).security_group_additional_rules).toEqual({
+        "ingress-ci-runner": expect.objectContaining({
+          type: "ingress",
+          from_port: 443,
+          to_port: 443,
+          source_security_group_id: `\${${group.address}.id}`,
+        }),
+      });
+    });
+
+    it("gives the runner's own role no deploy rights: jobs still assume the plan or deploy role through OIDC", () => {
+      const role = roleNamed(prod.json("cluster"), "marketing-agents-prod-runner");
+      expect(trustOf(role)).toMatchObject({
+        Principal: { Service: "codebuild.amazonaws.com" },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": prod.config.account.id },
+          ArnLike: {
+            "aws:SourceArn": `arn:aws:codebuild:us-east-1:${prod.config.account.id}:project/marketing-agents-prod-runner`,
+          },
+        },
+      });
+      const attachments = Object.values(resourcesOf(prod.json("cluster"), "aws_iam_role_policy_attachment"));
+      expect(attachments.filter((a) => String(a.role).includes("ci-runner"))).toEqual([]);
+      const policy = Object.values(resourcesOf(prod.json("cluster"), "aws_iam_role_policy")).find(
+        (p) => p.name === "marketing-agents-prod-runner",
+      );
+      const actions = (JSON.parse(policy?.policy as string).Statement as Json[]).flatMap((st) => st.Action);
+      expect(actions.filter((a) => !/^(logs|ec2|codeconnections|codestar-connections|kms):/.test(String(a)))).toEqual(
+        [],
+      );
+      expect(actions).not.toContain("sts:AssumeRole");
+    });
+
+    it("lets a job and the deploy role's session outlast the longest apply", () => {
+      expect(only(prod, "aws_codebuild_project").build_timeout).toBe(APPLY_SESSION_SECONDS / 60);
+      expect(roleNamed(prod.json("cluster"), "marketing-agents-prod-deploy").max_session_duration).toBe(
+        APPLY_SESSION_SECONDS,
+      );
+      expect(APPLY_SESSION_SECONDS).toBeGreaterThanOrEqual(3 * 3600);
     });
   });
 
