@@ -4,6 +4,7 @@
  * Select environments with ENVIRONMENTS=dev,staging (default: all).
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { App } from "cdktf";
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from "./config";
 import { WAIVERS } from "./config/waivers";
@@ -22,6 +23,7 @@ function main(): void {
   const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const staging = `${outdir}.staging`;
   fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(staging), { recursive: true });
 
   const app = new App({ outdir: staging });
   for (const config of environments) createEnvironmentStacks(app, config);

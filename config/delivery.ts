@@ -16,3 +16,11 @@ export function runnerProjectName(config: Pick<EnvironmentConfig, "name">): stri
 
 /** Build logs of the CI runner are the record of every plan and apply: kept a year everywhere. */
 export const CI_LOG_RETENTION_DAYS = 365;
+
+/** The roles GitHub Actions assumes in an environment: apply, read-only plan, image push. */
+export type CiRole = "deploy" | "plan" | "push-image";
+
+/** Name of one of the environment's GitHub Actions roles. */
+export function ciRoleName(config: Pick<EnvironmentConfig, "name">, role: CiRole): string {
+  return `${resourcePrefix(config)}-${role}`;
+}

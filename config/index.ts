@@ -12,6 +12,7 @@ import { staging } from "./staging";
 
 export { ConfigError } from "./config-error";
 export type { EnvironmentConfig, NodeGroupConfig } from "./schema";
+export { imageTagSchema } from "./schema";
 export * from "./naming";
 export * from "./delivery";
 

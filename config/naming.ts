@@ -33,6 +33,19 @@ export function stateKey(config: EnvironmentConfig, concern: Concern): string {
   return `${config.name}/${concern}.tfstate`;
 }
 
+/** Names of the app's secrets in Secrets Manager. */
+export function secretNames(config: Pick<EnvironmentConfig, "name">) {
+  return {
+    apiKeys: `${PROJECT}/${config.name}/api-keys`,
+    redis: `${PROJECT}/${config.name}/redis`,
+  };
+}
+
+/** The ECR repository of the app's image. */
+export function imageRepositoryName(config: Pick<EnvironmentConfig, "name">): string {
+  return resourcePrefix(config);
+}
+
 /** The EKS cluster name. */
 export function clusterName(config: EnvironmentConfig): string {
   return resourcePrefix(config);

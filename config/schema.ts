@@ -62,6 +62,11 @@ const githubRepository = string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
   message: 'must be "owner/name" of a GitHub repository',
 });
 
+/** An immutable Docker image tag (a version or git sha), never `latest`. */
+export const imageTagSchema = string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "must be a Docker tag" })
+  .refine((t) => t !== "latest", { message: 'must be an immutable tag (a version or git sha), not "latest"' });
+
 /** One EKS managed node group. */
 const nodeGroupSchema = object({
   /** EC2 instance types, most preferred first (several help SPOT find capacity). */
@@ -238,9 +243,7 @@ export const environmentSchema = object({
     /** Public host name of the service. */
     domain: hostname,
     /** Image tag deployed unless `image_tag` is given at deploy time; never `latest`. */
-    imageTag: string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "must be a Docker tag" })
-      .refine((t) => t !== "latest", { message: 'must be an immutable tag (a version or git sha), not "latest"' }),
+    imageTag: imageTagSchema,
     /** Replicas at deploy time; the HPA moves it within min and max. */
     replicas: number().int().min(1),
     /** HPA floor. */

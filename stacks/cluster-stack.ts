@@ -2,8 +2,10 @@ import type { Construct } from "constructs";
 import {
   APPLY_SESSION_SECONDS,
   CI_LOG_RETENTION_DAYS,
+  ciRoleName,
   PROJECT,
   clusterName,
+  imageRepositoryName,
   nodeRoleName,
   resourcePrefix,
   runnerProjectName,
@@ -85,7 +87,7 @@ export class ClusterStack extends EnvironmentStack {
 
     const oidc = new GithubOidcProvider(this, "github-oidc", { create: config.ci.createGithubOidcProvider });
     this.deployRole = new GithubActionsRole(this, "deploy-role", {
-      roleName: `${prefix}-deploy`,
+      roleName: ciRoleName(config, "deploy"),
       description: `GitHub Actions: terraform apply of ${config.name}`,
       oidcProviderArn: oidc.arn,
       subjects: [
@@ -97,7 +99,7 @@ export class ClusterStack extends EnvironmentStack {
       maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
     });
     const planRole = new GithubActionsRole(this, "plan-role", {
-      roleName: `${prefix}-plan`,
+      roleName: ciRoleName(config, "plan"),
       description: `GitHub Actions: terraform plan of ${config.name} (read only, no state lock)`,
       oidcProviderArn: oidc.arn,
       subjects: [
@@ -198,12 +200,12 @@ export class ClusterStack extends EnvironmentStack {
     });
 
     this.imageRepository = new ImageRepository(this, "image-repository", {
-      name: prefix,
+      name: imageRepositoryName(config),
       kmsKeyArn: props.kmsKeyArn,
       keepLastImages: config.cluster.ecrKeepLastImages,
     });
     const pushRole = new GithubActionsRole(this, "push-image-role", {
-      roleName: `${prefix}-push-image`,
+      roleName: ciRoleName(config, "push-image"),
       description: `GitHub Actions: push the app image to ${prefix} (ECR only)`,
       oidcProviderArn: oidc.arn,
       subjects: config.ci.branches.map((b) => githubSubjects.branch(config.ci.appRepository, b)),

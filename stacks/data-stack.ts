@@ -1,7 +1,7 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Id } from "@cdktf/provider-random/lib/id";
 import type { Construct } from "constructs";
-import { PROJECT, resourcePrefix, type EnvironmentConfig } from "../config";
+import { resourcePrefix, secretNames, type EnvironmentConfig } from "../config";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ManagedSecret } from "../modules/managed-secret";
 import { RdsModule } from "../modules/rds-module";
@@ -30,14 +30,6 @@ export interface DataStackProps extends EnvironmentStackProps {
 }
 
 const POSTGRES_PORT = 5432;
-
-/** Names of the app's secrets in Secrets Manager. */
-export function secretNames(config: EnvironmentConfig) {
-  return {
-    apiKeys: `${PROJECT}/${config.name}/api-keys`,
-    redis: `${PROJECT}/${config.name}/redis`,
-  };
-}
 
 /**
  * `<env>-data`: everything stateful. PostgreSQL (RDS), Redis (ElastiCache), the logs and

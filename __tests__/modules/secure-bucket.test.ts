@@ -51,9 +51,7 @@ describe.each(["dev", "prod"])("%s buckets", (env) => {
       expect(buckets.length).toBeGreaterThan(0);
       for (const bucket of buckets) {
         const order = chainOf(configs, bucket).map(typeOf);
-        expect(order.indexOf("aws_s3_bucket_public_access_block")).toBeLessThan(
-          order.indexOf("aws_s3_bucket_policy"),
-        );
+        expect(order.indexOf("aws_s3_bucket_public_access_block")).toBeLessThan(order.indexOf("aws_s3_bucket_policy"));
         expect(order.at(-1)).toBe("aws_s3_bucket_lifecycle_configuration");
       }
     },

@@ -1,6 +1,12 @@
 import { Construct } from "constructs";
 import { customResource } from "./custom-resource";
 
+/** The keys the app reads from the API-keys secret (a JSON object); each becomes an env variable. */
+export const APP_API_KEYS = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "TAVILY_API_KEY"] as const;
+
+/** Template variable of an API key: OPENAI_API_KEY -> openai_api_key. */
+const variableOf = (key: string) => key.toLowerCase();
+
 /** Where the app's secret values come from. */
 export interface AppExternalSecretProps {
   /** Namespace of the app. */
@@ -52,9 +58,7 @@ export class AppExternalSecret extends Construct {
             data: {
               DATABASE_URL: databaseUrl,
               REDIS_URL: "{{ .redis_url }}",
-              OPENAI_API_KEY: "{{ .openai_api_key }}",
-              ANTHROPIC_API_KEY: "{{ .anthropic_api_key }}",
-              TAVILY_API_KEY: "{{ .tavily_api_key }}",
+              ...Object.fromEntries(APP_API_KEYS.map((key) => [key, `{{ .${variableOf(key)} }}`])),
             },
           },
         },
@@ -62,9 +66,7 @@ export class AppExternalSecret extends Construct {
           ref("db_username", props.databaseSecret, "username"),
           ref("db_password", props.databaseSecret, "password"),
           ref("redis_url", props.redisSecret, "REDIS_URL"),
-          ref("openai_api_key", props.apiKeysSecret, "OPENAI_API_KEY"),
-          ref("anthropic_api_key", props.apiKeysSecret, "ANTHROPIC_API_KEY"),
-          ref("tavily_api_key", props.apiKeysSecret, "TAVILY_API_KEY"),
+          ...APP_API_KEYS.map((key) => ref(variableOf(key), props.apiKeysSecret, key)),
         ],
       },
     });

@@ -1,0 +1,233 @@
+/**
+ * The deploy command's run: synthesize one environment, print which stacks run together, pass
+ * preflight, then plan (and apply) each stack in dependency order, a wave at a time. The first
+ * failure lets the stacks already running finish, starts nothing more, and says how to resume.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { EnvironmentConfig } from "../../config";
+import {
+  bootstrapPhase,
+  localBootstrapState,
+  removeLocalState,
+  useLocalBackend,
+  useSynthesizedBackend,
+  type BootstrapPhase,
+} from "./bootstrap-state";
+import { runPreflight, type PreflightProbes } from "./preflight";
+import { describeWaves, loadStacks, outsideDependencies, planWaves, selectStacks, type StackNode } from "./stack-graph";
+import type { Terraform } from "./terraform";
+
+/** What to deploy. */
+export interface DeployRequest {
+  readonly config: EnvironmentConfig;
+  /** Stacks named on the command line (`app`, `dev-app`); empty: all. */
+  readonly stackNames: readonly string[];
+  /** `plan` shows what would change; `apply` changes it. */
+  readonly mode: "plan" | "apply";
+  /** Image tag for the app stack. @default - app.imageTag from config */
+  readonly imageTag?: string;
+}
+
+/** The outside world, injectable for tests. */
+export interface DeployDependencies {
+  /** Synthesizes the environment; returns the output folder. */
+  synthesize(environment: string): Promise<string>;
+  readonly probes: PreflightProbes;
+  readonly terraform: Terraform;
+  /** Whether bootstrap's state object is in the state bucket (checked after moving it there). */
+  bootstrapStateInBucket(config: EnvironmentConfig): Promise<boolean>;
+  /** Repository root: phase-1 bootstrap state lives under it. */
+  readonly root: string;
+  /** Folder of the per-stack logs. */
+  readonly logDirectory: string;
+  print(line: string): void;
+  now(): number;
+}
+
+/** How one stack's run ended. */
+export interface StackResult {
+  readonly stack: string;
+  readonly action: string;
+  readonly durationMs?: number;
+  readonly result: "ok" | "failed" | "not started";
+  /** Why it failed (first line of terraform's last output). */
+  readonly reason?: string;
+  readonly logFile?: string;
+}
+
+/** The whole run. */
+export interface DeployOutcome {
+  readonly waves: StackNode[][];
+  readonly results: StackResult[];
+  /** The command that carries on from the failure, when there was one. */
+  readonly resumeCommand?: string;
+}
+
+class StackFailure extends Error {
+  constructor(
+    readonly step: string,
+    readonly tail: readonly string[],
+  ) {
+    super(step);
+  }
+}
+
+export async function deploy(request: DeployRequest, deps: DeployDependencies): Promise<DeployOutcome> {
+  const { config, mode } = request;
+  const outdir = await deps.synthesize(config.name);
+  const selected = selectStacks(loadStacks(outdir, config.name), config.name, request.stackNames);
+  const waves = planWaves(selected);
+  deps.print(`deploy ${config.name}: ${mode} of ${selected.length} stack(s) in ${waves.length} wave(s)`);
+  describeWaves(waves).forEach((line) => deps.print(line));
+
+  deps.print(`preflight ${config.name}:`);
+  const imageTag = request.imageTag ?? config.app.imageTag;
+  const facts = await runPreflight(
+    {
+      config,
+      concerns: selected.map((s) => s.concern),
+      deployedDependencies: outsideDependencies(selected),
+      imageTag,
+      mode,
+    },
+    deps.probes,
+    deps.print,
+  );
+  const localState = localBootstrapState(deps.root, config.name);
+  const phase = selected.some((s) => s.concern === "bootstrap")
+    ? bootstrapPhase(facts, localState, config.name)
+    : "remote";
+
+  const runner = new StackRunner(request, deps, { phase, localState, imageTag });
+  const results = new Map<string, StackResult>();
+  for (const wave of waves) {
+    if ([...results.values()].some((r) => r.result === "failed")) {
+      wave.forEach((s) => results.set(s.id, { stack: s.id, action: "-", result: "not started" }));
+      continue;
+    }
+    const outcomes = await Promise.all(wave.map((stack) => runner.run(stack)));
+    outcomes.forEach((r) => results.set(r.stack, r));
+  }
+  const ordered = waves.flat().map((s) => results.get(s.id) as StackResult);
+  return { waves, results: ordered, resumeCommand: resumeCommand(request, waves, ordered) };
+}
+
+interface BootstrapPlan {
+  readonly phase: BootstrapPhase;
+  readonly localState: string;
+  readonly imageTag: string;
+}
+
+/** Runs terraform on one stack: init, plan, and in apply mode the saved plan. */
+class StackRunner {
+  constructor(
+    private readonly request: DeployRequest,
+    private readonly deps: DeployDependencies,
+    private readonly plan: BootstrapPlan,
+  ) {}
+
+  async run(stack: StackNode): Promise<StackResult> {
+    const logFile = path.join(this.deps.logDirectory, `${stack.id}.log`);
+    const started = this.deps.now();
+    this.deps.print(`  start ${stack.id}: ${this.request.mode} (log: ${logFile})`);
+    const planFile = path.join(stack.directory, "deploy.tfplan");
+    try {
+      const action = await this.steps(stack, logFile, planFile);
+      const result: StackResult = { stack: stack.id, action, durationMs: this.deps.now() - started, result: "ok" };
+      this.deps.print(`  done  ${stack.id}: ${action}`);
+      return { ...result, logFile };
+    } catch (error) {
+      const failure = error instanceof StackFailure ? error : new StackFailure("deploy", [String(error)]);
+      const reason = `${failure.step} failed: ${lastMeaningfulLine(failure.tail)}`;
+      this.deps.print(`  FAIL  ${stack.id}: ${reason}`);
+      return {
+        stack: stack.id,
+        action: failure.step,
+        durationMs: this.deps.now() - started,
+        result: "failed",
+        reason,
+        logFile,
+      };
+    } finally {
+      // A saved plan holds every value it will write, secrets included: never leave one behind.
+      fs.rmSync(planFile, { force: true });
+      if (stack.concern === "bootstrap") useSynthesizedBackend(stack.directory);
+    }
+  }
+
+  private async steps(stack: StackNode, logFile: string, planFile: string): Promise<string> {
+    const tf = async (step: string, args: string[], okCodes = [0]) => {
+      const run = await this.deps.terraform.run(stack.directory, args, logFile);
+      if (!okCodes.includes(run.code)) throw new StackFailure(step, run.tail);
+      return run.code;
+    };
+    const isBootstrap = stack.concern === "bootstrap";
+    const { phase, localState } = this.plan;
+    const apply = this.request.mode === "apply";
+    const notes: string[] = [];
+
+    if (isBootstrap && phase === "migrate-then-run" && apply) {
+      await this.moveBootstrapState(stack, tf, localState);
+      notes.push("state moved into the bucket");
+    }
+    // Until its state is in the bucket, bootstrap reads and writes the local phase-1 file.
+    const local = isBootstrap && (phase === "create-then-migrate" || (phase === "migrate-then-run" && !apply));
+    if (local) useLocalBackend(stack.directory, localState);
+
+    await tf("terraform init", ["init", "-input=false", "-no-color"]);
+    const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode", ...this.variables(stack)];
+    const changes = (await tf("terraform plan", apply ? [...planArgs, `-out=${planFile}`] : planArgs, [0, 2])) === 2;
+    if (!apply) return changes ? "plan: changes" : "plan: no changes";
+    if (changes) await tf("terraform apply", ["apply", "-input=false", "-no-color", planFile]);
+    if (isBootstrap && phase === "create-then-migrate") {
+      await this.moveBootstrapState(stack, tf, localState);
+      notes.push("state moved into the bucket");
+    }
+    return [changes ? "applied" : "apply: no changes", ...notes].join("; ");
+  }
+
+  private async moveBootstrapState(
+    stack: StackNode,
+    tf: (step: string, args: string[]) => Promise<number>,
+    localState: string,
+  ): Promise<void> {
+    useSynthesizedBackend(stack.directory);
+    await tf("moving bootstrap state into the bucket", [
+      "init",
+      "-input=false",
+      "-no-color",
+      "-migrate-state",
+      "-force-copy",
+    ]);
+    if (!(await this.deps.bootstrapStateInBucket(this.request.config))) {
+      throw new StackFailure("moving bootstrap state into the bucket", [
+        `the state is not in the bucket after migration; ${localState} is kept`,
+      ]);
+    }
+    removeLocalState(localState);
+  }
+
+  private variables(stack: StackNode): string[] {
+    return stack.concern === "app" ? [`-var=image_tag=${this.plan.imageTag}`] : [];
+  }
+}
+
+function lastMeaningfulLine(tail: readonly string[]): string {
+  const errors = tail.filter((l) => /error/i.test(l));
+  return (errors[0] ?? tail[tail.length - 1] ?? "no output").replace(/^[│╷╵\s]+/, "").trim();
+}
+
+function resumeCommand(request: DeployRequest, waves: StackNode[][], results: StackResult[]): string | undefined {
+  const pending = results.filter((r) => r.result !== "ok").map((r) => r.stack);
+  if (pending.length === 0) return undefined;
+  const concerns = waves
+    .flat()
+    .filter((s) => pending.includes(s.id))
+    .map((s) => s.concern);
+  const flags = [
+    ...(request.mode === "plan" ? ["--plan"] : []),
+    ...(request.imageTag ? [`--image-tag ${request.imageTag}`] : []),
+  ];
+  return ["npm run deploy --", request.config.name, ...concerns, ...flags].join(" ");
+}

@@ -1,0 +1,353 @@
+/**
+ * Checks made before the deploy command changes anything. Each stops the run with one line that
+ * says what is wrong and what to do; the first failure ends the preflight. Only reads: no check
+ * writes to AWS or to state.
+ */
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import {
+  ciRoleName,
+  clusterName,
+  imageRepositoryName,
+  runnerProjectName,
+  secretNames,
+  stateBucketName,
+  stateKey,
+  type Concern,
+  type EnvironmentConfig,
+} from "../../config";
+import { APP_API_KEYS } from "../../modules/kubernetes/app-external-secret";
+import { DeployError } from "./deploy-error";
+import { awsErrorName, missingCredentials } from "./aws-errors";
+
+/** Oldest Terraform that can lock S3 state with a lock file (`use_lockfile`). */
+export const MIN_TERRAFORM = [1, 10] as const;
+/** How long the cluster API may take to accept a TCP connection. */
+export const ENDPOINT_TIMEOUT_MS = 5000;
+
+/** What is about to be deployed. */
+export interface PreflightTarget {
+  readonly config: EnvironmentConfig;
+  /** Concerns of the selected stacks. */
+  readonly concerns: readonly string[];
+  /** Stacks the selection depends on but does not include: they must be deployed already. */
+  readonly deployedDependencies: readonly string[];
+  /** The image tag the app stack will run. */
+  readonly imageTag: string;
+  /** `plan` only reads; `apply` changes things. */
+  readonly mode: "plan" | "apply";
+}
+
+/** Local probes, injectable for tests. */
+export interface PreflightProbes {
+  /** Version of `terraform` on PATH (e.g. "1.10.5"), or undefined when there is none. */
+  terraformVersion(): Promise<string | undefined>;
+  /** Whether a TCP connection to host:port opens within the timeout. */
+  canConnect(host: string, port: number, timeoutMs: number): Promise<boolean>;
+}
+
+/** What preflight learned that the run needs. */
+export interface PreflightFacts {
+  /** The state bucket exists (false: bootstrap's first apply creates it). */
+  readonly stateBucketExists: boolean;
+  /** Bootstrap's own state is already in the bucket. */
+  readonly bootstrapStateInBucket: boolean;
+}
+
+interface Context {
+  readonly target: PreflightTarget;
+  readonly probes: PreflightProbes;
+  readonly clients: ReturnType<typeof createClients>;
+  callerArn?: string;
+  stateBucketExists?: boolean;
+  bootstrapStateInBucket?: boolean;
+  clusterExists?: boolean;
+}
+
+/** One client per service, in the environment's region. */
+function createClients(region: string) {
+  return {
+    sts: new STSClient({ region }),
+    s3: new S3Client({ region }),
+    ecr: new ECRClient({ region }),
+    secrets: new SecretsManagerClient({ region }),
+    eks: new EKSClient({ region }),
+  };
+}
+
+interface Check {
+  readonly name: string;
+  /** False skips the check for this target. */
+  applies(context: Context): boolean;
+  /** Throws a DeployError when the check fails; may return a note shown after "ok". */
+  run(context: Context): Promise<string | void>;
+}
+
+const has = (context: Context, ...concerns: Concern[]) => concerns.some((c) => context.target.concerns.includes(c));
+const env = (context: Context) => `environment "${context.target.config.name}"`;
+const deployHint = (context: Context, stacks: string) => `npm run deploy -- ${context.target.config.name} ${stacks}`;
+
+const callerAccount: Check = {
+  name: "AWS credentials are for the environment's account",
+  applies: () => true,
+  async run(context) {
+    const expected = context.target.config.account.id;
+    try {
+      const identity = await context.clients.sts.send(new GetCallerIdentityCommand({}));
+      context.callerArn = identity.Arn;
+      if (identity.Account !== expected) {
+        throw new DeployError(
+          `${env(context)} lives in account ${expected}, but your AWS credentials are for account ${identity.Account} (${identity.Arn}): switch profile (AWS_PROFILE) or sign in to ${expected}`,
+        );
+      }
+      return identity.Arn;
+    } catch (error) {
+      if (error instanceof DeployError) throw error;
+      if (missingCredentials(error)) {
+        throw new DeployError(
+          `${env(context)}: no usable AWS credentials (${awsErrorName(error)}): sign in to account ${expected} (aws sso login, or set AWS_PROFILE) and run again`,
+        );
+      }
+      throw error;
+    }
+  },
+};
+
+const terraformOnPath: Check = {
+  name: `terraform >= ${MIN_TERRAFORM.join(".")} on PATH`,
+  applies: () => true,
+  async run(context) {
+    const version = await context.probes.terraformVersion();
+    if (!version) {
+      throw new DeployError(
+        `terraform is not on PATH: install Terraform >= ${MIN_TERRAFORM.join(".")} (S3 state locking with lock files needs it)`,
+      );
+    }
+    const [major, minor] = version.split(".").map(Number);
+    if (major < MIN_TERRAFORM[0] || (major === MIN_TERRAFORM[0] && minor < MIN_TERRAFORM[1])) {
+      throw new DeployError(
+        `terraform ${version} is too old: install Terraform >= ${MIN_TERRAFORM.join(".")} (S3 state locking with lock files needs it)`,
+      );
+    }
+    return version;
+  },
+};
+
+const stateBucket: Check = {
+  name: "the state bucket exists",
+  applies: () => true,
+  async run(context) {
+    const { config } = context.target;
+    const bucket = stateBucketName(config);
+    context.stateBucketExists = await exists(() => context.clients.s3.send(new HeadBucketCommand({ Bucket: bucket })));
+    if (!context.stateBucketExists) {
+      if (has(context, "bootstrap")) return `${bucket} not yet: bootstrap creates it, then moves its own state into it`;
+      throw new DeployError(
+        `${env(context)}: state bucket ${bucket} does not exist: deploy bootstrap first: ${deployHint(context, "bootstrap")}`,
+      );
+    }
+    context.bootstrapStateInBucket = await stateExists(context, "bootstrap");
+    return bucket;
+  },
+};
+
+const dependenciesDeployed: Check = {
+  name: "the stacks this selection reads from are deployed",
+  applies: (context) => context.target.deployedDependencies.length > 0,
+  async run(context) {
+    const { config } = context.target;
+    for (const stack of context.target.deployedDependencies) {
+      const concern = stack.slice(config.name.length + 1) as Concern;
+      const deployed = context.stateBucketExists === true && (await stateExists(context, concern));
+      if (!deployed) {
+        throw new DeployError(
+          `${env(context)}: ${stack} has never been applied (no ${stateKey(config, concern)} in ${stateBucketName(config)}), and the selected stacks read from it: deploy it first: ${deployHint(context, concern)}`,
+        );
+      }
+    }
+    return context.target.deployedDependencies.join(", ");
+  },
+};
+
+const clusterAdmin: Check = {
+  name: "you may manage the cluster",
+  applies: (context) => has(context, "cluster", "platform", "app"),
+  async run(context) {
+    const { config, mode } = context.target;
+    const role = assumedRoleName(context.callerArn ?? "");
+    const allowed = [
+      ...config.cluster.adminRoleArns.map((arn) => arn.split("/").pop() as string),
+      ciRoleName(config, "deploy"),
+      ...(mode === "plan" ? [ciRoleName(config, "plan")] : []),
+    ];
+    if (role && allowed.includes(role)) return role;
+    throw new DeployError(
+      `${env(context)}: ${context.callerArn} has no EKS access entry, so the platform and app stacks would get Unauthorized: assume one of cluster.adminRoleArns (${config.cluster.adminRoleArns.join(", ") || "none configured"}) or the ${ciRoleName(config, "deploy")} role`,
+    );
+  },
+};
+
+const imagePushed: Check = {
+  name: "the image tag is in the environment's ECR repository",
+  applies: (context) => has(context, "app"),
+  async run(context) {
+    const { config, imageTag } = context.target;
+    const repositoryName = imageRepositoryName(config);
+    try {
+      await context.clients.ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag }] }));
+      return `${repositoryName}:${imageTag}`;
+    } catch (error) {
+      const name = awsErrorName(error);
+      if (name === "RepositoryNotFoundException") {
+        throw new DeployError(
+          `${env(context)}: ECR repository ${repositoryName} does not exist yet, so the app has no image: deploy the other stacks first (${deployHint(context, "bootstrap network cluster data platform")}), push the image, set the API keys, then deploy app`,
+        );
+      }
+      if (name === "ImageNotFoundException") {
+        throw new DeployError(
+          `${env(context)}: image tag "${imageTag}" is not in ECR repository ${repositoryName}: push it first (the app-image workflow does), or pass --image-tag with a pushed tag`,
+        );
+      }
+      throw error;
+    }
+  },
+};
+
+const apiKeysSet: Check = {
+  name: "the API-keys secret holds every key the app reads",
+  applies: (context) => has(context, "app"),
+  async run(context) {
+    const secretId = secretNames(context.target.config).apiKeys;
+    const setIt = `aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{${APP_API_KEYS.map((k) => `"${k}":"..."`).join(",")}}'`;
+    let text: string | undefined;
+    try {
+      text = (await context.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+    } catch (error) {
+      if (awsErrorName(error) !== "ResourceNotFoundException") throw error;
+      throw new DeployError(
+        `${env(context)}: secret ${secretId} has no value yet (or does not exist): set it: ${setIt}`,
+      );
+    }
+    const missing = APP_API_KEYS.filter((key) => !nonEmptyKey(text, key));
+    if (missing.length > 0) {
+      throw new DeployError(
+        `${env(context)}: secret ${secretId} lacks ${missing.join(", ")} (the app reads ${APP_API_KEYS.join(", ")}): set them: ${setIt}`,
+      );
+    }
+    return `${APP_API_KEYS.length} keys set (values not shown)`;
+  },
+};
+
+const clusterReachable: Check = {
+  name: "the cluster API is reachable from here",
+  applies: (context) => has(context, "platform", "app"),
+  async run(context) {
+    const { config } = context.target;
+    const name = clusterName(config);
+    let endpoint: string | undefined;
+    try {
+      endpoint = (await context.clients.eks.send(new DescribeClusterCommand({ name }))).cluster?.endpoint;
+    } catch (error) {
+      if (awsErrorName(error) !== "ResourceNotFoundException") throw error;
+      if (has(context, "cluster")) return `${name} not yet: the cluster stack creates it first`;
+      throw new DeployError(
+        `${env(context)}: EKS cluster ${name} does not exist: deploy the cluster first: ${deployHint(context, "cluster")}`,
+      );
+    }
+    const host = new URL(endpoint ?? "https://unknown").hostname;
+    if (await context.probes.canConnect(host, 443, ENDPOINT_TIMEOUT_MS)) return host;
+    const widen = config.cluster.endpointPublicAccess
+      ? `, or add your CIDR to cluster.endpointPublicAccessCidrs in config/${config.name}.ts`
+      : " (its endpoint is private: cluster.endpointPublicAccess is false)";
+    throw new DeployError(
+      `${env(context)}: cluster API ${host} did not answer on 443 within ${ENDPOINT_TIMEOUT_MS / 1000} s: run from the in-VPC runner (the infra workflow's deploy job on codebuild-${runnerProjectName(config)})${widen}`,
+    );
+  },
+};
+
+/** The checks, in the order they run. */
+export const CHECKS: readonly Check[] = [
+  callerAccount,
+  terraformOnPath,
+  stateBucket,
+  dependenciesDeployed,
+  clusterAdmin,
+  imagePushed,
+  apiKeysSet,
+  clusterReachable,
+];
+
+/**
+ * Runs every check that applies, in order; stops at the first failure with a DeployError whose
+ * message starts with `preflight:`. Reports each passed check through `report`.
+ */
+export async function runPreflight(
+  target: PreflightTarget,
+  probes: PreflightProbes,
+  report: (line: string) => void,
+): Promise<PreflightFacts> {
+  const context: Context = { target, probes, clients: createClients(target.config.account.region) };
+  for (const check of CHECKS) {
+    if (!check.applies(context)) continue;
+    try {
+      const note = await check.run(context);
+      report(`  ok    ${check.name}${note ? `: ${note}` : ""}`);
+    } catch (error) {
+      const reason = error instanceof DeployError ? error.message : unexpected(check, error);
+      throw new DeployError(`preflight: ${reason}`);
+    }
+  }
+  return {
+    stateBucketExists: context.stateBucketExists ?? false,
+    bootstrapStateInBucket: context.bootstrapStateInBucket ?? false,
+  };
+}
+
+function unexpected(check: Check, error: unknown): string {
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  return `could not check that ${check.name} (${awsErrorName(error)}: ${message})`;
+}
+
+/** True when the request succeeds, false on 404; other errors propagate. */
+async function exists(request: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await request();
+    return true;
+  } catch (error) {
+    if (awsErrorName(error) === "NotFound" || awsErrorName(error) === "NoSuchKey") return false;
+    throw error;
+  }
+}
+
+function stateExists(context: Context, concern: Concern): Promise<boolean> {
+  const { config } = context.target;
+  return exists(() =>
+    context.clients.s3.send(new HeadObjectCommand({ Bucket: stateBucketName(config), Key: stateKey(config, concern) })),
+  );
+}
+
+/** `arn:aws:sts::1:assumed-role/Name/session` -> `Name`; undefined for users and roots. */
+function assumedRoleName(arn: string): string | undefined {
+  const match = /:assumed-role\/([^/]+)\//.exec(arn);
+  return match?.[1];
+}
+
+function nonEmptyKey(json: string | undefined, key: string): boolean {
+  try {
+    const value = (JSON.parse(json ?? "{}") as Record<string, unknown>)[key];
+    return typeof value === "string" && value.trim().length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether bootstrap's state object is in the environment's bucket (after moving it there). */
+export async function bootstrapStateInBucket(config: EnvironmentConfig): Promise<boolean> {
+  const s3 = new S3Client({ region: config.account.region });
+  return exists(() =>
+    s3.send(new HeadObjectCommand({ Bucket: stateBucketName(config), Key: stateKey(config, "bootstrap") })),
+  );
+}
