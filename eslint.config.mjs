@@ -2,7 +2,19 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdktf.out/", "deploy-out/", "dist/", ".gen/", ".venv/", ".tools/", "coverage/", "bench-out/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "cdktf.out/",
+      "deploy-out/",
+      "dist/",
+      ".gen/",
+      ".venv/",
+      ".tools/",
+      "coverage/",
+      "bench-out/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

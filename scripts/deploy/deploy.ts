@@ -14,6 +14,7 @@ import {
   useSynthesizedBackend,
   type BootstrapPhase,
 } from "./bootstrap-state";
+import { DeployError } from "./deploy-error";
 import { runPreflight, type PreflightProbes } from "./preflight";
 import { describeWaves, loadStacks, outsideDependencies, planWaves, selectStacks, type StackNode } from "./stack-graph";
 import type { Terraform } from "./terraform";
@@ -101,16 +102,40 @@ export async function deploy(request: DeployRequest, deps: DeployDependencies): 
 
   const runner = new StackRunner(request, deps, { phase, localState, imageTag });
   const results = new Map<string, StackResult>();
-  for (const wave of waves) {
+  for (const [index, wave] of waves.entries()) {
     if ([...results.values()].some((r) => r.result === "failed")) {
       wave.forEach((s) => results.set(s.id, { stack: s.id, action: "-", result: "not started" }));
       continue;
     }
-    const outcomes = await Promise.all(wave.map((stack) => runner.run(stack)));
+    const refused = index > 0 && facts.deferred ? await recheck(request, deps, wave, imageTag) : undefined;
+    const outcomes = refused ?? (await Promise.all(wave.map((stack) => runner.run(stack))));
     outcomes.forEach((r) => results.set(r.stack, r));
   }
   const ordered = waves.flat().map((s) => results.get(s.id) as StackResult);
   return { waves, results: ordered, resumeCommand: resumeCommand(request, waves, ordered) };
+}
+
+/**
+ * Preflight again for one wave, now that earlier waves created what the first pass could not
+ * check (the cluster of a first deploy). A refusal fails the wave instead of throwing, so the
+ * summary still shows what was applied and how to resume.
+ */
+async function recheck(
+  request: DeployRequest,
+  deps: DeployDependencies,
+  wave: StackNode[],
+  imageTag: string,
+): Promise<StackResult[] | undefined> {
+  deps.print(`preflight ${request.config.name} again before ${wave.map((s) => s.id).join(", ")}:`);
+  try {
+    const target = { config: request.config, deployedDependencies: [], imageTag, mode: request.mode };
+    await runPreflight({ ...target, concerns: wave.map((s) => s.concern) }, deps.probes, deps.print);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof DeployError)) throw error;
+    deps.print(`  FAIL  ${error.message}`);
+    return wave.map((s) => ({ stack: s.id, action: "preflight", result: "failed", reason: error.message }));
+  }
 }
 
 interface BootstrapPlan {

@@ -55,6 +55,11 @@ export interface PreflightFacts {
   readonly stateBucketExists: boolean;
   /** Bootstrap's own state is already in the bucket. */
   readonly bootstrapStateInBucket: boolean;
+  /**
+   * Some check could not be made because an earlier selected stack creates what it needs (the
+   * bucket, the cluster): preflight must run again before the later waves.
+   */
+  readonly deferred: boolean;
 }
 
 interface Context {
@@ -64,7 +69,7 @@ interface Context {
   callerArn?: string;
   stateBucketExists?: boolean;
   bootstrapStateInBucket?: boolean;
-  clusterExists?: boolean;
+  deferred?: boolean;
 }
 
 /** One client per service, in the environment's region. */
@@ -144,7 +149,10 @@ const stateBucket: Check = {
     const bucket = stateBucketName(config);
     context.stateBucketExists = await exists(() => context.clients.s3.send(new HeadBucketCommand({ Bucket: bucket })));
     if (!context.stateBucketExists) {
-      if (has(context, "bootstrap")) return `${bucket} not yet: bootstrap creates it, then moves its own state into it`;
+      if (has(context, "bootstrap")) {
+        context.deferred = true;
+        return `${bucket} not yet: bootstrap creates it, then moves its own state into it`;
+      }
       throw new DeployError(
         `${env(context)}: state bucket ${bucket} does not exist: deploy bootstrap first: ${deployHint(context, "bootstrap")}`,
       );
@@ -252,7 +260,10 @@ const clusterReachable: Check = {
       endpoint = (await context.clients.eks.send(new DescribeClusterCommand({ name }))).cluster?.endpoint;
     } catch (error) {
       if (awsErrorName(error) !== "ResourceNotFoundException") throw error;
-      if (has(context, "cluster")) return `${name} not yet: the cluster stack creates it first`;
+      if (has(context, "cluster")) {
+        context.deferred = true;
+        return `${name} not yet: the cluster stack creates it first; checked again before the next waves`;
+      }
       throw new DeployError(
         `${env(context)}: EKS cluster ${name} does not exist: deploy the cluster first: ${deployHint(context, "cluster")}`,
       );
@@ -303,6 +314,7 @@ export async function runPreflight(
   return {
     stateBucketExists: context.stateBucketExists ?? false,
     bootstrapStateInBucket: context.bootstrapStateInBucket ?? false,
+    deferred: context.deferred ?? false,
   };
 }
 

@@ -1,0 +1,94 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { App } from "cdktf";
+import { mockClient } from "aws-sdk-client-mock";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
+import { synthEnvironment } from "../helpers";
+
+/** A fresh copy of an environment's real synth output (the deploy command writes into it). */
+export function synthOutputCopy(environment: string): string {
+  const app = synthEnvironment(environment).stacks.app.node.root as App;
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-test-"));
+  fs.cpSync(app.outdir, copy, { recursive: true });
+  return copy;
+}
+
+/** An AWS error as the SDK raises it. */
+export function awsError(name: string, message = name): Error {
+  return Object.assign(new Error(message), { name, $metadata: {} });
+}
+
+/** Mocks of every client preflight uses, answering as a healthy, fully deployed environment. */
+export function healthyAws(account: string, role = "PlatformAdmin") {
+  const mocks = {
+    sts: mockClient(STSClient),
+    s3: mockClient(S3Client),
+    ecr: mockClient(ECRClient),
+    secrets: mockClient(SecretsManagerClient),
+    eks: mockClient(EKSClient),
+  };
+  mocks.sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/${role}/alice` });
+  mocks.s3.on(HeadBucketCommand).resolves({});
+  mocks.s3.on(HeadObjectCommand).resolves({});
+  mocks.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ["0.1.0"] }] });
+  mocks.secrets.on(GetSecretValueCommand).resolves({
+    SecretString: JSON.stringify({ OPENAI_API_KEY: "sk-a", ANTHROPIC_API_KEY: "sk-b", TAVILY_API_KEY: "tv-c" }),
+  });
+  mocks.eks
+    .on(DescribeClusterCommand)
+    .resolves({ cluster: { endpoint: "https://ABC.gr7.us-east-1.eks.amazonaws.com" } });
+  return mocks;
+}
+
+/** Probes of a machine with a recent terraform that reaches the cluster. */
+export const reachableProbes = {
+  terraformVersion: async () => "1.10.5",
+  canConnect: async () => true,
+};
+
+/** One terraform call as the fake saw it. */
+export interface RecordedCall {
+  readonly stack: string;
+  readonly args: readonly string[];
+  /** Whether a backend override file was present when it ran. */
+  readonly localBackend: boolean;
+}
+
+/**
+ * A terraform that records its calls and answers from a script: `plan` reports changes unless
+ * told otherwise; `fail` makes one stack's command (by first argument) exit 1.
+ */
+export class FakeTerraform implements Terraform {
+  readonly calls: RecordedCall[] = [];
+  readonly events: string[] = [];
+  constructor(
+    private readonly script: { fail?: { stack: string; command: string }; delayMs?: (stack: string) => number } = {},
+  ) {}
+
+  async run(directory: string, args: readonly string[]): Promise<TerraformRun> {
+    const stack = path.basename(directory);
+    const localBackend = fs.existsSync(path.join(directory, "backend_override.tf.json"));
+    this.calls.push({ stack, args, localBackend });
+    this.events.push(`start ${stack} ${args[0]}`);
+    await new Promise((resolve) => setTimeout(resolve, this.script.delayMs?.(stack) ?? 0));
+    this.events.push(`end ${stack} ${args[0]}`);
+    if (this.script.fail?.stack === stack && this.script.fail.command === args[0]) {
+      return { code: 1, tail: ["╷", "│ Error: creating RDS DB Instance: InvalidParameterCombination", "╵"] };
+    }
+    if (args[0] === "plan") return { code: 2, tail: [] };
+    return { code: 0, tail: [] };
+  }
+
+  /** The stacks it ran a command on, in order of first call. */
+  stacks(command?: string): string[] {
+    return [...new Set(this.calls.filter((c) => !command || c.args[0] === command).map((c) => c.stack))];
+  }
+}

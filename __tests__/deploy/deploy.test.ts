@@ -1,0 +1,245 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { DescribeClusterCommand } from "@aws-sdk/client-eks";
+import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { loadEnvironments } from "../../config";
+import { deploy, type DeployDependencies, type DeployRequest } from "../../scripts/deploy/deploy";
+import { DeployError } from "../../scripts/deploy/deploy-error";
+import { summaryTable } from "../../scripts/deploy/summary";
+import { FakeTerraform, awsError, healthyAws, reachableProbes, synthOutputCopy } from "./deploy-helpers";
+
+const [dev] = loadEnvironments("dev");
+
+function setUp(terraform: FakeTerraform, stateInBucketAfterMove = true) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-root-"));
+  const outdir = synthOutputCopy("dev");
+  const printed: string[] = [];
+  let clock = 0;
+  const deps: DeployDependencies = {
+    synthesize: async () => outdir,
+    probes: reachableProbes,
+    terraform,
+    bootstrapStateInBucket: async () => stateInBucketAfterMove,
+    root,
+    logDirectory: path.join(root, "logs"),
+    print: (line) => printed.push(line),
+    now: () => (clock += 1000),
+  };
+  const localState = path.join(root, "terraform-state", "dev-bootstrap.tfstate");
+  return { deps, printed, outdir, localState };
+}
+
+const request = (overrides: Partial<DeployRequest> = {}): DeployRequest => ({
+  config: dev,
+  stackNames: [],
+  mode: "apply",
+  ...overrides,
+});
+
+describe("deploy command", () => {
+  let aws: ReturnType<typeof healthyAws>;
+  beforeEach(() => {
+    aws = healthyAws(dev.account.id);
+  });
+  afterEach(() => Object.values(aws).forEach((m) => m.restore()));
+
+  it("runs no terraform and touches no state when preflight fails", async () => {
+    aws.sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError"));
+    const terraform = new FakeTerraform();
+    const { deps, localState } = setUp(terraform);
+    await expect(deploy(request(), deps)).rejects.toThrow(DeployError);
+    expect(terraform.calls).toEqual([]);
+    expect(fs.existsSync(localState)).toBe(false);
+  });
+
+  it("prints the waves before preflight, so --plan shows them even without credentials", async () => {
+    aws.sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError"));
+    const { deps, printed } = setUp(new FakeTerraform());
+    await expect(deploy(request({ mode: "plan" }), deps)).rejects.toThrow(/no usable AWS credentials/);
+    expect(printed).toContain("  wave 4: dev-data, dev-platform  (together)");
+    expect(printed[0]).toBe("deploy dev: plan of 6 stack(s) in 5 wave(s)");
+  });
+
+  it("applies every stack in dependency order, data and platform at the same time", async () => {
+    const terraform = new FakeTerraform({ delayMs: (stack) => (stack === "dev-data" ? 30 : 5) });
+    const { deps } = setUp(terraform);
+    const outcome = await deploy(request(), deps);
+    expect(terraform.stacks("apply")).toEqual(
+      expect.arrayContaining(["dev-bootstrap", "dev-network", "dev-cluster", "dev-data", "dev-platform", "dev-app"]),
+    );
+    const at = (event: string) => terraform.events.indexOf(event);
+    expect(at("start dev-platform init")).toBeLessThan(at("end dev-data apply"));
+    expect(at("start dev-data init")).toBeLessThan(at("end dev-platform apply"));
+    expect(at("start dev-cluster init")).toBeGreaterThan(at("end dev-network apply"));
+    expect(at("start dev-app init")).toBeGreaterThan(at("end dev-data apply"));
+    expect(outcome.results.every((r) => r.result === "ok")).toBe(true);
+    expect(outcome.resumeCommand).toBeUndefined();
+  });
+
+  it("applies the plan it just made, then deletes it (a saved plan holds secret values)", async () => {
+    const terraform = new FakeTerraform();
+    const { deps, outdir } = setUp(terraform);
+    await deploy(request({ stackNames: ["data"] }), deps);
+    const plan = terraform.calls.find((c) => c.args[0] === "plan");
+    const apply = terraform.calls.find((c) => c.args[0] === "apply");
+    const planFile = path.join(outdir, "stacks", "dev-data", "deploy.tfplan");
+    expect(plan?.args).toEqual(expect.arrayContaining(["-detailed-exitcode", `-out=${planFile}`]));
+    expect(apply?.args).toEqual(["apply", "-input=false", "-no-color", planFile]);
+    expect(fs.existsSync(planFile)).toBe(false);
+  });
+
+  it("plans without saving or applying anything in --plan mode", async () => {
+    const terraform = new FakeTerraform();
+    const { deps } = setUp(terraform);
+    const outcome = await deploy(request({ mode: "plan" }), deps);
+    expect(terraform.stacks("apply")).toEqual([]);
+    expect(terraform.calls.some((c) => c.args.some((a) => a.startsWith("-out=")))).toBe(false);
+    expect(outcome.results.map((r) => r.action)).toEqual(Array(6).fill("plan: changes"));
+  });
+
+  it("stops at the first failure: lets the running stack finish, starts nothing more, says how to resume", async () => {
+    const terraform = new FakeTerraform({ fail: { stack: "dev-data", command: "apply" } });
+    const { deps } = setUp(terraform);
+    const outcome = await deploy(request({ imageTag: "1.4.2" }), deps);
+    const byStack = Object.fromEntries(outcome.results.map((r) => [r.stack, r]));
+    expect(byStack["dev-data"]).toMatchObject({
+      result: "failed",
+      reason: "terraform apply failed: Error: creating RDS DB Instance: InvalidParameterCombination",
+    });
+    expect(byStack["dev-platform"].result).toBe("ok");
+    expect(byStack["dev-app"]).toMatchObject({ result: "not started", action: "-" });
+    expect(terraform.stacks()).not.toContain("dev-app");
+    expect(outcome.resumeCommand).toBe("npm run deploy -- dev data app --image-tag 1.4.2");
+  });
+
+  it("ends with a table of stack, action, duration and result", async () => {
+    const terraform = new FakeTerraform({ fail: { stack: "dev-data", command: "apply" } });
+    const { deps } = setUp(terraform);
+    const table = summaryTable((await deploy(request(), deps)).results);
+    expect(table[0]).toMatch(/^stack\s+action\s+duration\s+result$/);
+    expect(table.find((l) => l.startsWith("dev-data"))).toMatch(/^dev-data\s+terraform apply\s+\d+s\s+failed$/);
+    expect(table.find((l) => l.startsWith("dev-app"))).toMatch(/^dev-app\s+-\s+-\s+not started$/);
+  });
+
+  it("checks again before later waves what the first preflight could not: a new private cluster stops the rollout", async () => {
+    aws.s3.on(HeadBucketCommand).rejectsOnce(awsError("NotFound")).resolves({});
+    aws.eks
+      .on(DescribeClusterCommand)
+      .rejectsOnce(awsError("ResourceNotFoundException"))
+      .resolves({ cluster: { endpoint: "https://NEW.gr7.us-east-1.eks.amazonaws.com" } });
+    const terraform = new FakeTerraform();
+    const { deps } = setUp(terraform);
+    const outcome = await deploy(request({ stackNames: ["bootstrap", "network", "cluster", "data", "platform"] }), {
+      ...deps,
+      probes: { ...reachableProbes, canConnect: async () => false },
+    });
+    expect(terraform.stacks("apply")).toEqual(["dev-bootstrap", "dev-network", "dev-cluster"]);
+    const failed = outcome.results.filter((r) => r.result === "failed");
+    expect(failed.map((r) => r.stack)).toEqual(["dev-data", "dev-platform"]);
+    expect(failed[0].reason).toMatch(/^preflight: .*cluster API new\.gr7.*did not answer on 443/);
+    expect(outcome.resumeCommand).toBe("npm run deploy -- dev data platform");
+  });
+
+  describe("single-stack rollout", () => {
+    it("runs only the app stack with the given image tag, once its dependencies' state exists", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      const outcome = await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), deps);
+      expect(terraform.stacks()).toEqual(["dev-app"]);
+      expect(terraform.calls.find((c) => c.args[0] === "plan")?.args).toContain("-var=image_tag=1.4.2");
+      expect(outcome.results).toEqual([expect.objectContaining({ stack: "dev-app", result: "ok", action: "applied" })]);
+      const keys = aws.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key);
+      expect(keys).toEqual(expect.arrayContaining(["dev/cluster.tfstate", "dev/data.tfstate", "dev/platform.tfstate"]));
+    });
+
+    it("defaults the image tag to the environment's config", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      await deploy(request({ stackNames: ["app"] }), deps);
+      expect(terraform.calls.find((c) => c.args[0] === "plan")?.args).toContain(`-var=image_tag=${dev.app.imageTag}`);
+    });
+  });
+
+  describe("bootstrap state", () => {
+    it("first deploy: applies bootstrap with local state, moves it into the new bucket, deletes the local copy", async () => {
+      aws.s3.on(HeadBucketCommand).rejects(awsError("NotFound"));
+      aws.eks.on(DescribeClusterCommand).rejects(awsError("ResourceNotFoundException"));
+      const terraform = new FakeTerraform();
+      const { deps, localState, outdir } = setUp(terraform);
+      fs.mkdirSync(path.dirname(localState), { recursive: true });
+      fs.writeFileSync(localState, "{}"); // what the phase-1 apply leaves behind
+      const outcome = await deploy(request({ stackNames: ["bootstrap"] }), deps);
+      const calls = terraform.calls.map((c) => [
+        c.args
+          .slice(0, 1)
+          .concat(c.args.filter((a) => a === "-migrate-state"))
+          .join(" "),
+        c.localBackend,
+      ]);
+      expect(calls).toEqual([
+        ["init", true],
+        ["plan", true],
+        ["apply", true],
+        ["init -migrate-state", false],
+      ]);
+      expect(terraform.calls[3].args).toContain("-force-copy");
+      expect(fs.existsSync(localState)).toBe(false);
+      expect(fs.existsSync(path.join(outdir, "stacks", "dev-bootstrap", "backend_override.tf.json"))).toBe(false);
+      expect(outcome.results[0].action).toBe("applied; state moved into the bucket");
+    });
+
+    it("keeps the local state when the bucket does not show it after the move", async () => {
+      aws.s3.on(HeadBucketCommand).rejects(awsError("NotFound"));
+      const terraform = new FakeTerraform();
+      const { deps, localState } = setUp(terraform, false);
+      fs.mkdirSync(path.dirname(localState), { recursive: true });
+      fs.writeFileSync(localState, "{}");
+      const outcome = await deploy(request({ stackNames: ["bootstrap"] }), deps);
+      expect(outcome.results[0]).toMatchObject({ result: "failed", action: "moving bootstrap state into the bucket" });
+      expect(fs.existsSync(localState)).toBe(true);
+    });
+
+    it("after an interrupted first deploy: moves the local state into the bucket before anything else", async () => {
+      aws.s3.on(HeadObjectCommand, { Key: "dev/bootstrap.tfstate" }).rejects(awsError("NotFound"));
+      const terraform = new FakeTerraform();
+      const { deps, localState } = setUp(terraform);
+      fs.mkdirSync(path.dirname(localState), { recursive: true });
+      fs.writeFileSync(localState, "{}");
+      await deploy(request({ stackNames: ["bootstrap"] }), deps);
+      expect(terraform.calls[0].args).toEqual(expect.arrayContaining(["init", "-migrate-state", "-force-copy"]));
+      expect(terraform.calls.slice(1).every((c) => !c.localBackend)).toBe(true);
+      expect(fs.existsSync(localState)).toBe(false);
+    });
+
+    it("refuses to choose between a local bootstrap state and one in the bucket", async () => {
+      const terraform = new FakeTerraform();
+      const { deps, localState } = setUp(terraform);
+      fs.mkdirSync(path.dirname(localState), { recursive: true });
+      fs.writeFileSync(localState, "{}");
+      await expect(deploy(request({ stackNames: ["bootstrap"] }), deps)).rejects.toThrow(
+        /bootstrap state exists both in the bucket and in .*dev-bootstrap\.tfstate/,
+      );
+      expect(terraform.calls).toEqual([]);
+    });
+
+    it("refuses to re-create bootstrap when the bucket exists but its state is lost", async () => {
+      aws.s3.on(HeadObjectCommand, { Key: "dev/bootstrap.tfstate" }).rejects(awsError("NotFound"));
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      await expect(deploy(request({ stackNames: ["bootstrap"] }), deps)).rejects.toThrow(
+        /the state bucket exists but bootstrap's state is neither in it nor in .*Recovery/,
+      );
+      expect(terraform.calls).toEqual([]);
+    });
+
+    it("uses the bucket from a fresh checkout once the state is there: no local backend", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      await deploy(request(), deps);
+      expect(terraform.calls.filter((c) => c.stack === "dev-bootstrap").every((c) => !c.localBackend)).toBe(true);
+      expect(terraform.calls.some((c) => c.args.includes("-migrate-state"))).toBe(false);
+    });
+  });
+});

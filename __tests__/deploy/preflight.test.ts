@@ -1,0 +1,221 @@
+import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
+import { DescribeClusterCommand } from "@aws-sdk/client-eks";
+import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { loadEnvironments, type EnvironmentConfig } from "../../config";
+import { DeployError } from "../../scripts/deploy/deploy-error";
+import { CHECKS, runPreflight, type PreflightProbes, type PreflightTarget } from "../../scripts/deploy/preflight";
+import { awsError, healthyAws, reachableProbes } from "./deploy-helpers";
+
+const [dev, prod] = loadEnvironments("dev,prod");
+const EVERY_STACK = ["bootstrap", "network", "cluster", "data", "platform", "app"];
+
+function target(overrides: Partial<PreflightTarget> = {}, config: EnvironmentConfig = dev): PreflightTarget {
+  return { config, concerns: EVERY_STACK, deployedDependencies: [], imageTag: "0.1.0", mode: "apply", ...overrides };
+}
+
+async function failureOf(t: PreflightTarget, probes: PreflightProbes = reachableProbes): Promise<string> {
+  try {
+    await runPreflight(t, probes, () => undefined);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DeployError);
+    return (error as Error).message;
+  }
+  throw new Error("expected preflight to fail");
+}
+
+type Mocks = ReturnType<typeof healthyAws>;
+
+describe("preflight", () => {
+  let aws: Mocks;
+  beforeEach(() => {
+    aws = healthyAws(dev.account.id);
+  });
+  afterEach(() => Object.values(aws).forEach((m) => m.restore()));
+
+  const failures: [string, (m: Mocks) => void, Partial<PreflightTarget>, Partial<PreflightProbes>, RegExp][] = [
+    [
+      "no AWS credentials",
+      (m) =>
+        m.sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError", "Could not load credentials")),
+      {},
+      {},
+      /^preflight: environment "dev": no usable AWS credentials \(CredentialsProviderError\): sign in to account 111111111111/,
+    ],
+    [
+      "credentials of another account",
+      (m) =>
+        m.sts
+          .on(GetCallerIdentityCommand)
+          .resolves({ Account: "999999999999", Arn: "arn:aws:sts::999999999999:assumed-role/PlatformAdmin/alice" }),
+      {},
+      {},
+      /environment "dev" lives in account 111111111111, but your AWS credentials are for account 999999999999/,
+    ],
+    [
+      "no terraform on PATH",
+      () => undefined,
+      {},
+      { terraformVersion: async () => undefined },
+      /terraform is not on PATH: install Terraform >= 1\.10/,
+    ],
+    [
+      "a terraform older than 1.10",
+      () => undefined,
+      {},
+      { terraformVersion: async () => "1.9.8" },
+      /terraform 1\.9\.8 is too old/,
+    ],
+    [
+      "no state bucket when bootstrap is not selected",
+      (m) => m.s3.on(HeadBucketCommand).rejects(awsError("NotFound")),
+      { concerns: ["network"] },
+      {},
+      /state bucket marketing-agents-tfstate-dev-111111111111 does not exist: deploy bootstrap first: npm run deploy -- dev bootstrap$/,
+    ],
+    [
+      "a dependency that was never applied",
+      (m) => m.s3.on(HeadObjectCommand, { Key: "dev/platform.tfstate" }).rejects(awsError("NotFound")),
+      { concerns: ["app"], deployedDependencies: ["dev-cluster", "dev-data", "dev-platform"] },
+      {},
+      /dev-platform has never been applied \(no dev\/platform\.tfstate in marketing-agents-tfstate-dev-111111111111\).*npm run deploy -- dev platform$/,
+    ],
+    [
+      "a caller without an EKS access entry",
+      (m) =>
+        m.sts
+          .on(GetCallerIdentityCommand)
+          .resolves({ Account: "111111111111", Arn: "arn:aws:sts::111111111111:assumed-role/Developer/bob" }),
+      { concerns: ["platform"] },
+      {},
+      /assumed-role\/Developer\/bob has no EKS access entry.*cluster\.adminRoleArns \(arn:aws:iam::111111111111:role\/PlatformAdmin\) or the marketing-agents-dev-deploy role/,
+    ],
+    [
+      "the read-only plan role when applying",
+      (m) =>
+        m.sts.on(GetCallerIdentityCommand).resolves({
+          Account: "111111111111",
+          Arn: "arn:aws:sts::111111111111:assumed-role/marketing-agents-dev-plan/ci",
+        }),
+      { concerns: ["app"], mode: "apply" },
+      {},
+      /marketing-agents-dev-plan\/ci has no EKS access entry/,
+    ],
+    [
+      "an app deploy before the image repository exists",
+      (m) => m.ecr.on(DescribeImagesCommand).rejects(awsError("RepositoryNotFoundException")),
+      {},
+      {},
+      /ECR repository marketing-agents-dev does not exist yet.*npm run deploy -- dev bootstrap network cluster data platform\), push the image, set the API keys, then deploy app$/,
+    ],
+    [
+      "an image tag that was never pushed",
+      (m) => m.ecr.on(DescribeImagesCommand).rejects(awsError("ImageNotFoundException")),
+      { concerns: ["app"], imageTag: "1.4.2" },
+      {},
+      /image tag "1\.4\.2" is not in ECR repository marketing-agents-dev: push it first/,
+    ],
+    [
+      "an API-keys secret without a value",
+      (m) => m.secrets.on(GetSecretValueCommand).rejects(awsError("ResourceNotFoundException")),
+      { concerns: ["app"] },
+      {},
+      /secret marketing-agents\/dev\/api-keys has no value yet .*aws secretsmanager put-secret-value --secret-id marketing-agents\/dev\/api-keys/,
+    ],
+    [
+      "an API-keys secret missing keys (or holding empty ones)",
+      (m) =>
+        m.secrets
+          .on(GetSecretValueCommand)
+          .resolves({ SecretString: JSON.stringify({ OPENAI_API_KEY: "sk-live-123", ANTHROPIC_API_KEY: " " }) }),
+      { concerns: ["app"] },
+      {},
+      /secret marketing-agents\/dev\/api-keys lacks ANTHROPIC_API_KEY, TAVILY_API_KEY/,
+    ],
+    [
+      "a cluster that does not exist when the cluster stack is not selected",
+      (m) => m.eks.on(DescribeClusterCommand).rejects(awsError("ResourceNotFoundException")),
+      { concerns: ["platform"] },
+      {},
+      /EKS cluster marketing-agents-dev does not exist: deploy the cluster first: npm run deploy -- dev cluster$/,
+    ],
+    [
+      "a public cluster endpoint this machine cannot reach",
+      () => undefined,
+      { concerns: ["platform"] },
+      { canConnect: async () => false },
+      /cluster API abc\.gr7\.us-east-1\.eks\.amazonaws\.com did not answer on 443 within 5 s: run from the in-VPC runner .*codebuild-marketing-agents-dev-runner\), or add your CIDR to cluster\.endpointPublicAccessCidrs in config\/dev\.ts$/,
+    ],
+    [
+      "an AWS error no check expects",
+      (m) => m.s3.on(HeadBucketCommand).rejects(awsError("AccessDenied", "Access Denied")),
+      {},
+      {},
+      /^preflight: could not check that the state bucket exists \(AccessDenied: Access Denied\)$/,
+    ],
+  ];
+
+  it.each(failures)(
+    "fails on %s with one line saying what to do",
+    async (_name, arrange, overrides, probes, expected) => {
+      arrange(aws);
+      const message = await failureOf(target(overrides), { ...reachableProbes, ...probes });
+      expect(message).toMatch(expected);
+      expect(message).not.toContain("\n");
+    },
+  );
+
+  it("never shows a secret value, even when it lists what is missing", async () => {
+    aws.secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ OPENAI_API_KEY: "sk-live-123" }) });
+    expect(await failureOf(target({ concerns: ["app"] }))).not.toContain("sk-live-123");
+  });
+
+  it("says a private production endpoint is reached only from the in-VPC runner", async () => {
+    Object.values(aws).forEach((m) => m.restore());
+    aws = healthyAws(prod.account.id);
+    const message = await failureOf(target({ concerns: ["app"] }, prod), {
+      ...reachableProbes,
+      canConnect: async () => false,
+    });
+    expect(message).toMatch(
+      /codebuild-marketing-agents-prod-runner\) \(its endpoint is private: cluster\.endpointPublicAccess is false\)$/,
+    );
+  });
+
+  it("passes a first deploy from an empty account: no bucket, no cluster, no app yet", async () => {
+    aws.s3.on(HeadBucketCommand).rejects(awsError("NotFound"));
+    aws.eks.on(DescribeClusterCommand).rejects(awsError("ResourceNotFoundException"));
+    const facts = await runPreflight(
+      target({ concerns: ["bootstrap", "network", "cluster", "data", "platform"] }),
+      reachableProbes,
+      () => undefined,
+    );
+    expect(facts).toEqual({ stateBucketExists: false, bootstrapStateInBucket: false, deferred: true });
+  });
+
+  it("lets the read-only plan role plan the cluster stacks", async () => {
+    aws.sts.on(GetCallerIdentityCommand).resolves({
+      Account: "111111111111",
+      Arn: "arn:aws:sts::111111111111:assumed-role/marketing-agents-dev-plan/ci",
+    });
+    await expect(runPreflight(target({ mode: "plan" }), reachableProbes, () => undefined)).resolves.toBeDefined();
+  });
+
+  it("only reads: every AWS call it makes is a Get, Head or Describe", async () => {
+    const lines: string[] = [];
+    await runPreflight(target(), reachableProbes, (l) => lines.push(l));
+    const commands = Object.values(aws).flatMap((m) => m.calls().map((c) => c.args[0].constructor.name));
+    expect(commands.sort()).toEqual([
+      "DescribeClusterCommand",
+      "DescribeImagesCommand",
+      "GetCallerIdentityCommand",
+      "GetSecretValueCommand",
+      "HeadBucketCommand",
+      "HeadObjectCommand",
+    ]);
+    expect(lines.every((l) => l.startsWith("  ok    "))).toBe(true);
+    // Every check but "deployed dependencies": the whole environment is selected.
+    expect(lines).toHaveLength(CHECKS.length - 1);
+  });
+});
