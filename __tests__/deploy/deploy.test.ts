@@ -86,6 +86,7 @@ describe("deploy command", () => {
     const apply = terraform.calls.find((c) => c.args[0] === "apply");
     const planFile = path.join(outdir, "stacks", "dev-data", "deploy.tfplan");
     expect(plan?.args).toEqual(expect.arrayContaining(["-detailed-exitcode", `-out=${planFile}`]));
+    expect(plan?.args).not.toContain("-lock=false");
     expect(apply?.args).toEqual(["apply", "-input=false", "-no-color", planFile]);
     expect(fs.existsSync(planFile)).toBe(false);
   });
@@ -96,6 +97,7 @@ describe("deploy command", () => {
     const outcome = await deploy(request({ mode: "plan" }), deps);
     expect(terraform.stacks("apply")).toEqual([]);
     expect(terraform.calls.some((c) => c.args.some((a) => a.startsWith("-out=")))).toBe(false);
+    expect(terraform.calls.filter((c) => c.args[0] === "plan").every((c) => c.args.includes("-lock=false"))).toBe(true);
     expect(outcome.results.map((r) => r.action)).toEqual(Array(6).fill("plan: changes"));
   });
 

@@ -202,7 +202,10 @@ class StackRunner {
 
     await tf("terraform init", ["init", "-input=false", "-no-color"]);
     const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode", ...this.variables(stack)];
-    const changes = (await tf("terraform plan", apply ? [...planArgs, `-out=${planFile}`] : planArgs, [0, 2])) === 2;
+    // A plan that is not applied writes no state, so it needs no lock (and the read-only plan
+    // role CI uses cannot write the lock file); a plan about to be applied holds the lock.
+    const modeArgs = apply ? [`-out=${planFile}`] : ["-lock=false"];
+    const changes = (await tf("terraform plan", [...planArgs, ...modeArgs], [0, 2])) === 2;
     if (!apply) return changes ? "plan: changes" : "plan: no changes";
     if (changes) await tf("terraform apply", ["apply", "-input=false", "-no-color", planFile]);
     if (isBootstrap && phase === "create-then-migrate") {
