@@ -52,10 +52,14 @@ describe("workflows", () => {
     deploySessions.forEach((s) => expect(s.with?.["role-duration-seconds"]).toBe(APPLY_SESSION_SECONDS));
   });
 
-  it("rolls out one image to the app stack alone", () => {
+  it("deploys the stacks a person names (default app) with the image tag, if given", () => {
     const rollout = jobs.find(([name]) => name === "infra.yml:rollout")?.[1] as Job;
     expect(rollout.steps?.map((s) => s.run).filter(Boolean)).toContain(
-      'npm run deploy -- "$TARGET" app --image-tag "$TAG"',
+      'npm run deploy -- "$TARGET" $STACKS ${TAG:+--image-tag "$TAG"}',
     );
+    const workflow = parse(fs.readFileSync(path.join(workflowsDir, "infra.yml"), "utf8")) as {
+      on: { workflow_dispatch: { inputs: Record<string, { default?: string }> } };
+    };
+    expect(workflow.on.workflow_dispatch.inputs.stacks.default).toBe("app");
   });
 });
