@@ -9,7 +9,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
-import type { ITerraformDependable } from "cdktf";
+import { dependable, type ITerraformDependable, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { policyDocument, type PolicyStatement } from "./iam-policy";
 
@@ -72,38 +72,22 @@ export class SecureBucket extends Construct {
     this.bucketName = bucket.bucket;
     this.arn = bucket.arn;
 
-    const steps: ITerraformDependable[] = [bucket];
-    const after = (): { dependsOn: ITerraformDependable[] } => ({ dependsOn: [steps[steps.length - 1]] });
-    const step = <T extends ITerraformDependable>(resource: T): T => {
-      steps.push(resource);
-      return resource;
-    };
-
-    step(
+    const configurations: TerraformResource[] = [
       new S3BucketOwnershipControls(this, "ownership", {
         bucket: bucket.id,
         rule: { objectOwnership: "BucketOwnerEnforced" },
-        ...after(),
       }),
-    );
-    step(
       new S3BucketPublicAccessBlock(this, "public-access-block", {
         bucket: bucket.id,
         blockPublicAcls: true,
         blockPublicPolicy: true,
         ignorePublicAcls: true,
         restrictPublicBuckets: true,
-        ...after(),
       }),
-    );
-    step(
       new S3BucketPolicy(this, "tls-only", {
         bucket: bucket.id,
         policy: bucketPolicy(bucket.arn, props.receivesAccessLogsFromAccount),
-        ...after(),
       }),
-    );
-    step(
       new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
         bucket: bucket.id,
         rule: [
@@ -114,37 +98,39 @@ export class SecureBucket extends Construct {
             bucketKeyEnabled: props.kmsKeyArn ? true : undefined,
           },
         ],
-        ...after(),
       }),
-    );
-    step(
       new S3BucketVersioningA(this, "versioning", {
         bucket: bucket.id,
         versioningConfiguration: { status: "Enabled" },
-        ...after(),
       }),
-    );
+    ];
     const logsTarget = props.accessLogsBucket;
     if (logsTarget) {
       // S3 checks at this call that the target's policy admits logging.s3.amazonaws.com
       // (InvalidTargetBucketForLogging otherwise): wait for the target to be fully configured.
-      step(
+      configurations.push(
         new S3BucketLoggingA(this, "access-logs", {
           bucket: bucket.id,
           targetBucket: logsTarget.bucketName,
           targetPrefix: `${props.bucketName}/`,
-          dependsOn: [steps[steps.length - 1], logsTarget.configured],
+          dependsOn: [logsTarget.configured],
         }),
       );
     }
-    this.configured = step(
-      new S3BucketLifecycleConfiguration(this, "lifecycle", {
-        bucket: bucket.id,
-        rule: lifecycleRules(props),
-        ...after(),
-      }),
+    configurations.push(
+      new S3BucketLifecycleConfiguration(this, "lifecycle", { bucket: bucket.id, rule: lifecycleRules(props) }),
     );
+    oneAfterAnother(bucket, configurations);
+    this.configured = configurations[configurations.length - 1];
   }
+}
+
+/** Makes each resource wait for the one before it (the first waits for `first`). */
+function oneAfterAnother(first: TerraformResource, resources: TerraformResource[]): void {
+  resources.reduce((previous, resource) => {
+    resource.dependsOn = [...(resource.dependsOn ?? []), dependable(previous)];
+    return resource;
+  }, first);
 }
 
 function bucketPolicy(bucketArn: string, logSourceAccount?: string): string {

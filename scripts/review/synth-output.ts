@@ -79,15 +79,9 @@ export function environments(output: SynthOutput, order: readonly string[] = [])
 
 /**
  * Stacks sorted so each comes after every stack it depends on (ties by name). Bootstrap comes
- * first: every other stack keeps its state in the bucket it creates.
+ * first: network depends on it (every stack keeps its state in the bucket it creates).
  */
 export function deployOrder(stacks: SynthStack[]): SynthStack[] {
-  const bootstrap = stacks.filter((s) => s.id.endsWith("-bootstrap"));
-  const rest = stacks.filter((s) => !s.id.endsWith("-bootstrap"));
-  return [...bootstrap, ...topological(rest)];
-}
-
-function topological(stacks: SynthStack[]): SynthStack[] {
   const byId = new Map(stacks.map((s) => [s.id, s]));
   const done = new Set<string>();
   const order: SynthStack[] = [];
