@@ -2,11 +2,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand } from "@aws-sdk/client-eks";
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { loadEnvironments } from "../../config";
 import { deploy, type DeployDependencies, type DeployRequest } from "../../scripts/deploy/deploy";
-import { DeployError } from "../../scripts/deploy/deploy-error";
 import { summaryTable } from "../../scripts/deploy/summary";
 import { FakeTerraform, awsError, healthyAws, reachableProbes, synthOutputCopy } from "./deploy-helpers";
 
@@ -45,13 +46,42 @@ describe("deploy command", () => {
   });
   afterEach(() => Object.values(aws).forEach((m) => m.restore()));
 
-  it("runs no terraform and touches no state when preflight fails", async () => {
-    aws.sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError"));
+  it.each([
+    ["no credentials", () => aws.sts.on(GetCallerIdentityCommand).rejects(awsError("CredentialsProviderError")), []],
+    [
+      "another account",
+      () =>
+        aws.sts
+          .on(GetCallerIdentityCommand)
+          .resolves({ Account: "999999999999", Arn: "arn:aws:iam::999999999999:user/x" }),
+      [],
+    ],
+    ["no state bucket", () => aws.s3.on(HeadBucketCommand).rejects(awsError("NotFound")), ["network"]],
+    [
+      "an image that was never pushed",
+      () => aws.ecr.on(DescribeImagesCommand).rejects(awsError("ImageNotFoundException")),
+      [],
+    ],
+    [
+      "API keys not set",
+      () => aws.secrets.on(GetSecretValueCommand).rejects(awsError("ResourceNotFoundException")),
+      ["app"],
+    ],
+    [
+      "a cluster API out of reach",
+      () => aws.eks.on(DescribeClusterCommand).resolves({ cluster: { endpoint: "https://x" } }),
+      ["platform"],
+    ],
+  ])("runs no terraform and touches no state when preflight fails on %s", async (_name, arrange, stackNames) => {
+    arrange();
     const terraform = new FakeTerraform();
     const { deps, localState } = setUp(terraform);
-    await expect(deploy(request(), deps)).rejects.toThrow(DeployError);
+    const probes = { ...reachableProbes, canConnect: async (host: string) => host !== "x" };
+    await expect(deploy(request({ stackNames }), { ...deps, probes })).rejects.toThrow(/^preflight: /);
     expect(terraform.calls).toEqual([]);
     expect(fs.existsSync(localState)).toBe(false);
+    const writes = Object.values(aws).flatMap((m) => m.calls().map((c) => c.args[0].constructor.name));
+    expect(writes.filter((c) => !/^(Get|Head|Describe)/.test(c))).toEqual([]);
   });
 
   it("prints the waves before preflight, so --plan shows them even without credentials", async () => {
