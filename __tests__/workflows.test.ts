@@ -62,4 +62,20 @@ describe("workflows", () => {
     };
     expect(workflow.on.workflow_dispatch.inputs.stacks.default).toBe("app");
   });
+
+  it("pins every action to a full commit SHA, with its release in a comment", () => {
+    const lines = fs
+      .readdirSync(workflowsDir)
+      .flatMap((file) => fs.readFileSync(path.join(workflowsDir, file), "utf8").split("\n"))
+      .filter((line) => /^\s*(- )?uses: /.test(line));
+    const remote = lines.filter((line) => !/uses: \.\//.test(line));
+    expect(remote.length).toBeGreaterThan(10);
+    for (const line of remote) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it("never leaves the checkout token on disk for later steps", () => {
+    const checkouts = jobs.flatMap(([, job]) => job.steps ?? []).filter((s) => s.uses?.startsWith("actions/checkout@"));
+    expect(checkouts.length).toBeGreaterThan(0);
+    checkouts.forEach((s) => expect(s.with?.["persist-credentials"]).toBe(false));
+  });
 });
