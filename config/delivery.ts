@@ -1,5 +1,5 @@
-/** Limits of CI delivery that every environment shares. */
-import { resourcePrefix } from "./naming";
+/** CI delivery: who may plan and apply what, and the limits every environment shares. */
+import { CONCERNS, resourcePrefix, type Concern } from "./naming";
 import type { EnvironmentConfig } from "./schema";
 
 /**
@@ -17,10 +17,49 @@ export function runnerProjectName(config: Pick<EnvironmentConfig, "name">): stri
 /** Build logs of the CI runner are the record of every plan and apply: kept a year everywhere. */
 export const CI_LOG_RETENTION_DAYS = 365;
 
-/** The roles GitHub Actions assumes in an environment: apply, read-only plan, image push. */
-export type CiRole = "deploy" | "plan" | "push-image";
+/**
+ * The roles GitHub Actions assumes in an environment: apply (reviewed GitHub environment), full
+ * read-only plan (protected `<env>-plan` environment), pull-request plan (no secret can be read),
+ * image push (the app repository).
+ */
+export type CiRole = "deploy" | "plan" | "pr-plan" | "push-image";
+
+/** Every CI role, for the deploy role's list of identities it must not touch. */
+export const CI_ROLES: readonly CiRole[] = ["deploy", "plan", "pr-plan", "push-image"];
+
+/**
+ * Stacks a pull request plans: their state holds no secret value and they need no cluster API.
+ * data (Redis AUTH token), platform (Grafana password, Helm release secrets) and app (reads
+ * data's state) are planned only on main, in the protected `<env>-plan` environment.
+ */
+export const PULL_REQUEST_CONCERNS: readonly Concern[] = ["bootstrap", "network", "cluster"];
+
+/** Stacks only people apply: bootstrap holds the CI identities, so CI cannot change its own rights. */
+export const PEOPLE_ONLY_CONCERNS: readonly Concern[] = ["bootstrap"];
+
+/** Stacks CI applies (and the deploy role may change). */
+export const CI_APPLIED_CONCERNS: readonly Concern[] = CONCERNS.filter((c) => !PEOPLE_ONLY_CONCERNS.includes(c));
 
 /** Name of one of the environment's GitHub Actions roles. */
 export function ciRoleName(config: Pick<EnvironmentConfig, "name">, role: CiRole): string {
   return `${resourcePrefix(config)}-${role}`;
+}
+
+/** ARN of one of the environment's GitHub Actions roles (named, so stacks need no reference). */
+export function ciRoleArn(config: Pick<EnvironmentConfig, "name" | "account">, role: CiRole): string {
+  return `arn:aws:iam::${config.account.id}:role/${ciRoleName(config, role)}`;
+}
+
+/** The GitHub environment whose jobs may make full (secret-reading) plans: protected, main only. */
+export function planEnvironment(config: Pick<EnvironmentConfig, "ci">): string {
+  return `${config.ci.githubEnvironment}-plan`;
+}
+
+/** The permissions boundary every role the deploy role creates must carry. */
+export function permissionsBoundaryName(config: Pick<EnvironmentConfig, "name">): string {
+  return `${resourcePrefix(config)}-boundary`;
+}
+
+export function permissionsBoundaryArn(config: Pick<EnvironmentConfig, "name" | "account">): string {
+  return `arn:aws:iam::${config.account.id}:policy/${permissionsBoundaryName(config)}`;
 }

@@ -30,6 +30,7 @@ export const EKS_MODULE: RegistryModuleSpec = {
     "access_entries",
     "addons",
     "eks_managed_node_groups",
+    "iam_role_permissions_boundary",
     "deletion_protection",
     "tags",
   ],
@@ -140,6 +141,8 @@ export interface EksManagedNodeGroup {
   readonly iam_role_attach_cni_policy: boolean;
   /** Extra managed policies on the node role, by name. */
   readonly iam_role_additional_policies: Record<string, string>;
+  /** Permissions boundary of the node role. @default null */
+  readonly iam_role_permissions_boundary?: string;
 }
 
 /** Inputs of the EKS module we set; names follow its variables.tf in camelCase. */
@@ -184,6 +187,8 @@ export interface EksModuleProps {
   readonly accessEntries?: Record<string, EksAccessEntry>;
   /** EKS managed add-ons by add-on name. @default null */
   readonly addons?: Record<string, EksAddon>;
+  /** Permissions boundary of the cluster's IAM role. @default null */
+  readonly iamRolePermissionsBoundary?: string;
   /** Managed node groups by key. @default null */
   readonly eksManagedNodeGroups?: Record<string, EksManagedNodeGroup>;
   /** Refuse deletion of the cluster. @default null */

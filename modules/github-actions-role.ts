@@ -11,7 +11,7 @@ export interface GithubActionsRoleProps extends RolePermissions {
   readonly description: string;
   /** ARN of the account's GitHub OIDC provider. */
   readonly oidcProviderArn: string;
-  /** Token `sub` claims allowed to assume the role (see githubSubjects). */
+  /** Token `sub` claims allowed to assume the role, exactly (see githubSubjects). */
   readonly subjects: string[];
   /** Longest session (seconds): a plan or apply of the biggest stack must fit. @default 3600 */
   readonly maxSessionDurationSeconds?: number;
@@ -35,9 +35,12 @@ export class GithubActionsRole extends Construct {
           Effect: "Allow",
           Principal: { Federated: props.oidcProviderArn },
           Action: "sts:AssumeRoleWithWebIdentity",
+          // Exact subjects (StringEquals): a pattern could admit a branch or environment nobody reviewed.
           Condition: {
-            StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-            StringLike: { "token.actions.githubusercontent.com:sub": props.subjects },
+            StringEquals: {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": props.subjects,
+            },
           },
         },
       ]),

@@ -28,6 +28,8 @@ export interface GithubActionsRunnerProps {
   readonly computeType: string;
   /** A job is stopped after this many minutes: longer than the longest apply. */
   readonly buildTimeoutMinutes: number;
+  /** Permissions boundary of the role (the environment's: the deploy role creates only bounded roles). */
+  readonly permissionsBoundaryArn: string;
   /** KMS key of the build logs and of anything CodeBuild stores. */
   readonly kmsKeyArn: string;
   /** Retention of the build logs (days). */
@@ -76,6 +78,7 @@ export class GithubActionsRunner extends Construct {
     const role = new IamRole(this, "role", {
       name: props.projectName,
       description: `CodeBuild runner ${props.projectName}: logs and VPC interfaces only`,
+      permissionsBoundary: props.permissionsBoundaryArn,
       assumeRolePolicy: policyDocument([
         {
           Effect: "Allow",

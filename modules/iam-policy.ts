@@ -5,7 +5,10 @@ export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
   readonly Principal?: Record<string, string | string[]> | "*";
-  readonly Action: string | string[];
+  /** What the statement covers; a statement has Action or NotAction. */
+  readonly Action?: string | string[];
+  /** Everything but these (only for boundaries: "all but IAM"). */
+  readonly NotAction?: string | string[];
   readonly Resource?: string | string[];
   readonly Condition?: Record<string, Record<string, string | string[]>>;
 }

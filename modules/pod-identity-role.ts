@@ -18,6 +18,8 @@ export interface PodIdentityRoleProps extends RolePermissions {
   readonly roleName: string;
   /** What the role is for. */
   readonly description: string;
+  /** Permissions boundary of the role (the environment's: the deploy role creates only bounded roles). */
+  readonly permissionsBoundaryArn: string;
   /** Cluster the association belongs to (pass the module output, so the cluster exists first). */
   readonly clusterName: string;
   /**
@@ -42,6 +44,7 @@ export class PodIdentityRole extends Construct {
     const role = new IamRole(this, "role", {
       name: props.roleName,
       description: props.description,
+      permissionsBoundary: props.permissionsBoundaryArn,
       assumeRolePolicy: policyDocument([
         {
           Effect: "Allow",

@@ -46,6 +46,7 @@ export const RDS_MODULE: RegistryModuleSpec = {
     "monitoring_interval",
     "create_monitoring_role",
     "monitoring_role_name",
+    "monitoring_role_permissions_boundary",
     "create_db_parameter_group",
     "parameter_group_name",
     "parameters",
@@ -146,6 +147,8 @@ export interface RdsModuleProps {
   readonly createMonitoringRole?: boolean;
   /** Name of that role. @default "rds-monitoring-role" */
   readonly monitoringRoleName?: string;
+  /** Permissions boundary of the enhanced-monitoring role. @default null */
+  readonly monitoringRolePermissionsBoundary?: string;
   /** Create a parameter group. @default true */
   readonly createDbParameterGroup?: boolean;
   /** Name of the parameter group. @default null (identifier) */

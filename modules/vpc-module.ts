@@ -34,6 +34,7 @@ export const VPC_MODULE: RegistryModuleSpec = {
     "flow_log_traffic_type",
     "vpc_flow_log_iam_role_name",
     "vpc_flow_log_iam_policy_name",
+    "vpc_flow_log_permissions_boundary",
     "tags",
   ],
 };
@@ -96,6 +97,8 @@ export interface VpcModuleProps {
   readonly vpcFlowLogIamRoleName?: string;
   /** Name (prefix) of the flow logs' IAM policy. @default "vpc-flow-log-to-cloudwatch" */
   readonly vpcFlowLogIamPolicyName?: string;
+  /** Permissions boundary of the flow-log role. @default null */
+  readonly vpcFlowLogPermissionsBoundary?: string;
   /** Tags on every resource of the module. @default {} */
   readonly tags?: Record<string, string>;
 }

@@ -1,12 +1,44 @@
 import type { Construct } from "constructs";
-import { stateBucketName, stateKeyAlias } from "../config";
+import {
+  APPLY_SESSION_SECONDS,
+  CI_ROLES,
+  CONCERNS,
+  PROJECT,
+  PULL_REQUEST_CONCERNS,
+  ciRoleArn,
+  ciRoleName,
+  imageRepositoryName,
+  permissionsBoundaryArn,
+  permissionsBoundaryName,
+  planEnvironment,
+  resourcePrefix,
+  stateBucketName,
+  stateKey,
+  stateKeyAlias,
+  type EnvironmentConfig,
+} from "../config";
+import {
+  deployIamStatements,
+  fullPlanStatements,
+  imagePushStatements,
+  pullRequestPlanStatements,
+  type StateAccess,
+} from "../modules/ci-role-policies";
+import { GithubActionsRole } from "../modules/github-actions-role";
+import { GithubOidcProvider, githubSubjects } from "../modules/github-oidc";
 import { KmsKey } from "../modules/kms-key";
+import { PermissionsBoundary } from "../modules/permissions-boundary";
 import { SecureBucket } from "../modules/secure-bucket";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
+const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+
 /**
- * `<env>-bootstrap`: the bucket (and its KMS key) that holds the Terraform state of every
- * other stack of the environment. Its own state stays local: it must exist before any bucket does.
+ * `<env>-bootstrap`, applied by people only: the bucket (and its KMS key) that holds the Terraform
+ * state of every stack of the environment, and the identities CI works with: the GitHub OIDC
+ * provider, the deploy, plan, pull-request plan and image-push roles, and the permissions
+ * boundary of every role the deploy role creates. Keeping them here, out of the deploy role's
+ * reach, is what stops CI from granting itself more.
  */
 export class BootstrapStack extends EnvironmentStack {
   /** Name of the state bucket. */
@@ -27,5 +59,85 @@ export class BootstrapStack extends EnvironmentStack {
       noncurrentVersionExpireAfterDays: config.state.noncurrentVersionExpirationDays,
     });
     this.stateBucketName = bucket.bucketName;
+
+    const boundary = new PermissionsBoundary(this, "permissions-boundary", {
+      policyName: permissionsBoundaryName(config),
+    });
+    const oidc = new GithubOidcProvider(this, "github-oidc", { create: config.ci.createGithubOidcProvider });
+    // Named, not referenced: the same ARN string every stack's roles carry and the deploy role's conditions compare.
+    const roles = ciRoles(config, oidc.arn, permissionsBoundaryArn(config));
+    this.addOutputs({
+      permissions_boundary_arn: boundary.arn,
+      ...Object.fromEntries(
+        CI_ROLES.map((role) => [
+          `${role.replace("-", "_")}_role_arn`,
+          new GithubActionsRole(this, `${role}-role`, roles[role]).arn,
+        ]),
+      ),
+    });
   }
+}
+
+/** The four CI roles: who may assume each (GitHub token subjects) and what it may do. */
+function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn: string) {
+  const { infraRepository, appRepository, branches } = config.ci;
+  const { id: accountId, region } = config.account;
+  const stateOnly: StateAccess = { accountId, region, keyAliases: [stateKeyAlias(config)] };
+  const stateAndData: StateAccess = {
+    ...stateOnly,
+    keyAliases: [stateKeyAlias(config), `alias/${resourcePrefix(config)}`],
+  };
+  const stateObject = (concern: (typeof CONCERNS)[number]) =>
+    `arn:aws:s3:::${stateBucketName(config)}/${stateKey(config, concern)}`;
+  const common = { oidcProviderArn };
+  return {
+    deploy: {
+      ...common,
+      roleName: ciRoleName(config, "deploy"),
+      description: `GitHub Actions: terraform apply of ${config.name}, in its reviewed GitHub environment only`,
+      subjects: [githubSubjects.environment(infraRepository, config.ci.githubEnvironment)],
+      managedPolicyArns: [MANAGED_POLICY("PowerUserAccess")],
+      statements: deployIamStatements({
+        accountId,
+        namePrefix: resourcePrefix(config),
+        boundaryArn,
+        protectedRoleArns: CI_ROLES.map((role) => ciRoleArn(config, role)),
+      }),
+      maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
+    },
+    plan: {
+      ...common,
+      roleName: ciRoleName(config, "plan"),
+      description: `GitHub Actions: full terraform plan of ${config.name} (reads secrets), in ${planEnvironment(config)} only`,
+      subjects: [githubSubjects.environment(infraRepository, planEnvironment(config))],
+      managedPolicyArns: [MANAGED_POLICY("ReadOnlyAccess")],
+      statements: fullPlanStatements(
+        stateAndData,
+        `arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/${config.name}/*`,
+      ),
+      maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
+    },
+    "pr-plan": {
+      ...common,
+      roleName: ciRoleName(config, "pr-plan"),
+      description: `GitHub Actions: pull-request plan of ${config.name} (${PULL_REQUEST_CONCERNS.join(", ")}); no secret readable`,
+      subjects: [githubSubjects.pullRequest(infraRepository)],
+      managedPolicyArns: [MANAGED_POLICY("ReadOnlyAccess")],
+      statements: pullRequestPlanStatements({
+        ...stateOnly,
+        secretStateObjectArns: CONCERNS.filter((c) => !PULL_REQUEST_CONCERNS.includes(c)).map(stateObject),
+        dataObjectArns: [`arn:aws:s3:::${resourcePrefix(config)}-*/*`],
+      }),
+    },
+    "push-image": {
+      ...common,
+      roleName: ciRoleName(config, "push-image"),
+      description: `GitHub Actions: push the app image to ${imageRepositoryName(config)} (ECR only)`,
+      subjects: branches.map((b) => githubSubjects.branch(appRepository, b)),
+      statements: imagePushStatements(`arn:aws:ecr:${region}:${accountId}:repository/${imageRepositoryName(config)}`, {
+        ...stateOnly,
+        keyAliases: [`alias/${resourcePrefix(config)}`],
+      }),
+    },
+  };
 }

@@ -2,21 +2,18 @@ import type { Construct } from "constructs";
 import {
   APPLY_SESSION_SECONDS,
   CI_LOG_RETENTION_DAYS,
-  ciRoleName,
-  PROJECT,
+  ciRoleArn,
   clusterName,
   imageRepositoryName,
   nodeRoleName,
+  permissionsBoundaryArn as permissionsBoundaryArnOf,
   resourcePrefix,
   runnerProjectName,
-  stateKeyAlias,
   type EnvironmentConfig,
   type NodeGroupConfig,
 } from "../config";
 import { EksModule, type EksAccessEntry, type EksManagedNodeGroup } from "../modules/eks-module";
-import { GithubActionsRole } from "../modules/github-actions-role";
 import { GithubActionsRunner } from "../modules/github-actions-runner";
-import { GithubOidcProvider, githubSubjects } from "../modules/github-oidc";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
 import { PodIdentityRole } from "../modules/pod-identity-role";
@@ -60,8 +57,6 @@ export class ClusterStack extends EnvironmentStack {
   readonly appRole: PodIdentityRole;
   /** The application's image repository. */
   readonly imageRepository: ImageRepository;
-  /** Role GitHub Actions assumes to run terraform apply for this environment. */
-  readonly deployRole: GithubActionsRole;
   /** The in-VPC GitHub Actions runner: CI's way to the cluster API. */
   readonly runner: GithubActionsRunner;
 
@@ -69,46 +64,24 @@ export class ClusterStack extends EnvironmentStack {
     super(scope, "cluster", props);
     const { config } = this;
     const prefix = resourcePrefix(config);
+    const permissionsBoundaryArn = permissionsBoundaryArnOf(config);
 
     const addonRoles = {
       vpcCni: new PodIdentityRole(this, "vpc-cni-role", {
         roleName: `${prefix}-vpc-cni`,
         description: "VPC CNI (aws-node) manages pod networking",
         clusterName: clusterName(config),
+        permissionsBoundaryArn,
         managedPolicyArns: [MANAGED_POLICY("AmazonEKS_CNI_Policy")],
       }),
       ebsCsi: new PodIdentityRole(this, "ebs-csi-role", {
         roleName: `${prefix}-ebs-csi`,
         description: "EBS CSI driver creates and attaches volumes",
         clusterName: clusterName(config),
+        permissionsBoundaryArn,
         managedPolicyArns: [MANAGED_POLICY("service-role/AmazonEBSCSIDriverPolicy")],
       }),
     };
-
-    const oidc = new GithubOidcProvider(this, "github-oidc", { create: config.ci.createGithubOidcProvider });
-    this.deployRole = new GithubActionsRole(this, "deploy-role", {
-      roleName: ciRoleName(config, "deploy"),
-      description: `GitHub Actions: terraform apply of ${config.name}`,
-      oidcProviderArn: oidc.arn,
-      subjects: [
-        githubSubjects.environment(config.ci.infraRepository, config.ci.githubEnvironment),
-        ...config.ci.branches.map((b) => githubSubjects.branch(config.ci.infraRepository, b)),
-      ],
-      managedPolicyArns: [MANAGED_POLICY("PowerUserAccess")],
-      statements: deployIamStatements(config),
-      maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
-    });
-    const planRole = new GithubActionsRole(this, "plan-role", {
-      roleName: ciRoleName(config, "plan"),
-      description: `GitHub Actions: terraform plan of ${config.name} (read only, no state lock)`,
-      oidcProviderArn: oidc.arn,
-      subjects: [
-        githubSubjects.pullRequest(config.ci.infraRepository),
-        ...config.ci.branches.map((b) => githubSubjects.branch(config.ci.infraRepository, b)),
-      ],
-      managedPolicyArns: [MANAGED_POLICY("ReadOnlyAccess")],
-      statements: planReadStatements(config),
-    });
 
     this.runner = new GithubActionsRunner(this, "ci-runner", {
       projectName: runnerProjectName(config),
@@ -122,6 +95,7 @@ export class ClusterStack extends EnvironmentStack {
       buildTimeoutMinutes: APPLY_SESSION_SECONDS / 60,
       kmsKeyArn: props.kmsKeyArn,
       logRetentionDays: CI_LOG_RETENTION_DAYS,
+      permissionsBoundaryArn,
     });
 
     this.eks = new EksModule(this, "eks", {
@@ -156,8 +130,8 @@ export class ClusterStack extends EnvironmentStack {
       enableClusterCreatorAdminPermissions: false,
       enableIrsa: false,
       accessEntries: {
-        ...clusterAccess("admin", [...config.cluster.adminRoleArns, this.deployRole.arn], CLUSTER_ADMIN_POLICY),
-        ...clusterAccess("view", [planRole.arn], CLUSTER_VIEW_POLICY),
+        ...clusterAccess("admin", [...config.cluster.adminRoleArns, ciRoleArn(config, "deploy")], CLUSTER_ADMIN_POLICY),
+        ...clusterAccess("view", [ciRoleArn(config, "plan")], CLUSTER_VIEW_POLICY),
       },
       addons: {
         "eks-pod-identity-agent": { before_compute: true, most_recent: true },
@@ -175,6 +149,7 @@ export class ClusterStack extends EnvironmentStack {
           pod_identity_association: [{ role_arn: addonRoles.ebsCsi.arn, service_account: "ebs-csi-controller-sa" }],
         },
       },
+      iamRolePermissionsBoundary: permissionsBoundaryArn,
       eksManagedNodeGroups: nodeGroups(config, props.privateSubnetIds),
       deletionProtection: config.cluster.deletionProtection,
     });
@@ -184,6 +159,7 @@ export class ClusterStack extends EnvironmentStack {
       description: "cluster-autoscaler resizes this cluster's node groups",
       clusterName: this.eks.clusterName,
       serviceAccount: SERVICE_ACCOUNTS.clusterAutoscaler,
+      permissionsBoundaryArn,
       statements: clusterAutoscalerStatements(clusterName(config)),
     });
     this.externalSecretsRole = new PodIdentityRole(this, "external-secrets-role", {
@@ -191,12 +167,14 @@ export class ClusterStack extends EnvironmentStack {
       description: "external-secrets reads this environment's secrets (granted by the data stack)",
       clusterName: this.eks.clusterName,
       serviceAccount: SERVICE_ACCOUNTS.externalSecrets,
+      permissionsBoundaryArn,
     });
     this.appRole = new PodIdentityRole(this, "app-role", {
       roleName: `${prefix}-app`,
       description: "marketing-agents pods (buckets granted by the data stack)",
       clusterName: this.eks.clusterName,
       serviceAccount: SERVICE_ACCOUNTS.app,
+      permissionsBoundaryArn,
     });
 
     this.imageRepository = new ImageRepository(this, "image-repository", {
@@ -204,20 +182,9 @@ export class ClusterStack extends EnvironmentStack {
       kmsKeyArn: props.kmsKeyArn,
       keepLastImages: config.cluster.ecrKeepLastImages,
     });
-    const pushRole = new GithubActionsRole(this, "push-image-role", {
-      roleName: ciRoleName(config, "push-image"),
-      description: `GitHub Actions: push the app image to ${prefix} (ECR only)`,
-      oidcProviderArn: oidc.arn,
-      subjects: config.ci.branches.map((b) => githubSubjects.branch(config.ci.appRepository, b)),
-      statements: ecrPushStatements(this.imageRepository.arn, props.kmsKeyArn),
-    });
-
     this.addOutputs({
       cluster_name: this.eks.clusterName,
       image_repository_url: this.imageRepository.url,
-      deploy_role_arn: this.deployRole.arn,
-      plan_role_arn: planRole.arn,
-      push_image_role_arn: pushRole.arn,
       ci_runner_project: this.runner.projectName,
     });
   }
@@ -260,6 +227,7 @@ function nodeGroup(
     // aws-node gets the CNI policy through Pod Identity, not from the node role.
     iam_role_attach_cni_policy: false,
     iam_role_additional_policies: { ssm: MANAGED_POLICY("AmazonSSMManagedInstanceCore") },
+    iam_role_permissions_boundary: permissionsBoundaryArnOf(config),
   };
 }
 
@@ -272,33 +240,6 @@ function clusterAccess(name: string, principalArns: string[], policyArn: string)
     },
   ]);
   return Object.fromEntries(entries);
-}
-
-/**
- * What ReadOnlyAccess lacks for `terraform plan -lock=false`: decrypting the state and the
- * environment's encrypted data (keys found by alias), and reading this environment's secrets.
- */
-function planReadStatements(config: EnvironmentConfig): PolicyStatement[] {
-  const { id: account, region } = config.account;
-  return [
-    {
-      Sid: "DecryptStateAndEnvironmentData",
-      Effect: "Allow",
-      Action: ["kms:Decrypt"],
-      Resource: `arn:aws:kms:${region}:${account}:key/*`,
-      Condition: {
-        "ForAnyValue:StringEquals": {
-          "kms:ResourceAliases": [stateKeyAlias(config), `alias/${resourcePrefix(config)}`],
-        },
-      },
-    },
-    {
-      Sid: "ReadThisEnvironmentsSecrets",
-      Effect: "Allow",
-      Action: ["secretsmanager:GetSecretValue"],
-      Resource: `arn:aws:secretsmanager:${region}:${account}:secret:${PROJECT}/${config.name}/*`,
-    },
-  ];
 }
 
 /** cluster-autoscaler may change only the node groups EKS tagged as this cluster's. */
@@ -328,88 +269,5 @@ function clusterAutoscalerStatements(cluster: string): PolicyStatement[] {
       Resource: "*",
       Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: "owned" } },
     },
-  ];
-}
-
-/** IAM actions terraform apply needs on this environment's roles, policies and the GitHub OIDC provider. */
-const DEPLOY_IAM_ACTIONS = [
-  "iam:CreateRole",
-  "iam:DeleteRole",
-  "iam:GetRole",
-  "iam:UpdateRole",
-  "iam:UpdateAssumeRolePolicy",
-  "iam:TagRole",
-  "iam:UntagRole",
-  "iam:PassRole",
-  "iam:ListInstanceProfilesForRole",
-  "iam:PutRolePolicy",
-  "iam:GetRolePolicy",
-  "iam:DeleteRolePolicy",
-  "iam:ListRolePolicies",
-  "iam:AttachRolePolicy",
-  "iam:DetachRolePolicy",
-  "iam:ListAttachedRolePolicies",
-  "iam:CreatePolicy",
-  "iam:DeletePolicy",
-  "iam:GetPolicy",
-  "iam:TagPolicy",
-  "iam:UntagPolicy",
-  "iam:CreatePolicyVersion",
-  "iam:DeletePolicyVersion",
-  "iam:GetPolicyVersion",
-  "iam:ListPolicyVersions",
-  "iam:CreateInstanceProfile",
-  "iam:DeleteInstanceProfile",
-  "iam:GetInstanceProfile",
-  "iam:TagInstanceProfile",
-  "iam:AddRoleToInstanceProfile",
-  "iam:RemoveRoleFromInstanceProfile",
-  "iam:CreateOpenIDConnectProvider",
-  "iam:DeleteOpenIDConnectProvider",
-  "iam:GetOpenIDConnectProvider",
-  "iam:TagOpenIDConnectProvider",
-  "iam:UpdateOpenIDConnectProviderThumbprint",
-  "iam:AddClientIDToOpenIDConnectProvider",
-];
-
-/** terraform apply needs wide rights (PowerUserAccess); IAM is limited to this environment's names. */
-function deployIamStatements(config: EnvironmentConfig): PolicyStatement[] {
-  const account = config.account.id;
-  const prefix = resourcePrefix(config);
-  return [
-    {
-      Sid: "ManageThisEnvironmentsIam",
-      Effect: "Allow",
-      Action: DEPLOY_IAM_ACTIONS,
-      Resource: [
-        `arn:aws:iam::${account}:role/${prefix}-*`,
-        `arn:aws:iam::${account}:policy/${prefix}-*`,
-        `arn:aws:iam::${account}:instance-profile/*`,
-        `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
-      ],
-    },
-    { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
-    { Sid: "ServiceLinkedRoles", Effect: "Allow", Action: "iam:CreateServiceLinkedRole", Resource: "*" },
-  ];
-}
-
-function ecrPushStatements(repositoryArn: string, kmsKeyArn: string): PolicyStatement[] {
-  return [
-    { Sid: "Login", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-    {
-      Sid: "PushToThisRepository",
-      Effect: "Allow",
-      Action: [
-        "ecr:BatchCheckLayerAvailability",
-        "ecr:BatchGetImage",
-        "ecr:CompleteLayerUpload",
-        "ecr:DescribeImages",
-        "ecr:InitiateLayerUpload",
-        "ecr:PutImage",
-        "ecr:UploadLayerPart",
-      ],
-      Resource: repositoryArn,
-    },
-    { Sid: "EncryptLayers", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: kmsKeyArn },
   ];
 }

@@ -1,7 +1,7 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Id } from "@cdktf/provider-random/lib/id";
 import type { Construct } from "constructs";
-import { resourcePrefix, secretNames, type EnvironmentConfig } from "../config";
+import { permissionsBoundaryArn, resourcePrefix, secretNames, type EnvironmentConfig } from "../config";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ManagedSecret } from "../modules/managed-secret";
 import { RdsModule } from "../modules/rds-module";
@@ -213,6 +213,7 @@ function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securi
     monitoringInterval: 60,
     createMonitoringRole: true,
     monitoringRoleName: `${prefix}-rds-monitoring`,
+    monitoringRolePermissionsBoundary: permissionsBoundaryArn(config),
     createDbParameterGroup: true,
     parameterGroupName: prefix,
     parameters: [

@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { resourcePrefix } from "../config";
+import { permissionsBoundaryArn, resourcePrefix } from "../config";
 import { KmsKey } from "../modules/kms-key";
 import { planSubnets } from "../modules/subnet-plan";
 import { VpcModule } from "../modules/vpc-module";
@@ -62,6 +62,7 @@ export class NetworkStack extends EnvironmentStack {
       flowLogTrafficType: "ALL",
       vpcFlowLogIamRoleName: `${name}-vpc-flow-log`,
       vpcFlowLogIamPolicyName: `${name}-vpc-flow-log`,
+      vpcFlowLogPermissionsBoundary: permissionsBoundaryArn(config),
     });
 
     this.addOutputs({ vpc_id: this.vpc.vpcId, kms_key_arn: this.key.arn });

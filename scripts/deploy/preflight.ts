@@ -182,7 +182,8 @@ const dependenciesDeployed: Check = {
 
 const clusterAdmin: Check = {
   name: "you may manage the cluster",
-  applies: (context) => has(context, "cluster", "platform", "app"),
+  // The Kubernetes and Helm providers of platform and app are the stacks that talk to the cluster.
+  applies: (context) => has(context, "platform", "app"),
   async run(context) {
     const { config, mode } = context.target;
     const role = assumedRoleName(context.callerArn ?? "");
