@@ -21,6 +21,8 @@ function deployCommand(...args: string[]) {
   return spawnSync("npm", ["run", "--silent", "deploy", "--", ...args], { cwd: root, env, encoding: "utf8" });
 }
 
+const USAGE =
+  "usage: npm run deploy -- <env> [stack...] [--plan [--record-plans <dir>]] [--reviewed-plans <dir>] [--image-tag <tag>]";
 const stderrLines = (stderr: string) => stderr.split("\n").filter(Boolean);
 
 describe("npm run deploy", () => {
@@ -47,11 +49,9 @@ describe("npm run deploy", () => {
       ["prod", "app", "--image-tag", "latest"],
       'deploy: environment "prod", --image-tag "latest": must be an immutable tag (a version or git sha), not "latest"',
     ],
-    [
-      ["dev", "--force"],
-      "deploy: unknown option --force; usage: npm run deploy -- <env> [stack...] [--plan] [--image-tag <tag>]",
-    ],
-    [[], "deploy: no environment given; usage: npm run deploy -- <env> [stack...] [--plan] [--image-tag <tag>]"],
+    [["dev", "--force"], `deploy: unknown option --force; ${USAGE}`],
+    [[], `deploy: no environment given; ${USAGE}`],
+    [["dev", "--record-plans", "plans"], `deploy: --record-plans needs --plan; ${USAGE}`],
   ])(
     "refuses %j with one line and exit 2",
     (args, message) => {

@@ -70,8 +70,20 @@ export class FakeTerraform implements Terraform {
   readonly calls: RecordedCall[] = [];
   readonly events: string[] = [];
   constructor(
-    private readonly script: { fail?: { stack: string; command: string }; delayMs?: (stack: string) => number } = {},
+    private readonly script: {
+      fail?: { stack: string; command: string };
+      delayMs?: (stack: string) => number;
+      /** What `terraform show -json` prints for a stack's saved plan. */
+      planJson?: (stack: string) => unknown;
+    } = {},
   ) {}
+
+  async read(directory: string, args: readonly string[]): Promise<{ code: number; stdout: string }> {
+    const stack = path.basename(directory);
+    this.calls.push({ stack, args, localBackend: false });
+    const plan = this.script.planJson?.(stack) ?? { resource_changes: [] };
+    return { code: 0, stdout: JSON.stringify(plan) };
+  }
 
   async run(directory: string, args: readonly string[]): Promise<TerraformRun> {
     const stack = path.basename(directory);

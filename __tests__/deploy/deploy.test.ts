@@ -174,6 +174,65 @@ describe("deploy command", () => {
     expect(outcome.resumeCommand).toBe("npm run deploy -- dev data platform");
   });
 
+  describe("reviewed plans", () => {
+    const secretPlan = (value: string) => () => ({
+      resource_changes: [
+        { address: "random_password.auth", change: { actions: ["create"], before: null, after: { result: value } } },
+      ],
+    });
+
+    it("--plan --record-plans writes each stack's fingerprint and change list, never a value or a plan file", async () => {
+      const terraform = new FakeTerraform({ planJson: secretPlan("s3cr3t-value") });
+      const { deps, outdir } = setUp(terraform);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
+      await deploy(request({ mode: "plan", stackNames: ["data"], recordPlansTo: dir }), deps);
+      expect(fs.readdirSync(dir).sort()).toEqual(["dev-data.changes.txt", "dev-data.sha256"]);
+      expect(fs.readFileSync(path.join(dir, "dev-data.changes.txt"), "utf8")).toBe("create random_password.auth\n");
+      expect(fs.readFileSync(path.join(dir, "dev-data.sha256"), "utf8")).toMatch(/^[0-9a-f]{64}\n$/);
+      expect(fs.readdirSync(dir).some((f) => fs.readFileSync(path.join(dir, f), "utf8").includes("s3cr3t"))).toBe(
+        false,
+      );
+      expect(fs.existsSync(path.join(outdir, "stacks", "dev-data", "deploy.tfplan"))).toBe(false);
+      expect(terraform.calls.find((c) => c.args[0] === "plan")?.args).toContain("-lock=false");
+    });
+
+    it("applies a stack whose plan has the reviewed fingerprint", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
+      await deploy(
+        request({ mode: "plan", stackNames: ["data"], recordPlansTo: dir }),
+        setUp(new FakeTerraform({ planJson: secretPlan("a") })).deps,
+      );
+      const terraform = new FakeTerraform({ planJson: secretPlan("a") });
+      const outcome = await deploy(request({ stackNames: ["data"], reviewedPlansFrom: dir }), setUp(terraform).deps);
+      expect(outcome.results[0]).toMatchObject({ result: "ok", action: "applied" });
+    });
+
+    it("refuses to apply when the plan differs from the reviewed one, or was never reviewed", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
+      await deploy(
+        request({ mode: "plan", stackNames: ["data"], recordPlansTo: dir }),
+        setUp(new FakeTerraform({ planJson: secretPlan("a") })).deps,
+      );
+      const terraform = new FakeTerraform({ planJson: secretPlan("b") });
+      const outcome = await deploy(
+        request({ stackNames: ["data", "platform"], reviewedPlansFrom: dir }),
+        setUp(terraform).deps,
+      );
+      const byStack = Object.fromEntries(outcome.results.map((r) => [r.stack, r]));
+      expect(byStack["dev-data"]).toMatchObject({
+        result: "failed",
+        reason: expect.stringMatching(
+          /^comparing with the reviewed plan failed: the plan differs from the reviewed one/,
+        ),
+      });
+      expect(byStack["dev-platform"]).toMatchObject({
+        result: "failed",
+        reason: expect.stringMatching(/no reviewed plan for dev-platform/),
+      });
+      expect(terraform.stacks("apply")).toEqual([]);
+    });
+  });
+
   describe("single-stack rollout", () => {
     it("runs only the app stack with the given image tag, once its dependencies' state exists", async () => {
       const terraform = new FakeTerraform();

@@ -18,7 +18,8 @@ import { bootstrapStateInBucket } from "./preflight";
 import { summaryTable } from "./summary";
 import { TerraformCli, installedTerraformVersion, terraformEnvironment } from "./terraform";
 
-const USAGE = "usage: npm run deploy -- <env> [stack...] [--plan] [--image-tag <tag>]";
+const USAGE =
+  "usage: npm run deploy -- <env> [stack...] [--plan [--record-plans <dir>]] [--reviewed-plans <dir>] [--image-tag <tag>]";
 const ROOT = path.resolve(__dirname, "..");
 
 /** Reads the command line into a request; refuses anything it does not know. */
@@ -26,9 +27,13 @@ export function parseArguments(argv: readonly string[], configs: readonly Enviro
   const positional: string[] = [];
   let mode: DeployRequest["mode"] = "apply";
   let imageTag: string | undefined;
+  let recordPlansTo: string | undefined;
+  let reviewedPlansFrom: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--plan") mode = "plan";
+    else if (arg === "--record-plans") recordPlansTo = path.resolve(argv[++i] ?? "");
+    else if (arg === "--reviewed-plans") reviewedPlansFrom = path.resolve(argv[++i] ?? "");
     else if (arg === "--image-tag") imageTag = argv[++i] ?? "";
     else if (arg.startsWith("--image-tag=")) imageTag = arg.slice("--image-tag=".length);
     else if (arg.startsWith("-")) throw new DeployError(`unknown option ${arg}; ${USAGE}`, 2);
@@ -60,7 +65,10 @@ export function parseArguments(argv: readonly string[], configs: readonly Enviro
       );
     }
   }
-  return { config, stackNames, mode, imageTag };
+  if (recordPlansTo && mode !== "plan") throw new DeployError(`--record-plans needs --plan; ${USAGE}`, 2);
+  if (reviewedPlansFrom && mode !== "apply")
+    throw new DeployError(`--reviewed-plans applies; it cannot go with --plan`, 2);
+  return { config, stackNames, mode, imageTag, recordPlansTo, reviewedPlansFrom };
 }
 
 /** `npm run synth` of one environment into deploy-out/<env>/cdktf.out (policy gate included). */

@@ -17,6 +17,7 @@ import {
 import { DeployError } from "./deploy-error";
 import { runPreflight, type PreflightProbes } from "./preflight";
 import { describeWaves, loadStacks, outsideDependencies, planWaves, selectStacks, type StackNode } from "./stack-graph";
+import { planChanges, type PlanChanges } from "./plan-fingerprint";
 import type { Terraform } from "./terraform";
 
 /** What to deploy. */
@@ -28,6 +29,10 @@ export interface DeployRequest {
   readonly mode: "plan" | "apply";
   /** Image tag for the app stack. @default - app.imageTag from config */
   readonly imageTag?: string;
+  /** `--plan`: write each stack's plan fingerprint and change list here (no values). @default - none */
+  readonly recordPlansTo?: string;
+  /** Apply a stack only when its plan has the fingerprint recorded here by the reviewed plan. @default - none */
+  readonly reviewedPlansFrom?: string;
 }
 
 /** The outside world, injectable for tests. */
@@ -204,9 +209,15 @@ class StackRunner {
     const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode", ...this.variables(stack)];
     // A plan that is not applied writes no state, so it needs no lock (and the read-only plan
     // role CI uses cannot write the lock file); a plan about to be applied holds the lock.
-    const modeArgs = apply ? [`-out=${planFile}`] : ["-lock=false"];
-    const changes = (await tf("terraform plan", [...planArgs, ...modeArgs], [0, 2])) === 2;
-    if (!apply) return changes ? "plan: changes" : "plan: no changes";
+    const lockArgs = apply ? [] : ["-lock=false"];
+    const keepPlan = apply || this.request.recordPlansTo !== undefined;
+    const outArgs = keepPlan ? [`-out=${planFile}`] : [];
+    const changes = (await tf("terraform plan", [...planArgs, ...lockArgs, ...outArgs], [0, 2])) === 2;
+    if (!apply) {
+      if (this.request.recordPlansTo) await this.recordPlan(stack, planFile, this.request.recordPlansTo);
+      return changes ? "plan: changes" : "plan: no changes";
+    }
+    if (this.request.reviewedPlansFrom) await this.matchReviewedPlan(stack, planFile, this.request.reviewedPlansFrom);
     if (changes) await tf("terraform apply", ["apply", "-input=false", "-no-color", planFile]);
     if (isBootstrap && phase === "create-then-migrate") {
       await this.moveBootstrapState(stack, tf, localState);
@@ -234,6 +245,31 @@ class StackRunner {
       ]);
     }
     removeLocalState(localState);
+  }
+
+  private async changesOf(stack: StackNode, planFile: string): Promise<PlanChanges> {
+    const shown = await this.deps.terraform.read(stack.directory, ["show", "-json", planFile]);
+    if (shown.code !== 0) throw new StackFailure("terraform show", ["could not read the saved plan"]);
+    return planChanges(shown.stdout);
+  }
+
+  private async recordPlan(stack: StackNode, planFile: string, directory: string): Promise<void> {
+    const { fingerprint, summary } = await this.changesOf(stack, planFile);
+    fs.mkdirSync(directory, { recursive: true });
+    fs.writeFileSync(path.join(directory, `${stack.id}.sha256`), `${fingerprint}\n`);
+    fs.writeFileSync(path.join(directory, `${stack.id}.changes.txt`), summary.map((l) => `${l}\n`).join(""));
+  }
+
+  private async matchReviewedPlan(stack: StackNode, planFile: string, directory: string): Promise<void> {
+    const step = "comparing with the reviewed plan";
+    const recorded = path.join(directory, `${stack.id}.sha256`);
+    if (!fs.existsSync(recorded)) throw new StackFailure(step, [`no reviewed plan for ${stack.id} in ${directory}`]);
+    const { fingerprint, summary } = await this.changesOf(stack, planFile);
+    if (fs.readFileSync(recorded, "utf8").trim() !== fingerprint) {
+      throw new StackFailure(step, [
+        `the plan differs from the reviewed one (${summary.length} change(s) now): something changed since the review; plan and review again`,
+      ]);
+    }
   }
 
   private variables(stack: StackNode): string[] {

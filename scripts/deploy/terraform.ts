@@ -13,7 +13,10 @@ export interface TerraformRun {
 
 /** Runs terraform; the deploy command's tests replace it with a recorder. */
 export interface Terraform {
+  /** Runs a command, its output into the log. */
   run(directory: string, args: readonly string[], logFile: string): Promise<TerraformRun>;
+  /** Runs a command and returns what it printed, never logged (`show -json` prints values in clear). */
+  read(directory: string, args: readonly string[]): Promise<{ readonly code: number; readonly stdout: string }>;
 }
 
 const TAIL_LINES = 12;
@@ -56,6 +59,19 @@ export class TerraformCli implements Terraform {
         log.end(() => resolve({ code: 127, tail }));
       });
       child.on("close", (code) => log.end(() => resolve({ code: code ?? 1, tail })));
+    });
+  }
+
+  read(directory: string, args: readonly string[]): Promise<{ code: number; stdout: string }> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      const child = spawn("terraform", [`-chdir=${directory}`, ...args], {
+        env: this.env,
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+      child.on("error", () => resolve({ code: 127, stdout: "" }));
+      child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(chunks).toString("utf8") }));
     });
   }
 }
