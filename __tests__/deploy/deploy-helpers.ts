@@ -19,6 +19,9 @@ export function synthOutputCopy(environment: string): string {
   return copy;
 }
 
+/** The digest the mocked ECR reports for every tag. */
+export const IMAGE_DIGEST = `sha256:${"ab".repeat(32)}`;
+
 /** An AWS error as the SDK raises it. */
 export function awsError(name: string, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: {} });
@@ -38,7 +41,7 @@ export function healthyAws(account: string, role = "PlatformAdmin") {
     .resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/${role}/alice` });
   mocks.s3.on(HeadBucketCommand).resolves({});
   mocks.s3.on(HeadObjectCommand).resolves({});
-  mocks.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ["0.1.0"] }] });
+  mocks.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ["0.1.0"], imageDigest: IMAGE_DIGEST }] });
   mocks.secrets.on(GetSecretValueCommand).resolves({
     SecretString: JSON.stringify({ OPENAI_API_KEY: "sk-a", ANTHROPIC_API_KEY: "sk-b", TAVILY_API_KEY: "tv-c" }),
   });

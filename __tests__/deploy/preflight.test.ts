@@ -6,7 +6,7 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { loadEnvironments, type EnvironmentConfig } from "../../config";
 import { DeployError } from "../../scripts/deploy/deploy-error";
 import { CHECKS, runPreflight, type PreflightProbes, type PreflightTarget } from "../../scripts/deploy/preflight";
-import { awsError, healthyAws, reachableProbes } from "./deploy-helpers";
+import { IMAGE_DIGEST, awsError, healthyAws, reachableProbes } from "./deploy-helpers";
 
 const [dev, prod] = loadEnvironments("dev,prod");
 const EVERY_STACK = ["bootstrap", "network", "cluster", "data", "platform", "app"];
@@ -215,6 +215,9 @@ describe("preflight", () => {
       "HeadObjectCommand",
     ]);
     expect(lines.every((l) => l.startsWith("  ok    "))).toBe(true);
+    expect(lines).toContain(
+      `  ok    the image tag is in the environment's ECR repository: marketing-agents-dev:0.1.0 = ${IMAGE_DIGEST}`,
+    );
     // Every check but "deployed dependencies": the whole environment is selected.
     expect(lines).toHaveLength(CHECKS.length - 1);
   });

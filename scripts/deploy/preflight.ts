@@ -206,8 +206,11 @@ const imagePushed: Check = {
     const { config, imageTag } = context.target;
     const repositoryName = imageRepositoryName(config);
     try {
-      await context.clients.ecr.send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag }] }));
-      return `${repositoryName}:${imageTag}`;
+      const found = await context.clients.ecr.send(
+        new DescribeImagesCommand({ repositoryName, imageIds: [{ imageTag }] }),
+      );
+      // The digest goes into the log and the job summary: the record of which image runs where.
+      return `${repositoryName}:${imageTag} = ${found.imageDetails?.[0]?.imageDigest ?? "unknown digest"}`;
     } catch (error) {
       const name = awsErrorName(error);
       if (name === "RepositoryNotFoundException") {
