@@ -9,6 +9,28 @@ type Json = Record<string, unknown>;
 const KEY = "${aws_kms_key.k.arn}";
 const BUCKET = "${aws_s3_bucket.b.id}";
 
+const BOUNDARY = "arn:aws:iam::1:policy/x-boundary";
+const policy = (...Statement: Json[]) => JSON.stringify({ Version: "2012-10-17", Statement });
+/** A trust policy for GitHub's OIDC tokens of exactly one subject. */
+const githubTrust = (subject: string, match = "StringEquals") =>
+  policy({
+    Effect: "Allow",
+    Principal: { Federated: "${aws_iam_openid_connect_provider.p.arn}" },
+    Action: "sts:AssumeRoleWithWebIdentity",
+    Condition:
+      match === "StringEquals"
+        ? {
+            StringEquals: {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": [subject],
+            },
+          }
+        : {
+            StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+            StringLike: { "token.actions.githubusercontent.com:sub": [subject] },
+          },
+  });
+
 /** One of everything the rules look at, every setting compliant. */
 function compliantStack(): Json {
   return {
@@ -39,7 +61,10 @@ function compliantStack(): Json {
         endpoint_public_access: false,
         encryption_config: { provider_key_arn: KEY, resources: ["secrets"] },
         cloudwatch_log_group_kms_key_id: KEY,
-        eks_managed_node_groups: { spot: { metadata_options: { http_tokens: "required" } } },
+        iam_role_permissions_boundary: BOUNDARY,
+        eks_managed_node_groups: {
+          spot: { metadata_options: { http_tokens: "required" }, iam_role_permissions_boundary: BOUNDARY },
+        },
       },
       vpc: {
         source: "terraform-aws-modules/vpc/aws",
@@ -99,6 +124,44 @@ function compliantStack(): Json {
         },
       },
       aws_iam_role_policy_attachment: { a: { policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" } },
+      aws_iam_role: {
+        deploy: { name: "x-deploy", assume_role_policy: githubTrust("repo:o/infra:environment:prod") },
+        pr: { name: "x-pr-plan", assume_role_policy: githubTrust("repo:o/infra:pull_request") },
+        svc: {
+          name: "x-svc",
+          assume_role_policy: policy({
+            Effect: "Allow",
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          }),
+          permissions_boundary: BOUNDARY,
+        },
+      },
+      aws_iam_role_policy: {
+        deploy: {
+          role: "${aws_iam_role.deploy.name}",
+          policy: policy(
+            {
+              Effect: "Allow",
+              Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"],
+              Resource: "arn:aws:iam::1:role/x-*",
+              Condition: { StringEquals: { "iam:PermissionsBoundary": BOUNDARY } },
+            },
+            {
+              Effect: "Deny",
+              Action: ["iam:Put*", "iam:Attach*"],
+              Resource: ["arn:aws:iam::1:role/x-deploy", BOUNDARY],
+            },
+          ),
+        },
+        pr: {
+          role: "${aws_iam_role.pr.name}",
+          policy: policy(
+            { Effect: "Deny", Action: ["secretsmanager:GetSecretValue"], Resource: "*" },
+            { Effect: "Deny", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::state/env/data.tfstate"] },
+          ),
+        },
+      },
       helm_release: { h: { chart: "x", version: "v1.2.3" } },
       kubernetes_deployment_v1: {
         d: {
@@ -234,6 +297,23 @@ const BREAK: Record<string, (doc: Json) => void> = {
   OWN_MODULE_VERSION_PINNED: (d) => set(d, M("vpc", "version"), "~> 6.5"),
   OWN_HELM_CHART_PINNED: (d) => set(d, R("helm_release", "h", "version"), ">= 1.0"),
   OWN_ENVIRONMENT_TAG: (d) => set(d, ["provider", "aws"], [{ default_tags: [{ tags: { Project: "x" } }] }]),
+  OWN_GITHUB_TRUST_EXACT: (d) =>
+    set(d, R("aws_iam_role", "pr", "assume_role_policy"), githubTrust("repo:o/*:pull_request", "StringLike")),
+  OWN_DEPLOY_TRUST_ENVIRONMENT_ONLY: (d) =>
+    set(d, R("aws_iam_role", "deploy", "assume_role_policy"), githubTrust("repo:o/infra:ref:refs/heads/main")),
+  OWN_PULL_REQUEST_NO_SECRETS: (d) =>
+    set(
+      d,
+      R("aws_iam_role_policy", "pr", "policy"),
+      policy({ Effect: "Allow", Action: "secretsmanager:Get*", Resource: "*" }),
+    ),
+  OWN_DEPLOY_ROLE_BOUNDED: (d) =>
+    set(
+      d,
+      R("aws_iam_role_policy", "deploy", "policy"),
+      policy({ Effect: "Allow", Action: "iam:CreateRole", Resource: "arn:aws:iam::1:role/x-*" }),
+    ),
+  OWN_IAM_BOUNDARY: (d) => set(d, M("eks", "eks_managed_node_groups", "spot", "iam_role_permissions_boundary"), ""),
 };
 
 const doc = (json: Json, production = true): StackDocument => ({ stack: "test-stack", production, json });

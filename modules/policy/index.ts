@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { AWS_RULES } from "./aws-rules";
+import { IAM_RULES } from "./iam-rules";
 import { KUBERNETES_RULES } from "./kubernetes-rules";
 import { PROJECT_RULES } from "./project-rules";
 import type { PolicyRule } from "./rule";
@@ -15,7 +16,7 @@ export type { PolicyRule } from "./rule";
 export type { StackDocument } from "./terraform-json";
 
 /** Every rule, by family. */
-export const ALL_RULES: readonly PolicyRule[] = [...AWS_RULES, ...KUBERNETES_RULES, ...PROJECT_RULES];
+export const ALL_RULES: readonly PolicyRule[] = [...AWS_RULES, ...IAM_RULES, ...KUBERNETES_RULES, ...PROJECT_RULES];
 
 /** An accepted exception to one rule for one resource. */
 export interface Waiver {
