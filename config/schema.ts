@@ -7,6 +7,7 @@ import { array, boolean, email, enum as oneOf, number, object, record, string } 
 import type { RefinementCtx, ZodObject, infer as Infer } from "zod";
 import { DOCUMENTATION_CIDRS, cidrsOverlap, isCidr, isDocumentationRange, parseCidr } from "./cidr";
 import { IAM_NAME_PREFIX_MAX, nodeRoleName } from "./naming";
+import { OFFERS, OFFERED_REGIONS, isAwsRegion, isEc2InstanceType, offersIn, type RegionOffers } from "./aws-data";
 import { MIN_WINDOW_MINUTES, dailyWindowMinutes, weeklyWindowMinutes, windowsClash } from "./windows";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -103,7 +104,11 @@ export const environmentSchema = object({
     /** 12-digit AWS account id (placeholders until the accounts exist). */
     id: string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" }),
     /** AWS region, e.g. us-east-1. */
-    region: string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: "must be an AWS region such as us-east-1" }),
+    region: string()
+      .refine(isAwsRegion, { message: "must be an AWS region (from the AWS SDK's partition data) such as us-east-1" })
+      .refine((r) => !isAwsRegion(r) || offersIn(r) !== undefined, {
+        message: `must be a region of config/aws/offers.json (as of ${OFFERS.as_of}; it has ${OFFERED_REGIONS.join(", ")}): add the region's zones and prices there to use it`,
+      }),
   }).strict(),
   /** Cost-allocation tags added to every AWS resource through the provider's default tags. */
   tags: object({ owner: string().min(1), costCenter: string().min(1) }).strict(),
@@ -274,6 +279,7 @@ function issue(ctx: Context, path: (string | number)[], message: string): void {
 function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   const config = env as EnvironmentConfig;
   checkNetwork(config, ctx);
+  checkOffers(config, ctx);
   checkKubernetesVersion(config, ctx);
   checkEndpointAccess(config, ctx);
   checkNodeGroups(config, ctx);
@@ -281,6 +287,82 @@ function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   checkApp(config, ctx);
   checkBuckets(config, ctx);
   if (config.stage === "production") checkProductionSafety(config, ctx);
+}
+
+/** Zones, instance types, classes, node types and versions: what the region's offer table has. */
+function checkOffers(config: EnvironmentConfig, ctx: Context): void {
+  const { region } = config.account;
+  Object.entries(config.cluster.nodeGroups).forEach(([group, settings]) =>
+    settings.instanceTypes.forEach((type, i) => {
+      if (!isEc2InstanceType(type)) {
+        issue(
+          ctx,
+          ["cluster", "nodeGroups", group, "instanceTypes", i],
+          `${type} is not an EC2 instance type (AWS SDK list)`,
+        );
+      }
+    }),
+  );
+  checkListed(
+    ctx,
+    ["database", "engineMajorVersion"],
+    config.database.engineMajorVersion,
+    OFFERS.postgres_major_versions,
+    "PostgreSQL major versions",
+  );
+  const engine = config.cache.engine;
+  checkListed(
+    ctx,
+    ["cache", "engineVersion"],
+    config.cache.engineVersion,
+    OFFERS.cache_engine_versions[engine],
+    `${engine} versions`,
+  );
+  const offers = offersIn(region);
+  if (!offers) return; // the region itself is refused above
+  checkZones(config, offers, ctx);
+  Object.entries(config.cluster.nodeGroups).forEach(([group, settings]) =>
+    settings.instanceTypes.forEach((type, i) => {
+      if (isEc2InstanceType(type)) {
+        checkPriced(ctx, ["cluster", "nodeGroups", group, "instanceTypes", i], type, offers.ec2_per_hour, region);
+      }
+    }),
+  );
+  checkPriced(ctx, ["database", "instanceClass"], config.database.instanceClass, offers.rds_postgres_per_hour, region);
+  checkPriced(ctx, ["cache", "nodeType"], config.cache.nodeType, offers.elasticache_redis_per_hour, region);
+}
+
+function checkZones({ network, account }: EnvironmentConfig, offers: RegionOffers, ctx: Context): void {
+  network.availabilityZones.forEach((zone, i) => {
+    const suffix = zone.slice(account.region.length);
+    if (zone.startsWith(account.region) && !offers.zones.includes(suffix)) {
+      issue(
+        ctx,
+        ["network", "availabilityZones", i],
+        `${zone} is not a zone of ${account.region}; it has ${offers.zones.map((z) => account.region + z).join(", ")} (config/aws/offers.json, as of ${OFFERS.as_of})`,
+      );
+    }
+  });
+}
+
+function checkListed(ctx: Context, path: string[], value: string, allowed: readonly string[], what: string): void {
+  if (!allowed.includes(value)) issue(ctx, path, `${value} is not one of the ${what} offered: ${allowed.join(", ")}`);
+}
+
+function checkPriced(
+  ctx: Context,
+  path: (string | number)[],
+  value: string,
+  prices: Readonly<Record<string, number>>,
+  region: string,
+): void {
+  if (prices[value] === undefined) {
+    issue(
+      ctx,
+      path,
+      `${value} is not in config/aws/offers.json for ${region} (as of ${OFFERS.as_of}); offered: ${Object.keys(prices).join(", ")}`,
+    );
+  }
 }
 
 function checkNetwork({ network, account }: EnvironmentConfig, ctx: Context): void {

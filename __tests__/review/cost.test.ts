@@ -1,9 +1,10 @@
 import { ASSUMPTIONS, estimateCost } from "../../scripts/review/cost";
-import prices from "../../scripts/review/prices-us-east-1.json";
+import { OFFERS } from "../../config/aws-data";
 import type { SynthStack } from "../../scripts/review/synth-output";
 import { block, copyOutput, synthOutputOf } from "./review-helpers";
 
-const HOURS = prices.hours_per_month;
+const HOURS = OFFERS.hours_per_month;
+const prices = OFFERS.regions["us-east-1"];
 const stacksOf = (output: Map<string, SynthStack>) => [...output.values()];
 const line = (estimate: ReturnType<typeof estimateCost>, item: string) =>
   estimate.lines.find((l) => l.item === item)?.monthlyUsd;
@@ -48,17 +49,45 @@ describe("cost estimate", () => {
     const valkey = estimateCost("prod", stacksOf(output));
     expect(valkey.savings.Valkey.on).toBe(true);
     expect(line(valkey, "cache nodes")).toBeCloseTo(
-      line(prod, "cache nodes")! * (1 - prices.elasticache_valkey_discount),
+      line(prod, "cache nodes")! * (1 - OFFERS.elasticache_valkey_discount),
       2,
     );
     expect(block(output, "prod-data", "module.postgres").instance_class).toBe("db.m7g.large");
   });
 
-  it("fails loudly on an instance type missing from the price table", () => {
+  it("never crashes on something the offer table lacks: it is priced at 0 and listed as unpriced", () => {
     const output = copyOutput(synthOutputOf("dev"));
     block(output, "dev-data", "module.postgres").instance_class = "db.x2iedn.32xlarge";
-    expect(() => estimateCost("dev", stacksOf(output))).toThrow(
-      "no RDS price for db.x2iedn.32xlarge in prices-us-east-1.json",
+    const estimate = estimateCost("dev", stacksOf(output));
+    expect(estimate.unpriced).toEqual(["RDS db.x2iedn.32xlarge"]);
+    expect(line(estimate, "PostgreSQL instance")).toBe(0);
+  });
+
+  it("prices each environment in its own region", () => {
+    const output = copyOutput(synthOutputOf("dev"));
+    for (const stack of output.values()) {
+      const [aws] = (stack.json.provider as { aws: Record<string, unknown>[] }).aws;
+      aws.region = "eu-west-1";
+    }
+    const ireland = estimateCost("dev", stacksOf(output));
+    expect(ireland.region).toBe("eu-west-1");
+    expect(line(ireland, "PostgreSQL instance")).toBeCloseTo(
+      OFFERS.regions["eu-west-1"].rds_postgres_per_hour["db.t3.micro"] * HOURS,
+      2,
+    );
+    expect(ireland.totalUsd).not.toBe(dev.totalUsd);
+  });
+
+  it("counts one public IP per zone on the load balancer", () => {
+    const nlb = (zones: number) =>
+      (prices.nlb_per_hour + ASSUMPTIONS.nlbLcus * prices.nlb_lcu_per_hour + zones * prices.public_ipv4_per_hour) *
+      HOURS;
+    // Lines are rounded to cents.
+    expect(line(dev, "Network Load Balancer")).toBeCloseTo(nlb(2), 1);
+    expect(line(prod, "Network Load Balancer")).toBeCloseTo(nlb(3), 1);
+    expect(line(prod, "Network Load Balancer")! - line(dev, "Network Load Balancer")!).toBeCloseTo(
+      prices.public_ipv4_per_hour * HOURS,
+      1,
     );
   });
 });

@@ -1,20 +1,30 @@
 /**
- * npm run review [-- --against <dir | git ref>] [--out <dir>]
+ * npm run review [-- --against <dir | git ref>] [--out <dir>] [--dir <synth output>]
  * Reads cdktf.out (no cloud, no terraform) and writes <out>/review.md, <out>/review.json and one
- * diagram per environment (<env>.mmd, and <env>.svg when Graphviz's `dot` is installed).
+ * diagram per environment (<env>.mmd, and <env>.svg when Graphviz's `dot` is installed). The
+ * output folder is replaced whole, or removed when the run fails, so it never reads as current
+ * when it is not. Every failure is one line and a non-zero exit.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadEnvironments } from "../../config";
+import { ConfigError, loadEnvironments } from "../../config";
 import { dot } from "./diagram";
 import { planDiff } from "./plan-diff";
 import { buildReview, toMarkdown } from "./report";
-import { environments, loadSynthOutput, synthGitRef, type SynthOutput } from "./synth-output";
+import { ReviewError, environments, loadSynthOutput, synthGitRef, type SynthOutput } from "./synth-output";
 
-function argument(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const OPTIONS = ["--against", "--out", "--dir"];
+const USAGE = "usage: npm run review [-- --against <dir | git ref>] [--out <dir>] [--dir <synth output>]";
+
+function parseArguments(argv: readonly string[]): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!OPTIONS.includes(argv[i])) throw new ReviewError(`unknown argument ${argv[i]}; ${USAGE}`);
+    if (argv[i + 1] === undefined) throw new ReviewError(`${argv[i]} needs a value; ${USAGE}`);
+    options[argv[i]] = argv[i + 1];
+  }
+  return options;
 }
 
 function loadBaseline(against: string): SynthOutput {
@@ -23,36 +33,51 @@ function loadBaseline(against: string): SynthOutput {
   return synthGitRef(against, root);
 }
 
-function main(): void {
-  const outdir = argument("--out") ?? "review-out";
-  const current = loadSynthOutput(argument("--dir") ?? "cdktf.out");
-  const against = argument("--against");
-  const changes = against ? planDiff(loadBaseline(against), current) : undefined;
-  const review = buildReview(
-    current,
-    changes,
-    loadEnvironments().map((c) => c.name),
-  );
-
-  fs.mkdirSync(outdir, { recursive: true });
-  fs.writeFileSync(path.join(outdir, "review.md"), toMarkdown(review));
-  fs.writeFileSync(path.join(outdir, "review.json"), `${JSON.stringify(review, null, 2)}\n`);
-  const hasDot = spawnSync("dot", ["-V"]).status === 0;
-  for (const [env, stacks] of environments(
-    current,
-    review.environments.map((e) => e.name),
-  )) {
-    const graph = review.environments.find((e) => e.name === env)?.diagram ?? "";
-    fs.writeFileSync(path.join(outdir, `${env}.mmd`), `${graph}\n`);
-    if (hasDot) {
-      const svg = spawnSync("dot", ["-Tsvg"], { input: dot(env, stacks), encoding: "utf8" });
-      if (svg.status === 0) fs.writeFileSync(path.join(outdir, `${env}.svg`), svg.stdout);
-    }
-  }
-  const summary = changes ? `, ${changes.length} changes` : "";
-  console.log(
-    `review: ${review.environments.length} environments${summary}; wrote ${outdir}/review.md and review.json${hasDot ? " and SVG diagrams" : " (install graphviz for SVG diagrams)"}`,
-  );
+/** Writes the review into a fresh folder, then swaps it in for the old one. */
+function writeOutputs(outdir: string, write: (dir: string) => void): void {
+  const fresh = `${outdir}.tmp`;
+  fs.rmSync(fresh, { recursive: true, force: true });
+  fs.mkdirSync(fresh, { recursive: true });
+  write(fresh);
+  fs.rmSync(outdir, { recursive: true, force: true });
+  fs.renameSync(fresh, outdir);
 }
 
-main();
+function main(argv: readonly string[]): string {
+  const options = parseArguments(argv);
+  const outdir = options["--out"] ?? "review-out";
+  try {
+    const current = loadSynthOutput(options["--dir"] ?? "cdktf.out");
+    const baseline = options["--against"] ? loadBaseline(options["--against"]) : undefined;
+    const changes = baseline ? planDiff(baseline, current) : undefined;
+    const names = loadEnvironments().map((c) => c.name);
+    const review = buildReview(current, changes, names, baseline);
+    const hasDot = spawnSync("dot", ["-V"]).status === 0;
+    writeOutputs(outdir, (dir) => {
+      fs.writeFileSync(path.join(dir, "review.md"), toMarkdown(review));
+      fs.writeFileSync(path.join(dir, "review.json"), `${JSON.stringify(review, null, 2)}\n`);
+      for (const [env, stacks] of environments(current, names)) {
+        const graph = review.environments.find((e) => e.name === env)?.diagram ?? "";
+        fs.writeFileSync(path.join(dir, `${env}.mmd`), `${graph}\n`);
+        const svg = hasDot ? spawnSync("dot", ["-Tsvg"], { input: dot(env, stacks), encoding: "utf8" }) : undefined;
+        if (svg?.status === 0) fs.writeFileSync(path.join(dir, `${env}.svg`), svg.stdout);
+      }
+    });
+    const summary = changes ? `, ${changes.length} changes` : "";
+    return `review: ${review.environments.length} environments${summary}; wrote ${outdir}/review.md and review.json${hasDot ? " and SVG diagrams" : " (install graphviz for SVG diagrams)"}`;
+  } catch (error) {
+    // A failed run leaves no review behind that could pass for this one.
+    fs.rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+try {
+  console.log(main(process.argv.slice(2)));
+} catch (error) {
+  const known = error instanceof ReviewError || error instanceof ConfigError;
+  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(known ? `review: ${message}` : `review: unexpected error: ${message}`);
+  process.exitCode = 1;
+}

@@ -1,9 +1,10 @@
 /**
- * A monthly cost estimate per environment from the synthesized settings and the dated price table
- * (prices-us-east-1.json). Usage-driven items (NAT traffic, storage, logs) rest on the stated
- * assumptions below, not on measurements.
+ * A monthly cost estimate per environment from the synthesized settings and the dated offer table
+ * of the environment's region (config/aws/offers.json, the table config is checked against).
+ * Usage-driven items (NAT traffic, storage, logs) rest on the stated assumptions below, not on
+ * measurements.
  */
-import prices from "./prices-us-east-1.json";
+import { OFFERS, offersIn, type RegionOffers } from "../../config/aws-data";
 import type { Json, SynthStack } from "./synth-output";
 
 /** Usage the synth output cannot tell; stated with every estimate. */
@@ -11,7 +12,6 @@ export const ASSUMPTIONS = {
   spotDiscount: 0.65,
   natTrafficGbPerMonth: 200,
   nlbLcus: 1,
-  nlbPublicIps: 3,
   s3GbPerMonth: 50,
   cloudwatchLogsGbPerMonth: 20,
 };
@@ -26,20 +26,27 @@ export interface CostLine {
 /** The estimate of one environment, and what each cost switch saves. */
 export interface CostEstimate {
   readonly environment: string;
+  /** Region whose prices were used. */
+  readonly region: string;
+  /** What had no price in the offer table (priced at 0): config refuses these, so normally empty. */
+  readonly unpriced: string[];
   readonly lines: CostLine[];
   readonly totalUsd: number;
   /** Cost switch -> whether the environment uses it, and the monthly difference it makes. */
   readonly savings: Record<string, { readonly on: boolean; readonly monthlyUsd: number }>;
 }
 
-const HOURS = prices.hours_per_month;
+const HOURS = OFFERS.hours_per_month;
 const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
 const round = (n: number) => Math.round(n * 100) / 100;
 
-function priceOf(table: Record<string, number>, key: string, what: string): number {
-  const price = table[key];
-  if (price === undefined) throw new Error(`no ${what} price for ${key} in prices-us-east-1.json: add it`);
-  return price;
+/** The region the stacks' AWS provider deploys to. */
+function regionOf(stacks: SynthStack[]): string {
+  for (const s of stacks) {
+    const [aws] = (obj(s.json.provider).aws as Json[] | undefined) ?? [];
+    if (aws?.region) return String(aws.region);
+  }
+  return "unknown";
 }
 
 function findModule(stacks: SynthStack[], source: string): Json {
@@ -60,6 +67,15 @@ function helmValues(stacks: SynthStack[], release: string): Json {
 
 /** Estimates one environment from its stacks. */
 export function estimateCost(environment: string, stacks: SynthStack[]): CostEstimate {
+  const region = regionOf(stacks);
+  const unpriced: string[] = [];
+  const prices: RegionOffers | undefined = offersIn(region);
+  if (!prices) return { environment, region, unpriced: [`region ${region}`], lines: [], totalUsd: 0, savings: {} };
+  const priceOf = (table: Readonly<Record<string, number>>, key: string, what: string): number => {
+    if (table[key] !== undefined) return table[key];
+    unpriced.push(`${what} ${key}`);
+    return 0;
+  };
   const lines: CostLine[] = [];
   const add = (item: string, monthlyUsd: number, basis: string) =>
     lines.push({ item, monthlyUsd: round(monthlyUsd), basis });
@@ -103,12 +119,12 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
   }
 
   if (resourcesOf(stacks, "helm_release").some((r) => r.name === "envoy-gateway")) {
+    // An internet-facing NLB has one public IP per zone it serves: the VPC's public subnets.
+    const publicIps = ((vpc.azs as string[] | undefined) ?? []).length;
     const nlb =
-      (prices.nlb_per_hour +
-        ASSUMPTIONS.nlbLcus * prices.nlb_lcu_per_hour +
-        ASSUMPTIONS.nlbPublicIps * prices.public_ipv4_per_hour) *
+      (prices.nlb_per_hour + ASSUMPTIONS.nlbLcus * prices.nlb_lcu_per_hour + publicIps * prices.public_ipv4_per_hour) *
       HOURS;
-    add("Network Load Balancer", nlb, `${ASSUMPTIONS.nlbLcus} LCU, ${ASSUMPTIONS.nlbPublicIps} public IPs (assumed)`);
+    add("Network Load Balancer", nlb, `${ASSUMPTIONS.nlbLcus} LCU (assumed), ${publicIps} public IPs (one per zone)`);
   }
 
   const db = findModule(stacks, "terraform-aws-modules/rds/aws");
@@ -127,8 +143,8 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
     const nodes = Number(cache.num_cache_clusters);
     const redis = priceOf(prices.elasticache_redis_per_hour, String(cache.node_type), "ElastiCache") * HOURS * nodes;
     const valkey = cache.engine === "valkey";
-    const cost = valkey ? redis * (1 - prices.elasticache_valkey_discount) : redis;
-    savings.Valkey = { on: valkey, monthlyUsd: redis * prices.elasticache_valkey_discount };
+    const cost = valkey ? redis * (1 - OFFERS.elasticache_valkey_discount) : redis;
+    savings.Valkey = { on: valkey, monthlyUsd: redis * OFFERS.elasticache_valkey_discount };
     add("cache nodes", cost, `${valkey ? "Valkey" : "Redis OSS"}, ${nodes} x ${String(cache.node_type)}`);
   }
 
@@ -167,6 +183,8 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
   const totalUsd = round(lines.reduce((sum, l) => sum + l.monthlyUsd, 0));
   return {
     environment,
+    region,
+    unpriced,
     lines,
     totalUsd,
     savings: Object.fromEntries(

@@ -87,11 +87,39 @@ const FORCES_REPLACEMENT: Record<string, string[]> = {
 const obj = (value: unknown): Json =>
   value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : {};
 
-/** `{a: {b: 1}, c: [1]}` -> `a.b = 1`, `c = [1]` (lists compared whole, `//` metadata left out). */
-function flatten(value: unknown, prefix = "", out = new Map<string, string>()): Map<string, string> {
+/** A string holding a JSON object or array (IAM policies, NetworkPolicy rules, Helm values), parsed. */
+function jsonDocument(value: unknown): Json | unknown[] | undefined {
+  if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed && typeof parsed === "object" ? (parsed as Json | unknown[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `{a: {b: 1}, c: [1]}` -> `a.b = 1`, `c = [1]` (lists compared whole, `//` metadata left out).
+ * A JSON document held in a string is opened up, lists included (`policy{}.Statement[1].Action`),
+ * so a change inside a policy shows as the statement and key that changed, not as two long strings.
+ */
+function flatten(
+  value: unknown,
+  prefix = "",
+  out = new Map<string, string>(),
+  inDocument = false,
+): Map<string, string> {
+  const document = jsonDocument(value);
+  if (document !== undefined) return flatten(document, `${prefix}{}`, out, true);
+  if (inDocument && Array.isArray(value) && value.length > 0) {
+    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out, true));
+    return out;
+  }
   const o = obj(value);
   if (value && typeof value === "object" && !Array.isArray(value) && Object.keys(o).length > 0) {
-    for (const [key, v] of Object.entries(o)) if (key !== "//") flatten(v, prefix ? `${prefix}.${key}` : key, out);
+    for (const [key, v] of Object.entries(o)) {
+      if (key !== "//") flatten(v, prefix ? `${prefix}.${key}` : key, out, inDocument);
+    }
   } else {
     out.set(prefix, JSON.stringify(value));
   }

@@ -3,7 +3,7 @@ import { estimateCost, ASSUMPTIONS, type CostEstimate } from "./cost";
 import { mermaid } from "./diagram";
 import { inventory, type StackInventory } from "./inventory";
 import { dangerous, type PlannedChange } from "./plan-diff";
-import prices from "./prices-us-east-1.json";
+import { OFFERS } from "../../config/aws-data";
 import { environments, type SynthOutput } from "./synth-output";
 
 /** Everything `npm run review` found. */
@@ -17,6 +17,8 @@ export interface Review {
   }[];
   /** Present with `--against`: what the change does. */
   readonly changes?: PlannedChange[];
+  /** Present with `--against`: each environment's monthly estimate before the change. */
+  readonly baselineCostUsd?: Record<string, number>;
 }
 
 /** Builds the review of a synth output (and its changes, when a baseline is given). */
@@ -24,7 +26,13 @@ export function buildReview(
   output: SynthOutput,
   changes?: PlannedChange[],
   environmentOrder: readonly string[] = [],
+  baseline?: SynthOutput,
 ): Review {
+  const baselineCostUsd = baseline
+    ? Object.fromEntries(
+        [...environments(baseline)].map(([name, stacks]) => [name, estimateCost(name, stacks).totalUsd]),
+      )
+    : undefined;
   return {
     environments: [...environments(output, environmentOrder)].map(([name, stacks]) => ({
       name,
@@ -34,6 +42,7 @@ export function buildReview(
       diagram: mermaid(stacks),
     })),
     changes,
+    baselineCostUsd,
   };
 }
 
@@ -74,10 +83,11 @@ function costSection(review: Review): string[] {
   const envs = review.environments;
   const items = [...new Set(envs.flatMap((e) => e.cost.lines.map((l) => l.item)))];
   const lines = [
-    `## Monthly cost estimate (us-east-1 on-demand prices as of ${prices.as_of})`,
+    `## Monthly cost estimate (on-demand prices of each environment's region, config/aws/offers.json as of ${OFFERS.as_of})`,
     "",
     `| item | ${envs.map((e) => e.name).join(" | ")} |`,
     `|---|${envs.map(() => "---:").join("|")}|`,
+    `| region | ${envs.map((e) => e.cost.region).join(" | ")} |`,
   ];
   for (const item of items) {
     const cells = envs.map((e) => {
@@ -86,7 +96,20 @@ function costSection(review: Review): string[] {
     });
     lines.push(`| ${item} | ${cells.join(" | ")} |`);
   }
-  lines.push(`| **total** | ${envs.map((e) => `**${usd(e.cost.totalUsd)}**`).join(" | ")} |`, "");
+  lines.push(`| **total** | ${envs.map((e) => `**${usd(e.cost.totalUsd)}**`).join(" | ")} |`);
+  if (review.baselineCostUsd) {
+    const delta = (e: (typeof envs)[number]) => {
+      const before = review.baselineCostUsd?.[e.name];
+      if (before === undefined) return "new";
+      const d = e.cost.totalUsd - before;
+      return `${d >= 0 ? "+" : "-"}${usd(Math.abs(d))} (from ${usd(before)})`;
+    };
+    lines.push(`| **change** | ${envs.map(delta).join(" | ")} |`);
+  }
+  lines.push("");
+  const unpriced = envs.flatMap((e) => e.cost.unpriced.map((u) => `${e.name} (${e.cost.region}): ${u}`));
+  if (unpriced.length > 0)
+    lines.push(`Not priced (counted as $0; add them to config/aws/offers.json): ${unpriced.join("; ")}.`, "");
   lines.push("What the cost switches in config save each month (on: saved already; off: would save):", "");
   lines.push(`| switch | ${envs.map((e) => e.name).join(" | ")} |`, `|---|${envs.map(() => "---:").join("|")}|`);
   for (const s of Object.keys(envs[0]?.cost.savings ?? {})) {

@@ -18,6 +18,9 @@ export interface SynthStack {
   readonly json: Json;
 }
 
+/** A failure the review explains in one line. */
+export class ReviewError extends Error {}
+
 /** All stacks of an output folder, by id. */
 export type SynthOutput = Map<string, SynthStack>;
 
@@ -25,7 +28,9 @@ const environmentOf = (id: string) => id.replace(/-[a-z]+$/, "");
 
 /** Loads `<dir>/manifest.json` and every stack it lists. */
 export function loadSynthOutput(dir: string): SynthOutput {
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as {
+  const manifestFile = path.join(dir, "manifest.json");
+  if (!fs.existsSync(manifestFile)) throw new ReviewError(`no synth output in ${dir}: run npm run synth first`);
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
     stacks: Record<string, { dependencies?: string[]; synthesizedStackPath: string }>;
   };
   const stacks: SynthOutput = new Map();
@@ -47,15 +52,35 @@ export function loadSynthOutput(dir: string): SynthOutput {
 export function synthGitRef(ref: string, repoRoot: string): SynthOutput {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "review-"));
   const tree = path.join(work, "tree");
-  execFileSync("git", ["worktree", "add", "--detach", tree, ref], { cwd: repoRoot, stdio: "ignore" });
+  try {
+    execFileSync("git", ["worktree", "add", "--detach", tree, ref], {
+      cwd: repoRoot,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } catch (error) {
+    fs.rmSync(work, { recursive: true, force: true });
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? "")
+      .trim()
+      .split("\n")[0];
+    throw new ReviewError(`cannot check out ${ref} to compare with: ${stderr || "git worktree add failed"}`);
+  }
   try {
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(tree, "node_modules"), "dir");
     const outdir = path.join(work, "cdktf.out");
-    execFileSync("npm", ["run", "--silent", "synth"], {
-      cwd: tree,
-      env: { ...process.env, CDKTF_OUTDIR: outdir, ENVIRONMENTS: process.env.ENVIRONMENTS ?? "" },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    try {
+      execFileSync("npm", ["run", "--silent", "synth"], {
+        cwd: tree,
+        env: { ...process.env, CDKTF_OUTDIR: outdir, ENVIRONMENTS: process.env.ENVIRONMENTS ?? "" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    } catch (error) {
+      const stderr = String((error as { stderr?: Buffer }).stderr ?? "")
+        .trim()
+        .split("\n");
+      throw new ReviewError(
+        `cannot synthesize ${ref} to compare with: ${stderr.find((l) => l.trim()) ?? "synth failed"}`,
+      );
+    }
     return loadSynthOutput(outdir);
   } finally {
     execFileSync("git", ["worktree", "remove", "--force", tree], { cwd: repoRoot, stdio: "ignore" });
