@@ -6,15 +6,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { ConfigError, loadEnvironments, type EnvironmentConfig } from "./config";
-import { WAIVERS } from "./config/waivers";
+import { ConfigError, PRODUCTION_ENVIRONMENTS, loadEnvironments } from "./config";
+import { waiversFor } from "./config/waivers";
 import { PolicyError, evaluatePolicy, readSynthesizedStacks } from "./modules/policy";
 import { createEnvironmentStacks } from "./stacks/environment-stacks";
 
-/** Stack ids start with their environment's name: `prod-data` is production if prod is. */
-function isProductionStack(environments: EnvironmentConfig[]) {
-  const production = environments.filter((c) => c.stage === "production").map((c) => `${c.name}-`);
-  return (stack: string) => production.some((prefix) => stack.startsWith(prefix));
+/** Stack ids start with their environment's name: `prod-data` is production if prod is listed as such. */
+function isProductionStack(stack: string): boolean {
+  return PRODUCTION_ENVIRONMENTS.some((name) => stack.startsWith(`${name}-`));
 }
 
 function main(): void {
@@ -29,7 +28,7 @@ function main(): void {
   for (const config of environments) createEnvironmentStacks(app, config);
   app.synth();
 
-  const report = evaluatePolicy(readSynthesizedStacks(staging, isProductionStack(environments)), WAIVERS);
+  const report = evaluatePolicy(readSynthesizedStacks(staging, isProductionStack), waiversFor(environments));
   if (report.violations.length > 0 || report.waiverProblems.length > 0) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw new PolicyError(report);

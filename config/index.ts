@@ -19,6 +19,13 @@ export * from "./delivery";
 /** Every environment, in promotion order. */
 export const ENVIRONMENTS: readonly unknown[] = [dev, staging, prod];
 
+/**
+ * The production environments, named once, here: their `stage` must be "production" (so the
+ * schema's production rules apply), and the policy gate holds the production floor on their
+ * stacks on its own. A label in an environment's file cannot switch either off.
+ */
+export const PRODUCTION_ENVIRONMENTS: readonly string[] = ["prod"];
+
 function describePath(path: PropertyKey[]): string {
   return path
     .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
@@ -44,9 +51,22 @@ export function validateEnvironment(raw: unknown, index = 0): { config?: Environ
   return { problems: result.error.issues.map((i) => formatIssue(label, i)) };
 }
 
-/** Rules across environments: unique names, VPCs that can later be peered. */
-function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string[] {
+/** Rules across environments: unique names, VPCs that can later be peered, production as declared. */
+function crossEnvironmentProblems(configs: readonly EnvironmentConfig[], production: readonly string[]): string[] {
   const problems: string[] = [];
+  for (const config of configs) {
+    const listed = production.includes(config.name);
+    if (listed && config.stage !== "production") {
+      problems.push(
+        `environment "${config.name}", setting stage: must be "production": ${config.name} is listed in PRODUCTION_ENVIRONMENTS (config/index.ts)`,
+      );
+    }
+    if (!listed && config.stage === "production") {
+      problems.push(
+        `environment "${config.name}", setting stage: "production" is allowed only for the environments listed in PRODUCTION_ENVIRONMENTS (config/index.ts); add ${config.name} there`,
+      );
+    }
+  }
   configs.forEach((a, i) => {
     configs.slice(i + 1).forEach((b) => {
       if (a.name === b.name) problems.push(`environment "${b.name}", setting name: must be unique (listed twice)`);
@@ -65,11 +85,15 @@ function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string
  * @param selection comma-separated names (the ENVIRONMENTS variable); empty selects all.
  * @throws ConfigError listing every problem found.
  */
-export function loadEnvironments(selection?: string, raws: readonly unknown[] = ENVIRONMENTS): EnvironmentConfig[] {
+export function loadEnvironments(
+  selection?: string,
+  raws: readonly unknown[] = ENVIRONMENTS,
+  production: readonly string[] = PRODUCTION_ENVIRONMENTS,
+): EnvironmentConfig[] {
   const results = raws.map((raw, i) => validateEnvironment(raw, i));
   const problems = results.flatMap((r) => r.problems);
   const configs = results.flatMap((r) => (r.config ? [r.config] : []));
-  problems.push(...crossEnvironmentProblems(configs));
+  problems.push(...crossEnvironmentProblems(configs, production));
   if (problems.length > 0) throw new ConfigError(problems);
   return selectEnvironments(configs, selection);
 }

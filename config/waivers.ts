@@ -1,64 +1,97 @@
 /**
- * Accepted exceptions to the policy rules, one per stack, resource and rule, each with its reason.
- * The README lists them; a waiver without a reason, for an unknown rule, or matching nothing fails
- * the synth. Addresses may use `*` for the construct hash cdktf appends to resource names.
+ * Accepted exceptions to the policy rules, each with its reason. A waiver is declared per concern
+ * and per setting, never per environment name, so a new environment gets the waivers its own
+ * settings call for. The README lists them; a waiver without a reason, for an unknown rule, or
+ * matching nothing fails the synth. Addresses may use `*` for the construct hash cdktf appends.
  */
 import type { Waiver } from "../modules/policy";
+import { stackId, type Concern } from "./naming";
+import type { EnvironmentConfig } from "./schema";
 
-const ALL = ["dev", "staging", "prod"];
-
-function waive(environments: string[], concern: string, address: string, rule: string, reason: string): Waiver[] {
-  return environments.map((env) => ({ stack: `${env}-${concern}`, address, rule, reason }));
+/** A waiver for every environment whose settings call for it. */
+export interface WaiverRule {
+  readonly concern: Concern;
+  readonly address: string;
+  readonly rule: string;
+  /** When it applies, in words (the README's "when" column). */
+  readonly when: string;
+  readonly applies: (config: EnvironmentConfig) => boolean;
+  readonly reason: string;
 }
 
-export const WAIVERS: readonly Waiver[] = [
-  ...waive(
-    ALL,
-    "bootstrap",
-    "aws_s3_bucket.state-bucket_*",
-    "CKV_AWS_18",
-    "The state bucket exists before any log bucket (bootstrap is the first stack); reads and writes of state are audited by CloudTrail.",
-  ),
-  ...waive(
-    ALL,
-    "data",
-    "aws_s3_bucket.logs_bucket_*",
-    "CKV_AWS_18",
-    "This is the access-log bucket: logging it into itself would loop.",
-  ),
-  ...waive(
-    ALL,
-    "data",
-    "aws_s3_bucket.logs_bucket_*",
-    "CKV_AWS_145",
-    "S3 server access logs (and load balancer logs) can only be delivered to SSE-S3 buckets; it is still encrypted (AES256).",
-  ),
-  ...waive(
-    ["dev", "staging"],
-    "cluster",
-    "module.eks",
-    "CKV_AWS_39",
-    "Operators reach the API from the CIDRs in cluster.endpointPublicAccessCidrs only (CKV_AWS_38 enforces it); CI and nodes use the private endpoint. prod has no public endpoint.",
-  ),
-  ...waive(
-    ["dev"],
-    "data",
-    "module.postgres",
-    "CKV_AWS_293",
-    "dev's database is disposable and re-created from migrations; staging and prod keep deletion protection (config schema enforces prod).",
-  ),
-  ...waive(
-    ["dev"],
-    "data",
-    "module.postgres",
-    "CKV_AWS_157",
-    "dev runs single-AZ to halve its cost; staging and prod are Multi-AZ.",
-  ),
-  ...waive(
-    ["dev"],
-    "data",
-    "module.postgres",
-    "CKV_AWS_353",
-    "dev keeps the seed's db.t3.micro, which does not offer Performance Insights.",
-  ),
+const always = () => true;
+
+export const WAIVER_RULES: readonly WaiverRule[] = [
+  {
+    concern: "bootstrap",
+    address: "aws_s3_bucket.state-bucket_*",
+    rule: "CKV_AWS_18",
+    when: "always",
+    applies: always,
+    reason:
+      "The state bucket exists before any log bucket (bootstrap is the first stack); it is versioned, so every state write is kept. Reads are not logged (no S3 data-event trail).",
+  },
+  {
+    concern: "data",
+    address: "aws_s3_bucket.logs_bucket_*",
+    rule: "CKV_AWS_18",
+    when: "always",
+    applies: always,
+    reason: "This is the access-log bucket: logging it into itself would loop.",
+  },
+  {
+    concern: "data",
+    address: "aws_s3_bucket.logs_bucket_*",
+    rule: "CKV_AWS_145",
+    when: "always",
+    applies: always,
+    reason:
+      "S3 server access logs (and load balancer logs) can only be delivered to SSE-S3 buckets; it is still encrypted (AES256).",
+  },
+  {
+    concern: "cluster",
+    address: "module.eks",
+    rule: "CKV_AWS_39",
+    when: "cluster.endpointPublicAccess is true",
+    applies: (c) => c.cluster.endpointPublicAccess,
+    reason:
+      "Operators reach the API from the CIDRs in cluster.endpointPublicAccessCidrs only (CKV_AWS_38 enforces it); CI and nodes use the private endpoint. Production refuses placeholder CIDRs.",
+  },
+  {
+    concern: "data",
+    address: "module.postgres",
+    rule: "CKV_AWS_293",
+    when: "database.deletionProtection is false",
+    applies: (c) => !c.database.deletionProtection,
+    reason:
+      "A disposable database, re-created from migrations; the schema and the production floor of the gate require deletion protection in production.",
+  },
+  {
+    concern: "data",
+    address: "module.postgres",
+    rule: "CKV_AWS_157",
+    when: "database.multiAz is false",
+    applies: (c) => !c.database.multiAz,
+    reason: "Single-AZ halves the database's cost where an outage is acceptable; production must be Multi-AZ.",
+  },
+  {
+    concern: "data",
+    address: "module.postgres",
+    rule: "CKV_AWS_353",
+    when: "database.performanceInsights is false",
+    applies: (c) => !c.database.performanceInsights,
+    reason: "Micro and small classes (the seed's db.t3.micro) do not offer Performance Insights.",
+  },
 ];
+
+/** The waivers of the given environments. */
+export function waiversFor(environments: readonly EnvironmentConfig[]): Waiver[] {
+  return environments.flatMap((config) =>
+    WAIVER_RULES.filter((w) => w.applies(config)).map((w) => ({
+      stack: stackId(config, w.concern),
+      address: w.address,
+      rule: w.rule,
+      reason: w.reason,
+    })),
+  );
+}

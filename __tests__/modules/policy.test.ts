@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { WAIVERS } from "../../config/waivers";
+import { WAIVER_RULES, waiversFor } from "../../config/waivers";
 import { ALL_RULES, evaluatePolicy, formatViolation, type StackDocument, type Waiver } from "../../modules/policy";
-import { CONCERNS } from "../../config";
+import { CONCERNS, loadEnvironments } from "../../config";
 import { synthEnvironment } from "../helpers";
 
 type Json = Record<string, unknown>;
@@ -346,6 +346,24 @@ describe("policy rules", () => {
     expect(rule?.check(doc(broken, false))).toEqual([]);
   });
 
+  it.each([
+    ["a single-AZ database", (d: Json) => set(d, M("postgres", "multi_az"), false), /not Multi-AZ/],
+    [
+      "one NAT gateway for every zone",
+      (d: Json) => {
+        set(d, M("vpc", "enable_nat_gateway"), true);
+        set(d, M("vpc", "single_nat_gateway"), true);
+      },
+      /not one NAT gateway per zone/,
+    ],
+  ])("holds the production floor on its own: fails %s in production only", (_name, breakIt, detail) => {
+    const broken = compliantStack();
+    breakIt(broken);
+    const rule = ALL_RULES.find((r) => r.id === "OWN_PROD_DATA_PROTECTION");
+    expect(rule?.check(doc(broken)).map((f) => f.detail)).toEqual([expect.stringMatching(detail)]);
+    expect(rule?.check(doc(broken, false))).toEqual([]);
+  });
+
   it("reads module inputs, not only resources", () => {
     const broken = compliantStack();
     BREAK.CKV_AWS_16(broken);
@@ -411,7 +429,7 @@ describe.each(["dev", "staging", "prod"])("%s against the policy", (env) => {
       production: synth.config.stage === "production",
       json: synth.json(concern) as unknown as Json,
     }));
-    const report = evaluatePolicy(docs, WAIVERS);
+    const report = evaluatePolicy(docs, waiversFor([synth.config]));
     expect(report.violations.map(formatViolation)).toEqual([]);
     expect(report.waiverProblems).toEqual([]);
   });
@@ -426,8 +444,15 @@ describe("policy documentation", () => {
     for (const rule of ALL_RULES) expect(readme).toContain(squeeze(`| ${rule.id} | ${rule.why} |`));
   });
 
-  it("lists every waiver with its reason in the README", () => {
-    for (const w of WAIVERS)
-      expect(readme).toContain(squeeze(`| ${w.stack} | \`${w.address}\` | ${w.rule} | ${w.reason} |`));
+  it("lists every waiver with when it applies and its reason in the README", () => {
+    for (const w of WAIVER_RULES)
+      expect(readme).toContain(squeeze(`| ${w.concern} | \`${w.address}\` | ${w.rule} | ${w.when} | ${w.reason} |`));
+  });
+
+  it("derives waivers from settings, never from an environment's name", () => {
+    const names = waiversFor(loadEnvironments()).map((w) => `${w.stack} ${w.rule}`);
+    expect(names).toContain("dev-data CKV_AWS_157");
+    expect(names).not.toContain("prod-data CKV_AWS_157");
+    expect(names).not.toContain("prod-cluster CKV_AWS_39");
   });
 });

@@ -33,6 +33,11 @@ function productionDataProblems(doc: StackDocument): Finding[] {
     if (db.body.deletion_protection !== true) problem(db.address, "deletion protection is off");
     if (db.body.skip_final_snapshot === true) problem(db.address, "no final snapshot");
     if (Number(db.body.backup_retention_period ?? 0) < 7) problem(db.address, "backups kept < 7 days");
+    if (db.body.multi_az !== true) problem(db.address, "not Multi-AZ");
+  }
+  for (const vpc of modules(doc, "terraform-aws-modules/vpc/aws")) {
+    const perZone = vpc.body.one_nat_gateway_per_az === true && vpc.body.single_nat_gateway !== true;
+    if (vpc.body.enable_nat_gateway === true && !perZone) problem(vpc.address, "not one NAT gateway per zone");
   }
   for (const cache of resources(doc, "aws_elasticache_replication_group")) {
     if (Number(cache.body.snapshot_retention_limit ?? 0) < 1) problem(cache.address, "no snapshots");
@@ -53,8 +58,8 @@ export const PROJECT_RULES: PolicyRule[] = [
   },
   {
     id: "OWN_PROD_DATA_PROTECTION",
-    why: "production data stores must survive a mistaken destroy and keep a week of backups",
-    fix: "keep deletion protection, final snapshot, >= 7 days of backups, cache failover and snapshots, retained buckets",
+    why: "production must survive a mistaken destroy and a zone failure, and keep a week of backups",
+    fix: "keep deletion protection, final snapshot, >= 7 days of backups, Multi-AZ, a NAT gateway per zone, cache failover and snapshots, retained buckets",
     check: (doc) => (doc.production ? productionDataProblems(doc) : []),
   },
   {
