@@ -33,8 +33,37 @@ function main(): void {
     fs.rmSync(staging, { recursive: true, force: true });
     throw new PolicyError(report);
   }
+  keepOtherEnvironments(
+    outdir,
+    staging,
+    environments.map((c) => c.name),
+  );
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.renameSync(staging, outdir);
+}
+
+interface Manifest {
+  stacks: Record<string, { workingDirectory: string }>;
+}
+
+/**
+ * A synth of some environments (ENVIRONMENTS=prod) must not drop the others' output: their
+ * stacks, as last synthesized, are carried into the new output and its manifest.
+ */
+function keepOtherEnvironments(outdir: string, staging: string, synthesized: string[]): void {
+  const manifestOf = (dir: string) => path.join(dir, "manifest.json");
+  if (!fs.existsSync(manifestOf(outdir))) return;
+  const previous = JSON.parse(fs.readFileSync(manifestOf(outdir), "utf8")) as Manifest;
+  const current = JSON.parse(fs.readFileSync(manifestOf(staging), "utf8")) as Manifest;
+  const isSynthesized = (stack: string) => synthesized.some((env) => stack.startsWith(`${env}-`));
+  for (const [stack, entry] of Object.entries(previous.stacks)) {
+    if (isSynthesized(stack) || current.stacks[stack]) continue;
+    fs.cpSync(path.join(outdir, entry.workingDirectory), path.join(staging, entry.workingDirectory), {
+      recursive: true,
+    });
+    current.stacks[stack] = entry;
+  }
+  fs.writeFileSync(manifestOf(staging), JSON.stringify(current, null, 2));
 }
 
 try {

@@ -51,22 +51,32 @@ export function validateEnvironment(raw: unknown, index = 0): { config?: Environ
   return { problems: result.error.issues.map((i) => formatIssue(label, i)) };
 }
 
-/** Rules across environments: unique names, VPCs that can later be peered, production as declared. */
-function crossEnvironmentProblems(configs: readonly EnvironmentConfig[], production: readonly string[]): string[] {
+/**
+ * Production is what PRODUCTION_ENVIRONMENTS says, checked on the raw settings so the answer does
+ * not wait for (or drown in) the production rules a mislabelled environment would then break.
+ */
+function productionProblems(raws: readonly unknown[], production: readonly string[]): string[] {
+  return raws.flatMap((raw) => {
+    const { name, stage } = (raw ?? {}) as { name?: unknown; stage?: unknown };
+    if (typeof name !== "string") return [];
+    const listed = production.includes(name);
+    if (listed && stage !== "production") {
+      return [
+        `environment "${name}", setting stage: must be "production": ${name} is listed in PRODUCTION_ENVIRONMENTS (config/index.ts)`,
+      ];
+    }
+    if (!listed && stage === "production") {
+      return [
+        `environment "${name}", setting stage: "production" is allowed only for the environments listed in PRODUCTION_ENVIRONMENTS (config/index.ts); add ${name} there`,
+      ];
+    }
+    return [];
+  });
+}
+
+/** Rules across environments: unique names, VPCs that can later be peered. */
+function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string[] {
   const problems: string[] = [];
-  for (const config of configs) {
-    const listed = production.includes(config.name);
-    if (listed && config.stage !== "production") {
-      problems.push(
-        `environment "${config.name}", setting stage: must be "production": ${config.name} is listed in PRODUCTION_ENVIRONMENTS (config/index.ts)`,
-      );
-    }
-    if (!listed && config.stage === "production") {
-      problems.push(
-        `environment "${config.name}", setting stage: "production" is allowed only for the environments listed in PRODUCTION_ENVIRONMENTS (config/index.ts); add ${config.name} there`,
-      );
-    }
-  }
   configs.forEach((a, i) => {
     configs.slice(i + 1).forEach((b) => {
       if (a.name === b.name) problems.push(`environment "${b.name}", setting name: must be unique (listed twice)`);
@@ -90,10 +100,13 @@ export function loadEnvironments(
   raws: readonly unknown[] = ENVIRONMENTS,
   production: readonly string[] = PRODUCTION_ENVIRONMENTS,
 ): EnvironmentConfig[] {
+  const declared = productionProblems(raws, production);
+  // A mislabelled environment is reported as such, not by the rules its label turns on or off.
+  if (declared.length > 0) throw new ConfigError(declared);
   const results = raws.map((raw, i) => validateEnvironment(raw, i));
   const problems = results.flatMap((r) => r.problems);
   const configs = results.flatMap((r) => (r.config ? [r.config] : []));
-  problems.push(...crossEnvironmentProblems(configs, production));
+  problems.push(...crossEnvironmentProblems(configs));
   if (problems.length > 0) throw new ConfigError(problems);
   return selectEnvironments(configs, selection);
 }

@@ -251,6 +251,86 @@ describe("environment configuration", () => {
       /environment "dev", setting ci\.runner\.computeType: Invalid option: expected one of "BUILD_GENERAL1_SMALL"\|"BUILD_GENERAL1_MEDIUM"\|"BUILD_GENERAL1_LARGE"/,
     ],
     [
+      "a region AWS does not have (with zones to match)",
+      "dev",
+      (c) => {
+        c.account.region = "us-east-7";
+        c.network.availabilityZones = ["us-east-7a", "us-east-7b"];
+      },
+      /environment "dev", setting account\.region: must be an AWS region \(from the AWS SDK's partition data\)/,
+    ],
+    [
+      "a real region the offer table does not price",
+      "dev",
+      (c) => {
+        c.account.region = "ap-south-2";
+        c.network.availabilityZones = ["ap-south-2a", "ap-south-2b"];
+      },
+      /environment "dev", setting account\.region: must be a region of config\/aws\/offers\.json \(as of 2026-11-27; it has us-east-1, us-west-2, eu-west-1, eu-central-1\)/,
+    ],
+    [
+      "a zone the region does not have",
+      "staging",
+      (c) => (c.network.availabilityZones = ["us-east-1a", "us-east-1z", "us-east-1c"]),
+      /environment "staging", setting network\.availabilityZones\[1\]: us-east-1z is not a zone of us-east-1; it has us-east-1a, /,
+    ],
+    [
+      "an EC2 instance type that does not exist",
+      "dev",
+      (c) => (c.cluster.nodeGroups.spot.instanceTypes = ["m7j.large"]),
+      /environment "dev", setting cluster\.nodeGroups\.spot\.instanceTypes\[0\]: m7j\.large is not an EC2 instance type \(AWS SDK list\)/,
+    ],
+    [
+      "a real EC2 instance type without a price in the region",
+      "dev",
+      (c) => (c.cluster.nodeGroups.spot.instanceTypes = ["t3.medium", "x2iedn.32xlarge"]),
+      /environment "dev", setting cluster\.nodeGroups\.spot\.instanceTypes\[1\]: x2iedn\.32xlarge is not in config\/aws\/offers\.json for us-east-1/,
+    ],
+    [
+      "an RDS class the offer table does not have",
+      "prod",
+      (c) => (c.database.instanceClass = "db.x2iedn.32xlarge"),
+      /environment "prod", setting database\.instanceClass: db\.x2iedn\.32xlarge is not in config\/aws\/offers\.json for us-east-1/,
+    ],
+    [
+      "a PostgreSQL major that does not exist",
+      "dev",
+      (c) => (c.database.engineMajorVersion = "99"),
+      /environment "dev", setting database\.engineMajorVersion: 99 is not one of the PostgreSQL major versions offered: 13, 14, 15, 16, 17/,
+    ],
+    [
+      "a Redis OSS version given to Valkey",
+      "staging",
+      (c) => {
+        c.cache.engine = "valkey";
+        c.cache.engineVersion = "7.1";
+      },
+      /environment "staging", setting cache\.engineVersion: 7\.1 is not one of the valkey versions offered: 7\.2, 8\.0, 8\.1/,
+    ],
+    [
+      "a cache node type the offer table does not have",
+      "dev",
+      (c) => (c.cache.nodeType = "cache.x9.huge"),
+      /environment "dev", setting cache\.nodeType: cache\.x9\.huge is not in config\/aws\/offers\.json for us-east-1/,
+    ],
+    [
+      "production relabelled as staging (with 1-day backups)",
+      "prod",
+      (c) => {
+        c.stage = "staging";
+        c.database.backupRetentionDays = 1;
+      },
+      /environment "prod", setting stage: must be "production": prod is listed in PRODUCTION_ENVIRONMENTS \(config\/index\.ts\)/,
+    ],
+    [
+      "a production stage on an environment not declared production",
+      "staging",
+      (c) => {
+        c.stage = "production";
+      },
+      /environment "staging", setting stage: "production" is allowed only for the environments listed in PRODUCTION_ENVIRONMENTS/,
+    ],
+    [
       "a backup window shorter than 30 minutes",
       "dev",
       (c) => (c.database.backupWindow = "03:00-03:20"),
@@ -291,6 +371,13 @@ describe("environment configuration", () => {
     config.cluster.endpointPublicAccess = true;
     config.cluster.endpointPublicAccessCidrs = ["85.0.0.0/8"];
     expect(() => loadEnvironments("prod", [dev, staging, config])).not.toThrow();
+  });
+
+  it.each(["us-west-2", "eu-west-1", "eu-central-1"])("accepts the priced region %s with its zones", (region) => {
+    const config = cloneConfig(dev) as Mutable<EnvironmentConfig>;
+    config.account.region = region;
+    config.network.availabilityZones = [`${region}a`, `${region}b`];
+    expect(() => loadEnvironments("dev", [config, staging, prod])).not.toThrow();
   });
 
   it("reports every problem at once, not only the first", () => {

@@ -69,3 +69,24 @@ describe("plan diff", () => {
     expect(new Set(changes.map((c) => `${c.stack} ${c.action}`))).toEqual(new Set(["prod-app create"]));
   });
 });
+
+describe("JSON documents held in attributes", () => {
+  it("shows the statement and key that changed inside a policy, not two long strings", () => {
+    const before = synthOutputOf("dev");
+    const after = copyOutput(before);
+    const policies = (after.get("dev-data")?.json.resource as Record<string, Record<string, Record<string, unknown>>>)
+      .aws_iam_role_policy;
+    const [name, grant] = Object.entries(policies).find(([, p]) => String(p.name).endsWith("-app-data")) as [
+      string,
+      Record<string, unknown>,
+    ];
+    const document = JSON.parse(String(grant.policy));
+    document.Statement[1].Action = ["s3:GetObject", "s3:PutObject"];
+    grant.policy = JSON.stringify(document);
+    const [change] = planDiff(before, after);
+    expect(change).toMatchObject({ address: `aws_iam_role_policy.${name}`, action: "update" });
+    expect(change.changes).toEqual([
+      { path: "policy{}.Statement[1].Action[2]", before: "s3:DeleteObject", after: undefined },
+    ]);
+  });
+});
