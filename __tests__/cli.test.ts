@@ -117,6 +117,20 @@ describe("synth command", () => {
     ]);
   });
 
+  it("keeps the other environments' output when a selection is synthesized, and a refused run leaves it intact", () => {
+    const outdir = path.join(work, "out-kept");
+    expect(synth(good, outdir).status).toBe(0);
+    const before = filesUnder(outdir);
+    expect(synth(good, outdir, "prod").status).toBe(0);
+    const after = filesUnder(outdir);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [file, content] of before) if (file.startsWith("stacks/dev-")) expect(after.get(file)).toBe(content);
+    const manifest = JSON.parse(after.get("manifest.json") as string) as { stacks: Record<string, unknown> };
+    expect(Object.keys(manifest.stacks)).toHaveLength(18);
+    expect(synth(broken, outdir).status).toBe(1);
+    expect(filesUnder(outdir)).toEqual(after);
+  });
+
   it("writes byte-identical output when run twice", () => {
     const first = path.join(work, "out-1");
     const second = path.join(work, "out-2");
@@ -127,5 +141,13 @@ describe("synth command", () => {
     expect(a.size).toBeGreaterThan(18);
     expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
     for (const [file, content] of a) expect(b.get(file)).toBe(content);
+  });
+});
+
+describe("./help", () => {
+  it("runs and lists the deploy command", () => {
+    const run = spawnSync(path.join(root, "help"), [], { encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("npm run deploy -- dev --plan");
   });
 });
