@@ -112,6 +112,14 @@ describe("platform stack", () => {
     });
   });
 
+  it("gives prometheus-adapter a PodDisruptionBudget with minAvailable only (the chart's maxUnavailable removed)", () => {
+    expect(valuesOf(prod, "prometheus-adapter").podDisruptionBudget).toEqual({
+      enabled: true,
+      minAvailable: 1,
+      maxUnavailable: null,
+    });
+  });
+
   it("turns the app's request counter into the Pods metric requests_per_second", () => {
     const values = valuesOf(prod, "prometheus-adapter") as {
       prometheus: Json;

@@ -60,7 +60,9 @@ export class PrometheusAdapterAddOn implements PlatformAddOn {
       PROMETHEUS_ADAPTER_CHART,
       {
         replicas,
-        podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
+        // The chart defaults maxUnavailable: 1 and writes both fields, which the API refuses
+        // ("minAvailable and maxUnavailable cannot be both set"): null removes its default.
+        podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1, maxUnavailable: null },
         prometheus: { url: props.prometheusUrl, port: 9090 },
         rules: {
           default: false,

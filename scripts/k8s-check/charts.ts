@@ -1,0 +1,87 @@
+/**
+ * Rendering the platform's Helm releases as the cluster would get them: each `helm_release` of a
+ * synthesized stack through `helm template` at the cluster's version, with its synthesized values
+ * (values known only at apply become placeholders). Charts come from a folder of packaged charts
+ * (`<chart>-<version>.tgz`, CRDs in `<chart>-<version>-crds.tgz`), else from the chart repository.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { withPlaceholders, type ApiObject, type Json } from "./api-objects";
+
+/** The Kubernetes version `helm template` renders for (the EKS cluster's). */
+export const KUBE_VERSION = "1.35.4";
+
+/** What a `helm_release` resource says. */
+interface Release {
+  readonly name: string;
+  readonly chart: string;
+  readonly repository: string;
+  readonly version: string;
+  readonly namespace: string;
+  readonly values?: string[];
+}
+
+/** Every `helm_release` of a stack. */
+export function releasesOf(json: Json): Release[] {
+  const resources = (json.resource ?? {}) as Record<string, Record<string, Json>>;
+  return Object.values(resources.helm_release ?? {}) as unknown as Release[];
+}
+
+/** Parses a multi-document YAML stream into its objects (empty documents left out). */
+export function yamlObjects(text: string): Json[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as Json | null)
+    .filter((o): o is Json => Boolean(o && typeof o === "object" && o.kind));
+}
+
+function chartReference(release: Release, chartsDir: string): string[] {
+  const archive = path.join(chartsDir, `${release.chart}-${release.version}.tgz`);
+  if (fs.existsSync(archive)) return [archive];
+  // Outside this workplace: the chart repository (needs network).
+  return release.repository.startsWith("oci://")
+    ? [`${release.repository}/${release.chart}`, "--version", release.version]
+    : [release.chart, "--repo", release.repository, "--version", release.version];
+}
+
+/** Renders one release; throws with helm's first error line when it cannot. */
+export function renderRelease(stack: string, release: Release, helm: string, chartsDir: string): ApiObject[] {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-check-values-"));
+  try {
+    const valueFiles = (release.values ?? []).flatMap((text, i) => {
+      const file = path.join(work, `values-${i}.json`);
+      fs.writeFileSync(file, JSON.stringify(withPlaceholders(JSON.parse(text))));
+      return ["-f", file];
+    });
+    const args = ["template", release.name, ...chartReference(release, chartsDir), "--namespace", release.namespace];
+    const output = execFileSync(helm, [...args, "--kube-version", KUBE_VERSION, "--include-crds", ...valueFiles], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 256 << 20,
+    });
+    // `helm install` puts namespaced objects without a namespace into the release's.
+    return yamlObjects(output).map((object) => ({
+      source: `${stack} helm ${release.name}`,
+      object,
+      defaultNamespace: release.namespace,
+    }));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The CRDs packaged next to a chart (`<chart>-<version>-crds.tgz`), if any. */
+export function packagedCrds(release: Release, chartsDir: string): Json[] {
+  const archive = path.join(chartsDir, `${release.chart}-${release.version}-crds.tgz`);
+  if (!fs.existsSync(archive)) return [];
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-check-crds-"));
+  try {
+    execFileSync("tar", ["-xzf", archive, "-C", work]);
+    const files = fs.readdirSync(work, { recursive: true, encoding: "utf8" }).filter((f) => /\.ya?ml$/.test(f));
+    return files.flatMap((f) => yamlObjects(fs.readFileSync(path.join(work, f), "utf8")));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * npm run k8s-check [-- --dir cdktf.out]
+ * Asks a real kube-apiserver (the cluster's version, started on 127.0.0.1 for the run) whether it
+ * accepts every Kubernetes object the synthesized stacks would create: each Helm release rendered
+ * with its synthesized values, and the app stack's typed resources and manifests. CRDs of the
+ * pinned charts are installed and namespaces created first; every other object is applied with
+ * `kubectl apply --server-side --dry-run=server` (schemas, CEL rules, strict fields). It first
+ * proves the check bites: deliberately broken objects must be rejected. One line per rejected
+ * object with the server's message, a summary line; exit 1 on any rejection. The control plane is
+ * stopped, by PID, whatever happens.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stackObjects, type ApiObject, type Json } from "./api-objects";
+import { packagedCrds, releasesOf, renderRelease } from "./charts";
+import { startLocalCluster, type LocalCluster } from "./local-cluster";
+import { BROKEN_OBJECTS } from "./self-check";
+
+const ROOT = path.resolve(__dirname, "..");
+const BIN = path.join(ROOT, ".tools", "k8s", "bin");
+const CHARTS =
+  process.env.K8S_CHECK_CHARTS ?? path.resolve(ROOT, "..", "shared", "reference", "helm-charts", "packages");
+const CONCURRENCY = 6;
+
+class CheckError extends Error {}
+
+interface Verdict {
+  readonly item: ApiObject;
+  readonly accepted: boolean;
+  readonly message: string;
+}
+
+function describe(object: Json, fallbackNamespace?: string): string {
+  const metadata = (object.metadata ?? {}) as Json;
+  const namespace = metadata.namespace ?? fallbackNamespace;
+  return `${String(object.kind)} ${namespace ? `${String(namespace)}/` : ""}${String(metadata.name)}`;
+}
+
+function kubectl(kubeconfig: string, args: string[], input?: string): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      path.join(BIN, "kubectl"),
+      [`--kubeconfig=${kubeconfig}`, ...args],
+      { maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => resolve({ ok: !error, output: `${stderr}${stdout}`.trim() }),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Server-side apply of one object, for real or as a dry run; the server's message when refused. */
+async function apply(cluster: LocalCluster, item: ApiObject, dryRun: boolean): Promise<Verdict> {
+  const args = ["apply", "--server-side", "--force-conflicts", "--field-manager=k8s-check", "-f", "-"];
+  if (dryRun) args.push("--dry-run=server");
+  if (item.defaultNamespace) args.push("-n", item.defaultNamespace);
+  const { ok, output } = await kubectl(cluster.kubeconfig, args, JSON.stringify(item.object));
+  const message = output
+    .split("\n")
+    .filter((l) => l && !/^Warning:/.test(l))
+    .join(" ")
+    .replace(/\s+/g, " ");
+  return { item, accepted: ok, message };
+}
+
+async function inBatches(items: ApiObject[], run: (item: ApiObject) => Promise<Verdict>): Promise<Verdict[]> {
+  const verdicts: Verdict[] = [];
+  for (let i = 0; i < items.length; i += CONCURRENCY)
+    verdicts.push(...(await Promise.all(items.slice(i, i + CONCURRENCY).map(run))));
+  return verdicts;
+}
+
+/** Everything the synthesized stacks would create, by environment; CRDs of the pinned charts apart. */
+function collect(outdir: string): {
+  crds: ApiObject[];
+  objects: ApiObject[];
+  releases: number;
+  environments: string[];
+} {
+  const manifestFile = path.join(outdir, "manifest.json");
+  if (!fs.existsSync(manifestFile)) throw new CheckError(`no synth output in ${outdir}: run npm run synth first`);
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
+    stacks: Record<string, { synthesizedStackPath: string }>;
+  };
+  const crds = new Map<string, ApiObject>();
+  const objects: ApiObject[] = [];
+  let releases = 0;
+  const environments = new Set<string>();
+  for (const [stack, entry] of Object.entries(manifest.stacks)) {
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) as Json;
+    for (const release of releasesOf(json)) {
+      releases += 1;
+      environments.add(stack.replace(/-[a-z]+$/, ""));
+      for (const crd of packagedCrds(release, CHARTS))
+        crds.set(String((crd.metadata as Json).name), {
+          source: `${release.chart}-${release.version}-crds.tgz`,
+          object: crd,
+        });
+      try {
+        objects.push(...renderRelease(stack, release, path.join(BIN, "helm"), CHARTS));
+      } catch (error) {
+        const stderr =
+          String((error as { stderr?: string }).stderr ?? error)
+            .split("\n")
+            .find((l) => l.trim()) ?? "";
+        throw new CheckError(
+          `cannot render ${stack} helm ${release.name} (${release.chart} ${release.version}): ${stderr}`,
+        );
+      }
+    }
+    objects.push(...stackObjects(stack, json));
+  }
+  const rendered = objects.filter((o) => o.object.kind === "CustomResourceDefinition");
+  for (const crd of rendered)
+    if (!crds.has(String((crd.object.metadata as Json).name)))
+      crds.set(String((crd.object.metadata as Json).name), crd);
+  return {
+    crds: [...crds.values()],
+    objects: objects.filter((o) => !rendered.includes(o)),
+    releases,
+    environments: [...environments],
+  };
+}
+
+function namespacesOf(objects: ApiObject[]): ApiObject[] {
+  const names = new Set<string>();
+  for (const { object, defaultNamespace } of objects) {
+    const metadata = (object.metadata ?? {}) as Json;
+    if (object.kind === "Namespace") names.add(String(metadata.name));
+    else if (metadata.namespace) names.add(String(metadata.namespace));
+    else if (defaultNamespace) names.add(defaultNamespace);
+  }
+  return [...names]
+    .sort()
+    .map((name) => ({ source: "namespaces", object: { apiVersion: "v1", kind: "Namespace", metadata: { name } } }));
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const dirAt = argv.indexOf("--dir");
+  const outdir = dirAt >= 0 ? argv[dirAt + 1] : path.join(ROOT, "cdktf.out");
+  for (const tool of ["kube-apiserver", "kubectl", "etcd", "helm"]) {
+    if (!fs.existsSync(path.join(BIN, tool)))
+      throw new CheckError(`${tool} is not built: run bash scripts/k8s-tools.sh`);
+  }
+  const { crds, objects, releases, environments } = collect(outdir);
+  const cluster = await startLocalCluster(BIN, (line) => console.log(`k8s-check: ${line}`));
+  const stop = () => cluster.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const installed = await inBatches(crds, (crd) => apply(cluster, crd, false));
+    await kubectl(cluster.kubeconfig, ["wait", "--for=condition=established", "--timeout=120s", "crd", "--all"]);
+    const namespaces = namespacesOf(objects);
+    const created = await inBatches(namespaces, (ns) => apply(cluster, ns, false));
+
+    const bites = await inBatches(BROKEN_OBJECTS, (item) => apply(cluster, item, true));
+    for (const verdict of bites)
+      console.log(
+        `k8s-check: self-check ${verdict.item.source}: ${verdict.accepted ? "ACCEPTED (the check does not bite)" : `rejected as expected: ${verdict.message}`}`,
+      );
+
+    const checked = await inBatches(
+      objects.filter((o) => o.object.kind !== "Namespace"),
+      (item) => apply(cluster, item, true),
+    );
+    const rejected = [...installed, ...created, ...checked].filter((v) => !v.accepted);
+    for (const v of rejected)
+      console.error(`REJECTED ${v.item.source} ${describe(v.item.object, v.item.defaultNamespace)}: ${v.message}`);
+    const toothless = bites.filter((v) => v.accepted).length;
+    console.log(
+      `k8s-check: ${environments.length} environments, ${releases} releases rendered; ${crds.length} CRDs installed, ${namespaces.length} namespaces created, ${checked.length} objects dry-run on kube-apiserver; ${rejected.length} rejected; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
+    );
+    return rejected.length > 0 || toothless > 0 ? 1 : 0;
+  } finally {
+    stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    console.error(error instanceof CheckError ? `k8s-check: ${message}` : `k8s-check: unexpected error: ${message}`);
+    process.exitCode = 1;
+  },
+);

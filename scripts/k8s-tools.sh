@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the Kubernetes tools the offline API-server check needs, from the Go module proxy, into
+# .tools/k8s/bin (git-ignored): kube-apiserver and kubectl at the cluster's version, the etcd that
+# version pins, and helm. Skips whatever is already built at its pinned version. Cold, on two
+# cores, about 15 minutes (kube-apiserver is most of it); the Go build cache makes later runs fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+KUBERNETES_VERSION=1.35.4 # the EKS cluster's minor (config: cluster.kubernetesVersion)
+ETCD_VERSION=3.6.5        # what Kubernetes 1.35.4 pins
+HELM_VERSION=3.22.0
+
+root="$PWD/.tools/k8s"
+bin="$root/bin"
+mkdir -p "$bin"
+export GOFLAGS="-mod=mod -buildvcs=false"
+
+has() { [ -x "$bin/$1" ] && "$bin/$@" 2>/dev/null | grep -q "$VERSION_WANTED"; }
+
+VERSION_WANTED="v$HELM_VERSION"
+if ! has helm version --short; then
+  echo "building helm v$HELM_VERSION"
+  GOBIN="$bin" go install "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+fi
+
+VERSION_WANTED="etcd Version: $ETCD_VERSION"
+if ! has etcd --version; then
+  echo "building etcd v$ETCD_VERSION"
+  src="$root/src/etcd"
+  mkdir -p "$src"
+  cat >"$src/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  (cd "$src" && rm -f go.mod go.sum && go mod init local/etcd >/dev/null 2>&1 &&
+    go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >/dev/null 2>&1 && go mod tidy >/dev/null 2>&1 &&
+    go build -trimpath -o "$bin/etcd" .)
+fi
+
+VERSION_WANTED="v$KUBERNETES_VERSION"
+if ! has kube-apiserver --version || ! has kubectl version --client; then
+  echo "building kube-apiserver and kubectl v$KUBERNETES_VERSION (the slow part)"
+  src="$root/src/kubernetes"
+  mkdir -p "$src"
+  # k8s.io/kubernetes replaces its staging modules with local folders; as a dependency they come
+  # from the proxy instead, at the matching v0.x version.
+  gomod=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
+  staging_version="v0.${KUBERNETES_VERSION#1.}"
+  {
+    echo "module local/kubernetes-tools"
+    echo
+    echo "go 1.25"
+    echo
+    echo "require k8s.io/kubernetes v$KUBERNETES_VERSION"
+    echo
+    sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/k8s.io/.*#replace \1 => \1 '"$staging_version"'#p' "$gomod"
+  } >"$src/go.mod"
+  cat >"$src/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+  ldflags="-X k8s.io/component-base/version.gitVersion=v$KUBERNETES_VERSION"
+  ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#1.}"
+  ldflags="${ldflags%.*}"
+  (cd "$src" && go mod tidy -e >/dev/null 2>&1 &&
+    go build -trimpath -ldflags "$ldflags" -o "$bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver &&
+    go build -trimpath -ldflags "$ldflags" -o "$bin/kubectl" k8s.io/kubernetes/cmd/kubectl)
+fi
+echo "kubernetes tools ready in .tools/k8s/bin"
