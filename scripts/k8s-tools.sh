@@ -10,17 +10,25 @@ KUBERNETES_VERSION=1.35.4 # the EKS cluster's minor (config: cluster.kubernetesV
 ETCD_VERSION=3.6.5        # what Kubernetes 1.35.4 pins
 HELM_VERSION=3.22.0
 
-root="$PWD/.tools/k8s"
+root="${K8S_TOOLS_DIR:-$PWD/.tools/k8s}" # K8S_TOOLS_DIR: elsewhere (to time a cold build)
 bin="$root/bin"
 mkdir -p "$bin"
 export GOFLAGS="-mod=mod -buildvcs=false"
 
-has() { [ -x "$bin/$1" ] && "$bin/$@" 2>/dev/null | grep -q "$VERSION_WANTED"; }
+# True when the tool exists and reports VERSION_WANTED (output read whole: with pipefail, grep -q
+# closing the pipe early would fail the check now and then).
+has() {
+  local tool=$1 output
+  shift
+  [ -x "$bin/$tool" ] && output=$("$bin/$tool" "$@" 2>/dev/null) && grep -q "$VERSION_WANTED" <<<"$output"
+}
 
 VERSION_WANTED="v$HELM_VERSION"
-if ! has helm version --short; then
+if ! has helm version --template '{{.Version}}'; then
   echo "building helm v$HELM_VERSION"
-  GOBIN="$bin" go install "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+  # go install leaves helm's own version at its default minor; the ldflag records the patch too.
+  GOBIN="$bin" go install -ldflags "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
 fi
 
 VERSION_WANTED="etcd Version: $ETCD_VERSION"

@@ -46,8 +46,18 @@ function chartReference(release: Release, chartsDir: string): string[] {
     : [release.chart, "--repo", release.repository, "--version", release.version];
 }
 
-/** Renders one release; throws with helm's first error line when it cannot. */
-export function renderRelease(stack: string, release: Release, helm: string, chartsDir: string): ApiObject[] {
+/**
+ * Renders one release; throws with helm's first error line when it cannot. `apiVersions` are the
+ * API versions the cluster serves (charts pick an API version, or whether to render a
+ * ServiceMonitor, from them, as `helm install` would against the real cluster).
+ */
+export function renderRelease(
+  stack: string,
+  release: Release,
+  helm: string,
+  chartsDir: string,
+  apiVersions: readonly string[] = [],
+): ApiObject[] {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-check-values-"));
   try {
     const valueFiles = (release.values ?? []).flatMap((text, i) => {
@@ -56,20 +66,29 @@ export function renderRelease(stack: string, release: Release, helm: string, cha
       return ["-f", file];
     });
     const args = ["template", release.name, ...chartReference(release, chartsDir), "--namespace", release.namespace];
-    const output = execFileSync(helm, [...args, "--kube-version", KUBE_VERSION, "--include-crds", ...valueFiles], {
+    const capabilities = ["--kube-version", KUBE_VERSION, ...apiVersions.flatMap((v) => ["--api-versions", v])];
+    const output = execFileSync(helm, [...args, ...capabilities, "--include-crds", ...valueFiles], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
       maxBuffer: 256 << 20,
     });
-    // `helm install` puts namespaced objects without a namespace into the release's.
-    return yamlObjects(output).map((object) => ({
-      source: `${stack} helm ${release.name}`,
-      object,
-      defaultNamespace: release.namespace,
-    }));
+    // `helm install` puts namespaced objects without a namespace into the release's, and runs
+    // test hooks only on `helm test`.
+    return yamlObjects(output)
+      .filter((object) => !isTestHook(object))
+      .map((object) => ({
+        source: `${stack} helm ${release.name}`,
+        object,
+        defaultNamespace: release.namespace,
+      }));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+function isTestHook(object: Json): boolean {
+  const annotations = ((object.metadata ?? {}) as Json).annotations as Record<string, string> | undefined;
+  return /(^|,)\s*test(-success)?\s*(,|$)/.test(annotations?.["helm.sh/hook"] ?? "");
 }
 
 /** The CRDs packaged next to a chart (`<chart>-<version>-crds.tgz`), if any. */

@@ -53,7 +53,8 @@ function kubectl(kubeconfig: string, args: string[], input?: string): Promise<{ 
 async function apply(cluster: LocalCluster, item: ApiObject, dryRun: boolean): Promise<Verdict> {
   const args = ["apply", "--server-side", "--force-conflicts", "--field-manager=k8s-check", "-f", "-"];
   if (dryRun) args.push("--dry-run=server");
-  if (item.defaultNamespace) args.push("-n", item.defaultNamespace);
+  const ownNamespace = ((item.object.metadata ?? {}) as Json).namespace;
+  if (item.defaultNamespace && !ownNamespace) args.push("-n", item.defaultNamespace);
   const { ok, output } = await kubectl(cluster.kubeconfig, args, JSON.stringify(item.object));
   const message = output
     .split("\n")
@@ -70,56 +71,58 @@ async function inBatches(items: ApiObject[], run: (item: ApiObject) => Promise<V
   return verdicts;
 }
 
-/** Everything the synthesized stacks would create, by environment; CRDs of the pinned charts apart. */
-function collect(outdir: string): {
-  crds: ApiObject[];
-  objects: ApiObject[];
-  releases: number;
-  environments: string[];
-} {
+interface Stack {
+  readonly id: string;
+  readonly json: Json;
+}
+
+function loadStacks(outdir: string): Stack[] {
   const manifestFile = path.join(outdir, "manifest.json");
   if (!fs.existsSync(manifestFile)) throw new CheckError(`no synth output in ${outdir}: run npm run synth first`);
   const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
     stacks: Record<string, { synthesizedStackPath: string }>;
   };
+  return Object.entries(manifest.stacks).map(([id, entry]) => ({
+    id,
+    json: JSON.parse(fs.readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) as Json,
+  }));
+}
+
+const nameOf = (object: Json) => String((object.metadata as Json).name);
+
+/** The CRDs packaged with the pinned charts, one of each. */
+function chartCrds(stacks: Stack[]): ApiObject[] {
   const crds = new Map<string, ApiObject>();
+  for (const stack of stacks) {
+    for (const release of releasesOf(stack.json)) {
+      const source = `${release.chart}-${release.version}-crds.tgz`;
+      for (const crd of packagedCrds(release, CHARTS)) crds.set(nameOf(crd), { source, object: crd });
+    }
+  }
+  return [...crds.values()];
+}
+
+/** Every object the stacks would create: rendered releases, then typed resources and manifests. */
+function stackObjectsAll(stacks: Stack[], apiVersions: string[]): { objects: ApiObject[]; releases: number } {
   const objects: ApiObject[] = [];
   let releases = 0;
-  const environments = new Set<string>();
-  for (const [stack, entry] of Object.entries(manifest.stacks)) {
-    const json = JSON.parse(fs.readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) as Json;
-    for (const release of releasesOf(json)) {
+  for (const stack of stacks) {
+    for (const release of releasesOf(stack.json)) {
       releases += 1;
-      environments.add(stack.replace(/-[a-z]+$/, ""));
-      for (const crd of packagedCrds(release, CHARTS))
-        crds.set(String((crd.metadata as Json).name), {
-          source: `${release.chart}-${release.version}-crds.tgz`,
-          object: crd,
-        });
       try {
-        objects.push(...renderRelease(stack, release, path.join(BIN, "helm"), CHARTS));
+        objects.push(...renderRelease(stack.id, release, path.join(BIN, "helm"), CHARTS, apiVersions));
       } catch (error) {
-        const stderr =
-          String((error as { stderr?: string }).stderr ?? error)
-            .split("\n")
-            .find((l) => l.trim()) ?? "";
+        const stderr = String((error as { stderr?: string }).stderr ?? error)
+          .split("\n")
+          .find((l) => l.trim());
         throw new CheckError(
-          `cannot render ${stack} helm ${release.name} (${release.chart} ${release.version}): ${stderr}`,
+          `cannot render ${stack.id} helm ${release.name} (${release.chart} ${release.version}): ${stderr}`,
         );
       }
     }
-    objects.push(...stackObjects(stack, json));
+    objects.push(...stackObjects(stack.id, stack.json));
   }
-  const rendered = objects.filter((o) => o.object.kind === "CustomResourceDefinition");
-  for (const crd of rendered)
-    if (!crds.has(String((crd.object.metadata as Json).name)))
-      crds.set(String((crd.object.metadata as Json).name), crd);
-  return {
-    crds: [...crds.values()],
-    objects: objects.filter((o) => !rendered.includes(o)),
-    releases,
-    environments: [...environments],
-  };
+  return { objects, releases };
 }
 
 function namespacesOf(objects: ApiObject[]): ApiObject[] {
@@ -142,7 +145,9 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!fs.existsSync(path.join(BIN, tool)))
       throw new CheckError(`${tool} is not built: run bash scripts/k8s-tools.sh`);
   }
-  const { crds, objects, releases, environments } = collect(outdir);
+  const stacks = loadStacks(outdir);
+  const environments = new Set(stacks.map((s) => s.id.replace(/-[a-z]+$/, "")));
+  const crds = chartCrds(stacks);
   const cluster = await startLocalCluster(BIN, (line) => console.log(`k8s-check: ${line}`));
   const stop = () => cluster.stop();
   process.once("SIGINT", stop);
@@ -150,6 +155,14 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const installed = await inBatches(crds, (crd) => apply(cluster, crd, false));
     await kubectl(cluster.kubeconfig, ["wait", "--for=condition=established", "--timeout=120s", "crd", "--all"]);
+    const apiVersions = (await kubectl(cluster.kubeconfig, ["api-versions"])).output.split("\n").filter(Boolean);
+    const { objects: all, releases } = stackObjectsAll(stacks, apiVersions);
+    const known = new Set(crds.map((c) => nameOf(c.object)));
+    const renderedCrds = all.filter((o) => o.object.kind === "CustomResourceDefinition");
+    const extraCrds = renderedCrds.filter((o) => !known.has(nameOf(o.object)) && known.add(nameOf(o.object)));
+    installed.push(...(await inBatches(extraCrds, (crd) => apply(cluster, crd, false))));
+    await kubectl(cluster.kubeconfig, ["wait", "--for=condition=established", "--timeout=120s", "crd", "--all"]);
+    const objects = all.filter((o) => o.object.kind !== "CustomResourceDefinition");
     const namespaces = namespacesOf(objects);
     const created = await inBatches(namespaces, (ns) => apply(cluster, ns, false));
 
@@ -168,7 +181,7 @@ async function main(argv: readonly string[]): Promise<number> {
       console.error(`REJECTED ${v.item.source} ${describe(v.item.object, v.item.defaultNamespace)}: ${v.message}`);
     const toothless = bites.filter((v) => v.accepted).length;
     console.log(
-      `k8s-check: ${environments.length} environments, ${releases} releases rendered; ${crds.length} CRDs installed, ${namespaces.length} namespaces created, ${checked.length} objects dry-run on kube-apiserver; ${rejected.length} rejected; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
+      `k8s-check: ${environments.size} environments, ${releases} releases rendered; ${crds.length + extraCrds.length} CRDs installed, ${namespaces.length} namespaces created, ${checked.length} objects dry-run on kube-apiserver; ${rejected.length} rejected; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
     );
     return rejected.length > 0 || toothless > 0 ? 1 : 0;
   } finally {

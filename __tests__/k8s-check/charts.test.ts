@@ -1,0 +1,29 @@
+import { releasesOf, yamlObjects } from "../../scripts/k8s-check/charts";
+import { BROKEN_OBJECTS } from "../../scripts/k8s-check/self-check";
+import { synthEnvironment } from "../helpers";
+
+describe("chart rendering inputs", () => {
+  it("finds every Helm release of a platform stack with its pinned chart", () => {
+    const releases = releasesOf(synthEnvironment("prod").json("platform") as unknown as Record<string, unknown>);
+    expect(releases.map((r) => `${r.chart}-${r.version}`).sort()).toEqual([
+      "cert-manager-v1.21.1",
+      "cluster-autoscaler-9.59.0",
+      "external-secrets-2.9.0",
+      "gateway-helm-v1.9.0",
+      "kube-prometheus-stack-88.5.3",
+      "metrics-server-3.13.1",
+      "prometheus-adapter-5.3.0",
+    ]);
+  });
+
+  it("reads every object of a rendered YAML stream, skipping empty documents", () => {
+    const text =
+      "---\n# only a comment\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\n";
+    expect(yamlObjects(text).map((o) => o.kind)).toEqual(["ConfigMap", "Secret"]);
+  });
+
+  it("proves itself with one broken object per kind of server validation", () => {
+    expect(BROKEN_OBJECTS.map((o) => o.object.kind)).toEqual(["Deployment", "Gateway", "Gateway"]);
+    expect(BROKEN_OBJECTS.map((o) => o.source).join(" ")).toMatch(/strict field validation.*CEL rule.*maximum/);
+  });
+});
