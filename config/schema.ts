@@ -282,6 +282,7 @@ function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   checkOffers(config, ctx);
   checkKubernetesVersion(config, ctx);
   checkEndpointAccess(config, ctx);
+  checkAdminRoles(config, ctx);
   checkNodeGroups(config, ctx);
   checkDatabase(config, ctx);
   checkApp(config, ctx);
@@ -381,6 +382,20 @@ function checkNetwork({ network, account }: EnvironmentConfig, ctx: Context): vo
   if (new Set(network.availabilityZones).size !== network.availabilityZones.length) {
     issue(ctx, ["network", "availabilityZones"], "must not list a zone twice");
   }
+}
+
+/** Access entries are keyed by role name, so a name may appear once. */
+function checkAdminRoles({ cluster }: EnvironmentConfig, ctx: Context): void {
+  const roleNames = cluster.adminRoleArns.map((arn) => arn.split("/").pop());
+  roleNames.forEach((name, i) => {
+    if (roleNames.indexOf(name) !== i) {
+      issue(
+        ctx,
+        ["cluster", "adminRoleArns", i],
+        `repeats the role name ${name}: access entries are keyed by role name`,
+      );
+    }
+  });
 }
 
 function checkEndpointAccess({ cluster }: EnvironmentConfig, ctx: Context): void {

@@ -231,9 +231,14 @@ function nodeGroup(
   };
 }
 
+/**
+ * Access entries keyed by the principal's role name, never by position: adding or removing an
+ * admin creates or destroys exactly that entry (a position key would shift every later one, and
+ * EKS refuses the re-created duplicate principal mid-apply).
+ */
 function clusterAccess(name: string, principalArns: string[], policyArn: string): Record<string, EksAccessEntry> {
-  const entries = principalArns.map((principalArn, i) => [
-    `${name}-${i}`,
+  const entries = principalArns.map((principalArn) => [
+    `${name}-${principalArn.split("/").pop()}`,
     {
       principal_arn: principalArn,
       policy_associations: { [name]: { policy_arn: policyArn, access_scope: { type: "cluster" as const } } },

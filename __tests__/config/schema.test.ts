@@ -331,6 +331,16 @@ describe("environment configuration", () => {
       /environment "staging", setting stage: "production" is allowed only for the environments listed in PRODUCTION_ENVIRONMENTS/,
     ],
     [
+      "two admin roles with the same name (access entries are keyed by it)",
+      "dev",
+      (c) =>
+        (c.cluster.adminRoleArns = [
+          "arn:aws:iam::111111111111:role/Admin",
+          "arn:aws:iam::111111111111:role/team/Admin",
+        ]),
+      /environment "dev", setting cluster\.adminRoleArns\[1\]: repeats the role name Admin: access entries are keyed by role name/,
+    ],
+    [
       "a backup window shorter than 30 minutes",
       "dev",
       (c) => (c.database.backupWindow = "03:00-03:20"),

@@ -1,3 +1,9 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Testing } from "cdktf";
+import type { EnvironmentConfig } from "../../config";
+import { createEnvironmentStacks } from "../../stacks/environment-stacks";
+import { cloneConfig, synthEnvironment } from "../helpers";
 import { dangerous, planDiff } from "../../scripts/review/plan-diff";
 import type { Json } from "../../scripts/review/synth-output";
 import { block, copyOutput, synthOutputOf } from "./review-helpers";
@@ -88,5 +94,25 @@ describe("JSON documents held in attributes", () => {
     expect(change.changes).toEqual([
       { path: "policy{}.Statement[1].Action[2]", before: "s3:DeleteObject", after: undefined },
     ]);
+  });
+});
+
+describe("access entries", () => {
+  it("adding one admin adds exactly that entry: no other entry changes or moves", () => {
+    const before = synthOutputOf("prod");
+    const config = cloneConfig(synthEnvironment("prod").config) as { cluster: { adminRoleArns: string[] } };
+    config.cluster.adminRoleArns = ["arn:aws:iam::333333333333:role/Oncall", ...config.cluster.adminRoleArns];
+    const app = Testing.app();
+    createEnvironmentStacks(app, config as unknown as EnvironmentConfig);
+    app.synth();
+    const after = copyOutput(before);
+    const cluster = after.get("prod-cluster") as { json: Record<string, unknown> };
+    cluster.json = JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", "prod-cluster", "cdk.tf.json"), "utf8"));
+    const changes = planDiff(before, after).filter((c) => c.stack === "prod-cluster");
+    expect(changes.map((c) => [c.address, c.action])).toEqual([["module.eks", "update"]]);
+    const paths = changes[0].changes.map((c) => c.path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.every((p) => p.startsWith("access_entries.admin-Oncall."))).toBe(true);
+    expect(changes[0].changes.every((c) => c.before === undefined)).toBe(true);
   });
 });
