@@ -33,6 +33,7 @@ export const VPC_MODULE: RegistryModuleSpec = {
     "flow_log_max_aggregation_interval",
     "flow_log_traffic_type",
     "vpc_flow_log_iam_role_name",
+    "vpc_flow_log_iam_role_use_name_prefix",
     "vpc_flow_log_iam_policy_name",
     "vpc_flow_log_permissions_boundary",
     "tags",
@@ -99,6 +100,8 @@ export interface VpcModuleProps {
   readonly vpcFlowLogIamPolicyName?: string;
   /** Permissions boundary of the flow-log role. @default null */
   readonly vpcFlowLogPermissionsBoundary?: string;
+  /** Use the role name as a prefix (IAM allows 38 characters for one, 64 for a name). @default true */
+  readonly vpcFlowLogIamRoleUseNamePrefix?: boolean;
   /** Tags on every resource of the module. @default {} */
   readonly tags?: Record<string, string>;
 }

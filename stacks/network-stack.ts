@@ -61,6 +61,8 @@ export class NetworkStack extends EnvironmentStack {
       flowLogMaxAggregationInterval: 60,
       flowLogTrafficType: "ALL",
       vpcFlowLogIamRoleName: `${name}-vpc-flow-log`,
+      // As a prefix the name would pass IAM's 38 characters for the longest environment names.
+      vpcFlowLogIamRoleUseNamePrefix: false,
       vpcFlowLogIamPolicyName: `${name}-vpc-flow-log`,
       vpcFlowLogPermissionsBoundary: permissionsBoundaryArn(config),
     });
