@@ -31,7 +31,7 @@ interface Verdict {
   readonly message: string;
 }
 
-function describe(object: Json, fallbackNamespace?: string): string {
+function label(object: Json, fallbackNamespace?: string): string {
   const metadata = (object.metadata ?? {}) as Json;
   const namespace = metadata.namespace ?? fallbackNamespace;
   return `${String(object.kind)} ${namespace ? `${String(namespace)}/` : ""}${String(metadata.name)}`;
@@ -157,10 +157,14 @@ async function main(argv: readonly string[]): Promise<number> {
     await kubectl(cluster.kubeconfig, ["wait", "--for=condition=established", "--timeout=120s", "crd", "--all"]);
     const apiVersions = (await kubectl(cluster.kubeconfig, ["api-versions"])).output.split("\n").filter(Boolean);
     const { objects: all, releases } = stackObjectsAll(stacks, apiVersions);
+    // CRDs only a chart's own crds/ folder holds (external-dns's), once each.
     const known = new Set(crds.map((c) => nameOf(c.object)));
-    const renderedCrds = all.filter((o) => o.object.kind === "CustomResourceDefinition");
-    const extraCrds = renderedCrds.filter((o) => !known.has(nameOf(o.object)) && known.add(nameOf(o.object)));
-    installed.push(...(await inBatches(extraCrds, (crd) => apply(cluster, crd, false))));
+    const extraCrds = new Map<string, ApiObject>();
+    for (const o of all) {
+      if (o.object.kind === "CustomResourceDefinition" && !known.has(nameOf(o.object)))
+        extraCrds.set(nameOf(o.object), o);
+    }
+    installed.push(...(await inBatches([...extraCrds.values()], (crd) => apply(cluster, crd, false))));
     await kubectl(cluster.kubeconfig, ["wait", "--for=condition=established", "--timeout=120s", "crd", "--all"]);
     const objects = all.filter((o) => o.object.kind !== "CustomResourceDefinition");
     const namespaces = namespacesOf(objects);
@@ -178,10 +182,10 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     const rejected = [...installed, ...created, ...checked].filter((v) => !v.accepted);
     for (const v of rejected)
-      console.error(`REJECTED ${v.item.source} ${describe(v.item.object, v.item.defaultNamespace)}: ${v.message}`);
+      console.error(`REJECTED ${v.item.source} ${label(v.item.object, v.item.defaultNamespace)}: ${v.message}`);
     const toothless = bites.filter((v) => v.accepted).length;
     console.log(
-      `k8s-check: ${environments.size} environments, ${releases} releases rendered; ${crds.length + extraCrds.length} CRDs installed, ${namespaces.length} namespaces created, ${checked.length} objects dry-run on kube-apiserver; ${rejected.length} rejected; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
+      `k8s-check: ${environments.size} environments, ${releases} releases rendered; ${crds.length + extraCrds.size} CRDs installed, ${namespaces.length} namespaces created, ${checked.length} objects dry-run on kube-apiserver; ${rejected.length} rejected; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
     );
     return rejected.length > 0 || toothless > 0 ? 1 : 0;
   } finally {
