@@ -7,6 +7,7 @@ import { ExternalSecretsAddOn } from "../modules/addons/external-secrets";
 import { KUBE_PROMETHEUS_STACK_CHART, KubePrometheusStackAddOn } from "../modules/addons/kube-prometheus-stack";
 import { MetricsServerAddOn } from "../modules/addons/metrics-server";
 import { PrometheusAdapterAddOn } from "../modules/addons/prometheus-adapter";
+import { ReloaderAddOn } from "../modules/addons/reloader";
 import { ClusterConnection } from "../modules/cluster-connection";
 import { GeneratedLoginSecret } from "../modules/kubernetes/generated-login-secret";
 import { Gp3StorageClass } from "../modules/kubernetes/gp3-storage-class";
@@ -62,6 +63,7 @@ export class PlatformStack extends EnvironmentStack {
       [prometheus],
     );
     new MetricsServerAddOn({ replicas }).deploy(this, cluster);
+    new ReloaderAddOn({ replicas }).deploy(this, cluster);
     new PrometheusAdapterAddOn({ replicas, prometheusUrl: monitoring.prometheusUrl }).deploy(this, cluster, [
       prometheus,
     ]);

@@ -13,6 +13,7 @@ describe("chart rendering inputs", () => {
       "kube-prometheus-stack-88.5.3",
       "metrics-server-3.13.1",
       "prometheus-adapter-5.3.0",
+      "reloader-2.2.16",
     ]);
   });
 

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { WAIVER_RULES, waiversFor } from "../../config/waivers";
 import { ALL_RULES, evaluatePolicy, formatViolation, type StackDocument, type Waiver } from "../../modules/policy";
+import { literalSecrets } from "../../modules/policy/project-rules";
 import { CONCERNS, loadEnvironments } from "../../config";
 import { synthEnvironment } from "../helpers";
 
@@ -362,6 +363,15 @@ describe("policy rules", () => {
     const rule = ALL_RULES.find((r) => r.id === "OWN_PROD_DATA_PROTECTION");
     expect(rule?.check(doc(broken)).map((f) => f.detail)).toEqual([expect.stringMatching(detail)]);
     expect(rule?.check(doc(broken, false))).toEqual([]);
+  });
+
+  it("finds literal secrets, but not in Kubernetes annotation and label keys that only name one", () => {
+    expect(literalSecrets({ spec: { password: "hunter2hunter2" } })).toEqual([
+      { path: "spec.password", value: "hunter2hunter2" },
+    ]);
+    expect(
+      literalSecrets({ metadata: { annotations: { "secret.reloader.stakater.com/reload": "app-secrets" } } }),
+    ).toEqual([]);
   });
 
   it("reads module inputs, not only resources", () => {

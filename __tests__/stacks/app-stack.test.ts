@@ -42,7 +42,12 @@ describe("app stack", () => {
           selector: { match_labels: { app: "marketing-agents" } },
           strategy: { type: "RollingUpdate", rolling_update: { max_surge: "1", max_unavailable: "0" } },
         },
-        lifecycle: { ignore_changes: ["spec[0].replicas"] },
+        lifecycle: {
+          ignore_changes: [
+            "spec[0].replicas",
+            'spec[0].template[0].metadata[0].annotations["reloader.stakater.com/last-reloaded-from"]',
+          ],
+        },
       });
       expect((only(dev, "kubernetes_deployment_v1").spec as Json).replicas).toBe("1");
     });
@@ -61,6 +66,11 @@ describe("app stack", () => {
       };
       expect(spec.progress_deadline_seconds).toBeLessThan(seconds(timeouts.create));
       expect(spec.progress_deadline_seconds).toBeLessThan(seconds(timeouts.update));
+    });
+
+    it("restarts its pods when the app Secret changes (a rotated password reaches running pods)", () => {
+      const metadata = only(prod, "kubernetes_deployment_v1").metadata as Json;
+      expect(metadata.annotations).toEqual({ "secret.reloader.stakater.com/reload": "marketing-agents-secrets" });
     });
 
     it("keeps the seed's Prometheus scrape annotations", () => {

@@ -36,6 +36,7 @@ describe("platform stack", () => {
     ],
     ["metrics-server", "metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", "kube-system"],
     ["cluster-autoscaler", "cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", "kube-system"],
+    ["reloader", "reloader", "2.2.16", "https://stakater.github.io/stakater-charts", "reloader"],
   ])("installs %s from chart %s at exactly %s", (name, chart, version, repository, namespace) => {
     for (const env of [dev, prod]) {
       expect(releases(env)[name]).toMatchObject({ name, chart, version, repository, namespace, atomic: true });
@@ -51,7 +52,20 @@ describe("platform stack", () => {
       "kube-prometheus-stack",
       "metrics-server",
       "prometheus-adapter",
+      "reloader",
     ]);
+  });
+
+  it("runs Reloader with the annotations strategy (no env var Terraform would see as drift), HA in prod", () => {
+    expect(valuesOf(prod, "reloader")).toEqual({
+      reloader: {
+        reloadStrategy: "annotations",
+        readOnlyRootFileSystem: true,
+        enableHA: true,
+        deployment: { replicas: 2 },
+      },
+    });
+    expect(valuesOf(dev, "reloader")).toMatchObject({ reloader: { enableHA: false, deployment: { replicas: 1 } } });
   });
 
   it("installs the Gateway API CRDs with Envoy Gateway", () => {

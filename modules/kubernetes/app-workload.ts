@@ -5,6 +5,7 @@ import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disrup
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Construct } from "constructs";
+import { RELOADER_LAST_RELOADED_ANNOTATION, RELOAD_ON_SECRET_ANNOTATION } from "../addons/reloader";
 
 /** The seed's container contract (deployment.yaml), the same in every environment. */
 export const SEED_CONTAINER = {
@@ -121,7 +122,13 @@ export class AppWorkload extends Construct {
       failureThreshold: p.failureThreshold,
     });
     const deployment = new DeploymentV1(this, "deployment", {
-      metadata: { name, namespace, labels: this.labels },
+      metadata: {
+        name,
+        namespace,
+        labels: this.labels,
+        // A rotated database password or API key reaches the pods: Reloader rolls them when the Secret changes.
+        annotations: { [RELOAD_ON_SECRET_ANNOTATION]: props.secretName },
+      },
       // Wait for the rollout, so an apply (and CI) fails when new pods never become ready; with
       // maxUnavailable 0 the old pods keep serving meanwhile. The deploy command's preflight
       // makes sure the image tag and the API keys exist first, so a first apply cannot wait on
@@ -196,8 +203,12 @@ export class AppWorkload extends Construct {
         },
       },
     });
-    // The HPA owns the replica count after creation; Terraform must not reset it on every apply.
-    deployment.addOverride("lifecycle.ignore_changes", ["spec[0].replicas"]);
+    // The HPA owns the replica count after creation, and Reloader marks the pod template when it
+    // restarts the pods: Terraform must reset neither on every apply.
+    deployment.addOverride("lifecycle.ignore_changes", [
+      "spec[0].replicas",
+      `spec[0].template[0].metadata[0].annotations["${RELOADER_LAST_RELOADED_ANNOTATION}"]`,
+    ]);
     return deployment;
   }
 }

@@ -12,15 +12,18 @@ const NOT_A_SECRET_VALUE = /^\$\{|^(true|false|required|optional|enabled|disable
 export function literalSecrets(value: unknown, path = ""): { path: string; value: string }[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => literalSecrets(v, `${path}[${i}]`));
   if (value === null || typeof value !== "object") return [];
-  // "//" is cdktf's metadata (construct paths, output names), not configuration.
-  return Object.entries(value as JsonObject)
-    .filter(([key]) => key !== "//")
-    .flatMap(([key, v]) => {
-      const here = path ? `${path}.${key}` : key;
-      const holdsSecret = SECRET_WORDS.test(key) && !NAMES_A_SECRET.test(key);
-      if (typeof v === "string" && holdsSecret && !NOT_A_SECRET_VALUE.test(v)) return [{ path: here, value: v }];
-      return literalSecrets(v, here);
-    });
+  return (
+    Object.entries(value as JsonObject)
+      // "//" is cdktf's metadata; Kubernetes annotations and labels name things (their keys may say
+      // "secret", as Reloader's does), they never hold a secret value.
+      .filter(([key]) => key !== "//" && !/(^|\.)(annotations|labels)$/.test(path))
+      .flatMap(([key, v]) => {
+        const here = path ? `${path}.${key}` : key;
+        const holdsSecret = SECRET_WORDS.test(key) && !NAMES_A_SECRET.test(key);
+        if (typeof v === "string" && holdsSecret && !NOT_A_SECRET_VALUE.test(v)) return [{ path: here, value: v }];
+        return literalSecrets(v, here);
+      })
+  );
 }
 
 const EXACT_VERSION = /^v?\d+\.\d+\.\d+$/;
