@@ -60,7 +60,15 @@ export const dev: EnvironmentConfig = {
     performanceInsights: false,
     logRetentionDays: 30,
   },
-  cache: { engine: "redis", engineVersion: "7.1", nodeType: "cache.t3.micro", nodeCount: 1, snapshotRetentionDays: 1 },
+  cache: {
+    engine: "redis",
+    engineVersion: "7.1",
+    nodeType: "cache.t3.micro",
+    nodeCount: 1,
+    snapshotRetentionDays: 1,
+    finalSnapshot: false,
+  },
+  retainOnDestroy: false,
   secrets: { recoveryWindowDays: 0 },
   buckets: {
     retainOnDestroy: false,

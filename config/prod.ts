@@ -69,7 +69,15 @@ export const prod: EnvironmentConfig = {
     performanceInsights: true,
     logRetentionDays: 365,
   },
-  cache: { engine: "redis", engineVersion: "7.1", nodeType: "cache.t3.small", nodeCount: 2, snapshotRetentionDays: 7 },
+  cache: {
+    engine: "redis",
+    engineVersion: "7.1",
+    nodeType: "cache.t3.small",
+    nodeCount: 2,
+    snapshotRetentionDays: 7,
+    finalSnapshot: true,
+  },
+  retainOnDestroy: true,
   secrets: { recoveryWindowDays: 30 },
   buckets: {
     retainOnDestroy: true,

@@ -211,6 +211,8 @@ export const environmentSchema = object({
     nodeCount: number().int().min(1).max(6),
     /** Days of daily snapshots (0 disables them). */
     snapshotRetentionDays: number().int().min(0).max(35),
+    /** Take a final snapshot when the replication group is destroyed. */
+    finalSnapshot: boolean(),
   }).strict(),
   secrets: object({
     /** Days a deleted secret can be restored: 0 (deleted at once, lets dev re-create it) or 7..30. */
@@ -220,6 +222,8 @@ export const environmentSchema = object({
         message: "must be 0 or between 7 and 30",
       }),
   }).strict(),
+  /** Refuse `terraform destroy` of the environment KMS key and the image repository (lifecycle prevent_destroy). */
+  retainOnDestroy: boolean(),
   buckets: object({
     /** Refuse `terraform destroy` of the logs and artifacts buckets (lifecycle prevent_destroy). */
     retainOnDestroy: boolean(),
@@ -497,7 +501,7 @@ function checkBuckets({ buckets }: EnvironmentConfig, ctx: Context): void {
 
 /** A production environment keeps its data and stays up when one zone fails. */
 function checkProductionSafety(
-  { cluster, database, cache, network, app, buckets, secrets }: EnvironmentConfig,
+  { cluster, database, cache, network, app, buckets, secrets, retainOnDestroy }: EnvironmentConfig,
   ctx: Context,
 ): void {
   const must = (ok: boolean, path: (string | number)[], message: string) =>
@@ -511,6 +515,8 @@ function checkProductionSafety(
   must(secrets.recoveryWindowDays >= 7, ["secrets", "recoveryWindowDays"], "must be at least 7");
   must(cache.nodeCount >= 2, ["cache", "nodeCount"], "must be at least 2 (automatic failover)");
   must(cache.snapshotRetentionDays >= 1, ["cache", "snapshotRetentionDays"], "must be at least 1");
+  must(cache.finalSnapshot, ["cache", "finalSnapshot"], "must be true");
+  must(retainOnDestroy, ["retainOnDestroy"], "must be true");
   must(network.natGateways === "one-per-az", ["network", "natGateways"], 'must be "one-per-az"');
   must(network.availabilityZones.length >= 3, ["network", "availabilityZones"], "must list at least 3 zones");
   must(app.minReplicas >= 2, ["app", "minReplicas"], "must be at least 2");

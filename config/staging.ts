@@ -58,7 +58,15 @@ export const staging: EnvironmentConfig = {
     performanceInsights: true,
     logRetentionDays: 90,
   },
-  cache: { engine: "redis", engineVersion: "7.1", nodeType: "cache.t3.micro", nodeCount: 1, snapshotRetentionDays: 3 },
+  cache: {
+    engine: "redis",
+    engineVersion: "7.1",
+    nodeType: "cache.t3.micro",
+    nodeCount: 1,
+    snapshotRetentionDays: 3,
+    finalSnapshot: true,
+  },
+  retainOnDestroy: false,
   secrets: { recoveryWindowDays: 7 },
   buckets: {
     retainOnDestroy: true,

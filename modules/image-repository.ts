@@ -10,6 +10,8 @@ export interface ImageRepositoryProps {
   readonly kmsKeyArn: string;
   /** How many images to keep; older ones expire. */
   readonly keepLastImages: number;
+  /** Refuse `terraform destroy` of the repository (and the images running from it). @default false */
+  readonly preventDestroy?: boolean;
 }
 
 /** An ECR repository: immutable tags, scan on push, KMS-encrypted, old images expired. */
@@ -27,6 +29,7 @@ export class ImageRepository extends Construct {
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: "KMS", kmsKey: props.kmsKeyArn }],
     });
+    if (props.preventDestroy) repository.addOverride("lifecycle.prevent_destroy", true);
     new EcrLifecyclePolicy(this, "lifecycle", {
       repository: repository.name,
       policy: JSON.stringify({

@@ -14,6 +14,8 @@ export interface KmsKeyProps {
   readonly region: string;
   /** Let CloudWatch Logs in this account and region encrypt log groups with the key. @default false */
   readonly allowCloudWatchLogs?: boolean;
+  /** Refuse `terraform destroy` of the key (whatever it encrypted would be lost with it). @default false */
+  readonly preventDestroy?: boolean;
   /** Days a scheduled deletion waits, so a mistaken delete can be cancelled. @default 30 */
   readonly deletionWindowDays?: number;
 }
@@ -36,6 +38,7 @@ export class KmsKey extends Construct {
       deletionWindowInDays: props.deletionWindowDays ?? 30,
       policy: JSON.stringify(keyPolicy(props)),
     });
+    if (props.preventDestroy) key.addOverride("lifecycle.prevent_destroy", true);
     new KmsAlias(this, "alias", { name: props.alias, targetKeyId: key.keyId });
     this.arn = key.arn;
     this.keyId = key.keyId;

@@ -30,6 +30,8 @@ export interface RedisCacheProps {
   readonly secretRecoveryWindowDays: number;
   /** Weekly maintenance window (UTC). @default "sun:05:00-sun:06:00" */
   readonly maintenanceWindow?: string;
+  /** Name of the snapshot taken when the group is destroyed. @default - none: the data is gone */
+  readonly finalSnapshotIdentifier?: string;
   /** Daily snapshot window (UTC), outside the maintenance window. @default "03:00-04:00" */
   readonly snapshotWindow?: string;
 }
@@ -83,6 +85,7 @@ export class RedisCache extends Construct {
       autoMinorVersionUpgrade: "true",
       snapshotRetentionLimit: props.snapshotRetentionDays,
       snapshotWindow: props.snapshotWindow ?? "03:00-04:00",
+      finalSnapshotIdentifier: props.finalSnapshotIdentifier,
       maintenanceWindow: props.maintenanceWindow ?? "sun:05:00-sun:06:00",
       applyImmediately: false,
     });

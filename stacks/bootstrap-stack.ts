@@ -52,6 +52,8 @@ export class BootstrapStack extends EnvironmentStack {
       alias: stateKeyAlias(config),
       accountId: config.account.id,
       region: config.account.region,
+      // Without this key the state (and so every stack) cannot be read: never destroyed by a plan.
+      preventDestroy: true,
     });
     const bucket = new SecureBucket(this, "state-bucket", {
       bucketName: stateBucketName(config),

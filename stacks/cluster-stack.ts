@@ -181,6 +181,7 @@ export class ClusterStack extends EnvironmentStack {
       name: imageRepositoryName(config),
       kmsKeyArn: props.kmsKeyArn,
       keepLastImages: config.cluster.ecrKeepLastImages,
+      preventDestroy: config.retainOnDestroy,
     });
     this.addOutputs({
       cluster_name: this.eks.clusterName,

@@ -78,6 +78,7 @@ export class DataStack extends EnvironmentStack {
       nodeType: config.cache.nodeType,
       nodeCount: config.cache.nodeCount,
       snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      finalSnapshotIdentifier: config.cache.finalSnapshot ? `${prefix}-final` : undefined,
       subnetIds: props.databaseSubnetIds,
       securityGroupId: cacheSg.id,
       kmsKeyArn: props.kmsKeyArn,

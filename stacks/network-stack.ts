@@ -28,6 +28,7 @@ export class NetworkStack extends EnvironmentStack {
       accountId: config.account.id,
       region: config.account.region,
       allowCloudWatchLogs: true,
+      preventDestroy: config.retainOnDestroy,
     });
 
     const subnets = planSubnets(network.vpcCidr, network.availabilityZones.length);

@@ -341,6 +341,18 @@ describe("environment configuration", () => {
       /environment "dev", setting cluster\.adminRoleArns\[1\]: repeats the role name Admin: access entries are keyed by role name/,
     ],
     [
+      "production without a final cache snapshot",
+      "prod",
+      (c) => (c.cache.finalSnapshot = false),
+      /environment "prod", setting cache\.finalSnapshot: must be true in a production environment/,
+    ],
+    [
+      "production whose key and image repository a plan could destroy",
+      "prod",
+      (c) => (c.retainOnDestroy = false),
+      /environment "prod", setting retainOnDestroy: must be true in a production environment/,
+    ],
+    [
       "a backup window shorter than 30 minutes",
       "dev",
       (c) => (c.database.backupWindow = "03:00-03:20"),

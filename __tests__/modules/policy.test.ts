@@ -79,7 +79,7 @@ function compliantStack(): Json {
       },
     },
     resource: {
-      aws_kms_key: { k: { enable_key_rotation: true } },
+      aws_kms_key: { k: { enable_key_rotation: true, lifecycle: { prevent_destroy: true } } },
       aws_elasticache_replication_group: {
         c: {
           at_rest_encryption_enabled: "true",
@@ -88,6 +88,7 @@ function compliantStack(): Json {
           kms_key_id: KEY,
           snapshot_retention_limit: 1,
           automatic_failover_enabled: true,
+          final_snapshot_identifier: "c-final",
         },
       },
       aws_s3_bucket: { b: { bucket: "b", lifecycle: { prevent_destroy: true } } },
@@ -120,6 +121,7 @@ function compliantStack(): Json {
       aws_ecr_repository: {
         r: {
           image_tag_mutability: "IMMUTABLE",
+          lifecycle: { prevent_destroy: true },
           image_scanning_configuration: { scan_on_push: true },
           encryption_configuration: [{ encryption_type: "KMS", kms_key: KEY }],
         },
@@ -356,6 +358,21 @@ describe("policy rules", () => {
         set(d, M("vpc", "single_nat_gateway"), true);
       },
       /not one NAT gateway per zone/,
+    ],
+    [
+      "a cache without a final snapshot",
+      (d: Json) => set(d, R("aws_elasticache_replication_group", "c", "final_snapshot_identifier"), null),
+      /no final snapshot/,
+    ],
+    [
+      "a KMS key a plan can destroy",
+      (d: Json) => set(d, R("aws_kms_key", "k", "lifecycle"), {}),
+      /can be destroyed by a plan/,
+    ],
+    [
+      "an image repository a plan can destroy",
+      (d: Json) => set(d, R("aws_ecr_repository", "r", "lifecycle"), {}),
+      /can be destroyed by a plan/,
     ],
   ])("holds the production floor on its own: fails %s in production only", (_name, breakIt, detail) => {
     const broken = compliantStack();

@@ -45,6 +45,10 @@ function productionDataProblems(doc: StackDocument): Finding[] {
   for (const cache of resources(doc, "aws_elasticache_replication_group")) {
     if (Number(cache.body.snapshot_retention_limit ?? 0) < 1) problem(cache.address, "no snapshots");
     if (!isTrue(cache.body.automatic_failover_enabled)) problem(cache.address, "no automatic failover");
+    if (!cache.body.final_snapshot_identifier) problem(cache.address, "no final snapshot");
+  }
+  for (const kept of resources(doc, "aws_kms_key", "aws_ecr_repository")) {
+    if (single(kept.body.lifecycle).prevent_destroy !== true) problem(kept.address, "can be destroyed by a plan");
   }
   for (const bucket of resources(doc, "aws_s3_bucket")) {
     if (single(bucket.body.lifecycle).prevent_destroy !== true) problem(bucket.address, "bucket can be destroyed");
@@ -62,7 +66,7 @@ export const PROJECT_RULES: PolicyRule[] = [
   {
     id: "OWN_PROD_DATA_PROTECTION",
     why: "production must survive a mistaken destroy and a zone failure, and keep a week of backups",
-    fix: "keep deletion protection, final snapshot, >= 7 days of backups, Multi-AZ, a NAT gateway per zone, cache failover and snapshots, retained buckets",
+    fix: "keep deletion protection, final snapshots, >= 7 days of backups, Multi-AZ, a NAT gateway per zone, cache failover and snapshots, retained buckets, keys and image repositories",
     check: (doc) => (doc.production ? productionDataProblems(doc) : []),
   },
   {
