@@ -17,19 +17,24 @@ function setUp(terraform: FakeTerraform, stateInBucketAfterMove = true) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-root-"));
   const outdir = synthOutputCopy("dev");
   const printed: string[] = [];
+  const marked: string[] = [];
   let clock = 0;
   const deps: DeployDependencies = {
     synthesize: async () => outdir,
     probes: reachableProbes,
     terraform,
     bootstrapStateInBucket: async () => stateInBucketAfterMove,
+    markImageDeployed: async (_config, tag) => {
+      marked.push(tag);
+      return `deployed-${tag}`;
+    },
     root,
     logDirectory: path.join(root, "logs"),
     print: (line) => printed.push(line),
     now: () => (clock += 1000),
   };
   const localState = path.join(root, "terraform-state", "dev-bootstrap.tfstate");
-  return { deps, printed, outdir, localState };
+  return { deps, printed, outdir, localState, marked };
 }
 
 const request = (overrides: Partial<DeployRequest> = {}): DeployRequest => ({
@@ -240,9 +245,31 @@ describe("deploy command", () => {
       const outcome = await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), deps);
       expect(terraform.stacks()).toEqual(["dev-app"]);
       expect(terraform.calls.find((c) => c.args[0] === "plan")?.args).toContain("-var=image_tag=1.4.2");
-      expect(outcome.results).toEqual([expect.objectContaining({ stack: "dev-app", result: "ok", action: "applied" })]);
+      expect(outcome.results).toEqual([
+        expect.objectContaining({ stack: "dev-app", result: "ok", action: "applied; image kept as deployed-1.4.2" }),
+      ]);
       const keys = aws.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key);
       expect(keys).toEqual(expect.arrayContaining(["dev/cluster.tfstate", "dev/data.tfstate", "dev/platform.tfstate"]));
+    });
+
+    it("tags the image it rolls out deployed-<tag> (kept by ECR's lifecycle), before applying; a plan tags nothing", async () => {
+      const { deps, marked } = setUp(new FakeTerraform());
+      await deploy(request({ stackNames: ["app"], imageTag: "1.4.2", mode: "plan" }), deps);
+      expect(marked).toEqual([]);
+      await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), deps);
+      expect(marked).toEqual(["1.4.2"]);
+    });
+
+    it("does not apply the app when its image cannot be kept", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      const failing = { ...deps, markImageDeployed: async () => Promise.reject(new Error("AccessDenied")) };
+      const outcome = await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), failing);
+      expect(outcome.results[0]).toMatchObject({
+        result: "failed",
+        reason: "keeping the image in ECR failed: AccessDenied",
+      });
+      expect(terraform.stacks("apply")).toEqual([]);
     });
 
     it("defaults the image tag to the environment's config", async () => {

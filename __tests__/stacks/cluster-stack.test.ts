@@ -243,11 +243,19 @@ describe("cluster stack", () => {
       image_scanning_configuration: { scan_on_push: true },
       encryption_configuration: [{ encryption_type: "KMS" }],
     });
+  });
+
+  it("never expires an image that was deployed: deployed-* images are selected first, and by a count no repository reaches", () => {
     const [lifecycle] = Object.values(resourcesOf(prod.json("cluster"), "aws_ecr_lifecycle_policy"));
-    expect(JSON.parse(lifecycle.policy as string).rules[0].selection).toEqual({
-      tagStatus: "any",
+    const rules = JSON.parse(lifecycle.policy as string).rules as { rulePriority: number; selection: Json }[];
+    expect(rules.map((r) => r.rulePriority)).toEqual([1, 2, 3]);
+    expect(rules[0].selection).toEqual({
+      tagStatus: "tagged",
+      tagPrefixList: ["deployed-"],
       countType: "imageCountMoreThan",
-      countNumber: 100,
+      countNumber: 9999,
     });
+    expect(rules[1].selection).toMatchObject({ tagStatus: "untagged", countType: "sinceImagePushed" });
+    expect(rules[2].selection).toEqual({ tagStatus: "any", countType: "imageCountMoreThan", countNumber: 100 });
   });
 });

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { CONCERNS, ConfigError, imageTagSchema, loadEnvironments, type EnvironmentConfig } from "../../config";
 import { deploy, type DeployRequest } from "./deploy";
 import { DeployError } from "./deploy-error";
+import { markImageDeployed } from "./image-marker";
 import { bootstrapStateInBucket } from "./preflight";
 import { summaryTable } from "./summary";
 import { TerraformCli, installedTerraformVersion, terraformEnvironment } from "./terraform";
@@ -119,6 +120,7 @@ async function main(argv: readonly string[]): Promise<number> {
     probes: { terraformVersion: installedTerraformVersion, canConnect },
     terraform: new TerraformCli(terraformEnvironment(path.join(ROOT, ".terraform-plugin-cache"))),
     bootstrapStateInBucket,
+    markImageDeployed,
     root: ROOT,
     logDirectory,
     print: (line) => console.log(line),

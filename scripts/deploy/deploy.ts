@@ -43,6 +43,8 @@ export interface DeployDependencies {
   readonly terraform: Terraform;
   /** Whether bootstrap's state object is in the state bucket (checked after moving it there). */
   bootstrapStateInBucket(config: EnvironmentConfig): Promise<boolean>;
+  /** Tags the image about to be rolled out `deployed-<tag>`, so ECR keeps it; returns that tag. */
+  markImageDeployed(config: EnvironmentConfig, imageTag: string): Promise<string>;
   /** Repository root: phase-1 bootstrap state lives under it. */
   readonly root: string;
   /** Folder of the per-stack logs. */
@@ -218,6 +220,7 @@ class StackRunner {
       return changes ? "plan: changes" : "plan: no changes";
     }
     if (this.request.reviewedPlansFrom) await this.matchReviewedPlan(stack, planFile, this.request.reviewedPlansFrom);
+    if (stack.concern === "app") notes.push(`image kept as ${await this.markImageDeployed()}`);
     if (changes) await tf("terraform apply", ["apply", "-input=false", "-no-color", planFile]);
     if (isBootstrap && phase === "create-then-migrate") {
       await this.moveBootstrapState(stack, tf, localState);
@@ -245,6 +248,14 @@ class StackRunner {
       ]);
     }
     removeLocalState(localState);
+  }
+
+  private async markImageDeployed(): Promise<string> {
+    try {
+      return await this.deps.markImageDeployed(this.request.config, this.plan.imageTag);
+    } catch (error) {
+      throw new StackFailure("keeping the image in ECR", [error instanceof Error ? error.message : String(error)]);
+    }
   }
 
   private async changesOf(stack: StackNode, planFile: string): Promise<PlanChanges> {
