@@ -46,6 +46,11 @@ export function imageRepositoryName(config: Pick<EnvironmentConfig, "name">): st
   return resourcePrefix(config);
 }
 
+/** The SSM parameter holding the image tag the environment runs (written by rollouts). */
+export function imageTagParameterName(config: Pick<EnvironmentConfig, "name">): string {
+  return `/${PROJECT}/${config.name}/image-tag`;
+}
+
 /** The EKS cluster name. */
 export function clusterName(config: EnvironmentConfig): string {
   return resourcePrefix(config);

@@ -1,5 +1,5 @@
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import { TerraformVariable } from "cdktf";
+import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import type { Construct } from "constructs";
 import { ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_CONTROLLER } from "../modules/addons/envoy-gateway";
 import { KUBE_PROMETHEUS_STACK_CHART } from "../modules/addons/kube-prometheus-stack";
@@ -22,6 +22,8 @@ export interface AppStackProps extends EnvironmentStackProps {
   readonly clusterName: string;
   /** ECR repository URL of the app image. */
   readonly imageRepositoryUrl: string;
+  /** Name of the SSM parameter holding the image tag to run (written by rollouts). */
+  readonly imageTagParameterName: string;
   /** Host name of PostgreSQL. */
   readonly databaseAddress: string;
   /** ARN of the RDS-managed master secret. */
@@ -52,14 +54,9 @@ export class AppStack extends EnvironmentStack {
       kubernetes: true,
     });
 
-    const imageTag = new TerraformVariable(this, "image_tag", {
-      type: "string",
-      default: app.imageTag,
-      description: "Image tag of marketing-agents to run (immutable: a version or git sha).",
-      validation: [
-        { condition: '${var.image_tag != "latest"}', errorMessage: "image_tag must be immutable, not latest." },
-      ],
-    });
+    // The running image is what the last rollout recorded, not what this commit says: a merge
+    // never rolls the image back (the deploy command writes the parameter on --image-tag).
+    const imageTag = new DataAwsSsmParameter(this, "image-tag", { name: props.imageTagParameterName });
 
     const gatewayName = "public";
     const issuers = new ClusterIssuers(this, "issuers", {
@@ -100,7 +97,7 @@ export class AppStack extends EnvironmentStack {
     const workload = new AppWorkload(this, "workload", {
       namespace: namespace.metadata.name,
       name: APP.name,
-      image: `${props.imageRepositoryUrl}:${imageTag.stringValue}`,
+      image: `${props.imageRepositoryUrl}:${imageTag.insecureValue}`,
       replicas: app.replicas,
       minReplicas: app.minReplicas,
       maxReplicas: app.maxReplicas,

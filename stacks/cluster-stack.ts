@@ -5,6 +5,7 @@ import {
   ciRoleArn,
   clusterName,
   imageRepositoryName,
+  imageTagParameterName,
   nodeRoleName,
   permissionsBoundaryArn as permissionsBoundaryArnOf,
   resourcePrefix,
@@ -16,6 +17,7 @@ import { EksModule, type EksAccessEntry, type EksManagedNodeGroup } from "../mod
 import { GithubActionsRunner } from "../modules/github-actions-runner";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
+import { ImageTagParameter } from "../modules/image-tag-parameter";
 import { PodIdentityRole } from "../modules/pod-identity-role";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
@@ -59,6 +61,8 @@ export class ClusterStack extends EnvironmentStack {
   readonly imageRepository: ImageRepository;
   /** The in-VPC GitHub Actions runner: CI's way to the cluster API. */
   readonly runner: GithubActionsRunner;
+  /** The record of the image tag the environment runs. */
+  readonly imageTag: ImageTagParameter;
 
   constructor(scope: Construct, props: ClusterStackProps) {
     super(scope, "cluster", props);
@@ -183,6 +187,11 @@ export class ClusterStack extends EnvironmentStack {
       keepLastImages: config.cluster.ecrKeepLastImages,
       preventDestroy: config.retainOnDestroy,
     });
+    this.imageTag = new ImageTagParameter(this, "image-tag", {
+      name: imageTagParameterName(config),
+      initialTag: config.app.imageTag,
+    });
+
     this.addOutputs({
       cluster_name: this.eks.clusterName,
       image_repository_url: this.imageRepository.url,

@@ -44,6 +44,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     config,
     clusterName: cluster.eks.clusterName,
     imageRepositoryUrl: cluster.imageRepository.url,
+    imageTagParameterName: cluster.imageTag.name,
     databaseAddress: data.database.address,
     databaseSecretArn: data.database.masterUserSecretArn,
     redisSecretName: data.cache.secretName,

@@ -7,6 +7,7 @@ import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
 import { synthEnvironment } from "../helpers";
@@ -35,7 +36,9 @@ export function healthyAws(account: string, role = "PlatformAdmin") {
     ecr: mockClient(ECRClient),
     secrets: mockClient(SecretsManagerClient),
     eks: mockClient(EKSClient),
+    ssm: mockClient(SSMClient),
   };
+  mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "1.0.0" } });
   mocks.sts
     .on(GetCallerIdentityCommand)
     .resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/${role}/alice` });

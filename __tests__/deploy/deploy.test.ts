@@ -5,6 +5,7 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand } from "@aws-sdk/client-eks";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { loadEnvironments } from "../../config";
 import { deploy, type DeployDependencies, type DeployRequest } from "../../scripts/deploy/deploy";
@@ -18,6 +19,7 @@ function setUp(terraform: FakeTerraform, stateInBucketAfterMove = true) {
   const outdir = synthOutputCopy("dev");
   const printed: string[] = [];
   const marked: string[] = [];
+  const recorded: string[] = [];
   let clock = 0;
   const deps: DeployDependencies = {
     synthesize: async () => outdir,
@@ -28,13 +30,16 @@ function setUp(terraform: FakeTerraform, stateInBucketAfterMove = true) {
       marked.push(tag);
       return `deployed-${tag}`;
     },
+    recordImageTag: async (_config, tag) => {
+      recorded.push(tag);
+    },
     root,
     logDirectory: path.join(root, "logs"),
     print: (line) => printed.push(line),
     now: () => (clock += 1000),
   };
   const localState = path.join(root, "terraform-state", "dev-bootstrap.tfstate");
-  return { deps, printed, outdir, localState, marked };
+  return { deps, printed, outdir, localState, marked, recorded };
 }
 
 const request = (overrides: Partial<DeployRequest> = {}): DeployRequest => ({
@@ -239,12 +244,12 @@ describe("deploy command", () => {
   });
 
   describe("single-stack rollout", () => {
-    it("runs only the app stack with the given image tag, once its dependencies' state exists", async () => {
+    it("runs only the app stack, recording the new image tag before it plans, once its dependencies' state exists", async () => {
       const terraform = new FakeTerraform();
-      const { deps } = setUp(terraform);
+      const { deps, recorded } = setUp(terraform);
       const outcome = await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), deps);
       expect(terraform.stacks()).toEqual(["dev-app"]);
-      expect(terraform.calls.find((c) => c.args[0] === "plan")?.args).toContain("-var=image_tag=1.4.2");
+      expect(recorded).toEqual(["1.4.2"]);
       expect(outcome.results).toEqual([
         expect.objectContaining({ stack: "dev-app", result: "ok", action: "applied; image kept as deployed-1.4.2" }),
       ]);
@@ -272,11 +277,25 @@ describe("deploy command", () => {
       expect(terraform.stacks("apply")).toEqual([]);
     });
 
-    it("defaults the image tag to the environment's config", async () => {
-      const terraform = new FakeTerraform();
-      const { deps } = setUp(terraform);
+    it("without --image-tag keeps the image the environment runs: a merge never rolls it back", async () => {
+      const { deps, recorded, marked } = setUp(new FakeTerraform());
       await deploy(request({ stackNames: ["app"] }), deps);
-      expect(terraform.calls.find((c) => c.args[0] === "plan")?.args).toContain(`-var=image_tag=${dev.app.imageTag}`);
+      expect(recorded).toEqual([]);
+      expect(marked).toEqual(["1.0.0"]);
+      expect(aws.ecr.commandCalls(DescribeImagesCommand)[0].args[0].input.imageIds).toEqual([{ imageTag: "1.0.0" }]);
+    });
+
+    it("before the first rollout, runs config's tag", async () => {
+      const { deps, marked } = setUp(new FakeTerraform());
+      aws.ssm.on(GetParameterCommand).rejects(awsError("ParameterNotFound"));
+      await deploy(request({ stackNames: ["app"] }), deps);
+      expect(marked).toEqual([dev.app.imageTag]);
+    });
+
+    it("records nothing on a plan", async () => {
+      const { deps, recorded } = setUp(new FakeTerraform());
+      await deploy(request({ stackNames: ["app"], imageTag: "1.4.2", mode: "plan" }), deps);
+      expect(recorded).toEqual([]);
     });
   });
 

@@ -191,7 +191,22 @@ describe("preflight", () => {
       reachableProbes,
       () => undefined,
     );
-    expect(facts).toEqual({ stateBucketExists: false, bootstrapStateInBucket: false, deferred: true });
+    expect(facts).toEqual({
+      stateBucketExists: false,
+      bootstrapStateInBucket: false,
+      deferred: true,
+      imageTag: dev.app.imageTag,
+    });
+  });
+
+  it("without --image-tag checks the image the environment runs (its parameter), not config's", async () => {
+    const facts = await runPreflight(
+      target({ concerns: ["app"], imageTag: undefined }),
+      reachableProbes,
+      () => undefined,
+    );
+    expect(facts.imageTag).toBe("1.0.0");
+    expect(aws.ecr.commandCalls(DescribeImagesCommand)[0].args[0].input.imageIds).toEqual([{ imageTag: "1.0.0" }]);
   });
 
   it("lets the read-only plan role plan the cluster stacks", async () => {

@@ -104,16 +104,28 @@ describe("app stack", () => {
       });
     });
 
-    it("runs the ECR image at an immutable tag given by config or at deploy time, never latest", () => {
+    it("runs the ECR image at the tag the environment's image-tag parameter records (a merge never changes it)", () => {
+      const [name, data] = Object.entries(prod.json("app").data?.aws_ssm_parameter as Record<string, Json>)[0];
+      expect(data.name).toMatch(/remote_state.*prod-cluster/);
       expect(container(prod).image).toMatch(
-        /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-cluster\.outputs\.\S+repository_url\}:\$\{var\.image_tag\}$/,
+        new RegExp(
+          `^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-prod-cluster\\.outputs\\.\\S+repository_url\\}:\\$\\{data\\.aws_ssm_parameter\\.${name}\\.insecure_value\\}$`,
+        ),
       );
-      const variable = prod.json("app").variable?.image_tag as Json;
-      expect(variable).toMatchObject({ type: "string", default: "0.1.0" });
-      expect((variable.validation as Json[])[0].condition).toBe('${var.image_tag != "latest"}');
+      expect(prod.json("app").variable?.image_tag).toBeUndefined();
       for (const env of ["dev", "staging", "prod"]) {
         for (const concern of CONCERNS) expect(synthEnvironment(env).text(concern)).not.toMatch(/:latest"/);
       }
+    });
+
+    it("creates the parameter once with config's tag, then leaves its value to rollouts", () => {
+      const [parameter] = Object.values(resourcesOf(prod.json("cluster"), "aws_ssm_parameter"));
+      expect(parameter).toMatchObject({
+        name: "/marketing-agents/prod/image-tag",
+        type: "String",
+        value: "0.1.0",
+        lifecycle: { ignore_changes: ["value"] },
+      });
     });
 
     it("runs as uid 1000, non-root, read-only, without privileges or capabilities, under RuntimeDefault seccomp", () => {

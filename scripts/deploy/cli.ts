@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { CONCERNS, ConfigError, imageTagSchema, loadEnvironments, type EnvironmentConfig } from "../../config";
 import { deploy, type DeployRequest } from "./deploy";
 import { DeployError } from "./deploy-error";
-import { markImageDeployed } from "./image-marker";
+import { markImageDeployed, recordImageTag } from "./image-record";
 import { bootstrapStateInBucket } from "./preflight";
 import { summaryTable } from "./summary";
 import { TerraformCli, installedTerraformVersion, terraformEnvironment } from "./terraform";
@@ -121,6 +121,7 @@ async function main(argv: readonly string[]): Promise<number> {
     terraform: new TerraformCli(terraformEnvironment(path.join(ROOT, ".terraform-plugin-cache"))),
     bootstrapStateInBucket,
     markImageDeployed,
+    recordImageTag,
     root: ROOT,
     logDirectory,
     print: (line) => console.log(line),

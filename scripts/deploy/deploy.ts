@@ -27,7 +27,7 @@ export interface DeployRequest {
   readonly stackNames: readonly string[];
   /** `plan` shows what would change; `apply` changes it. */
   readonly mode: "plan" | "apply";
-  /** Image tag for the app stack. @default - app.imageTag from config */
+  /** Image tag to roll out (recorded in the environment's image-tag parameter). @default - the running one */
   readonly imageTag?: string;
   /** `--plan`: write each stack's plan fingerprint and change list here (no values). @default - none */
   readonly recordPlansTo?: string;
@@ -45,6 +45,8 @@ export interface DeployDependencies {
   bootstrapStateInBucket(config: EnvironmentConfig): Promise<boolean>;
   /** Tags the image about to be rolled out `deployed-<tag>`, so ECR keeps it; returns that tag. */
   markImageDeployed(config: EnvironmentConfig, imageTag: string): Promise<string>;
+  /** Writes the tag a rollout deploys into that parameter (the app stack reads it). */
+  recordImageTag(config: EnvironmentConfig, imageTag: string): Promise<void>;
   /** Repository root: phase-1 bootstrap state lives under it. */
   readonly root: string;
   /** Folder of the per-stack logs. */
@@ -90,13 +92,12 @@ export async function deploy(request: DeployRequest, deps: DeployDependencies): 
   describeWaves(waves).forEach((line) => deps.print(line));
 
   deps.print(`preflight ${config.name}:`);
-  const imageTag = request.imageTag ?? config.app.imageTag;
   const facts = await runPreflight(
     {
       config,
       concerns: selected.map((s) => s.concern),
       deployedDependencies: outsideDependencies(selected),
-      imageTag,
+      imageTag: request.imageTag,
       mode,
     },
     deps.probes,
@@ -107,6 +108,8 @@ export async function deploy(request: DeployRequest, deps: DeployDependencies): 
     ? bootstrapPhase(facts, localState, config.name)
     : "remote";
 
+  // Without --image-tag the app keeps running what the last rollout recorded (config's tag before any).
+  const imageTag = facts.imageTag;
   const runner = new StackRunner(request, deps, { phase, localState, imageTag });
   const results = new Map<string, StackResult>();
   for (const [index, wave] of waves.entries()) {
@@ -208,7 +211,8 @@ class StackRunner {
     if (local) useLocalBackend(stack.directory, localState);
 
     await tf("terraform init", ["init", "-input=false", "-no-color"]);
-    const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode", ...this.variables(stack)];
+    if (stack.concern === "app" && apply && this.request.imageTag) await this.recordImageTag();
+    const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode"];
     // A plan that is not applied writes no state, so it needs no lock (and the read-only plan
     // role CI uses cannot write the lock file); a plan about to be applied holds the lock.
     const lockArgs = apply ? [] : ["-lock=false"];
@@ -250,6 +254,14 @@ class StackRunner {
     removeLocalState(localState);
   }
 
+  private async recordImageTag(): Promise<void> {
+    try {
+      await this.deps.recordImageTag(this.request.config, this.plan.imageTag);
+    } catch (error) {
+      throw new StackFailure("recording the image tag", [error instanceof Error ? error.message : String(error)]);
+    }
+  }
+
   private async markImageDeployed(): Promise<string> {
     try {
       return await this.deps.markImageDeployed(this.request.config, this.plan.imageTag);
@@ -281,10 +293,6 @@ class StackRunner {
         `the plan differs from the reviewed one (${summary.length} change(s) now): something changed since the review; plan and review again`,
       ]);
     }
-  }
-
-  private variables(stack: StackNode): string[] {
-    return stack.concern === "app" ? [`-var=image_tag=${this.plan.imageTag}`] : [];
   }
 }
 

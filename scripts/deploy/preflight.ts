@@ -22,6 +22,7 @@ import {
 import { APP_API_KEYS } from "../../modules/kubernetes/app-external-secret";
 import { DeployError } from "./deploy-error";
 import { awsErrorName, missingCredentials } from "./aws-errors";
+import { runningImageTag } from "./image-record";
 
 /** Oldest Terraform that can lock S3 state with a lock file (`use_lockfile`). */
 export const MIN_TERRAFORM = [1, 10] as const;
@@ -35,8 +36,8 @@ export interface PreflightTarget {
   readonly concerns: readonly string[];
   /** Stacks the selection depends on but does not include: they must be deployed already. */
   readonly deployedDependencies: readonly string[];
-  /** The image tag the app stack will run. */
-  readonly imageTag: string;
+  /** The image tag to roll out (--image-tag). @default - the one the environment runs (its parameter), else config's */
+  readonly imageTag?: string;
   /** `plan` only reads; `apply` changes things. */
   readonly mode: "plan" | "apply";
 }
@@ -55,6 +56,8 @@ export interface PreflightFacts {
   readonly stateBucketExists: boolean;
   /** Bootstrap's own state is already in the bucket. */
   readonly bootstrapStateInBucket: boolean;
+  /** The image tag the app stack will run. */
+  readonly imageTag: string;
   /**
    * Some check could not be made because an earlier selected stack creates what it needs (the
    * bucket, the cluster): preflight must run again before the later waves.
@@ -70,6 +73,7 @@ interface Context {
   stateBucketExists?: boolean;
   bootstrapStateInBucket?: boolean;
   deferred?: boolean;
+  imageTag?: string;
 }
 
 /** One client per service, in the environment's region. */
@@ -199,11 +203,27 @@ const clusterAdmin: Check = {
   },
 };
 
+const imageToRun: Check = {
+  name: "the image tag to run is known",
+  applies: (context) => has(context, "app"),
+  async run(context) {
+    const { config, imageTag } = context.target;
+    if (imageTag) {
+      context.imageTag = imageTag;
+      return `${imageTag} (--image-tag: a rollout)`;
+    }
+    const running = await runningImageTag(config);
+    context.imageTag = running ?? config.app.imageTag;
+    return running ? `${running} (what the environment runs)` : `${context.imageTag} (config: no rollout recorded yet)`;
+  },
+};
+
 const imagePushed: Check = {
   name: "the image tag is in the environment's ECR repository",
   applies: (context) => has(context, "app"),
   async run(context) {
-    const { config, imageTag } = context.target;
+    const { config } = context.target;
+    const imageTag = context.imageTag ?? config.app.imageTag;
     const repositoryName = imageRepositoryName(config);
     try {
       const found = await context.clients.ecr.send(
@@ -290,6 +310,7 @@ export const CHECKS: readonly Check[] = [
   stateBucket,
   dependenciesDeployed,
   clusterAdmin,
+  imageToRun,
   imagePushed,
   apiKeysSet,
   clusterReachable,
@@ -319,6 +340,7 @@ export async function runPreflight(
     stateBucketExists: context.stateBucketExists ?? false,
     bootstrapStateInBucket: context.bootstrapStateInBucket ?? false,
     deferred: context.deferred ?? false,
+    imageTag: context.imageTag ?? target.imageTag ?? target.config.app.imageTag,
   };
 }
 

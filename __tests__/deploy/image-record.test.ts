@@ -1,7 +1,8 @@
 import { BatchGetImageCommand, ECRClient, PutImageCommand } from "@aws-sdk/client-ecr";
+import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { loadEnvironments } from "../../config";
-import { markImageDeployed } from "../../scripts/deploy/image-marker";
+import { markImageDeployed, recordImageTag, runningImageTag } from "../../scripts/deploy/image-record";
 import { awsError } from "./deploy-helpers";
 
 const [prod] = loadEnvironments("prod");
@@ -36,5 +37,30 @@ describe("keeping a deployed image", () => {
   it("fails on any other error", async () => {
     ecr.on(PutImageCommand).rejects(awsError("AccessDeniedException", "not allowed"));
     await expect(markImageDeployed(prod, "1.4.2")).rejects.toThrow("not allowed");
+  });
+});
+
+describe("the running image's record", () => {
+  const ssm = mockClient(SSMClient);
+  beforeEach(() => ssm.reset());
+  afterAll(() => ssm.restore());
+
+  it("reads the tag from /marketing-agents/<env>/image-tag, or nothing before the parameter exists", async () => {
+    ssm
+      .on(GetParameterCommand, { Name: "/marketing-agents/prod/image-tag" })
+      .resolves({ Parameter: { Value: "sha-abc" } });
+    expect(await runningImageTag(prod)).toBe("sha-abc");
+    ssm.on(GetParameterCommand).rejects(awsError("ParameterNotFound"));
+    expect(await runningImageTag(prod)).toBeUndefined();
+  });
+
+  it("writes a rollout's tag over the last one", async () => {
+    ssm.on(PutParameterCommand).resolves({});
+    await recordImageTag(prod, "sha-def");
+    expect(ssm.commandCalls(PutParameterCommand)[0].args[0].input).toEqual({
+      Name: "/marketing-agents/prod/image-tag",
+      Value: "sha-def",
+      Overwrite: true,
+    });
   });
 });
