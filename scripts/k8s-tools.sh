@@ -14,6 +14,18 @@ root="${K8S_TOOLS_DIR:-$PWD/.tools/k8s}" # K8S_TOOLS_DIR: elsewhere (to time a c
 bin="$root/bin"
 mkdir -p "$bin"
 export GOFLAGS="-mod=mod -buildvcs=false"
+log="$root/build.log"
+
+# Runs one build step with its output in the log; on failure, one line that says where to look.
+build() {
+  local what=$1
+  shift
+  echo "building $what"
+  if ! "$@" >>"$log" 2>&1; then
+    echo "k8s-tools: building $what failed (needs Go and the Go module proxy); details in $log" >&2
+    exit 1
+  fi
+}
 
 # True when the tool exists and reports VERSION_WANTED (output read whole: with pipefail, grep -q
 # closing the pipe early would fail the check now and then).
@@ -25,15 +37,13 @@ has() {
 
 VERSION_WANTED="v$HELM_VERSION"
 if ! has helm version --template '{{.Version}}'; then
-  echo "building helm v$HELM_VERSION"
   # go install leaves helm's own version at its default minor; the ldflag records the patch too.
-  GOBIN="$bin" go install -ldflags "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" \
-    "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+  build "helm v$HELM_VERSION" env GOBIN="$bin" go install \
+    -ldflags "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
 fi
 
 VERSION_WANTED="etcd Version: $ETCD_VERSION"
 if ! has etcd --version; then
-  echo "building etcd v$ETCD_VERSION"
   src="$root/src/etcd"
   mkdir -p "$src"
   cat >"$src/main.go" <<'GO'
@@ -47,18 +57,17 @@ import (
 
 func main() { etcdmain.Main(os.Args) }
 GO
-  (cd "$src" && rm -f go.mod go.sum && go mod init local/etcd >/dev/null 2>&1 &&
-    go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >/dev/null 2>&1 && go mod tidy >/dev/null 2>&1 &&
-    go build -trimpath -o "$bin/etcd" .)
+  build "etcd v$ETCD_VERSION" bash -c "cd '$src' && rm -f go.mod go.sum && go mod init local/etcd &&
+    go get go.etcd.io/etcd/server/v3@v$ETCD_VERSION && go mod tidy && go build -trimpath -o '$bin/etcd' ."
 fi
 
 VERSION_WANTED="v$KUBERNETES_VERSION"
 if ! has kube-apiserver --version || ! has kubectl version --client; then
-  echo "building kube-apiserver and kubectl v$KUBERNETES_VERSION (the slow part)"
   src="$root/src/kubernetes"
   mkdir -p "$src"
   # k8s.io/kubernetes replaces its staging modules with local folders; as a dependency they come
   # from the proxy instead, at the matching v0.x version.
+  build "the k8s.io/kubernetes v$KUBERNETES_VERSION module" go mod download "k8s.io/kubernetes@v$KUBERNETES_VERSION"
   gomod=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
   staging_version="v0.${KUBERNETES_VERSION#1.}"
   {
@@ -83,8 +92,8 @@ GO
   ldflags="-X k8s.io/component-base/version.gitVersion=v$KUBERNETES_VERSION"
   ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${KUBERNETES_VERSION#1.}"
   ldflags="${ldflags%.*}"
-  (cd "$src" && go mod tidy -e >/dev/null 2>&1 &&
-    go build -trimpath -ldflags "$ldflags" -o "$bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver &&
-    go build -trimpath -ldflags "$ldflags" -o "$bin/kubectl" k8s.io/kubernetes/cmd/kubectl)
+  build "kube-apiserver and kubectl v$KUBERNETES_VERSION (the slow part)" bash -c "cd '$src' && go mod tidy -e &&
+    go build -trimpath -ldflags '$ldflags' -o '$bin/kube-apiserver' k8s.io/kubernetes/cmd/kube-apiserver &&
+    go build -trimpath -ldflags '$ldflags' -o '$bin/kubectl' k8s.io/kubernetes/cmd/kubectl"
 fi
-echo "kubernetes tools ready in .tools/k8s/bin"
+echo "kubernetes tools ready in $bin"
