@@ -30,6 +30,15 @@ export const dev: EnvironmentConfig = {
         diskSizeGib: 50,
       },
     },
+    // Versions AWS offers for 1.35 (npm run eks-versions -- <env>); upgrade dev first, then staging, then prod.
+    addonVersions: {
+      "eks-pod-identity-agent": "v1.3.10-eksbuild.1",
+      "vpc-cni": "v1.21.1-eksbuild.1",
+      "kube-proxy": "v1.35.0-eksbuild.2",
+      coredns: "v1.13.1-eksbuild.1",
+      "aws-ebs-csi-driver": "v1.53.0-eksbuild.1",
+    },
+    nodeAmiReleaseVersion: "1.35.0-20251209",
     deletionProtection: false,
     ecrKeepLastImages: 30,
   },

@@ -59,6 +59,9 @@ const weeklyWindow = string().regex(
 const hostname = string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
   message: "must be a lower-case DNS name such as marketing-agents.example.com",
 });
+const eksAddonVersion = string().regex(/^v\d+\.\d+\.\d+(-[a-z0-9.]+)?-eksbuild\.\d+$/, {
+  message: 'must be an EKS add-on version such as "v1.19.0-eksbuild.1" (aws eks describe-addon-versions)',
+});
 const githubRepository = string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
   message: 'must be "owner/name" of a GitHub repository',
 });
@@ -149,6 +152,24 @@ export const environmentSchema = object({
         message: "must declare at least one node group",
       },
     ),
+    /**
+     * EKS add-on versions, pinned: an apply changes an add-on only when this does
+     * (`npm run eks-versions -- <env>` lists what AWS offers for the cluster's Kubernetes version).
+     */
+    addonVersions: object({
+      "eks-pod-identity-agent": eksAddonVersion,
+      "vpc-cni": eksAddonVersion,
+      "kube-proxy": eksAddonVersion,
+      coredns: eksAddonVersion,
+      "aws-ebs-csi-driver": eksAddonVersion,
+    }).strict(),
+    /**
+     * Release of the EKS-optimized AL2023 AMI every node group runs, "<kubernetes>.<patch>-<yyyymmdd>";
+     * changing it replaces every node (a rolling update, `update_config` at a time).
+     */
+    nodeAmiReleaseVersion: string().regex(/^1\.\d{2}\.\d+-20\d{6}$/, {
+      message: 'must be an EKS AMI release version such as "1.35.0-20251209"',
+    }),
     /** Refuse deletion of the EKS cluster. */
     deletionProtection: boolean(),
     /** How many images the ECR repository keeps. */
@@ -417,11 +438,28 @@ function checkEndpointAccess({ cluster }: EnvironmentConfig, ctx: Context): void
 }
 
 function checkKubernetesVersion({ cluster }: EnvironmentConfig, ctx: Context): void {
-  if (cluster.kubernetesVersion !== SUPPORTED_KUBERNETES_MINOR) {
+  const minor = cluster.kubernetesVersion;
+  if (minor !== SUPPORTED_KUBERNETES_MINOR) {
     issue(
       ctx,
       ["cluster", "kubernetesVersion"],
-      `must be ${SUPPORTED_KUBERNETES_MINOR}, the version the pinned cluster-autoscaler chart supports (got ${cluster.kubernetesVersion}); bump the chart to change it`,
+      `must be ${SUPPORTED_KUBERNETES_MINOR}, the version the pinned cluster-autoscaler chart supports (got ${minor}); bump the chart to change it`,
+    );
+  }
+  // EKS refuses a node group release and a kube-proxy built for another minor than the cluster's.
+  if (!cluster.nodeAmiReleaseVersion.startsWith(`${minor}.`)) {
+    issue(
+      ctx,
+      ["cluster", "nodeAmiReleaseVersion"],
+      `must be a release for Kubernetes ${minor} ("${minor}.<patch>-<yyyymmdd>", got ${cluster.nodeAmiReleaseVersion})`,
+    );
+  }
+  const kubeProxy = cluster.addonVersions["kube-proxy"];
+  if (!kubeProxy.startsWith(`v${minor}.`)) {
+    issue(
+      ctx,
+      ["cluster", "addonVersions", "kube-proxy"],
+      `must be built for Kubernetes ${minor} ("v${minor}.<patch>-eksbuild.<n>", got ${kubeProxy})`,
     );
   }
 }

@@ -34,6 +34,13 @@ export const EKS_MODULE: RegistryModuleSpec = {
     "deletion_protection",
     "tags",
   ],
+  // tls and time from the module itself, cloudinit and null from its node groups' user data.
+  pinnedProviders: {
+    tls: { source: "hashicorp/tls", version: "4.1.0" },
+    time: { source: "hashicorp/time", version: "0.13.1" },
+    cloudinit: { source: "hashicorp/cloudinit", version: "2.3.7" },
+    null: { source: "hashicorp/null", version: "3.2.4" },
+  },
 };
 
 /** A Pod Identity association made by an EKS add-on (module `addons[*].pod_identity_association`). */
@@ -66,6 +73,8 @@ export interface EksAddon {
   readonly before_compute?: boolean;
   /** Use the newest add-on version for the cluster's Kubernetes version. @default true */
   readonly most_recent?: boolean;
+  /** The add-on version, e.g. v1.19.0-eksbuild.1 (takes precedence over most_recent). @default - most_recent decides */
+  readonly addon_version?: string;
   /** IAM for the add-on through EKS Pod Identity. @default none */
   readonly pod_identity_association?: EksAddonPodIdentity[];
   /** The add-on's own settings, as a JSON document. @default null */
@@ -114,6 +123,10 @@ export interface EksManagedNodeGroup {
   readonly desired_size: number;
   /** EKS-optimized AMI family, e.g. AL2023_x86_64_STANDARD. */
   readonly ami_type: string;
+  /** AMI release, e.g. 1.35.0-20251209. @default - the newest at creation */
+  readonly ami_release_version?: string;
+  /** Follow the newest AMI release on every apply (rolls the nodes whenever AWS publishes one). @default module's */
+  readonly use_latest_ami_release_version?: boolean;
   /** Subnets the nodes run in (private only). */
   readonly subnet_ids: string[];
   /** Kubernetes labels on the nodes. */

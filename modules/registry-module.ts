@@ -1,4 +1,4 @@
-import { TerraformHclModule } from "cdktf";
+import { TerraformHclModule, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 
 /** Where a registry module comes from and which of its inputs our wrapper may set. */
@@ -12,6 +12,12 @@ export interface RegistryModuleSpec {
    * variables.tf at `version` (shared/reference/terraform-modules).
    */
   readonly inputs: readonly string[];
+  /**
+   * Providers the module or its nested modules require beyond those our stacks configure, at an
+   * exact version: without a pin, `terraform init` takes whatever is newest that day.
+   * @default - none
+   */
+  readonly pinnedProviders?: Readonly<Record<string, { readonly source: string; readonly version: string }>>;
 }
 
 /** `maxAllocatedStorage` -> `max_allocated_storage`. */
@@ -46,6 +52,9 @@ export abstract class RegistryModule extends Construct {
     });
     // `module.<id>` in the plan, not a hashed construct path: reviewers read these names.
     this.module.overrideLogicalId(id);
+    for (const [name, requirement] of Object.entries(spec.pinnedProviders ?? {})) {
+      TerraformStack.of(this).addOverride(`terraform.required_providers.${name}`, requirement);
+    }
   }
 
   /** A string output of the module. */

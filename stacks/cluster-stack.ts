@@ -13,7 +13,7 @@ import {
   type EnvironmentConfig,
   type NodeGroupConfig,
 } from "../config";
-import { EksModule, type EksAccessEntry, type EksManagedNodeGroup } from "../modules/eks-module";
+import { EksModule, type EksAccessEntry, type EksAddon, type EksManagedNodeGroup } from "../modules/eks-module";
 import { GithubActionsRunner } from "../modules/github-actions-runner";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
@@ -137,22 +137,20 @@ export class ClusterStack extends EnvironmentStack {
         ...clusterAccess("admin", [...config.cluster.adminRoleArns, ciRoleArn(config, "deploy")], CLUSTER_ADMIN_POLICY),
         ...clusterAccess("view", [ciRoleArn(config, "plan")], CLUSTER_VIEW_POLICY),
       },
-      addons: {
-        "eks-pod-identity-agent": { before_compute: true, most_recent: true },
+      addons: pinnedAddons(config, {
+        "eks-pod-identity-agent": { before_compute: true },
         "vpc-cni": {
           before_compute: true,
-          most_recent: true,
           pod_identity_association: [{ role_arn: addonRoles.vpcCni.arn, service_account: "aws-node" }],
           // Enforces the app's NetworkPolicy (the VPC CNI's network policy agent is off by default).
           configuration_values: JSON.stringify({ enableNetworkPolicy: "true" }),
         },
-        "kube-proxy": { most_recent: true },
-        coredns: { most_recent: true },
+        "kube-proxy": {},
+        coredns: {},
         "aws-ebs-csi-driver": {
-          most_recent: true,
           pod_identity_association: [{ role_arn: addonRoles.ebsCsi.arn, service_account: "ebs-csi-controller-sa" }],
         },
-      },
+      }),
       iamRolePermissionsBoundary: permissionsBoundaryArn,
       eksManagedNodeGroups: nodeGroups(config, props.privateSubnetIds),
       deletionProtection: config.cluster.deletionProtection,
@@ -200,6 +198,20 @@ export class ClusterStack extends EnvironmentStack {
   }
 }
 
+type AddonName = keyof EnvironmentConfig["cluster"]["addonVersions"];
+
+/**
+ * Every add-on at the version config pins: `most_recent` would let any apply upgrade one, on
+ * the day AWS publishes a new build.
+ */
+function pinnedAddons(config: EnvironmentConfig, addons: Record<AddonName, EksAddon>): Record<string, EksAddon> {
+  const entries = Object.entries(addons).map(([name, addon]) => [
+    name,
+    { ...addon, most_recent: false, addon_version: config.cluster.addonVersions[name as AddonName] },
+  ]);
+  return Object.fromEntries(entries);
+}
+
 function nodeGroups(config: EnvironmentConfig, subnetIds: string[]): Record<string, EksManagedNodeGroup> {
   const entries = Object.entries(config.cluster.nodeGroups).map(([name, group]) => [
     name,
@@ -222,6 +234,9 @@ function nodeGroup(
     max_size: group.maxSize,
     desired_size: group.desiredSize,
     ami_type: "AL2023_x86_64_STANDARD",
+    // The pinned release: a new AMI rolls the nodes only when config says so.
+    ami_release_version: config.cluster.nodeAmiReleaseVersion,
+    use_latest_ami_release_version: false,
     subnet_ids: subnetIds,
     labels: { "node-group": name, capacity: group.capacityType.toLowerCase() },
     // IMDSv2 only; hop limit 1 keeps pods off the node role (they get credentials via Pod Identity).

@@ -164,6 +164,36 @@ describe("environment configuration", () => {
       /environment "staging", setting cluster\.kubernetesVersion: must be 1\.35, the version the pinned cluster-autoscaler chart supports \(got 1\.36\)/,
     ],
     [
+      "an AMI release built for another Kubernetes minor",
+      "prod",
+      (c) => (c.cluster.nodeAmiReleaseVersion = "1.34.2-20251209"),
+      /environment "prod", setting cluster\.nodeAmiReleaseVersion: must be a release for Kubernetes 1\.35 \("1\.35\.<patch>-<yyyymmdd>", got 1\.34\.2-20251209\)/,
+    ],
+    [
+      "an AMI release that is not a release version",
+      "dev",
+      (c) => (c.cluster.nodeAmiReleaseVersion = "latest"),
+      /environment "dev", setting cluster\.nodeAmiReleaseVersion: must be an EKS AMI release version such as "1\.35\.0-20251209"/,
+    ],
+    [
+      "a kube-proxy built for another Kubernetes minor",
+      "staging",
+      (c) => (c.cluster.addonVersions["kube-proxy"] = "v1.34.1-eksbuild.2"),
+      /environment "staging", setting cluster\.addonVersions\.kube-proxy: must be built for Kubernetes 1\.35/,
+    ],
+    [
+      "an add-on version without its EKS build",
+      "dev",
+      (c) => (c.cluster.addonVersions.coredns = "v1.13.1"),
+      /environment "dev", setting cluster\.addonVersions\.coredns: must be an EKS add-on version such as "v1\.19\.0-eksbuild\.1"/,
+    ],
+    [
+      "an add-on the cluster stack does not install",
+      "dev",
+      (c) => ((c.cluster.addonVersions as Record<string, string>)["aws-efs-csi-driver"] = "v2.1.0-eksbuild.1"),
+      /environment "dev", setting cluster\.addonVersions: Unrecognized key: "aws-efs-csi-driver"/,
+    ],
+    [
       "a malformed backup window",
       "dev",
       (c) => (c.database.backupWindow = "3am-6am"),

@@ -3,13 +3,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { App } from "cdktf";
 import { mockClient } from "aws-sdk-client-mock";
+import { DescribeImagesCommand as DescribeAmisCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
-import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { DescribeAddonVersionsCommand, DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
+import { loadEnvironments } from "../../config";
 import { synthEnvironment } from "../helpers";
 
 /** A fresh copy of an environment's real synth output (the deploy command writes into it). */
@@ -37,6 +39,7 @@ export function healthyAws(account: string, role = "PlatformAdmin") {
     secrets: mockClient(SecretsManagerClient),
     eks: mockClient(EKSClient),
     ssm: mockClient(SSMClient),
+    ec2: mockClient(EC2Client),
   };
   mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "1.0.0" } });
   mocks.sts
@@ -51,7 +54,17 @@ export function healthyAws(account: string, role = "PlatformAdmin") {
   mocks.eks
     .on(DescribeClusterCommand)
     .resolves({ cluster: { endpoint: "https://ABC.gr7.us-east-1.eks.amazonaws.com" } });
+  // EKS offers exactly the versions config pins (the same in every environment), and a newer one.
+  mocks.eks.on(DescribeAddonVersionsCommand).callsFake((input: { addonName: string }) => ({
+    addons: [{ addonName: input.addonName, addonVersions: offeredAddonVersions(input.addonName) }],
+  }));
+  mocks.ec2.on(DescribeAmisCommand).resolves({ Images: [{ ImageId: "ami-0123456789abcdef0" }] });
   return mocks;
+}
+
+function offeredAddonVersions(addonName: string) {
+  const [pinned] = loadEnvironments("dev").map((c) => (c.cluster.addonVersions as Record<string, string>)[addonName]);
+  return [{ addonVersion: `${pinned.replace(/eksbuild\.\d+$/, "eksbuild.99")}` }, { addonVersion: pinned }];
 }
 
 /** Probes of a machine with a recent terraform that reaches the cluster. */

@@ -1,5 +1,6 @@
+import { DescribeImagesCommand as DescribeAmisCommand } from "@aws-sdk/client-ec2";
 import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
-import { DescribeClusterCommand } from "@aws-sdk/client-eks";
+import { DescribeAddonVersionsCommand, DescribeClusterCommand } from "@aws-sdk/client-eks";
 import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
@@ -148,6 +149,23 @@ describe("preflight", () => {
       /cluster API abc\.gr7\.us-east-1\.eks\.amazonaws\.com did not answer on 443 within 5 s: run from the in-VPC runner .*codebuild-marketing-agents-dev-runner\), or add your CIDR to cluster\.endpointPublicAccessCidrs in config\/dev\.ts$/,
     ],
     [
+      "an add-on version EKS does not offer for the cluster's Kubernetes version",
+      (m) =>
+        m.eks
+          .on(DescribeAddonVersionsCommand, { addonName: "coredns" })
+          .resolves({ addons: [{ addonVersions: [{ addonVersion: "v1.13.2-eksbuild.3" }] }] }),
+      { concerns: ["cluster"] },
+      {},
+      /^preflight: environment "dev": setting cluster\.addonVersions\.coredns: EKS offers no coredns v1\.13\.1-eksbuild\.1 for Kubernetes 1\.35 \(newest: v1\.13\.2-eksbuild\.3\): pick one from npm run eks-versions -- dev$/,
+    ],
+    [
+      "a node AMI release AWS never published",
+      (m) => m.ec2.on(DescribeAmisCommand).resolves({ Images: [] }),
+      { concerns: ["cluster"] },
+      {},
+      /^preflight: environment "dev": setting cluster\.nodeAmiReleaseVersion: no EKS AMI amazon-eks-node-al2023-x86_64-standard-1\.35-v20251209 is published in us-east-1: pick one from npm run eks-versions -- dev$/,
+    ],
+    [
       "an AWS error no check expects",
       (m) => m.s3.on(HeadBucketCommand).rejects(awsError("AccessDenied", "Access Denied")),
       {},
@@ -217,11 +235,24 @@ describe("preflight", () => {
     await expect(runPreflight(target({ mode: "plan" }), reachableProbes, () => undefined)).resolves.toBeDefined();
   });
 
+  it("checks every pinned add-on against the cluster's Kubernetes version, and the AMI by its release", async () => {
+    await runPreflight(target({ concerns: ["cluster"] }), reachableProbes, () => undefined);
+    const asked = aws.eks.commandCalls(DescribeAddonVersionsCommand).map((c) => c.args[0].input);
+    expect(asked).toEqual(
+      Object.keys(dev.cluster.addonVersions).map((addonName) => ({ addonName, kubernetesVersion: "1.35" })),
+    );
+    expect(aws.ec2.commandCalls(DescribeAmisCommand)[0].args[0].input).toEqual({
+      Owners: ["amazon"],
+      Filters: [{ Name: "name", Values: ["amazon-eks-node-al2023-x86_64-standard-1.35-v20251209"] }],
+    });
+  });
+
   it("only reads: every AWS call it makes is a Get, Head or Describe", async () => {
     const lines: string[] = [];
     await runPreflight(target(), reachableProbes, (l) => lines.push(l));
     const commands = Object.values(aws).flatMap((m) => m.calls().map((c) => c.args[0].constructor.name));
-    expect(commands.sort()).toEqual([
+    expect([...new Set(commands)].sort()).toEqual([
+      "DescribeAddonVersionsCommand",
       "DescribeClusterCommand",
       "DescribeImagesCommand",
       "GetCallerIdentityCommand",

@@ -11,6 +11,19 @@ import { synthEnvironment } from "../helpers";
 const SPECS: Record<string, RegistryModuleSpec> = { vpc: VPC_MODULE, eks: EKS_MODULE, postgres: RDS_MODULE };
 const REFERENCE = path.resolve(__dirname, "../../../shared/reference/terraform-modules");
 
+/** Every provider the module and its nested modules require (names as they declare them). */
+function referenceProviders(spec: RegistryModuleSpec): string[] | undefined {
+  const name = spec.source.split("/")[1];
+  const file = path.join(REFERENCE, `${name}-${spec.version}.json`);
+  if (!fs.existsSync(file)) return undefined;
+  const reference = JSON.parse(fs.readFileSync(file, "utf8")) as {
+    required_providers: Record<string, unknown>;
+    nested_modules?: { required_providers?: Record<string, unknown> }[];
+  };
+  const all = [reference.required_providers, ...(reference.nested_modules ?? []).map((n) => n.required_providers ?? {})];
+  return [...new Set(all.flatMap((r) => Object.keys(r)))].sort();
+}
+
 function referenceInputs(spec: RegistryModuleSpec): string[] | undefined {
   const name = spec.source.split("/")[1];
   const file = path.join(REFERENCE, `${name}-${spec.version}.json`);
@@ -45,6 +58,34 @@ describe("registry module wrappers", () => {
 
   it("pins exact versions that accept the AWS provider this project synthesizes (6.25.0)", () => {
     expect([VPC_MODULE.version, EKS_MODULE.version, RDS_MODULE.version]).toEqual(["6.5.1", "21.11.0", "6.13.1"]);
+  });
+
+  it("pins every provider a module or its nested modules require to one exact version, in the stack that calls it", () => {
+    const synth = synthEnvironment("prod");
+    for (const concern of CONCERNS) {
+      const json = synth.json(concern);
+      for (const id of Object.keys(json.module ?? {})) {
+        const required = json.terraform.required_providers as Record<string, { version: string }>;
+        const needed = referenceProviders(SPECS[id]) ?? Object.keys(SPECS[id].pinnedProviders ?? {});
+        for (const provider of needed) {
+          expect([id, provider, required[provider]?.version]).toEqual([
+            id,
+            provider,
+            expect.stringMatching(/^\d+\.\d+\.\d+$/),
+          ]);
+        }
+      }
+    }
+  });
+
+  it("pins the eks module's tls, time, cloudinit and null providers in the cluster stack", () => {
+    const required = synthEnvironment("dev").json("cluster").terraform.required_providers;
+    expect(required).toMatchObject({
+      tls: { source: "hashicorp/tls", version: "4.1.0" },
+      time: { source: "hashicorp/time", version: "0.13.1" },
+      cloudinit: { source: "hashicorp/cloudinit", version: "2.3.7" },
+      null: { source: "hashicorp/null", version: "3.2.4" },
+    });
   });
 
   it("fails at synth time on a prop the module does not declare", () => {

@@ -97,18 +97,53 @@ describe("JSON documents held in attributes", () => {
   });
 });
 
+/** The prod-cluster changes a config edit makes, from two real synths. */
+function clusterChangesAfter(edit: (config: EnvironmentConfig) => void) {
+  const before = synthOutputOf("prod");
+  const config = cloneConfig(synthEnvironment("prod").config);
+  edit(config);
+  const app = Testing.app();
+  createEnvironmentStacks(app, config);
+  app.synth();
+  const after = copyOutput(before);
+  const cluster = after.get("prod-cluster") as { json: Record<string, unknown> };
+  cluster.json = JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", "prod-cluster", "cdk.tf.json"), "utf8"));
+  return planDiff(before, after).filter((c) => c.stack === "prod-cluster");
+}
+
+describe("pinned upgrades", () => {
+  it("a new AMI release is flagged as a roll of every node group, and changes nothing else", () => {
+    const changes = clusterChangesAfter((c) => {
+      (c.cluster as { nodeAmiReleaseVersion: string }).nodeAmiReleaseVersion = "1.35.2-20260301";
+    });
+    expect(changes).toEqual([expect.objectContaining({ address: "module.eks", action: "update" })]);
+    expect(changes[0].changes.map((c) => c.path)).toEqual([
+      "eks_managed_node_groups.baseline.ami_release_version",
+      "eks_managed_node_groups.spot.ami_release_version",
+    ]);
+    expect(changes[0].note).toBe(
+      "node roll: every baseline node is replaced (AMI 1.35.0-20251209 -> 1.35.2-20260301); node roll: every spot node is replaced (AMI 1.35.0-20251209 -> 1.35.2-20260301)",
+    );
+  });
+
+  it("a new add-on version is flagged as that add-on's update", () => {
+    const changes = clusterChangesAfter((c) => {
+      (c.cluster.addonVersions as Record<string, string>).coredns = "v1.13.2-eksbuild.1";
+    });
+    expect(changes.map((c) => [c.address, c.action, c.note])).toEqual([
+      ["module.eks", "update", "add-on update: coredns v1.13.1-eksbuild.1 -> v1.13.2-eksbuild.1"],
+    ]);
+  });
+});
+
 describe("access entries", () => {
   it("adding one admin adds exactly that entry: no other entry changes or moves", () => {
-    const before = synthOutputOf("prod");
-    const config = cloneConfig(synthEnvironment("prod").config) as { cluster: { adminRoleArns: string[] } };
-    config.cluster.adminRoleArns = ["arn:aws:iam::333333333333:role/Oncall", ...config.cluster.adminRoleArns];
-    const app = Testing.app();
-    createEnvironmentStacks(app, config as unknown as EnvironmentConfig);
-    app.synth();
-    const after = copyOutput(before);
-    const cluster = after.get("prod-cluster") as { json: Record<string, unknown> };
-    cluster.json = JSON.parse(fs.readFileSync(path.join(app.outdir, "stacks", "prod-cluster", "cdk.tf.json"), "utf8"));
-    const changes = planDiff(before, after).filter((c) => c.stack === "prod-cluster");
+    const changes = clusterChangesAfter((c) => {
+      (c.cluster as { adminRoleArns: string[] }).adminRoleArns = [
+        "arn:aws:iam::333333333333:role/Oncall",
+        ...c.cluster.adminRoleArns,
+      ];
+    });
     expect(changes.map((c) => [c.address, c.action])).toEqual([["module.eks", "update"]]);
     const paths = changes[0].changes.map((c) => c.path);
     expect(paths.length).toBeGreaterThan(0);

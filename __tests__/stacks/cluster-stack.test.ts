@@ -201,6 +201,24 @@ describe("cluster stack", () => {
     });
   });
 
+  it("pins every add-on to config's version: no apply upgrades one on its own", () => {
+    const addons = eksOf(prod).addons as Record<string, Json>;
+    for (const [name, version] of Object.entries(prod.config.cluster.addonVersions)) {
+      expect(addons[name]).toMatchObject({ addon_version: version, most_recent: false });
+    }
+  });
+
+  it("pins every node group to config's AMI release: nodes roll only when it changes", () => {
+    for (const env of [dev, prod]) {
+      for (const group of Object.values(eksOf(env).eks_managed_node_groups as Record<string, Json>)) {
+        expect(group).toMatchObject({
+          ami_release_version: env.config.cluster.nodeAmiReleaseVersion,
+          use_latest_ami_release_version: false,
+        });
+      }
+    }
+  });
+
   it("protects the prod cluster from deletion but not dev's", () => {
     expect(eksOf(prod).deletion_protection).toBe(true);
     expect(eksOf(dev).deletion_protection).toBe(false);

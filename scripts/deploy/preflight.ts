@@ -3,6 +3,7 @@
  * says what is wrong and what to do; the first failure ends the preflight. Only reads: no check
  * writes to AWS or to state.
  */
+import { DescribeImagesCommand as DescribeAmisCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -21,6 +22,7 @@ import {
 } from "../../config";
 import { APP_API_KEYS } from "../../modules/kubernetes/app-external-secret";
 import { DeployError } from "./deploy-error";
+import { addonVersionsOffered, eksAmiName } from "./eks-versions";
 import { awsErrorName, missingCredentials } from "./aws-errors";
 import { runningImageTag } from "./image-record";
 
@@ -84,6 +86,7 @@ function createClients(region: string) {
     ecr: new ECRClient({ region }),
     secrets: new SecretsManagerClient({ region }),
     eks: new EKSClient({ region }),
+    ec2: new EC2Client({ region }),
   };
 }
 
@@ -303,6 +306,33 @@ const clusterReachable: Check = {
   },
 };
 
+const pinnedVersionsOffered: Check = {
+  name: "the pinned add-on versions and node AMI release exist for the cluster's Kubernetes version",
+  applies: (context) => has(context, "cluster"),
+  async run(context) {
+    const { cluster } = context.target.config;
+    const fix = `pick one from npm run eks-versions -- ${context.target.config.name}`;
+    for (const [addonName, version] of Object.entries(cluster.addonVersions)) {
+      const offered = await addonVersionsOffered(context.clients.eks, addonName, cluster.kubernetesVersion);
+      if (!offered.includes(version)) {
+        throw new DeployError(
+          `${env(context)}: setting cluster.addonVersions.${addonName}: EKS offers no ${addonName} ${version} for Kubernetes ${cluster.kubernetesVersion} (newest: ${offered[0] ?? "none"}): ${fix}`,
+        );
+      }
+    }
+    const ami = eksAmiName(cluster.kubernetesVersion, cluster.nodeAmiReleaseVersion);
+    const images = await context.clients.ec2.send(
+      new DescribeAmisCommand({ Owners: ["amazon"], Filters: [{ Name: "name", Values: [ami] }] }),
+    );
+    if ((images.Images ?? []).length === 0) {
+      throw new DeployError(
+        `${env(context)}: setting cluster.nodeAmiReleaseVersion: no EKS AMI ${ami} is published in ${context.target.config.account.region}: ${fix}`,
+      );
+    }
+    return `${Object.keys(cluster.addonVersions).length} add-ons, AMI ${ami}`;
+  },
+};
+
 /** The checks, in the order they run. */
 export const CHECKS: readonly Check[] = [
   callerAccount,
@@ -313,6 +343,7 @@ export const CHECKS: readonly Check[] = [
   imageToRun,
   imagePushed,
   apiKeysSet,
+  pinnedVersionsOffered,
   clusterReachable,
 ];
 

@@ -173,7 +173,26 @@ function classify(kind: string, changes: AttributeChange[]): { action: Action; n
   if (kind === "terraform-aws-modules/eks/aws" && removedNodeGroups.length > 0) {
     return { action: "replace", note: "a node group is removed: its nodes are drained and destroyed" };
   }
-  return { action: "update" };
+  const upgrades = kind === "terraform-aws-modules/eks/aws" ? clusterUpgrades(changes) : [];
+  return upgrades.length > 0 ? { action: "update", note: upgrades.join("; ") } : { action: "update" };
+}
+
+/**
+ * What a pinned-version change does on apply, so a reviewer sees it before approving: a new AMI
+ * release replaces every node of its group; a new add-on version updates it in place.
+ */
+function clusterUpgrades(changes: AttributeChange[]): string[] {
+  return changes.flatMap((c) => {
+    const node = /^eks_managed_node_groups\.([^.]+)\.ami_release_version$/.exec(c.path);
+    if (node && c.before !== undefined) {
+      return [`node roll: every ${node[1]} node is replaced (AMI ${String(c.before)} -> ${String(c.after)})`];
+    }
+    const addon = /^addons\.([^.]+)\.addon_version$/.exec(c.path);
+    if (addon && c.before !== undefined) {
+      return [`add-on update: ${addon[1]} ${String(c.before)} -> ${String(c.after)}`];
+    }
+    return [];
+  });
 }
 
 /** The changes from `before` to `after`, stack by stack. */

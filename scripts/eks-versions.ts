@@ -1,0 +1,49 @@
+/**
+ * npm run eks-versions -- <env>
+ *
+ * Prints each pinned EKS version of the environment (add-ons, node AMI release) next to the
+ * newest AWS offers for its Kubernetes minor: what to put in config/<env>.ts to upgrade.
+ * Reads only; needs credentials for the environment's account.
+ */
+import { EKSClient } from "@aws-sdk/client-eks";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { ConfigError, loadEnvironments } from "../config";
+import { awsErrorName, missingCredentials } from "./deploy/aws-errors";
+import { pinnedVersions } from "./deploy/eks-versions";
+
+async function main(argv: readonly string[]): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const configs = loadEnvironments();
+  const config = configs.find((c) => c.name === argv[0]);
+  if (argv.length !== 1 || !config) {
+    console.error(
+      `eks-versions: environment "${argv[0] ?? ""}" does not exist; allowed: ${configs.map((c) => c.name).join(", ")} (usage: npm run eks-versions -- <env>)`,
+    );
+    return 2;
+  }
+  const region = config.account.region;
+  const versions = await pinnedVersions(config, { eks: new EKSClient({ region }), ssm: new SSMClient({ region }) });
+  console.log(`${config.name}: Kubernetes ${config.cluster.kubernetesVersion} in ${region}`);
+  for (const v of versions) {
+    const state = v.pinned === v.newest ? "newest" : `newest is ${v.newest}`;
+    console.log(`  ${v.setting.padEnd(46)} ${v.pinned.padEnd(22)} ${state}`);
+  }
+  return 0;
+}
+
+function explain(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  if (missingCredentials(error)) {
+    return `eks-versions: no usable AWS credentials (${awsErrorName(error)}): sign in to the environment's account and run again`;
+  }
+  const first = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  return `eks-versions: ${awsErrorName(error)}: ${first}`;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    console.error(explain(error));
+    process.exitCode = 1;
+  },
+);
