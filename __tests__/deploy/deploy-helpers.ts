@@ -11,6 +11,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
+import { LOCK_DIRECTORY, TERRAFORM_LOCK_FILE, lockFileOf, pinnedProviders } from "../../scripts/deploy/provider-locks";
+import { loadStacks } from "../../scripts/deploy/stack-graph";
 import { loadEnvironments } from "../../config";
 import { synthEnvironment } from "../helpers";
 
@@ -79,6 +81,23 @@ export interface RecordedCall {
   readonly args: readonly string[];
   /** Whether a backend override file was present when it ran. */
   readonly localBackend: boolean;
+  /** The dependency lock file in the working directory when it ran, if any. */
+  readonly lockFile?: string;
+}
+
+/**
+ * Lock files for every concern of a synth output, locking exactly the versions its stacks pin
+ * (hashes are placeholders: only terraform checks them).
+ */
+export function writeMatchingLocks(outdir: string, root: string, environment = "dev"): void {
+  fs.mkdirSync(path.join(root, LOCK_DIRECTORY), { recursive: true });
+  for (const stack of loadStacks(outdir, environment)) {
+    const blocks = [...pinnedProviders(stack.directory)].map(
+      ([address, version]) =>
+        `provider "${address}" {\n  version     = "${version}"\n  constraints = "${version}"\n  hashes = []\n}\n`,
+    );
+    fs.writeFileSync(lockFileOf(root, stack.concern), blocks.join("\n"));
+  }
 }
 
 /**
@@ -107,7 +126,9 @@ export class FakeTerraform implements Terraform {
   async run(directory: string, args: readonly string[]): Promise<TerraformRun> {
     const stack = path.basename(directory);
     const localBackend = fs.existsSync(path.join(directory, "backend_override.tf.json"));
-    this.calls.push({ stack, args, localBackend });
+    const lockPath = path.join(directory, TERRAFORM_LOCK_FILE);
+    const lockFile = fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : undefined;
+    this.calls.push({ stack, args, localBackend, lockFile });
     this.events.push(`start ${stack} ${args[0]}`);
     await new Promise((resolve) => setTimeout(resolve, this.script.delayMs?.(stack) ?? 0));
     this.events.push(`end ${stack} ${args[0]}`);

@@ -10,13 +10,22 @@ import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { loadEnvironments } from "../../config";
 import { deploy, type DeployDependencies, type DeployRequest } from "../../scripts/deploy/deploy";
 import { summaryTable } from "../../scripts/deploy/summary";
-import { FakeTerraform, awsError, healthyAws, reachableProbes, synthOutputCopy } from "./deploy-helpers";
+import { lockFileOf } from "../../scripts/deploy/provider-locks";
+import {
+  FakeTerraform,
+  awsError,
+  healthyAws,
+  reachableProbes,
+  synthOutputCopy,
+  writeMatchingLocks,
+} from "./deploy-helpers";
 
 const [dev] = loadEnvironments("dev");
 
 function setUp(terraform: FakeTerraform, stateInBucketAfterMove = true) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-root-"));
   const outdir = synthOutputCopy("dev");
+  writeMatchingLocks(outdir, root);
   const printed: string[] = [];
   const marked: string[] = [];
   const recorded: string[] = [];
@@ -100,6 +109,52 @@ describe("deploy command", () => {
     await expect(deploy(request({ mode: "plan" }), deps)).rejects.toThrow(/no usable AWS credentials/);
     expect(printed).toContain("  wave 4: dev-data, dev-platform  (together)");
     expect(printed[0]).toBe("deploy dev: plan of 6 stack(s) in 5 wave(s)");
+  });
+
+  it("inits every stack read-only from its concern's committed lock file", async () => {
+    const terraform = new FakeTerraform();
+    const { deps } = setUp(terraform);
+    await deploy(request({ mode: "plan" }), deps);
+    const inits = terraform.calls.filter((c) => c.args[0] === "init");
+    expect(inits).toHaveLength(6);
+    for (const init of inits) {
+      expect(init.args).toContain("-lockfile=readonly");
+      const concern = init.stack.replace("dev-", "");
+      expect(init.lockFile).toBe(fs.readFileSync(lockFileOf(deps.root, concern), "utf8"));
+    }
+  });
+
+  it.each([
+    [
+      "a concern without a committed lock file",
+      (root: string) => fs.rmSync(lockFileOf(root, "cluster")),
+      /^dev-cluster: terraform-locks\/cluster\.terraform\.lock\.hcl is missing: run npm run providers-lock where the Terraform registry is reachable, then commit terraform-locks\/$/,
+    ],
+    [
+      "a provider pinned after the lock was written",
+      (root: string) => {
+        const file = lockFileOf(root, "cluster");
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace('version     = "4.1.0"', 'version     = "4.0.6"'));
+      },
+      /^dev-cluster: terraform-locks\/cluster\.terraform\.lock\.hcl locks registry\.terraform\.io\/hashicorp\/tls 4\.0\.6, the stack pins 4\.1\.0: run npm run providers-lock/,
+    ],
+    [
+      "a provider the lock does not hold",
+      (root: string) => {
+        const file = lockFileOf(root, "platform");
+        fs.writeFileSync(
+          file,
+          fs.readFileSync(file, "utf8").replace(/provider "registry.terraform.io\/hashicorp\/helm"/, 'provider "x"'),
+        );
+      },
+      /^dev-platform: terraform-locks\/platform\.terraform\.lock\.hcl does not lock registry\.terraform\.io\/hashicorp\/helm 3\.1\.1/,
+    ],
+  ])("stops before any terraform on %s", async (_name, breakLocks, expected) => {
+    const terraform = new FakeTerraform();
+    const { deps } = setUp(terraform);
+    breakLocks(deps.root);
+    await expect(deploy(request(), deps)).rejects.toThrow(expected);
+    expect(terraform.calls).toEqual([]);
   });
 
   it("applies every stack in dependency order, data and platform at the same time", async () => {

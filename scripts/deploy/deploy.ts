@@ -18,6 +18,7 @@ import { DeployError } from "./deploy-error";
 import { runPreflight, type PreflightProbes } from "./preflight";
 import { describeWaves, loadStacks, outsideDependencies, planWaves, selectStacks, type StackNode } from "./stack-graph";
 import { planChanges, type PlanChanges } from "./plan-fingerprint";
+import { LOCK_DIRECTORY, installLockFile, lockProblem } from "./provider-locks";
 import type { Terraform } from "./terraform";
 
 /** What to deploy. */
@@ -103,6 +104,7 @@ export async function deploy(request: DeployRequest, deps: DeployDependencies): 
     deps.probes,
     deps.print,
   );
+  checkProviderLocks(selected, deps);
   const localState = localBootstrapState(deps.root, config.name);
   const phase = selected.some((s) => s.concern === "bootstrap")
     ? bootstrapPhase(facts, localState, config.name)
@@ -123,6 +125,19 @@ export async function deploy(request: DeployRequest, deps: DeployDependencies): 
   }
   const ordered = waves.flat().map((s) => results.get(s.id) as StackResult);
   return { waves, results: ordered, resumeCommand: resumeCommand(request, waves, ordered) };
+}
+
+/** Every selected stack has a lock file for the providers it pins, or the run stops here. */
+function checkProviderLocks(stacks: StackNode[], deps: DeployDependencies): void {
+  for (const stack of stacks) {
+    const problem = lockProblem(deps.root, stack.concern, stack.directory);
+    if (problem) {
+      throw new DeployError(
+        `${stack.id}: ${problem}: run npm run providers-lock where the Terraform registry is reachable, then commit ${LOCK_DIRECTORY}/`,
+      );
+    }
+  }
+  deps.print(`  ok    provider lock files match the pinned providers (${LOCK_DIRECTORY}/)`);
 }
 
 /**
@@ -201,6 +216,7 @@ class StackRunner {
     const { phase, localState } = this.plan;
     const apply = this.request.mode === "apply";
     const notes: string[] = [];
+    installLockFile(this.deps.root, stack.concern, stack.directory);
 
     if (isBootstrap && phase === "migrate-then-run" && apply) {
       await this.moveBootstrapState(stack, tf, localState);
@@ -210,7 +226,7 @@ class StackRunner {
     const local = isBootstrap && (phase === "create-then-migrate" || (phase === "migrate-then-run" && !apply));
     if (local) useLocalBackend(stack.directory, localState);
 
-    await tf("terraform init", ["init", "-input=false", "-no-color"]);
+    await tf("terraform init", ["init", "-input=false", "-no-color", "-lockfile=readonly"]);
     if (stack.concern === "app" && apply && this.request.imageTag) await this.recordImageTag();
     const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode"];
     // A plan that is not applied writes no state, so it needs no lock (and the read-only plan
@@ -243,6 +259,7 @@ class StackRunner {
       "init",
       "-input=false",
       "-no-color",
+      "-lockfile=readonly",
       "-migrate-state",
       "-force-copy",
     ]);
