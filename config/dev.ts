@@ -6,7 +6,8 @@ export const dev: EnvironmentConfig = {
   stage: "development",
   account: { id: "111111111111", region: "us-east-1" },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
-  state: { noncurrentVersionExpirationDays: 30 },
+  // No trail of state reads: a development account, where the trail's cost buys nothing.
+  state: { noncurrentVersionExpirationDays: 30, dataEventTrail: false },
   network: {
     vpcCidr: "10.10.0.0/16",
     availabilityZones: ["us-east-1a", "us-east-1b"],

@@ -23,6 +23,16 @@ export function stateBucketName(config: EnvironmentConfig): string {
   return `${PROJECT}-tfstate-${config.name}-${config.account.id}`;
 }
 
+/** The bucket the state's data-event trail writes to (`state.dataEventTrail`). */
+export function auditBucketName(config: EnvironmentConfig): string {
+  return `${PROJECT}-audit-${config.name}-${config.account.id}`;
+}
+
+/** The CloudTrail trail recording reads and writes of the state objects. */
+export function stateTrailName(config: Pick<EnvironmentConfig, "name">): string {
+  return `${resourcePrefix(config)}-state-access`;
+}
+
 /** The alias of the KMS key that encrypts the state bucket. */
 export function stateKeyAlias(config: EnvironmentConfig): string {
   return `alias/${PROJECT}-${config.name}-tfstate`;

@@ -6,7 +6,7 @@ export const prod: EnvironmentConfig = {
   stage: "production",
   account: { id: "333333333333", region: "us-east-1" },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
-  state: { noncurrentVersionExpirationDays: 365 },
+  state: { noncurrentVersionExpirationDays: 365, dataEventTrail: true },
   network: {
     vpcCidr: "10.30.0.0/16",
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],

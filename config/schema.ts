@@ -116,7 +116,15 @@ export const environmentSchema = object({
   /** Cost-allocation tags added to every AWS resource through the provider's default tags. */
   tags: object({ owner: string().min(1), costCenter: string().min(1) }).strict(),
   /** The Terraform state bucket of this environment (bootstrap stack). */
-  state: object({ noncurrentVersionExpirationDays: days }).strict(),
+  state: object({
+    /** Old versions of state objects are deleted after this many days. */
+    noncurrentVersionExpirationDays: days,
+    /**
+     * Record every read and write of the state objects (S3 data events) in a CloudTrail trail, into
+     * an audit bucket: who read the state, which holds every secret the stacks manage.
+     */
+    dataEventTrail: boolean(),
+  }).strict(),
   network: object({
     /** The VPC's IPv4 block, /16 to /18; subnets are carved from it. */
     vpcCidr: cidr,
@@ -539,7 +547,7 @@ function checkBuckets({ buckets }: EnvironmentConfig, ctx: Context): void {
 
 /** A production environment keeps its data and stays up when one zone fails. */
 function checkProductionSafety(
-  { cluster, database, cache, network, app, buckets, secrets, retainOnDestroy }: EnvironmentConfig,
+  { cluster, database, cache, network, app, buckets, secrets, state, retainOnDestroy }: EnvironmentConfig,
   ctx: Context,
 ): void {
   const must = (ok: boolean, path: (string | number)[], message: string) =>
@@ -555,6 +563,7 @@ function checkProductionSafety(
   must(cache.snapshotRetentionDays >= 1, ["cache", "snapshotRetentionDays"], "must be at least 1");
   must(cache.finalSnapshot, ["cache", "finalSnapshot"], "must be true");
   must(retainOnDestroy, ["retainOnDestroy"], "must be true");
+  must(state.dataEventTrail, ["state", "dataEventTrail"], "must be true");
   must(network.natGateways === "one-per-az", ["network", "natGateways"], 'must be "one-per-az"');
   must(network.availabilityZones.length >= 3, ["network", "availabilityZones"], "must list at least 3 zones");
   must(app.minReplicas >= 2, ["app", "minReplicas"], "must be at least 2");

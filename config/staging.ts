@@ -6,7 +6,7 @@ export const staging: EnvironmentConfig = {
   stage: "staging",
   account: { id: "222222222222", region: "us-east-1" },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
-  state: { noncurrentVersionExpirationDays: 90 },
+  state: { noncurrentVersionExpirationDays: 90, dataEventTrail: true },
   network: {
     vpcCidr: "10.20.0.0/16",
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],

@@ -26,10 +26,28 @@ export const WAIVER_RULES: readonly WaiverRule[] = [
     concern: "bootstrap",
     address: "aws_s3_bucket.state-bucket_*",
     rule: "CKV_AWS_18",
-    when: "always",
-    applies: always,
+    when: "state.dataEventTrail is true",
+    applies: (c) => c.state.dataEventTrail,
     reason:
-      "The state bucket exists before any log bucket (bootstrap is the first stack); it is versioned, so every state write is kept. Reads are not logged (no S3 data-event trail).",
+      "The state bucket exists before any log bucket (bootstrap is the first stack). A CloudTrail trail records every read and write of its objects (S3 data events), which says more than access logs.",
+  },
+  {
+    concern: "bootstrap",
+    address: "aws_s3_bucket.state-bucket_*",
+    rule: "CKV_AWS_18",
+    when: "state.dataEventTrail is false",
+    applies: (c) => !c.state.dataEventTrail,
+    reason:
+      "The state bucket exists before any log bucket (bootstrap is the first stack); it is versioned, so every state write is kept. Reads are not recorded: state.dataEventTrail is off (production requires it).",
+  },
+  {
+    concern: "bootstrap",
+    address: "aws_s3_bucket.audit-bucket_*",
+    rule: "CKV_AWS_18",
+    when: "state.dataEventTrail is true",
+    applies: (c) => c.state.dataEventTrail,
+    reason:
+      "The audit bucket receives the state trail's log files; CloudTrail validates them with digest files, and the bucket is versioned and never destroyed by a plan.",
   },
   {
     concern: "data",

@@ -14,6 +14,8 @@ export interface KmsKeyProps {
   readonly region: string;
   /** Let CloudWatch Logs in this account and region encrypt log groups with the key. @default false */
   readonly allowCloudWatchLogs?: boolean;
+  /** Let this CloudTrail trail (its ARN) encrypt its log files with the key. @default - none */
+  readonly allowCloudTrailFrom?: string;
   /** Refuse `terraform destroy` of the key (whatever it encrypted would be lost with it). @default false */
   readonly preventDestroy?: boolean;
   /** Days a scheduled deletion waits, so a mistaken delete can be cancelled. @default 30 */
@@ -66,6 +68,19 @@ function keyPolicy(props: KmsKeyProps): object {
         ArnLike: {
           "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${props.region}:${props.accountId}:log-group:*`,
         },
+      },
+    });
+  }
+  if (props.allowCloudTrailFrom) {
+    statements.push({
+      Sid: "CloudTrailEncryptsOneTrailsLogs",
+      Effect: "Allow",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:DescribeKey"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceArn": props.allowCloudTrailFrom },
+        StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${props.accountId}:trail/*` },
       },
     });
   }

@@ -37,6 +37,8 @@ export interface SecureBucketProps {
   readonly accessLogsBucket?: SecureBucket;
   /** Accept S3 server access logs from buckets of this account. @default false */
   readonly receivesAccessLogsFromAccount?: string;
+  /** Accept the log files of this CloudTrail trail (its ARN), under AWSLogs/<its account>/. @default - none */
+  readonly receivesTrailLogsFrom?: string;
   /** Non-current versions are deleted after this many days. */
   readonly noncurrentVersionExpireAfterDays: number;
   /** Lifecycle of current objects. @default - kept forever */
@@ -86,7 +88,7 @@ export class SecureBucket extends Construct {
       }),
       new S3BucketPolicy(this, "tls-only", {
         bucket: bucket.id,
-        policy: bucketPolicy(bucket.arn, props.receivesAccessLogsFromAccount),
+        policy: bucketPolicy(bucket.arn, props),
       }),
       new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
         bucket: bucket.id,
@@ -133,7 +135,8 @@ function oneAfterAnother(first: TerraformResource, resources: TerraformResource[
   }, first);
 }
 
-function bucketPolicy(bucketArn: string, logSourceAccount?: string): string {
+function bucketPolicy(bucketArn: string, props: SecureBucketProps): string {
+  const logSourceAccount = props.receivesAccessLogsFromAccount;
   const statements: PolicyStatement[] = [
     {
       Sid: "DenyInsecureTransport",
@@ -154,7 +157,34 @@ function bucketPolicy(bucketArn: string, logSourceAccount?: string): string {
       Condition: { StringEquals: { "aws:SourceAccount": logSourceAccount } },
     });
   }
+  if (props.receivesTrailLogsFrom) statements.push(...trailDeliveryStatements(bucketArn, props.receivesTrailLogsFrom));
   return policyDocument(statements);
+}
+
+/** What CloudTrail needs to deliver one trail's log files, and nothing for any other trail. */
+function trailDeliveryStatements(bucketArn: string, trailArn: string): PolicyStatement[] {
+  const fromTheTrail = { StringEquals: { "aws:SourceArn": trailArn } };
+  const trailAccount = trailArn.split(":")[4];
+  return [
+    {
+      Sid: "CloudTrailChecksTheBucketAcl",
+      Effect: "Allow",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "s3:GetBucketAcl",
+      Resource: bucketArn,
+      Condition: fromTheTrail,
+    },
+    {
+      Sid: "CloudTrailWritesTheTrailsLogs",
+      Effect: "Allow",
+      Principal: { Service: "cloudtrail.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/AWSLogs/${trailAccount}/*`,
+      Condition: {
+        StringEquals: { ...fromTheTrail.StringEquals, "s3:x-amz-acl": "bucket-owner-full-control" },
+      },
+    },
+  ];
 }
 
 function lifecycleRules(props: SecureBucketProps): S3BucketLifecycleConfigurationRule[] {

@@ -5,6 +5,7 @@ import {
   CONCERNS,
   PROJECT,
   PULL_REQUEST_CONCERNS,
+  auditBucketName,
   ciRoleArn,
   ciRoleName,
   imageRepositoryName,
@@ -15,6 +16,7 @@ import {
   stateBucketName,
   stateKey,
   stateKeyAlias,
+  stateTrailName,
   type EnvironmentConfig,
 } from "../config";
 import {
@@ -28,6 +30,7 @@ import { GithubActionsRole } from "../modules/github-actions-role";
 import { GithubOidcProvider, githubSubjects } from "../modules/github-oidc";
 import { KmsKey } from "../modules/kms-key";
 import { PermissionsBoundary } from "../modules/permissions-boundary";
+import { S3DataEventTrail } from "../modules/s3-data-event-trail";
 import { SecureBucket } from "../modules/secure-bucket";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
@@ -35,7 +38,7 @@ const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 
 /**
  * `<env>-bootstrap`, applied by people only: the bucket (and its KMS key) that holds the Terraform
- * state of every stack of the environment, and the identities CI works with: the GitHub OIDC
+ * state of every stack of the environment, where config asks a trail of who reads it, and the identities CI works with: the GitHub OIDC
  * provider, the deploy, plan, pull-request plan and image-push roles, and the permissions
  * boundary of every role the deploy role creates. Keeping them here, out of the deploy role's
  * reach, is what stops CI from granting itself more.
@@ -47,6 +50,7 @@ export class BootstrapStack extends EnvironmentStack {
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, "bootstrap", props);
     const { config } = this;
+    const trailArn = config.state.dataEventTrail ? stateTrailArn(config) : undefined;
     const key = new KmsKey(this, "state-key", {
       description: `Terraform state of ${config.name}`,
       alias: stateKeyAlias(config),
@@ -54,6 +58,7 @@ export class BootstrapStack extends EnvironmentStack {
       region: config.account.region,
       // Without this key the state (and so every stack) cannot be read: never destroyed by a plan.
       preventDestroy: true,
+      allowCloudTrailFrom: trailArn,
     });
     const bucket = new SecureBucket(this, "state-bucket", {
       bucketName: stateBucketName(config),
@@ -61,6 +66,20 @@ export class BootstrapStack extends EnvironmentStack {
       noncurrentVersionExpireAfterDays: config.state.noncurrentVersionExpirationDays,
     });
     this.stateBucketName = bucket.bucketName;
+    if (trailArn) {
+      const auditBucket = new SecureBucket(this, "audit-bucket", {
+        bucketName: auditBucketName(config),
+        kmsKeyArn: key.arn,
+        receivesTrailLogsFrom: trailArn,
+        noncurrentVersionExpireAfterDays: config.state.noncurrentVersionExpirationDays,
+      });
+      new S3DataEventTrail(this, "state-access-trail", {
+        trailName: stateTrailName(config),
+        watchedBucketArn: bucket.arn,
+        logBucket: auditBucket,
+        kmsKeyArn: key.arn,
+      });
+    }
 
     const boundary = new PermissionsBoundary(this, "permissions-boundary", {
       policyName: permissionsBoundaryName(config),
@@ -78,6 +97,11 @@ export class BootstrapStack extends EnvironmentStack {
       ),
     });
   }
+}
+
+/** Built from its name: the key and bucket policies must name the trail before it exists. */
+function stateTrailArn(config: EnvironmentConfig): string {
+  return `arn:aws:cloudtrail:${config.account.region}:${config.account.id}:trail/${stateTrailName(config)}`;
 }
 
 /** The four CI roles: who may assume each (GitHub token subjects) and what it may do. */

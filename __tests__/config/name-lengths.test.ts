@@ -27,6 +27,7 @@ const LIMITS: Record<string, Record<string, number>> = {
   aws_cloudwatch_log_group: { name: 512 },
   aws_secretsmanager_secret: { name: 512 },
   aws_ecr_repository: { name: 256 },
+  aws_cloudtrail: { name: 128 },
   aws_db_subnet_group: { name: 255 },
   aws_elasticache_subnet_group: { name: 255 },
 };

@@ -383,6 +383,12 @@ describe("environment configuration", () => {
       /environment "prod", setting retainOnDestroy: must be true in a production environment/,
     ],
     [
+      "a production environment whose state reads are not recorded",
+      "prod",
+      (c) => (c.state.dataEventTrail = false),
+      /environment "prod", setting state\.dataEventTrail: must be true in a production environment/,
+    ],
+    [
       "a backup window shorter than 30 minutes",
       "dev",
       (c) => (c.database.backupWindow = "03:00-03:20"),

@@ -35,6 +35,8 @@ const githubTrust = (subject: string, match = "StringEquals") =>
 /** One of everything the rules look at, every setting compliant. */
 function compliantStack(): Json {
   return {
+    // Bucket "b" holds this stack's own state (as the bootstrap stack's bucket does).
+    terraform: { backend: { s3: { bucket: "b" } } },
     provider: { aws: [{ default_tags: [{ tags: { Environment: "test" } }] }] },
     module: {
       postgres: {
@@ -92,6 +94,19 @@ function compliantStack(): Json {
         },
       },
       aws_s3_bucket: { b: { bucket: "b", lifecycle: { prevent_destroy: true } } },
+      aws_cloudtrail: {
+        t: {
+          advanced_event_selector: [
+            {
+              field_selector: [
+                { field: "eventCategory", equals: ["Data"] },
+                { field: "resources.type", equals: ["AWS::S3::Object"] },
+                { field: "resources.ARN", starts_with: ["${aws_s3_bucket.b.arn}/"] },
+              ],
+            },
+          ],
+        },
+      },
       aws_s3_bucket_versioning: { v: { bucket: BUCKET, versioning_configuration: { status: "Enabled" } } },
       aws_s3_bucket_public_access_block: {
         p: {
@@ -370,6 +385,25 @@ describe("policy rules", () => {
       /can be destroyed by a plan/,
     ],
     [
+      "a state bucket without a trail of its object reads",
+      (d: Json) => set(d, ["resource", "aws_cloudtrail"], {}),
+      /reads of the state are not recorded/,
+    ],
+    [
+      "a trail of the state bucket that records management events only",
+      (d: Json) =>
+        set(d, R("aws_cloudtrail", "t", "advanced_event_selector", 0, "field_selector", 0, "equals"), ["Management"]),
+      /reads of the state are not recorded/,
+    ],
+    [
+      "a trail of another bucket's objects",
+      (d: Json) =>
+        set(d, R("aws_cloudtrail", "t", "advanced_event_selector", 0, "field_selector", 2, "starts_with"), [
+          "${aws_s3_bucket.other.arn}/",
+        ]),
+      /reads of the state are not recorded/,
+    ],
+    [
       "an image repository a plan can destroy",
       (d: Json) => set(d, R("aws_ecr_repository", "r", "lifecycle"), {}),
       /can be destroyed by a plan/,
@@ -380,6 +414,14 @@ describe("policy rules", () => {
     const rule = ALL_RULES.find((r) => r.id === "OWN_PROD_DATA_PROTECTION");
     expect(rule?.check(doc(broken)).map((f) => f.detail)).toEqual([expect.stringMatching(detail)]);
     expect(rule?.check(doc(broken, false))).toEqual([]);
+  });
+
+  it("asks a data-event trail only of the bucket that holds the stack's state", () => {
+    const json = compliantStack();
+    set(json, ["resource", "aws_cloudtrail"], {});
+    set(json, ["terraform", "backend", "s3", "bucket"], "a-bucket-of-another-stack");
+    const rule = ALL_RULES.find((r) => r.id === "OWN_PROD_DATA_PROTECTION");
+    expect(rule?.check(doc(json))).toEqual([]);
   });
 
   it("finds literal secrets, but not in Kubernetes annotation and label keys that only name one", () => {

@@ -20,7 +20,10 @@ function referenceProviders(spec: RegistryModuleSpec): string[] | undefined {
     required_providers: Record<string, unknown>;
     nested_modules?: { required_providers?: Record<string, unknown> }[];
   };
-  const all = [reference.required_providers, ...(reference.nested_modules ?? []).map((n) => n.required_providers ?? {})];
+  const all = [
+    reference.required_providers,
+    ...(reference.nested_modules ?? []).map((n) => n.required_providers ?? {}),
+  ];
   return [...new Set(all.flatMap((r) => Object.keys(r)))].sort();
 }
 

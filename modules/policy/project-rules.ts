@@ -1,6 +1,16 @@
 /** Our own rules: what checkov has no check for. */
 import type { Finding, PolicyRule } from "./rule";
-import { isTrue, modules, resources, single, type JsonObject, type StackDocument } from "./terraform-json";
+import {
+  isTrue,
+  list,
+  modules,
+  refersTo,
+  resources,
+  single,
+  type Block,
+  type JsonObject,
+  type StackDocument,
+} from "./terraform-json";
 
 const SECRET_WORDS = /password|token|secret/i;
 // Keys that name or point at a secret (secretName, secretKey, secretRef) rather than hold one.
@@ -53,7 +63,31 @@ function productionDataProblems(doc: StackDocument): Finding[] {
   for (const bucket of resources(doc, "aws_s3_bucket")) {
     if (single(bucket.body.lifecycle).prevent_destroy !== true) problem(bucket.address, "bucket can be destroyed");
   }
+  for (const bucket of stateBuckets(doc)) {
+    if (!resources(doc, "aws_cloudtrail").some((trail) => recordsObjectAccess(trail, bucket))) {
+      problem(bucket.address, "reads of the state are not recorded (no S3 data-event trail on it)");
+    }
+  }
   return findings;
+}
+
+/** The bucket this stack keeps its own state in, when the stack creates it (bootstrap). */
+function stateBuckets(doc: StackDocument): Block[] {
+  const backendBucket = single(single(single(doc.json.terraform).backend).s3).bucket;
+  return resources(doc, "aws_s3_bucket").filter((b) => backendBucket !== undefined && b.body.bucket === backendBucket);
+}
+
+/** A trail with a data-event selector on the bucket's objects. */
+function recordsObjectAccess(trail: Block, bucket: Block): boolean {
+  return list(trail.body.advanced_event_selector).some((selector) => {
+    const fields = list(single(selector).field_selector).map(single);
+    const has = (field: string, key: string, test: (v: unknown) => boolean) =>
+      fields.some((f) => f.field === field && list(f[key]).some(test));
+    return (
+      has("eventCategory", "equals", (v) => v === "Data") &&
+      has("resources.ARN", "starts_with", (v) => refersTo(v, bucket))
+    );
+  });
 }
 
 export const PROJECT_RULES: PolicyRule[] = [
@@ -66,7 +100,7 @@ export const PROJECT_RULES: PolicyRule[] = [
   {
     id: "OWN_PROD_DATA_PROTECTION",
     why: "production must survive a mistaken destroy and a zone failure, and keep a week of backups",
-    fix: "keep deletion protection, final snapshots, >= 7 days of backups, Multi-AZ, a NAT gateway per zone, cache failover and snapshots, retained buckets, keys and image repositories",
+    fix: "keep deletion protection, final snapshots, >= 7 days of backups, Multi-AZ, a NAT gateway per zone, cache failover and snapshots, retained buckets, keys and image repositories, and a data-event trail on the state bucket",
     check: (doc) => (doc.production ? productionDataProblems(doc) : []),
   },
   {
