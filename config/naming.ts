@@ -48,8 +48,21 @@ export function secretNames(config: Pick<EnvironmentConfig, "name">) {
   return {
     apiKeys: `${PROJECT}/${config.name}/api-keys`,
     redis: `${PROJECT}/${config.name}/redis`,
+    databaseApp: `${PROJECT}/${config.name}/database-app`,
   };
 }
+
+/**
+ * The app's database, and its own login: not the master user, no role or database creation, and
+ * owner of its own schema only (created by the app stack's create-app-user Job).
+ */
+export const APP_DATABASE = {
+  name: "marketing_agents",
+  masterUser: "marketing_agents",
+  appUser: "marketing_agents_app",
+  schema: "marketing_agents",
+  port: 5432,
+} as const;
 
 /** The ECR repository of the app's image. */
 export function imageRepositoryName(config: Pick<EnvironmentConfig, "name">): string {

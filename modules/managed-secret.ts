@@ -27,6 +27,8 @@ export class ManagedSecret extends Construct {
   readonly arn: string;
   /** Name of the secret. */
   readonly name: string;
+  /** Id of the value Terraform wrote. @default - undefined when people set the value */
+  readonly versionId?: string;
 
   constructor(scope: Construct, id: string, props: ManagedSecretProps) {
     super(scope, id);
@@ -37,11 +39,12 @@ export class ManagedSecret extends Construct {
       recoveryWindowInDays: props.recoveryWindowDays,
     });
     if (props.values) {
-      new SecretsmanagerSecretVersion(this, "value", {
+      const version = new SecretsmanagerSecretVersion(this, "value", {
         secretId: secret.id,
         // jsonencode at apply time: a generated value may hold characters JSON must escape.
         secretString: Fn.jsonencode(props.values),
       });
+      this.versionId = version.versionId;
     }
     this.arn = secret.arn;
     this.name = secret.name;

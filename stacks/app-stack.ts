@@ -1,10 +1,12 @@
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import type { Construct } from "constructs";
+import { APP_DATABASE } from "../config";
 import { ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_CONTROLLER } from "../modules/addons/envoy-gateway";
 import { KUBE_PROMETHEUS_STACK_CHART } from "../modules/addons/kube-prometheus-stack";
 import { ClusterConnection } from "../modules/cluster-connection";
 import { AppExternalSecret } from "../modules/kubernetes/app-external-secret";
+import { DatabaseAppUser } from "../modules/kubernetes/database-app-user";
 import { AppNetworkPolicy } from "../modules/kubernetes/app-network-policy";
 import { AppRoute } from "../modules/kubernetes/app-route";
 import { AppServiceMonitor } from "../modules/kubernetes/app-service-monitor";
@@ -26,8 +28,14 @@ export interface AppStackProps extends EnvironmentStackProps {
   readonly imageTagParameterName: string;
   /** Host name of PostgreSQL. */
   readonly databaseAddress: string;
-  /** ARN of the RDS-managed master secret. */
-  readonly databaseSecretArn: string;
+  /** ARN of the RDS-managed master secret (read by the create-app-user Job only). */
+  readonly databaseMasterSecretArn: string;
+  /** Role the database-admin store assumes to read it. */
+  readonly databaseAdminRoleArn: string;
+  /** ARN of the app's own database login secret. */
+  readonly databaseAppSecretArn: string;
+  /** Id of that secret's current value. */
+  readonly databaseAppSecretVersionId: string;
   /** Name of the secret with the Redis URL. */
   readonly redisSecretName: string;
   /** Name of the secret with the API keys. */
@@ -35,6 +43,8 @@ export interface AppStackProps extends EnvironmentStackProps {
 }
 
 const APP = SERVICE_ACCOUNTS.app;
+/** The create-app-user Job's namespace: the only place the master credentials are. */
+const DATABASE_ADMIN_NAMESPACE = `${APP.namespace}-db-admin`;
 const GATEWAY_NAMESPACE = ENVOY_GATEWAY_CHART.namespace;
 const MONITORING_NAMESPACE = KUBE_PROMETHEUS_STACK_CHART.namespace;
 
@@ -79,6 +89,19 @@ export class AppStack extends EnvironmentStack {
       proxyReplicas: platform.controllerReplicas,
     });
 
+    const appUser = new DatabaseAppUser(this, "database-app-user", {
+      namespace: DATABASE_ADMIN_NAMESPACE,
+      region: config.account.region,
+      adminRoleArn: props.databaseAdminRoleArn,
+      masterSecretArn: props.databaseMasterSecretArn,
+      appSecretArn: props.databaseAppSecretArn,
+      appSecretVersionId: props.databaseAppSecretVersionId,
+      host: props.databaseAddress,
+      port: APP_DATABASE.port,
+      database: APP_DATABASE.name,
+      schema: APP_DATABASE.schema,
+    });
+
     const namespace = new NamespaceV1(this, "namespace", {
       metadata: { name: APP.namespace, labels: { name: APP.namespace } },
     });
@@ -87,10 +110,10 @@ export class AppStack extends EnvironmentStack {
       namespace: namespace.metadata.name,
       targetSecret: secretName,
       store: store.name,
-      databaseSecret: props.databaseSecretArn,
+      databaseSecret: props.databaseAppSecretArn,
       databaseHost: props.databaseAddress,
-      databasePort: 5432,
-      databaseName: "marketing_agents",
+      databasePort: APP_DATABASE.port,
+      databaseName: APP_DATABASE.name,
       redisSecret: props.redisSecretName,
       apiKeysSecret: props.apiKeysSecretName,
     });
@@ -110,6 +133,7 @@ export class AppStack extends EnvironmentStack {
       },
       secretName,
       requestsPerSecondMetric: "requests_per_second",
+      startAfter: [appUser.done],
     });
     new AppRoute(this, "route", {
       namespace: namespace.metadata.name,

@@ -14,6 +14,7 @@ import {
   type NodeGroupConfig,
 } from "../config";
 import { EksModule, type EksAccessEntry, type EksAddon, type EksManagedNodeGroup } from "../modules/eks-module";
+import { DelegatedRole } from "../modules/delegated-role";
 import { GithubActionsRunner } from "../modules/github-actions-runner";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
@@ -57,6 +58,8 @@ export class ClusterStack extends EnvironmentStack {
   readonly externalSecretsRole: PodIdentityRole;
   /** Role of the application's pods (the data stack grants it its buckets). */
   readonly appRole: PodIdentityRole;
+  /** Role external-secrets assumes, for the database-admin store only, to read the master secret. */
+  readonly databaseAdminRole: DelegatedRole;
   /** The application's image repository. */
   readonly imageRepository: ImageRepository;
   /** The in-VPC GitHub Actions runner: CI's way to the cluster API. */
@@ -177,6 +180,13 @@ export class ClusterStack extends EnvironmentStack {
       clusterName: this.eks.clusterName,
       serviceAccount: SERVICE_ACCOUNTS.app,
       permissionsBoundaryArn,
+    });
+
+    this.databaseAdminRole = new DelegatedRole(this, "database-admin-role", {
+      roleName: `${prefix}-db-admin`,
+      description: "Reads the RDS master secret for the create-app-user Job (granted by the data stack)",
+      permissionsBoundaryArn,
+      trustedRole: this.externalSecretsRole,
     });
 
     this.imageRepository = new ImageRepository(this, "image-repository", {

@@ -1,7 +1,8 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Id } from "@cdktf/provider-random/lib/id";
 import type { Construct } from "constructs";
-import { permissionsBoundaryArn, resourcePrefix, secretNames, type EnvironmentConfig } from "../config";
+import { APP_DATABASE, permissionsBoundaryArn, resourcePrefix, secretNames, type EnvironmentConfig } from "../config";
+import { DatabaseLoginSecret } from "../modules/database-login-secret";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ManagedSecret } from "../modules/managed-secret";
 import { RdsModule } from "../modules/rds-module";
@@ -25,11 +26,11 @@ export interface DataStackProps extends EnvironmentStackProps {
   readonly nodeSecurityGroupId: string;
   /** Role of the app's pods: gets its buckets. */
   readonly appRoleName: string;
-  /** Role of external-secrets: gets this environment's secrets. */
+  /** Role of external-secrets: gets this environment's secrets, the master secret excepted. */
   readonly externalSecretsRoleName: string;
+  /** Role of the database-admin store: gets the master secret and the app's login. */
+  readonly databaseAdminRoleName: string;
 }
-
-const POSTGRES_PORT = 5432;
 
 /**
  * `<env>-data`: everything stateful. PostgreSQL (RDS), Redis (ElastiCache), the logs and
@@ -43,6 +44,8 @@ export class DataStack extends EnvironmentStack {
   readonly cache: RedisCache;
   /** Secret holding the three API keys (values set by people, not Terraform). */
   readonly apiKeysSecret: ManagedSecret;
+  /** The app's own database login (the master user's stays with RDS and the create-app-user Job). */
+  readonly databaseAppLogin: DatabaseLoginSecret;
   /** Bucket for the app's artifacts. */
   readonly artifactsBucket: SecureBucket;
   /** Bucket for logs (also receives the S3 access logs). */
@@ -59,7 +62,7 @@ export class DataStack extends EnvironmentStack {
       name: `${prefix}-postgres`,
       description: "PostgreSQL",
       vpcId: props.vpcId,
-      port: POSTGRES_PORT,
+      port: APP_DATABASE.port,
       allowedSecurityGroupIds: onlyNodes,
     });
     this.database = new RdsModule(this, "postgres", postgresInputs(config, props, databaseSg.id));
@@ -93,6 +96,14 @@ export class DataStack extends EnvironmentStack {
       recoveryWindowDays: config.secrets.recoveryWindowDays,
     });
 
+    this.databaseAppLogin = new DatabaseLoginSecret(this, "database-app-login", {
+      name: secretNames(config).databaseApp,
+      description: `${APP_DATABASE.appUser}: the app's PostgreSQL login, created by the app stack's create-app-user Job`,
+      username: APP_DATABASE.appUser,
+      kmsKeyArn: props.kmsKeyArn,
+      recoveryWindowDays: config.secrets.recoveryWindowDays,
+    });
+
     // The seed names buckets with a random suffix: names stay unique without revealing the account.
     const suffix = new Id(this, "bucket-suffix", { byteLength: 4 }).hex;
     this.logsBucket = new SecureBucket(this, "logs", {
@@ -121,7 +132,18 @@ export class DataStack extends EnvironmentStack {
     new RoleGrant(this, "external-secrets-grant", {
       roleName: props.externalSecretsRoleName,
       policyName: `${prefix}-external-secrets-read`,
-      statements: this.secretReaderStatements(props.kmsKeyArn),
+      statements: secretReaderStatements(
+        [this.databaseAppLogin.arn, this.cache.secretArn, this.apiKeysSecret.arn],
+        props.kmsKeyArn,
+      ),
+    });
+    new RoleGrant(this, "database-admin-grant", {
+      roleName: props.databaseAdminRoleName,
+      policyName: `${prefix}-database-admin-read`,
+      statements: secretReaderStatements(
+        [this.database.masterUserSecretArn, this.databaseAppLogin.arn],
+        props.kmsKeyArn,
+      ),
     });
 
     this.addOutputs({
@@ -131,6 +153,7 @@ export class DataStack extends EnvironmentStack {
       logs_bucket: this.logsBucket.bucketName,
       artifacts_bucket: this.artifactsBucket.bucketName,
       api_keys_secret_name: this.apiKeysSecret.name,
+      database_app_secret_name: this.databaseAppLogin.name,
     });
   }
 
@@ -154,19 +177,19 @@ export class DataStack extends EnvironmentStack {
       },
     ];
   }
+}
 
-  /** external-secrets reads exactly the app's three secrets. */
-  private secretReaderStatements(kmsKeyArn: string): PolicyStatement[] {
-    return [
-      {
-        Sid: "ReadAppSecrets",
-        Effect: "Allow",
-        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-        Resource: [this.database.masterUserSecretArn, this.cache.secretArn, this.apiKeysSecret.arn],
-      },
-      { Sid: "DecryptAppSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKeyArn },
-    ];
-  }
+/** Reads exactly the given secrets. */
+function secretReaderStatements(secretArns: string[], kmsKeyArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "ReadTheseSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: secretArns,
+    },
+    { Sid: "DecryptThem", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKeyArn },
+  ];
 }
 
 function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securityGroupId: string) {
@@ -184,9 +207,9 @@ function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securi
     storageType: "gp3",
     storageEncrypted: true,
     kmsKeyId: props.kmsKeyArn,
-    dbName: "marketing_agents",
-    username: "marketing_agents",
-    port: String(POSTGRES_PORT),
+    dbName: APP_DATABASE.name,
+    username: APP_DATABASE.masterUser,
+    port: String(APP_DATABASE.port),
     // RDS generates and rotates the password in Secrets Manager: no password in Terraform.
     manageMasterUserPassword: true,
     masterUserSecretKmsKeyId: props.kmsKeyArn,

@@ -38,6 +38,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     nodeSecurityGroupId: cluster.eks.nodeSecurityGroupId,
     appRoleName: cluster.appRole.name,
     externalSecretsRoleName: cluster.externalSecretsRole.name,
+    databaseAdminRoleName: cluster.databaseAdminRole.name,
   });
   const platform = new PlatformStack(scope, { config, clusterName: cluster.eks.clusterName });
   const app = new AppStack(scope, {
@@ -46,7 +47,10 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     imageRepositoryUrl: cluster.imageRepository.url,
     imageTagParameterName: cluster.imageTag.name,
     databaseAddress: data.database.address,
-    databaseSecretArn: data.database.masterUserSecretArn,
+    databaseMasterSecretArn: data.database.masterUserSecretArn,
+    databaseAdminRoleArn: cluster.databaseAdminRole.arn,
+    databaseAppSecretArn: data.databaseAppLogin.arn,
+    databaseAppSecretVersionId: data.databaseAppLogin.versionId,
     redisSecretName: data.cache.secretName,
     apiKeysSecretName: data.apiKeysSecret.name,
   });

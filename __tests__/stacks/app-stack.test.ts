@@ -9,6 +9,10 @@ const only = (env: SynthesizedEnvironment, type: string): Json => {
   expect(all).toHaveLength(1);
   return all[0];
 };
+const appConfig = (env: SynthesizedEnvironment): Json => {
+  const all = Object.values(resourcesOf(env.json("app"), "kubernetes_config_map_v1"));
+  return all.find((c) => (c.metadata as Json).name === "marketing-agents-config") as Json;
+};
 const manifests = (env: SynthesizedEnvironment): Manifest[] =>
   Object.values(resourcesOf(env.json("app"), "kubernetes_manifest")).map((m) => m.manifest as Manifest);
 const manifest = (env: SynthesizedEnvironment, kind: string, name?: string): Manifest => {
@@ -170,11 +174,11 @@ describe("app stack", () => {
         { config_map_ref: { name: expect.stringMatching(/kubernetes_config_map_v1/) } },
         { secret_ref: { name: "marketing-agents-secrets" } },
       ]);
-      expect(only(prod, "kubernetes_config_map_v1")).toMatchObject({
+      expect(appConfig(prod)).toMatchObject({
         metadata: { name: "marketing-agents-config" },
         data: { LOG_LEVEL: "INFO", MAX_WORKERS: "4", CACHE_TTL: "3600", API_TIMEOUT: "30", METRICS_ENABLED: "true" },
       });
-      expect((only(dev, "kubernetes_config_map_v1").data as Json).LOG_LEVEL).toBe("DEBUG");
+      expect((appConfig(dev).data as Json).LOG_LEVEL).toBe("DEBUG");
     });
   });
 
@@ -319,7 +323,7 @@ describe("app stack", () => {
     });
 
     it("builds the app Secret from Secrets Manager: DATABASE_URL over TLS, REDIS_URL and the three API keys", () => {
-      const secret = manifest(prod, "ExternalSecret");
+      const secret = manifest(prod, "ExternalSecret", "marketing-agents-secrets");
       expect(secret.apiVersion).toBe("external-secrets.io/v1");
       const spec = secret.spec as {
         secretStoreRef: Json;
@@ -338,6 +342,11 @@ describe("app stack", () => {
       expect(spec.target.template.data.DATABASE_URL).toMatch(
         /^postgresql:\/\/\{\{ \.db_username \| urlquery \}\}:\{\{ \.db_password \| urlquery \}\}@\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-data\.\S+db_instance_address\}:5432\/marketing_agents\?sslmode=require$/,
       );
+      // The app logs in as its own user: its login secret, never RDS's master secret.
+      expect(spec.data[0].remoteRef.key).toMatch(
+        /cross-stack-output-aws_secretsmanager_secretdatabase-app-login_secret\w+arn\}$/,
+      );
+      expect(JSON.stringify(spec)).not.toContain("master_user_secret");
       expect(spec.data.map((d) => d.remoteRef.property)).toEqual([
         "username",
         "password",
@@ -359,6 +368,93 @@ describe("app stack", () => {
           endpoints: [{ port: "http", path: "/metrics", interval: "30s" }],
         },
       });
+    });
+  });
+
+  describe("the app's own database login (create-app-user Job)", () => {
+    const json = prod.json("app");
+    const job = only(prod, "kubernetes_job_v1");
+    const jobPod = ((job.spec as Json).template as Json).spec as Json;
+    const adminSecret = manifest(prod, "ExternalSecret", "database-admin");
+
+    it("runs once in its own namespace, where a store reads the master secret through the db-admin role", () => {
+      expect(job.metadata).toMatchObject({
+        namespace: expect.stringMatching(/kubernetes_namespace_v1\.database-app-user_namespace/),
+      });
+      const namespaces = Object.values(resourcesOf(json, "kubernetes_namespace_v1")).map(
+        (n) => (n.metadata as Json).name,
+      );
+      expect(namespaces.sort()).toEqual(["marketing-agents", "marketing-agents-db-admin"]);
+      expect(manifest(prod, "SecretStore").spec).toEqual({
+        provider: {
+          aws: {
+            service: "SecretsManager",
+            region: "us-east-1",
+            role: expect.stringMatching(/cross-stack-output-aws_iam_roledatabase-admin-role_\w+arn\}$/),
+          },
+        },
+      });
+      expect((adminSecret.spec as Json).secretStoreRef).toEqual({ kind: "SecretStore", name: "database-admin" });
+    });
+
+    it("is the only reader of the master secret: no other object of the stack names it", () => {
+      const naming = [...manifests(prod), ...Object.values(resourcesOf(json, "kubernetes_deployment_v1"))].filter((o) =>
+        JSON.stringify(o).includes("master_user_secret_arn"),
+      );
+      expect(naming).toEqual([adminSecret]);
+      expect(JSON.stringify(podSpec(prod))).not.toContain("database-admin");
+    });
+
+    it("reads the app password at the version Terraform wrote, and re-runs when that version changes", () => {
+      const refs = ((adminSecret.spec as Json).data as { secretKey: string; remoteRef: Json }[]).filter((d) =>
+        d.secretKey.startsWith("APP_"),
+      );
+      for (const ref of refs) {
+        expect(ref.remoteRef.version).toMatch(/^uuid\/\$\{data\.terraform_remote_state\.\S+version_id\}$/);
+      }
+      expect((job.metadata as Json).name).toMatch(
+        /^create-app-user-\$\{substr\(sha1\(join\("\/", \["[0-9a-f]{64}", data\.terraform_remote_state\.\S+version_id\]\)\), 0, 10\)\}$/,
+      );
+    });
+
+    it("runs psql hardened, against the database over TLS, and must finish before the app starts", () => {
+      expect(job.wait_for_completion).toBe(true);
+      expect(jobPod).toMatchObject({
+        restart_policy: "Never",
+        automount_service_account_token: false,
+        security_context: { run_as_non_root: true, seccomp_profile: { type: "RuntimeDefault" } },
+      });
+      const [psql] = jobPod.container as Json[];
+      expect(psql).toMatchObject({
+        image: "public.ecr.aws/docker/library/postgres:17.6-alpine",
+        command: ["psql", "--no-psqlrc", "--file=/sql/create-app-user.sql"],
+        env_from: [{ secret_ref: { name: "database-admin" } }],
+        security_context: { read_only_root_filesystem: true, allow_privilege_escalation: false },
+      });
+      expect(psql.env).toEqual(
+        expect.arrayContaining([
+          { name: "PGSSLMODE", value: "require" },
+          { name: "PGDATABASE", value: "marketing_agents" },
+          { name: "APP_SCHEMA", value: "marketing_agents" },
+        ]),
+      );
+      expect(only(prod, "kubernetes_deployment_v1").depends_on).toEqual([
+        expect.stringMatching(/^kubernetes_job_v1\.database-app-user_job/),
+      ]);
+    });
+
+    it("makes a login that cannot create roles or databases and owns only its schema", () => {
+      const script = Object.values(resourcesOf(json, "kubernetes_config_map_v1")).find(
+        (c) => (c.metadata as Json).name === "create-app-user",
+      );
+      const sql = (script?.data as Record<string, string>)["create-app-user.sql"];
+      expect(sql).toContain("\\set ON_ERROR_STOP on");
+      expect(sql).toContain(
+        `ALTER ROLE :"app_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'app_password';`,
+      );
+      expect(sql).toContain(`CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"app_user";`);
+      expect(sql).toContain(`ALTER ROLE :"app_user" IN DATABASE :"database" SET search_path = :"schema";`);
+      expect(sql).not.toMatch(/GRANT\s+(rds_superuser|ALL PRIVILEGES ON DATABASE)/i);
     });
   });
 });

@@ -240,6 +240,29 @@ describe("cluster stack", () => {
     });
   });
 
+  it("lets only external-secrets assume the db-admin role, and external-secrets nothing else through it", () => {
+    const json = prod.json("cluster");
+    const role = roleNamed(json, "marketing-agents-prod-db-admin");
+    expect(trustOf(role)).toEqual({
+      Effect: "Allow",
+      Principal: { AWS: expect.stringMatching(/^\$\{aws_iam_role\.external-secrets-role_\w+\.arn\}$/) },
+      Action: "sts:AssumeRole",
+    });
+    expect(role.permissions_boundary).toBe("arn:aws:iam::333333333333:policy/marketing-agents-prod-boundary");
+    const assume = Object.values(resourcesOf(json, "aws_iam_role_policy")).find(
+      (p) => p.name === "assume-marketing-agents-prod-db-admin",
+    );
+    expect(assume?.role).toMatch(/external-secrets-role/);
+    expect(JSON.parse(assume?.policy as string).Statement).toEqual([
+      {
+        Sid: "AssumeOnlyThisRole",
+        Effect: "Allow",
+        Action: "sts:AssumeRole",
+        Resource: expect.stringMatching(/^\$\{aws_iam_role\.database-admin-role_\w+\.arn\}$/),
+      },
+    ]);
+  });
+
   it("lets the autoscaler change only node groups tagged as this cluster's", () => {
     const policy = Object.values(resourcesOf(prod.json("cluster"), "aws_iam_role_policy")).find(
       (p) => p.name === "marketing-agents-prod-cluster-autoscaler",

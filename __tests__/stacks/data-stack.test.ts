@@ -114,7 +114,9 @@ describe("data stack", () => {
     });
 
     it("keeps the token and a rediss:// URL in a KMS-encrypted secret, as references only", () => {
-      const versions = Object.values(resourcesOf(prod.json("data"), "aws_secretsmanager_secret_version"));
+      const versions = Object.entries(resourcesOf(prod.json("data"), "aws_secretsmanager_secret_version"))
+        .filter(([id]) => id.startsWith("redis"))
+        .map(([, v]) => v);
       expect(versions).toHaveLength(1);
       expect(versions[0].secret_string).toMatch(
         /^\$\{jsonencode\(\{"AUTH_TOKEN" = random_password\.\S+\.result, "REDIS_URL" = "rediss:\/\/:\$\{random_password/,
@@ -127,23 +129,50 @@ describe("data stack", () => {
       const secrets = Object.values(resourcesOf(prod.json("data"), "aws_secretsmanager_secret"));
       expect(secrets.map((s) => s.name).sort()).toEqual([
         "marketing-agents/prod/api-keys",
+        "marketing-agents/prod/database-app",
         "marketing-agents/prod/redis",
       ]);
+      const apiKeys = Object.keys(resourcesOf(prod.json("data"), "aws_secretsmanager_secret_version"));
+      expect(apiKeys.filter((id) => id.startsWith("api-keys"))).toEqual([]);
       for (const s of secrets)
         expect(s).toMatchObject({ kms_key_id: expect.stringMatching(/environment-key/), recovery_window_in_days: 30 });
     });
 
-    it("lets external-secrets read exactly the database, Redis and API key secrets", () => {
-      const policy = Object.values(resourcesOf(prod.json("data"), "aws_iam_role_policy")).find(
-        (p) => p.name === "marketing-agents-prod-external-secrets-read",
-      );
+    const readPolicy = (name: string) =>
+      Object.values(resourcesOf(prod.json("data"), "aws_iam_role_policy")).find((p) => p.name === name);
+
+    it("lets external-secrets read exactly the app's login, Redis and API key secrets, never the master secret", () => {
+      const policy = readPolicy("marketing-agents-prod-external-secrets-read");
       expect(policy?.role).toMatch(/prod-cluster.*external-secrets-role/);
       const [read] = JSON.parse(policy?.policy as string).Statement;
       expect(read.Resource).toEqual([
-        "${module.postgres.db_instance_master_user_secret_arn}",
+        expect.stringMatching(/aws_secretsmanager_secret\.database-app-login_secret/),
         expect.stringMatching(/aws_secretsmanager_secret\.redis_auth-secret/),
         expect.stringMatching(/aws_secretsmanager_secret\.api-keys/),
       ]);
+      expect(JSON.stringify(read)).not.toContain("master_user_secret");
+    });
+
+    it("gives the master secret to the database-admin role only, with the app's login it creates", () => {
+      const policy = readPolicy("marketing-agents-prod-database-admin-read");
+      expect(policy?.role).toMatch(/prod-cluster.*database-admin-role/);
+      const [read] = JSON.parse(policy?.policy as string).Statement;
+      expect(read.Resource).toEqual([
+        "${module.postgres.db_instance_master_user_secret_arn}",
+        expect.stringMatching(/aws_secretsmanager_secret\.database-app-login_secret/),
+      ]);
+    });
+
+    it("generates the app's login: its user name and a 48-character password, as references only", () => {
+      const json = prod.json("data");
+      const [password] = Object.values(resourcesOf(json, "random_password")).filter((p) => p.length === 48);
+      expect(password).toMatchObject({ length: 48, special: false });
+      const [version] = Object.entries(resourcesOf(json, "aws_secretsmanager_secret_version"))
+        .filter(([id]) => id.startsWith("database-app-login"))
+        .map(([, v]) => v);
+      expect(version.secret_string).toMatch(
+        /^\$\{jsonencode\(\{"username" = "marketing_agents_app", "password" = random_password\.database-app-login_password_\w+\.result\}\)\}$/,
+      );
     });
   });
 

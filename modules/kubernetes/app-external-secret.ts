@@ -15,7 +15,7 @@ export interface AppExternalSecretProps {
   readonly targetSecret: string;
   /** ClusterSecretStore to read from. */
   readonly store: string;
-  /** RDS-managed secret (ARN) holding `username` and `password`. */
+  /** The app's database login secret (ARN or name) holding `username` and `password`. */
   readonly databaseSecret: string;
   /** Host name of PostgreSQL. */
   readonly databaseHost: string;
@@ -27,7 +27,7 @@ export interface AppExternalSecretProps {
   readonly redisSecret: string;
   /** Secret holding the three API keys. */
   readonly apiKeysSecret: string;
-  /** How often values are re-read (picks up RDS password rotation). @default "1h" */
+  /** How often values are re-read (picks up a new login or Redis token). @default "1h" */
   readonly refreshInterval?: string;
 }
 

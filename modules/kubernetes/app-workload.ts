@@ -4,6 +4,7 @@ import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizo
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { RELOADER_LAST_RELOADED_ANNOTATION, RELOAD_ON_SECRET_ANNOTATION } from "../addons/reloader";
 
@@ -50,6 +51,8 @@ export interface AppWorkloadProps {
   readonly secretName: string;
   /** Name of the Pods metric for requests per second (served by prometheus-adapter). */
   readonly requestsPerSecondMetric: string;
+  /** What must be done before the first pod starts (the app's database login). @default - nothing */
+  readonly startAfter?: ITerraformDependable[];
   /** Seconds a pod has to finish in-flight requests after SIGTERM. @default 60 */
   readonly terminationGracePeriodSeconds?: number;
 }
@@ -134,6 +137,7 @@ export class AppWorkload extends Construct {
       // makes sure the image tag and the API keys exist first, so a first apply cannot wait on
       // something that is not there (a failed create would leave a tainted Deployment).
       waitForRollout: true,
+      dependsOn: props.startAfter,
       timeouts: { create: ROLLOUT_TIMEOUT, update: ROLLOUT_TIMEOUT, delete: "5m" },
       spec: {
         replicas: String(props.replicas),

@@ -29,6 +29,7 @@ export const KINDS: Readonly<Record<string, { apiVersion: string; kind: string }
   kubernetes_pod_disruption_budget_v1: { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
   kubernetes_network_policy_v1: { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" },
   kubernetes_storage_class_v1: { apiVersion: "storage.k8s.io/v1", kind: "StorageClass" },
+  kubernetes_job_v1: { apiVersion: "batch/v1", kind: "Job" },
 };
 
 /** Provider block names whose API field has another name: repeated blocks (lists) become plurals. */
@@ -86,6 +87,7 @@ const TERRAFORM_ONLY = new Set([
   "count",
   "for_each",
   "wait_for_rollout",
+  "wait_for_completion",
   "wait_for_load_balancer",
   "wait_for_default_service_account",
 ]);

@@ -1,0 +1,47 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { Construct } from "constructs";
+import { policyDocument } from "./iam-policy";
+import { RoleGrant, type RolePermissions } from "./role-policies";
+
+/** Settings of a role one other role of the account steps into. */
+export interface DelegatedRoleProps extends RolePermissions {
+  /** IAM role name. */
+  readonly roleName: string;
+  /** What the role is for. */
+  readonly description: string;
+  /** Permissions boundary of the role. */
+  readonly permissionsBoundaryArn: string;
+  /** The only role that may assume it: it is given `sts:AssumeRole` on this role, nothing else. */
+  readonly trustedRole: { readonly arn: string; readonly name: string };
+}
+
+/**
+ * An IAM role that exactly one other role may assume, for permissions that role should hold only
+ * on purpose: the trust names the role, and the role is granted the assume call on this one alone.
+ */
+export class DelegatedRole extends Construct {
+  /** ARN of the role. */
+  readonly arn: string;
+  /** Name of the role (to attach policies from other stacks). */
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: DelegatedRoleProps) {
+    super(scope, id);
+    const role = new IamRole(this, "role", {
+      name: props.roleName,
+      description: props.description,
+      permissionsBoundary: props.permissionsBoundaryArn,
+      assumeRolePolicy: policyDocument([
+        { Effect: "Allow", Principal: { AWS: props.trustedRole.arn }, Action: "sts:AssumeRole" },
+      ]),
+    });
+    new RoleGrant(this, "permissions", { ...props, roleName: role.name, policyName: props.roleName });
+    new RoleGrant(this, "trusted-role-may-assume", {
+      roleName: props.trustedRole.name,
+      policyName: `assume-${props.roleName}`,
+      statements: [{ Sid: "AssumeOnlyThisRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: role.arn }],
+    });
+    this.arn = role.arn;
+    this.name = role.name;
+  }
+}

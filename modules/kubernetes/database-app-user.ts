@@ -1,0 +1,166 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
+import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { Fn, dependable, type ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { createHash } from "node:crypto";
+import { customResource } from "./custom-resource";
+
+/** psql of this image runs the script (15 or later: it uses `\getenv`; any server major it supports). */
+export const PSQL_IMAGE = "public.ecr.aws/docker/library/postgres:17.6-alpine";
+/** uid of `postgres` in the alpine image. */
+const PSQL_USER = 70;
+
+/** Settings of the app's database login. */
+export interface DatabaseAppUserProps {
+  /** Namespace of the Job (created here); nothing else runs in it. */
+  readonly namespace: string;
+  /** Region of the environment's Secrets Manager. */
+  readonly region: string;
+  /** Role external-secrets assumes for this namespace's store: the only reader of the master secret. */
+  readonly adminRoleArn: string;
+  /** RDS-managed master secret (`username`, `password`). */
+  readonly masterSecretArn: string;
+  /** The app's login secret (`username`, `password`). */
+  readonly appSecretArn: string;
+  /** Id of the app login's current value: a new one re-runs the Job. */
+  readonly appSecretVersionId: string;
+  /** PostgreSQL host and port. */
+  readonly host: string;
+  readonly port: number;
+  /** Database the app uses. */
+  readonly database: string;
+  /** Schema the app owns (created here). */
+  readonly schema: string;
+}
+
+/**
+ * Idempotent: creates the app's login or resets its password, keeps it from creating roles or
+ * databases, and gives it its own schema, owned by it, as its search path. psql's `:'var'` and
+ * `:"var"` quote each value as a literal and an identifier.
+ */
+export const APP_USER_SQL = `\\set ON_ERROR_STOP on
+\\getenv app_user APP_USER
+\\getenv app_password APP_PASSWORD
+\\getenv database PGDATABASE
+\\getenv schema APP_SCHEMA
+SELECT format('CREATE ROLE %I', :'app_user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_user') \\gexec
+ALTER ROLE :"app_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'app_password';
+REVOKE ALL ON DATABASE :"database" FROM PUBLIC;
+GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"app_user";
+CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"app_user";
+ALTER ROLE :"app_user" IN DATABASE :"database" SET search_path = :"schema";
+`;
+
+/**
+ * The app's own PostgreSQL login, made in the cluster (the only place that reaches the database):
+ * a store in a namespace of its own reads the master secret through a role only it assumes, and a
+ * one-shot Job runs {@link APP_USER_SQL} with it. The master secret reaches no other pod; the app
+ * logs in with its own secret. The Job's name follows the script and the app password, so
+ * changing either runs it again on the next apply.
+ */
+export class DatabaseAppUser extends Construct {
+  /** The Job: depend on it to start the app only once its login exists. */
+  readonly done: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: DatabaseAppUserProps) {
+    super(scope, id);
+    const namespace = new NamespaceV1(this, "namespace", {
+      metadata: { name: props.namespace, labels: { name: props.namespace } },
+    }).metadata.name;
+    const store = customResource(this, "store", {
+      apiVersion: "external-secrets.io/v1",
+      kind: "SecretStore",
+      metadata: { name: "database-admin", namespace },
+      spec: { provider: { aws: { service: "SecretsManager", region: props.region, role: props.adminRoleArn } } },
+    });
+    const secretName = "database-admin";
+    const credentials = customResource(this, "credentials", {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: { name: secretName, namespace },
+      spec: {
+        refreshInterval: "1h",
+        secretStoreRef: { kind: "SecretStore", name: "database-admin" },
+        target: { name: secretName, creationPolicy: "Owner" },
+        data: [
+          { secretKey: "PGUSER", remoteRef: { key: props.masterSecretArn, property: "username" } },
+          { secretKey: "PGPASSWORD", remoteRef: { key: props.masterSecretArn, property: "password" } },
+          // Pinned to the value Terraform just wrote, so a new password is read before the Job runs.
+          ...["username", "password"].map((property) => ({
+            secretKey: property === "username" ? "APP_USER" : "APP_PASSWORD",
+            remoteRef: { key: props.appSecretArn, property, version: `uuid/${props.appSecretVersionId}` },
+          })),
+        ],
+      },
+    });
+    credentials.dependsOn = [dependable(store)];
+    const script = new ConfigMapV1(this, "script", {
+      metadata: { name: "create-app-user", namespace },
+      data: { "create-app-user.sql": APP_USER_SQL },
+    });
+    const scriptHash = createHash("sha256").update(APP_USER_SQL).digest("hex");
+    const job = new JobV1(this, "job", {
+      metadata: {
+        name: `create-app-user-${Fn.substr(Fn.sha1(Fn.join("/", [scriptHash, props.appSecretVersionId])), 0, 10)}`,
+        namespace,
+      },
+      waitForCompletion: true,
+      timeouts: { create: "10m", update: "10m" },
+      spec: {
+        backoffLimit: 4,
+        activeDeadlineSeconds: 600,
+        template: {
+          metadata: { labels: { app: "create-app-user" } },
+          spec: {
+            restartPolicy: "Never",
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: String(PSQL_USER),
+              runAsGroup: String(PSQL_USER),
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            container: [
+              {
+                name: "psql",
+                image: PSQL_IMAGE,
+                imagePullPolicy: "IfNotPresent",
+                command: ["psql", "--no-psqlrc", "--file=/sql/create-app-user.sql"],
+                env: [
+                  { name: "PGHOST", value: props.host },
+                  { name: "PGPORT", value: String(props.port) },
+                  { name: "PGDATABASE", value: props.database },
+                  { name: "PGSSLMODE", value: "require" },
+                  { name: "APP_SCHEMA", value: props.schema },
+                  { name: "HOME", value: "/tmp" },
+                ],
+                envFrom: [{ secretRef: { name: secretName } }],
+                resources: {
+                  requests: { cpu: "50m", memory: "64Mi" },
+                  limits: { cpu: "200m", memory: "128Mi" },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  privileged: false,
+                  capabilities: { drop: ["ALL"] },
+                },
+                volumeMount: [
+                  { name: "sql", mountPath: "/sql", readOnly: true },
+                  { name: "tmp", mountPath: "/tmp" },
+                ],
+              },
+            ],
+            volume: [
+              { name: "sql", configMap: { name: script.metadata.name } },
+              { name: "tmp", emptyDir: {} },
+            ],
+          },
+        },
+      },
+      dependsOn: [credentials],
+    });
+    this.done = job;
+  }
+}
