@@ -1,3 +1,6 @@
+import { SUPPORTED_KUBERNETES_MINOR } from "../../config/schema";
+import { ENVOY_GATEWAY_CHART, GATEWAY_CRDS_CHART } from "../../modules/addons/envoy-gateway";
+import { CRD_UPGRADE_KUBECTL_TAG } from "../../modules/addons/kube-prometheus-stack";
 import { resourcesOf, synthEnvironment, type SynthesizedEnvironment } from "../helpers";
 
 type Json = Record<string, unknown>;
@@ -18,6 +21,7 @@ describe("platform stack", () => {
 
   it.each([
     ["envoy-gateway", "gateway-helm", "v1.9.0", "oci://docker.io/envoyproxy", "envoy-gateway-system"],
+    ["envoy-gateway-crds", "gateway-crds-helm", "v1.9.0", "oci://docker.io/envoyproxy", "envoy-gateway-system"],
     ["cert-manager", "cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager"],
     ["external-secrets", "external-secrets", "2.9.0", "https://charts.external-secrets.io", "external-secrets"],
     [
@@ -48,6 +52,7 @@ describe("platform stack", () => {
       "cert-manager",
       "cluster-autoscaler",
       "envoy-gateway",
+      "envoy-gateway-crds",
       "external-secrets",
       "kube-prometheus-stack",
       "metrics-server",
@@ -68,9 +73,32 @@ describe("platform stack", () => {
     expect(valuesOf(dev, "reloader")).toMatchObject({ reloader: { enableHA: false, deployment: { replicas: 1 } } });
   });
 
-  it("installs the Gateway API CRDs with Envoy Gateway", () => {
-    expect(valuesOf(prod, "envoy-gateway")).toMatchObject({ crds: { enabled: true }, deployment: { replicas: 2 } });
-    expect(releases(prod)["envoy-gateway"].skip_crds).toBe(false);
+  describe("CRDs follow their chart's version (Helm never upgrades a chart's crds/ folder)", () => {
+    it("installs the Gateway API and Envoy Gateway CRDs as templates of their own release, before the controller", () => {
+      expect(valuesOf(prod, "envoy-gateway-crds")).toEqual({
+        crds: { gatewayAPI: { enabled: true, channel: "experimental" }, envoyGateway: { enabled: true } },
+      });
+      expect(valuesOf(prod, "envoy-gateway")).toMatchObject({ crds: { enabled: false }, deployment: { replicas: 2 } });
+      expect(releases(prod)["envoy-gateway"].depends_on).toContain("helm_release.envoy-gateway-crds");
+    });
+
+    it("bumps the CRD release with the controller: one version, from one constant", () => {
+      const crds = releases(prod)["envoy-gateway-crds"];
+      expect(crds.version).toBe(ENVOY_GATEWAY_CHART.version);
+      expect(GATEWAY_CRDS_CHART).toEqual({ ...ENVOY_GATEWAY_CHART, chart: "gateway-crds-helm" });
+    });
+
+    it("runs kube-prometheus-stack's CRD upgrade Job on every install and upgrade, with pinned images", () => {
+      const upgradeJob = ((valuesOf(prod, "kube-prometheus-stack").crds as Json).upgradeJob ?? {}) as Json;
+      expect(upgradeJob).toMatchObject({
+        enabled: true,
+        forceConflicts: true,
+        image: { busybox: { tag: "1.37.0" }, kubectl: { tag: CRD_UPGRADE_KUBECTL_TAG } },
+      });
+      // kubectl may be one minor away from the API server; pin it to the cluster's.
+      expect(CRD_UPGRADE_KUBECTL_TAG.startsWith(`v${SUPPORTED_KUBERNETES_MINOR}.`)).toBe(true);
+      expect(prod.config.cluster.kubernetesVersion).toBe(SUPPORTED_KUBERNETES_MINOR);
+    });
   });
 
   it("installs cert-manager with its CRDs and Gateway API support, after the Gateway API CRDs", () => {

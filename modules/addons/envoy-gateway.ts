@@ -11,6 +11,15 @@ export const ENVOY_GATEWAY_CHART: ChartSource = {
   namespace: "envoy-gateway-system",
 };
 
+/**
+ * Envoy Gateway's CRD chart, released with the controller chart at the same version: its CRDs are
+ * templates, so a version bump upgrades them (Helm never upgrades a chart's crds/ folder).
+ */
+export const GATEWAY_CRDS_CHART: ChartSource = { ...ENVOY_GATEWAY_CHART, chart: "gateway-crds-helm" };
+
+/** Gateway API channel of the CRDs: the one gateway-helm's own crds subchart installs (v1.6.1 experimental). */
+export const GATEWAY_API_CHANNEL = "experimental";
+
 /** The controller name GatewayClasses use to pick Envoy Gateway. */
 export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
 
@@ -21,8 +30,9 @@ export interface EnvoyGatewayProps {
 }
 
 /**
- * Envoy Gateway, the Gateway API implementation, with the Gateway API CRDs and its own CRDs
- * (the chart's `crds` subchart). Envoy proxies run in the same namespace, one set per Gateway.
+ * Envoy Gateway, the Gateway API implementation. Its CRDs and the Gateway API's come from a
+ * release of their own (gateway-crds-helm at the same version), installed first and upgraded
+ * with every version bump. Envoy proxies run in the controller's namespace, one set per Gateway.
  */
 export class EnvoyGatewayAddOn implements PlatformAddOn {
   readonly id = "envoy-gateway";
@@ -31,19 +41,23 @@ export class EnvoyGatewayAddOn implements PlatformAddOn {
 
   deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
     const replicas = this.props.replicas ?? 1;
-    const release = helmRelease(
+    const crds = helmRelease(
+      scope,
+      `${this.id}-crds`,
+      GATEWAY_CRDS_CHART,
+      { crds: { gatewayAPI: { enabled: true, channel: GATEWAY_API_CHANNEL }, envoyGateway: { enabled: true } } },
+      dependsOn,
+    );
+    return helmRelease(
       scope,
       this.id,
       ENVOY_GATEWAY_CHART,
       {
-        crds: { enabled: true },
+        crds: { enabled: false },
         deployment: { replicas },
         podDisruptionBudget: { minAvailable: replicas > 1 ? 1 : 0 },
       },
-      dependsOn,
+      [...(dependsOn ?? []), crds],
     );
-    // The CRDs sit in the chart's crds/ folder: Helm installs them only when not skipped.
-    release.skipCrds = false;
-    return release;
   }
 }

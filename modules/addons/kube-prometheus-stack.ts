@@ -4,6 +4,14 @@ import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
+/**
+ * kubectl of the CRD upgrade Job: the cluster's Kubernetes minor (config's SUPPORTED_KUBERNETES_MINOR),
+ * as kubectl supports one minor either side of the API server.
+ */
+export const CRD_UPGRADE_KUBECTL_TAG = "v1.35.0";
+/** busybox of that Job (unpacks the chart's CRD bundle): pinned, never the chart's default `latest`. */
+export const CRD_UPGRADE_BUSYBOX_TAG = "1.37.0";
+
 export const KUBE_PROMETHEUS_STACK_CHART: ChartSource = {
   chart: "kube-prometheus-stack",
   repository: "https://prometheus-community.github.io/helm-charts",
@@ -26,7 +34,7 @@ export interface KubePrometheusStackProps {
 }
 
 /**
- * Prometheus (with the operator and its CRDs), Alertmanager and Grafana. Prometheus selects every
+ * Prometheus (with the operator and its CRDs, upgraded by the chart's CRD Job), Alertmanager and Grafana. Prometheus selects every
  * ServiceMonitor and PodMonitor in the cluster, not only the chart's own.
  */
 export class KubePrometheusStackAddOn implements PlatformAddOn {
@@ -46,7 +54,17 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
       this.id,
       KUBE_PROMETHEUS_STACK_CHART,
       {
-        crds: { enabled: true },
+        crds: {
+          enabled: true,
+          // Helm never upgrades CRDs from crds/: the chart's own pre-upgrade Job applies this
+          // version's prometheus-operator CRDs (server-side), so a chart bump upgrades them.
+          upgradeJob: {
+            enabled: true,
+            forceConflicts: true,
+            image: { busybox: { tag: CRD_UPGRADE_BUSYBOX_TAG }, kubectl: { tag: CRD_UPGRADE_KUBECTL_TAG } },
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+          },
+        },
         prometheus: {
           prometheusSpec: {
             retention: props.retention,

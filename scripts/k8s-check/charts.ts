@@ -37,6 +37,12 @@ export function yamlObjects(text: string): Json[] {
     .filter((o): o is Json => Boolean(o && typeof o === "object" && o.kind));
 }
 
+/**
+ * Charts that install only CRDs, mapped to the chart (same repository and tag) whose packaged CRD
+ * archive holds the same definitions: the check installs those, and the release adds no object.
+ */
+export const CRD_ONLY_CHARTS: Readonly<Record<string, string>> = { "gateway-crds-helm": "gateway-helm" };
+
 function chartReference(release: Release, chartsDir: string): string[] {
   const archive = path.join(chartsDir, `${release.chart}-${release.version}.tgz`);
   if (fs.existsSync(archive)) return [archive];
@@ -58,6 +64,8 @@ export function renderRelease(
   chartsDir: string,
   apiVersions: readonly string[] = [],
 ): ApiObject[] {
+  const ownArchive = fs.existsSync(path.join(chartsDir, `${release.chart}-${release.version}.tgz`));
+  if (CRD_ONLY_CHARTS[release.chart] && !ownArchive) return [];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-check-values-"));
   try {
     const valueFiles = (release.values ?? []).flatMap((text, i) => {
@@ -93,7 +101,8 @@ function isTestHook(object: Json): boolean {
 
 /** The CRDs packaged next to a chart (`<chart>-<version>-crds.tgz`), if any. */
 export function packagedCrds(release: Release, chartsDir: string): Json[] {
-  const archive = path.join(chartsDir, `${release.chart}-${release.version}-crds.tgz`);
+  const chart = CRD_ONLY_CHARTS[release.chart] ?? release.chart;
+  const archive = path.join(chartsDir, `${chart}-${release.version}-crds.tgz`);
   if (!fs.existsSync(archive)) return [];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-check-crds-"));
   try {
