@@ -136,6 +136,20 @@ describe("pinned upgrades", () => {
   });
 });
 
+describe("pinning what used to float", () => {
+  it("says a running add-on and running nodes may change once, when their versions are first pinned", () => {
+    const after = synthOutputOf("prod");
+    const before = copyOutput(after);
+    const eks = block(before, "prod-cluster", "module.eks");
+    delete ((eks.addons as Record<string, Json>).coredns as Json).addon_version;
+    delete ((eks.eks_managed_node_groups as Record<string, Json>).spot as Json).ami_release_version;
+    const [change] = planDiff(before, after);
+    expect(change.note).toBe(
+      "add-on pinned: coredns to v1.13.1-eksbuild.1 (a running add-on of another version is updated); node AMI pinned: spot to 1.35.0-20251209 (nodes running another release are replaced)",
+    );
+  });
+});
+
 describe("access entries", () => {
   it("adding one admin adds exactly that entry: no other entry changes or moves", () => {
     const changes = clusterChangesAfter((c) => {

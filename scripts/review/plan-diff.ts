@@ -184,12 +184,16 @@ function classify(kind: string, changes: AttributeChange[]): { action: Action; n
 function clusterUpgrades(changes: AttributeChange[]): string[] {
   return changes.flatMap((c) => {
     const node = /^eks_managed_node_groups\.([^.]+)\.ami_release_version$/.exec(c.path);
-    if (node && c.before !== undefined) {
-      return [`node roll: every ${node[1]} node is replaced (AMI ${String(c.before)} -> ${String(c.after)})`];
+    if (node) {
+      return c.before === undefined
+        ? [`node AMI pinned: ${node[1]} to ${String(c.after)} (nodes running another release are replaced)`]
+        : [`node roll: every ${node[1]} node is replaced (AMI ${String(c.before)} -> ${String(c.after)})`];
     }
     const addon = /^addons\.([^.]+)\.addon_version$/.exec(c.path);
-    if (addon && c.before !== undefined) {
-      return [`add-on update: ${addon[1]} ${String(c.before)} -> ${String(c.after)}`];
+    if (addon) {
+      return c.before === undefined
+        ? [`add-on pinned: ${addon[1]} to ${String(c.after)} (a running add-on of another version is updated)`]
+        : [`add-on update: ${addon[1]} ${String(c.before)} -> ${String(c.after)}`];
     }
     return [];
   });
