@@ -58,6 +58,10 @@ function dailyRanges(window: string): WeekRange[] {
  */
 export function windowsClash(dailyBackup: string, weeklyMaintenance: string): boolean {
   const maintenance = weeklyRange(weeklyMaintenance);
-  const shifted = [maintenance, { start: maintenance.start - WEEK_MINUTES, end: maintenance.end - WEEK_MINUTES }];
+  // The same window a week earlier and later: backups that wrap Sunday midnight meet Monday's.
+  const shifted = [-WEEK_MINUTES, 0, WEEK_MINUTES].map((by) => ({
+    start: maintenance.start + by,
+    end: maintenance.end + by,
+  }));
   return dailyRanges(dailyBackup).some((backup) => shifted.some((m) => backup.start <= m.end && m.start <= backup.end));
 }

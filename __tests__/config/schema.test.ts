@@ -438,6 +438,39 @@ describe("environment configuration", () => {
     expect(() => loadEnvironments("dev", [config, staging, prod])).not.toThrow();
   });
 
+  it("refuses an environment listed twice, naming the second", () => {
+    expect(() => loadEnvironments(undefined, [cloneConfig(dev), cloneConfig(staging), cloneConfig(dev)])).toThrow(
+      'environment "dev", setting name: must be unique (listed twice)',
+    );
+  });
+
+  it("refuses overlapping VPCs whichever environment holds the lower block, and accepts neighbours", () => {
+    const second = cloneConfig(staging) as Mutable<EnvironmentConfig>;
+    second.network.vpcCidr = "10.9.128.0/17";
+    const first = cloneConfig(dev) as Mutable<EnvironmentConfig>;
+    first.network.vpcCidr = "10.9.0.0/16";
+    expect(() => loadEnvironments(undefined, [first, second, cloneConfig(prod)])).toThrow(
+      'environment "staging", setting network.vpcCidr: 10.9.128.0/17 overlaps 10.9.0.0/16 of environment "dev"; VPC CIDRs must not overlap',
+    );
+    first.network.vpcCidr = "10.9.128.0/17";
+    second.network.vpcCidr = "10.9.0.0/16";
+    expect(() => loadEnvironments(undefined, [first, second, cloneConfig(prod)])).toThrow(
+      'environment "staging", setting network.vpcCidr: 10.9.0.0/16 overlaps 10.9.128.0/17 of environment "dev"',
+    );
+    second.network.vpcCidr = "10.8.0.0/16";
+    first.network.vpcCidr = "10.7.0.0/16";
+    expect(loadEnvironments(undefined, [first, second, cloneConfig(prod)]).map((c) => c.network.vpcCidr)).toEqual([
+      "10.7.0.0/16",
+      "10.8.0.0/16",
+      "10.30.0.0/16",
+    ]);
+  });
+
+  it("selects with spaces and empty entries in the list, and all of them for an empty selection", () => {
+    expect(loadEnvironments(" staging ,, ").map((c) => c.name)).toEqual(["staging"]);
+    expect(loadEnvironments("").map((c) => c.name)).toEqual(["dev", "staging", "prod"]);
+  });
+
   it("reports every problem at once, not only the first", () => {
     const message = problemsWhen("dev", (c) => {
       c.app.replicas = 0;

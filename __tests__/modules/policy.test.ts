@@ -472,6 +472,46 @@ describe("policy gate", () => {
 
   it("matches waiver addresses with * for construct hashes", () => {
     expect(evaluatePolicy([broken()], [waiver({ address: "module.e*" })]).violations).toEqual([]);
+    expect(evaluatePolicy([broken()], [waiver({ address: "*.eks" })]).violations).toEqual([]);
+  });
+
+  it.each([
+    ["another address", { address: "module.rds" }],
+    ["an address the violation only starts with", { address: "module.ek" }],
+    ["an address with more after it", { address: "module.eks.x" }],
+    ["a pattern whose dot is literal", { address: "module-eks" }],
+    ["another stack", { stack: "other-stack" }],
+    ["another rule", { rule: "CKV_AWS_38" }],
+  ])("does not cover a violation with a waiver for %s", (_name, over) => {
+    const report = evaluatePolicy([broken()], [waiver(over)]);
+    expect(report.violations.map((v) => `${v.address} ${v.rule}`)).toEqual(["module.eks CKV_AWS_39"]);
+    expect(report.waived).toEqual([]);
+  });
+
+  it("does not call a waiver of a stack outside this evaluation unused", () => {
+    const report = evaluatePolicy([broken()], [waiver(), waiver({ stack: "prod-cluster" })]);
+    expect(report.waiverProblems).toEqual([]);
+  });
+
+  it("reports, for each waiver, exactly the problems it has", () => {
+    const report = evaluatePolicy(
+      [broken()],
+      [waiver(), waiver({ rule: "NOT_A_RULE", reason: "short" }), waiver({ reason: "a reason long enough" })],
+    );
+    expect(report.waiverProblems).toEqual([
+      "waiver test-stack module.eks NOT_A_RULE: a waiver needs a reason",
+      "waiver test-stack module.eks NOT_A_RULE: no such rule",
+      "waiver test-stack module.eks NOT_A_RULE: matches no violation any more; remove it",
+      "waiver test-stack module.eks CKV_AWS_39: matches no violation any more; remove it",
+    ]);
+    expect(report.waived.map((w) => w.waiver.reason)).toEqual(["reached from known CIDRs only"]);
+  });
+
+  it("accepts a reason of 10 characters and refuses one of 9 (spaces around do not count)", () => {
+    expect(evaluatePolicy([broken()], [waiver({ reason: "  ten chars!  " })]).waiverProblems).toEqual([]);
+    expect(evaluatePolicy([broken()], [waiver({ reason: " nine char " })]).waiverProblems).toEqual([
+      "waiver test-stack module.eks CKV_AWS_39: a waiver needs a reason",
+    ]);
   });
 
   it("fails on a waiver without a reason", () => {
