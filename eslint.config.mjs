@@ -5,6 +5,8 @@ export default tseslint.config(
   {
     ignores: [
       "node_modules/",
+      ".stryker-tmp*/",
+      "reports/",
       "cdktf.out/",
       "deploy-out/",
       "dist/",
