@@ -35,9 +35,7 @@ for (const folder of FOLDERS) {
   if (score < THRESHOLD) failed = true;
 }
 
-const killers = new Set(
-  Object.values(report.files).flatMap((f) => f.mutants.flatMap((m) => m.killedBy ?? [])),
-);
+const killers = new Set(Object.values(report.files).flatMap((f) => f.mutants.flatMap((m) => m.killedBy ?? [])));
 for (const [file, { tests }] of Object.entries(report.testFiles ?? {})) {
   if (tests.some((t) => killers.has(t.id))) continue;
   const reason = /mutation:/.test(fs.readFileSync(file, "utf8"));
