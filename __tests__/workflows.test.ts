@@ -89,12 +89,12 @@ describe("workflows", () => {
     expect(deployCommand(apply)).toMatch(/--reviewed-plans reviewed-plans$/);
   });
 
-  it("uploads no plan file or state, only the recorded fingerprints and change lists", () => {
+  it("uploads no plan file or state, only the recorded fingerprints, change lists and reports", () => {
     const uploads = jobs
       .flatMap(([, job]) => job.steps ?? [])
       .filter((s) => s.uses?.startsWith("actions/upload-artifact@"))
       .map((s) => String(s.with?.path));
-    expect(uploads.sort()).toEqual(["cdktf.out\nreview-out\n", "reviewed-plans"]);
+    expect(uploads.sort()).toEqual(["cdktf.out\nreview-out\n", "reports/mutation/", "reviewed-plans"]);
   });
 
   it("writes no account id: every account comes from config through the environments job", () => {
