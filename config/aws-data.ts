@@ -16,6 +16,8 @@ export interface RegionOffers {
   readonly ebs_gp3_per_gb_month: number;
   readonly nat_gateway_per_hour: number;
   readonly nat_gateway_per_gb: number;
+  /** One interface endpoint in one zone. */
+  readonly vpc_interface_endpoint_per_hour: number;
   readonly public_ipv4_per_hour: number;
   readonly nlb_per_hour: number;
   readonly nlb_lcu_per_hour: number;

@@ -13,6 +13,8 @@ export const dev: EnvironmentConfig = {
     availabilityZones: ["us-east-1a", "us-east-1b"],
     natGateways: "single",
     flowLogRetentionDays: 14,
+    // None: the NAT gateway carries these calls; each endpoint would cost more than the traffic here.
+    interfaceEndpoints: [],
   },
   cluster: {
     kubernetesVersion: "1.35",

@@ -12,6 +12,8 @@ export const prod: EnvironmentConfig = {
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
     natGateways: "one-per-az",
     flowLogRetentionDays: 365,
+    // Image pulls, credentials, secrets and logs stay off the NAT gateways.
+    interfaceEndpoints: ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"],
   },
   cluster: {
     kubernetesVersion: "1.35",

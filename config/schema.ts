@@ -27,6 +27,9 @@ export const DOCUMENTATION_ACCOUNT_IDS = ["123456789012", "111122223333", "44445
 /** CodeBuild compute types a GitHub Actions runner project may use (Linux containers). */
 export const RUNNER_COMPUTE_TYPES = ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const;
 
+/** AWS services an environment may reach through an interface endpoint (`network.interfaceEndpoints`). */
+export const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"] as const;
+
 /** The EKS service CIDR the cluster uses (EKS default); the VPC must not overlap it. */
 export const EKS_SERVICE_CIDR = "172.20.0.0/16";
 
@@ -136,6 +139,13 @@ export const environmentSchema = object({
     natGateways: oneOf(["single", "one-per-az"]),
     /** Retention of the VPC flow logs in CloudWatch (days). */
     flowLogRetentionDays: logRetentionDays,
+    /**
+     * AWS services reached through interface endpoints instead of the NAT gateways (S3 always
+     * has its free gateway endpoint). Each costs per zone and hour; `npm run review` shows it.
+     */
+    interfaceEndpoints: array(oneOf(INTERFACE_ENDPOINT_SERVICES)).refine((s) => new Set(s).size === s.length, {
+      message: "must not list a service twice",
+    }),
   }).strict(),
   cluster: object({
     /** EKS Kubernetes minor version, e.g. "1.35". */

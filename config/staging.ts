@@ -12,6 +12,8 @@ export const staging: EnvironmentConfig = {
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
     natGateways: "single",
     flowLogRetentionDays: 30,
+    // None: the NAT gateway carries these calls; each endpoint would cost more than the traffic here.
+    interfaceEndpoints: [],
   },
   cluster: {
     kubernetesVersion: "1.35",

@@ -137,6 +137,16 @@ export class VpcModule extends RegistryModule {
     return this.listOutput("database_subnets");
   }
 
+  /** Route tables of the private subnets (output `private_route_table_ids`). */
+  get privateRouteTableIds(): string[] {
+    return this.listOutput("private_route_table_ids");
+  }
+
+  /** Route tables of the database subnets (output `database_route_table_ids`). */
+  get databaseRouteTableIds(): string[] {
+    return this.listOutput("database_route_table_ids");
+  }
+
   /** Name of the DB subnet group over the database subnets (output `database_subnet_group_name`). */
   get databaseSubnetGroupName(): string {
     return this.output("database_subnet_group_name");

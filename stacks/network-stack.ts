@@ -1,14 +1,17 @@
+import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import { permissionsBoundaryArn, resourcePrefix } from "../config";
 import { KmsKey } from "../modules/kms-key";
 import { planSubnets } from "../modules/subnet-plan";
+import { VpcEndpoints } from "../modules/vpc-endpoints";
 import { VpcModule } from "../modules/vpc-module";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /**
  * `<env>-network`: the environment's KMS key (first stack after bootstrap, so every later
  * stack, and the flow logs here, can use it) and the VPC: public, private and database subnets
- * in each configured zone, NAT gateways, and flow logs to CloudWatch.
+ * in each configured zone, NAT gateways, flow logs to CloudWatch, and the endpoints that keep
+ * AWS service traffic off the NAT gateways.
  */
 export class NetworkStack extends EnvironmentStack {
   /** The environment's customer-managed KMS key. */
@@ -66,6 +69,16 @@ export class NetworkStack extends EnvironmentStack {
       vpcFlowLogIamRoleUseNamePrefix: false,
       vpcFlowLogIamPolicyName: `${name}-vpc-flow-log`,
       vpcFlowLogPermissionsBoundary: permissionsBoundaryArn(config),
+    });
+
+    new VpcEndpoints(this, "endpoints", {
+      name,
+      vpcId: this.vpc.vpcId,
+      vpcCidr: network.vpcCidr,
+      region: config.account.region,
+      routeTableIds: Fn.concat([this.vpc.privateRouteTableIds, this.vpc.databaseRouteTableIds]),
+      subnetIds: this.vpc.privateSubnetIds,
+      interfaceServices: network.interfaceEndpoints,
     });
 
     this.addOutputs({ vpc_id: this.vpc.vpcId, kms_key_arn: this.key.arn });

@@ -98,6 +98,8 @@ const BOUNDS: Bound[] = [
     ["us-east-1a", "us-east-1z"],
     /us-east-1z is not a zone of us-east-1/,
   ],
+  ["network.interfaceEndpoints", "dev", ["sts", "logs"], ["sts", "sts"], /must not list a service twice/],
+  ["network.interfaceEndpoints", "dev", ["ecr.dkr"], ["ec2"], /Invalid option|expected one of/i],
   ["network.flowLogRetentionDays", "dev", 1, 2, /must be one of CloudWatch's retention periods/],
   ["network.flowLogRetentionDays", "dev", 3653, 3654, /must be one of CloudWatch's retention periods/],
   [

@@ -32,6 +32,21 @@ describe("cost estimate", () => {
     expect(dev.savings["single NAT gateway"]).toEqual({ on: true, monthlyUsd: Math.round(perNat * 100) / 100 });
   });
 
+  it("prices interface endpoints per service and zone where config turns them on, and shows the trade", () => {
+    expect(line(prod, "VPC interface endpoints")).toBeCloseTo(
+      5 * 3 * prices.vpc_interface_endpoint_per_hour * HOURS,
+      2,
+    );
+    expect(prod.lines.find((l) => l.item === "VPC interface endpoints")?.basis).toBe(
+      `5 services x 3 zones; their traffic skips NAT processing ($${prices.nat_gateway_per_gb}/GB)`,
+    );
+    expect(prod.savings["no interface endpoints"]).toEqual({
+      on: false,
+      monthlyUsd: Math.round(5 * 3 * prices.vpc_interface_endpoint_per_hour * HOURS * 100) / 100,
+    });
+    expect(line(dev, "VPC interface endpoints")).toBeUndefined();
+  });
+
   it("totals its lines", () => {
     for (const estimate of [dev, prod]) {
       expect(estimate.totalUsd).toBeCloseTo(

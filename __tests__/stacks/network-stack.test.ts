@@ -1,4 +1,4 @@
-import { onlyResource, synthEnvironment } from "../helpers";
+import { onlyResource, resourcesOf, synthEnvironment } from "../helpers";
 
 describe("network stack", () => {
   const dev = synthEnvironment("dev");
@@ -74,5 +74,45 @@ describe("network stack", () => {
       }),
     );
     expect(onlyResource(prod.json("network"), "aws_kms_alias")).toMatchObject({ name: "alias/marketing-agents-prod" });
+  });
+
+  describe("private routes to AWS services", () => {
+    const endpoints = (env: typeof dev) => Object.values(resourcesOf(env.json("network"), "aws_vpc_endpoint"));
+
+    it("sends S3 (ECR's image layers too) through the free gateway endpoint from private and database subnets, everywhere", () => {
+      for (const env of [dev, prod]) {
+        const gateways = endpoints(env).filter((e) => e.vpc_endpoint_type === "Gateway");
+        expect(gateways).toEqual([
+          expect.objectContaining({
+            service_name: "com.amazonaws.us-east-1.s3",
+            vpc_id: "${module.vpc.vpc_id}",
+            route_table_ids: "${concat(module.vpc.private_route_table_ids, module.vpc.database_route_table_ids)}",
+          }),
+        ]);
+      }
+    });
+
+    it("gives prod an interface endpoint with private DNS for each configured service, in the private subnets", () => {
+      const interfaces = endpoints(prod).filter((e) => e.vpc_endpoint_type === "Interface");
+      expect(interfaces.map((e) => e.service_name).sort()).toEqual(
+        prod.config.network.interfaceEndpoints.map((s) => `com.amazonaws.us-east-1.${s}`).sort(),
+      );
+      expect(interfaces).toHaveLength(5);
+      for (const e of interfaces) {
+        expect(e).toMatchObject({ private_dns_enabled: true, subnet_ids: "${module.vpc.private_subnets}" });
+      }
+    });
+
+    it("admits HTTPS from the VPC only to the interface endpoints", () => {
+      const [rule] = Object.values(resourcesOf(prod.json("network"), "aws_vpc_security_group_ingress_rule"));
+      expect(rule).toMatchObject({ ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: "10.30.0.0/16" });
+      const [group] = Object.values(resourcesOf(prod.json("network"), "aws_security_group"));
+      expect(group).toMatchObject({ name: "marketing-agents-prod-endpoints", egress: [] });
+    });
+
+    it("has no interface endpoint, nor their security group, where config lists none (dev)", () => {
+      expect(endpoints(dev).filter((e) => e.vpc_endpoint_type === "Interface")).toEqual([]);
+      expect(resourcesOf(dev.json("network"), "aws_security_group")).toEqual({});
+    });
   });
 });

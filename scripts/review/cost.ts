@@ -118,6 +118,20 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
     savings["single NAT gateway"] = { on: nats === 1, monthlyUsd: perNat * (zones - 1) };
   }
 
+  const interfaceEndpoints = resourcesOf(stacks, "aws_vpc_endpoint").filter(
+    (e) => e.vpc_endpoint_type === "Interface",
+  ).length;
+  if (interfaceEndpoints > 0) {
+    const zones = ((vpc.azs as string[] | undefined) ?? []).length;
+    const cost = interfaceEndpoints * zones * prices.vpc_interface_endpoint_per_hour * HOURS;
+    add(
+      "VPC interface endpoints",
+      cost,
+      `${interfaceEndpoints} services x ${zones} zones; their traffic skips NAT processing ($${prices.nat_gateway_per_gb}/GB)`,
+    );
+    savings["no interface endpoints"] = { on: false, monthlyUsd: cost };
+  }
+
   if (resourcesOf(stacks, "helm_release").some((r) => r.name === "envoy-gateway")) {
     // An internet-facing NLB has one public IP per zone it serves: the VPC's public subnets.
     const publicIps = ((vpc.azs as string[] | undefined) ?? []).length;
