@@ -25,6 +25,7 @@ export interface RegionOffers {
   readonly s3_standard_per_gb_month: number;
   readonly cloudwatch_logs_ingest_per_gb: number;
   readonly kms_key_per_month: number;
+  readonly cloudwatch_alarm_per_month: number;
   readonly secrets_manager_secret_per_month: number;
   readonly ec2_per_hour: Readonly<Record<string, number>>;
   readonly rds_postgres_per_hour: Readonly<Record<string, number>>;

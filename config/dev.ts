@@ -96,6 +96,18 @@ export const dev: EnvironmentConfig = {
     grafanaStorageGib: 10,
     controllerReplicas: 1,
   },
+  alerts: {
+    emails: [],
+    monthlyBudgetUsd: 150,
+    budgetAlertPercentages: [80, 100],
+    databaseCpuPercent: 80,
+    databaseFreeStorageGib: 5,
+    // ~80 % of the default max_connections of db.t3.micro, 1 GiB (memory / 9531392).
+    databaseMaxConnections: 90,
+    cacheMemoryPercent: 80,
+    cacheEvictions: 0,
+    natPortAllocationErrors: 0,
+  },
   app: {
     domain: "marketing-agents.dev.example.com",
     imageTag: "0.1.0",

@@ -104,6 +104,18 @@ export const prod: EnvironmentConfig = {
     grafanaStorageGib: 10,
     controllerReplicas: 2,
   },
+  alerts: {
+    emails: ["platform-team@example.com", "oncall@example.com"],
+    monthlyBudgetUsd: 1500,
+    budgetAlertPercentages: [50, 80, 100],
+    databaseCpuPercent: 80,
+    databaseFreeStorageGib: 5,
+    // ~80 % of the default max_connections of db.m7g.large, 8 GiB (memory / 9531392).
+    databaseMaxConnections: 720,
+    cacheMemoryPercent: 80,
+    cacheEvictions: 0,
+    natPortAllocationErrors: 0,
+  },
   app: {
     domain: "marketing-agents.example.com",
     imageTag: "0.1.0",

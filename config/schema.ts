@@ -287,6 +287,29 @@ export const environmentSchema = object({
     /** Replicas of the platform controllers (gateway, cert-manager, external-secrets, adapter). */
     controllerReplicas: number().int().min(1).max(5),
   }).strict(),
+  /** Who hears about trouble, and when: the environment's alert topic, budget and alarm thresholds. */
+  alerts: object({
+    /** Addresses subscribed to the alert topic (each confirms once by email). */
+    emails: array(email({ message: "must be an email address" })),
+    /** Monthly AWS spend (USD) the account's budget allows. */
+    monthlyBudgetUsd: number().positive(),
+    /** Percentages of the budget at which actual spend alerts, ascending. */
+    budgetAlertPercentages: array(number().int().min(1).max(1000))
+      .min(1)
+      .refine((p) => p.every((v, i) => i === 0 || v > p[i - 1]), { message: "must be ascending, each once" }),
+    /** Average database CPU (percent, 15 minutes) that alarms. */
+    databaseCpuPercent: number().int().min(1).max(100),
+    /** Free database storage (GiB) under which it alarms. */
+    databaseFreeStorageGib: number().int().min(1),
+    /** Database connections above which it alarms. */
+    databaseMaxConnections: number().int().min(1),
+    /** Cache memory use (percent) that alarms. */
+    cacheMemoryPercent: number().int().min(1).max(100),
+    /** Cache evictions per 5 minutes above which it alarms. */
+    cacheEvictions: number().int().min(0),
+    /** NAT port allocation errors per 5 minutes above which it alarms. */
+    natPortAllocationErrors: number().int().min(0),
+  }).strict(),
   app: object({
     /** Public host name of the service. */
     domain: hostname,
@@ -557,7 +580,7 @@ function checkBuckets({ buckets }: EnvironmentConfig, ctx: Context): void {
 
 /** A production environment keeps its data and stays up when one zone fails. */
 function checkProductionSafety(
-  { cluster, database, cache, network, app, buckets, secrets, state, retainOnDestroy }: EnvironmentConfig,
+  { cluster, database, cache, network, app, buckets, secrets, state, alerts, retainOnDestroy }: EnvironmentConfig,
   ctx: Context,
 ): void {
   const must = (ok: boolean, path: (string | number)[], message: string) =>
@@ -574,6 +597,7 @@ function checkProductionSafety(
   must(cache.finalSnapshot, ["cache", "finalSnapshot"], "must be true");
   must(retainOnDestroy, ["retainOnDestroy"], "must be true");
   must(state.dataEventTrail, ["state", "dataEventTrail"], "must be true");
+  must(alerts.emails.length > 0, ["alerts", "emails"], "must list at least one address (someone must get the alerts)");
   must(network.natGateways === "one-per-az", ["network", "natGateways"], 'must be "one-per-az"');
   must(network.availabilityZones.length >= 3, ["network", "availabilityZones"], "must list at least 3 zones");
   must(app.minReplicas >= 2, ["app", "minReplicas"], "must be at least 2");

@@ -93,6 +93,18 @@ export const staging: EnvironmentConfig = {
     grafanaStorageGib: 10,
     controllerReplicas: 2,
   },
+  alerts: {
+    emails: ["platform-team@example.com"],
+    monthlyBudgetUsd: 400,
+    budgetAlertPercentages: [50, 80, 100],
+    databaseCpuPercent: 80,
+    databaseFreeStorageGib: 5,
+    // ~80 % of the default max_connections of db.t3.medium, 4 GiB (memory / 9531392).
+    databaseMaxConnections: 360,
+    cacheMemoryPercent: 80,
+    cacheEvictions: 0,
+    natPortAllocationErrors: 0,
+  },
   app: {
     domain: "marketing-agents.staging.example.com",
     imageTag: "0.1.0",

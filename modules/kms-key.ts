@@ -14,6 +14,8 @@ export interface KmsKeyProps {
   readonly region: string;
   /** Let CloudWatch Logs in this account and region encrypt log groups with the key. @default false */
   readonly allowCloudWatchLogs?: boolean;
+  /** Let these services of this account publish to SNS topics encrypted with the key. @default [] */
+  readonly allowNotificationsFrom?: readonly string[];
   /** Let this CloudTrail trail (its ARN) encrypt its log files with the key. @default - none */
   readonly allowCloudTrailFrom?: string;
   /** Refuse `terraform destroy` of the key (whatever it encrypted would be lost with it). @default false */
@@ -69,6 +71,16 @@ function keyPolicy(props: KmsKeyProps): object {
           "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${props.region}:${props.accountId}:log-group:*`,
         },
       },
+    });
+  }
+  if (props.allowNotificationsFrom?.length) {
+    statements.push({
+      Sid: "ServicesPublishToEncryptedTopics",
+      Effect: "Allow",
+      Principal: { Service: [...props.allowNotificationsFrom] },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
     });
   }
   if (props.allowCloudTrailFrom) {

@@ -137,6 +137,11 @@ export class VpcModule extends RegistryModule {
     return this.listOutput("database_subnets");
   }
 
+  /** NAT gateway ids, one per zone or a single one (output `natgw_ids`). */
+  get natGatewayIds(): string[] {
+    return this.listOutput("natgw_ids");
+  }
+
   /** Route tables of the private subnets (output `private_route_table_ids`). */
   get privateRouteTableIds(): string[] {
     return this.listOutput("private_route_table_ids");

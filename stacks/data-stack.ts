@@ -2,6 +2,8 @@ import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Id } from "@cdktf/provider-random/lib/id";
 import type { Construct } from "constructs";
 import { APP_DATABASE, permissionsBoundaryArn, resourcePrefix, secretNames, type EnvironmentConfig } from "../config";
+import { CacheAlarms } from "../modules/alarms/cache-alarms";
+import { DatabaseAlarms } from "../modules/alarms/database-alarms";
 import { DatabaseLoginSecret } from "../modules/database-login-secret";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ManagedSecret } from "../modules/managed-secret";
@@ -30,6 +32,8 @@ export interface DataStackProps extends EnvironmentStackProps {
   readonly externalSecretsRoleName: string;
   /** Role of the database-admin store: gets the master secret and the app's login. */
   readonly databaseAdminRoleName: string;
+  /** The environment's alert topic (network stack). */
+  readonly alertTopicArn: string;
 }
 
 /**
@@ -87,6 +91,21 @@ export class DataStack extends EnvironmentStack {
       kmsKeyArn: props.kmsKeyArn,
       secretName: secretNames(config).redis,
       secretRecoveryWindowDays: config.secrets.recoveryWindowDays,
+    });
+
+    new DatabaseAlarms(this, "database-alarms", {
+      identifier: this.database.instanceIdentifier,
+      cpuPercent: config.alerts.databaseCpuPercent,
+      freeStorageGib: config.alerts.databaseFreeStorageGib,
+      maxConnections: config.alerts.databaseMaxConnections,
+      topicArn: props.alertTopicArn,
+    });
+    new CacheAlarms(this, "cache-alarms", {
+      replicationGroupId: prefix,
+      nodeCount: config.cache.nodeCount,
+      memoryPercent: config.alerts.cacheMemoryPercent,
+      evictions: config.alerts.cacheEvictions,
+      topicArn: props.alertTopicArn,
     });
 
     this.apiKeysSecret = new ManagedSecret(this, "api-keys", {

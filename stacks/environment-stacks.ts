@@ -39,6 +39,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     appRoleName: cluster.appRole.name,
     externalSecretsRoleName: cluster.externalSecretsRole.name,
     databaseAdminRoleName: cluster.databaseAdminRole.name,
+    alertTopicArn: network.alerts.arn,
   });
   const platform = new PlatformStack(scope, { config, clusterName: cluster.eks.clusterName });
   const app = new AppStack(scope, {

@@ -1,7 +1,10 @@
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import { permissionsBoundaryArn, resourcePrefix } from "../config";
+import { NatGatewayAlarms } from "../modules/alarms/nat-gateway-alarms";
+import { ALERT_PUBLISHERS, AlertTopic } from "../modules/alert-topic";
 import { KmsKey } from "../modules/kms-key";
+import { MonthlyBudget } from "../modules/monthly-budget";
 import { planSubnets } from "../modules/subnet-plan";
 import { VpcEndpoints } from "../modules/vpc-endpoints";
 import { VpcModule } from "../modules/vpc-module";
@@ -11,13 +14,16 @@ import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stac
  * `<env>-network`: the environment's KMS key (first stack after bootstrap, so every later
  * stack, and the flow logs here, can use it) and the VPC: public, private and database subnets
  * in each configured zone, NAT gateways, flow logs to CloudWatch, and the endpoints that keep
- * AWS service traffic off the NAT gateways.
+ * AWS service traffic off the NAT gateways; and where the environment's alerts go (an SNS topic
+ * alarms and the account's monthly budget publish to) with the NAT gateways' alarms.
  */
 export class NetworkStack extends EnvironmentStack {
   /** The environment's customer-managed KMS key. */
   readonly key: KmsKey;
   /** The VPC module. */
   readonly vpc: VpcModule;
+  /** Where every alert of the environment goes (alarms, budget). */
+  readonly alerts: AlertTopic;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, "network", props);
@@ -31,7 +37,20 @@ export class NetworkStack extends EnvironmentStack {
       accountId: config.account.id,
       region: config.account.region,
       allowCloudWatchLogs: true,
+      allowNotificationsFrom: ALERT_PUBLISHERS,
       preventDestroy: config.retainOnDestroy,
+    });
+    this.alerts = new AlertTopic(this, "alerts", {
+      name: `${name}-alerts`,
+      kmsKeyArn: this.key.arn,
+      accountId: config.account.id,
+      emails: config.alerts.emails,
+    });
+    new MonthlyBudget(this, "budget", {
+      name: `${name}-monthly`,
+      limitUsd: config.alerts.monthlyBudgetUsd,
+      alertPercentages: config.alerts.budgetAlertPercentages,
+      topicArn: this.alerts.arn,
     });
 
     const subnets = planSubnets(network.vpcCidr, network.availabilityZones.length);
@@ -79,6 +98,14 @@ export class NetworkStack extends EnvironmentStack {
       routeTableIds: Fn.concat([this.vpc.privateRouteTableIds, this.vpc.databaseRouteTableIds]),
       subnetIds: this.vpc.privateSubnetIds,
       interfaceServices: network.interfaceEndpoints,
+    });
+
+    new NatGatewayAlarms(this, "nat-alarms", {
+      name,
+      natGatewayIds: this.vpc.natGatewayIds,
+      count: network.natGateways === "single" ? 1 : network.availabilityZones.length,
+      portAllocationErrors: config.alerts.natPortAllocationErrors,
+      topicArn: this.alerts.arn,
     });
 
     this.addOutputs({ vpc_id: this.vpc.vpcId, kms_key_arn: this.key.arn });

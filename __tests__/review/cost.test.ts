@@ -47,6 +47,13 @@ describe("cost estimate", () => {
     expect(line(dev, "VPC interface endpoints")).toBeUndefined();
   });
 
+  it("prices every alarm, and reads the budget it is compared with", () => {
+    expect(line(prod, "CloudWatch alarms")).toBeCloseTo(10 * prices.cloudwatch_alarm_per_month, 2);
+    expect(line(dev, "CloudWatch alarms")).toBeCloseTo(6 * prices.cloudwatch_alarm_per_month, 2);
+    expect(prod.budgetUsd).toBe(1500);
+    expect(dev.budgetUsd).toBe(150);
+  });
+
   it("totals its lines", () => {
     for (const estimate of [dev, prod]) {
       expect(estimate.totalUsd).toBeCloseTo(

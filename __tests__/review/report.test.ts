@@ -38,6 +38,15 @@ describe("review report", () => {
     expect(graph).toContain("prod_data --> prod_network");
   });
 
+  it("prints each environment's budget next to its estimate, and every cost switch any environment has", () => {
+    const markdown = toMarkdown(buildReview(prod));
+    const estimate = buildReview(prod).environments[0].cost;
+    expect(markdown).toContain(
+      `| **budget** | $1500.00 (estimate ${Math.round((100 * estimate.totalUsd) / 1500)} %) |`,
+    );
+    expect(markdown).toMatch(/\| no interface endpoints \| off: \$[\d,.]+ \|/);
+  });
+
   it("puts a warning about stateful replacements first in the Markdown", () => {
     const after = copyOutput(prod);
     block(after, "prod-data", "module.postgres").identifier = "renamed";

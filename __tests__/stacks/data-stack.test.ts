@@ -252,4 +252,40 @@ describe("data stack", () => {
       });
     });
   });
+
+  describe("alarms", () => {
+    const alarms = (env: SynthesizedEnvironment) =>
+      Object.values(resourcesOf(env.json("data"), "aws_cloudwatch_metric_alarm"));
+
+    it("watches the database's CPU, free storage and connections with config's thresholds", () => {
+      const db = alarms(prod).filter((a) => a.namespace === "AWS/RDS");
+      expect(db.map((a) => [a.metric_name, a.statistic, a.comparison_operator, a.threshold]).sort()).toEqual([
+        ["CPUUtilization", "Average", "GreaterThanThreshold", 80],
+        ["DatabaseConnections", "Maximum", "GreaterThanThreshold", 720],
+        ["FreeStorageSpace", "Minimum", "LessThanThreshold", 5 * 2 ** 30],
+      ]);
+      for (const a of db) {
+        expect(a.dimensions).toEqual({ DBInstanceIdentifier: "${module.postgres.db_instance_identifier}" });
+        expect(a.alarm_actions).toEqual([expect.stringMatching(/cross-stack-output-aws_sns_topicalerts/)]);
+      }
+    });
+
+    it("watches memory and evictions of every cache node", () => {
+      const nodes = (env: SynthesizedEnvironment) =>
+        alarms(env)
+          .filter((a) => a.namespace === "AWS/ElastiCache")
+          .map((a) => `${(a.dimensions as Record<string, string>).CacheClusterId} ${String(a.metric_name)}`)
+          .sort();
+      expect(nodes(prod)).toEqual([
+        "marketing-agents-prod-001 DatabaseMemoryUsagePercentage",
+        "marketing-agents-prod-001 Evictions",
+        "marketing-agents-prod-002 DatabaseMemoryUsagePercentage",
+        "marketing-agents-prod-002 Evictions",
+      ]);
+      expect(nodes(dev)).toEqual([
+        "marketing-agents-dev-001 DatabaseMemoryUsagePercentage",
+        "marketing-agents-dev-001 Evictions",
+      ]);
+    });
+  });
 });

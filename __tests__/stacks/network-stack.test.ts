@@ -115,4 +115,78 @@ describe("network stack", () => {
       expect(resourcesOf(dev.json("network"), "aws_security_group")).toEqual({});
     });
   });
+
+  describe("alerts", () => {
+    const network = (env: typeof dev) => env.json("network");
+
+    it("sends every alert to one KMS-encrypted topic, which only this account's alarms and budgets publish to", () => {
+      const [topic] = Object.values(resourcesOf(network(prod), "aws_sns_topic"));
+      expect(topic).toMatchObject({
+        name: "marketing-agents-prod-alerts",
+        kms_master_key_id: expect.stringMatching(/aws_kms_key\.environment-key/),
+      });
+      const [policy] = Object.values(resourcesOf(network(prod), "aws_sns_topic_policy"));
+      expect(JSON.parse(policy.policy as string).Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"] },
+          Action: "sns:Publish",
+          Condition: { StringEquals: { "aws:SourceAccount": "333333333333" } },
+        }),
+      ]);
+      const key = Object.values(resourcesOf(network(prod), "aws_kms_key"))[0];
+      expect(JSON.parse(key.policy as string).Statement).toContainEqual(
+        expect.objectContaining({
+          Sid: "ServicesPublishToEncryptedTopics",
+          Principal: { Service: ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"] },
+        }),
+      );
+    });
+
+    it("subscribes the configured addresses by email, none in dev", () => {
+      const endpoints = (env: typeof dev) =>
+        Object.values(resourcesOf(network(env), "aws_sns_topic_subscription"))
+          .map((s) => [s.protocol, s.endpoint])
+          .sort();
+      expect(endpoints(prod)).toEqual(prod.config.alerts.emails.map((e) => ["email", e]).sort());
+      expect(endpoints(dev)).toEqual([]);
+    });
+
+    it("budgets the account monthly, alerting at each configured percentage and on the forecast", () => {
+      const [budget] = Object.values(resourcesOf(network(prod), "aws_budgets_budget"));
+      expect(budget).toMatchObject({
+        budget_type: "COST",
+        time_unit: "MONTHLY",
+        limit_amount: "1500.00",
+        limit_unit: "USD",
+      });
+      const notifications = budget.notification as Record<string, unknown>[];
+      expect(notifications.map((n) => [n.notification_type, n.threshold])).toEqual([
+        ["ACTUAL", 50],
+        ["ACTUAL", 80],
+        ["ACTUAL", 100],
+        ["FORECASTED", 100],
+      ]);
+      for (const n of notifications)
+        expect(n.subscriber_sns_topic_arns).toEqual([expect.stringMatching(/aws_sns_topic\.alerts/)]);
+    });
+
+    it("watches each NAT gateway for dropped connections: one alarm per gateway", () => {
+      const alarms = (env: typeof dev) => Object.values(resourcesOf(network(env), "aws_cloudwatch_metric_alarm"));
+      expect(alarms(prod).map((a) => (a.dimensions as Record<string, string>).NatGatewayId)).toEqual([
+        "${element(module.vpc.natgw_ids, 0)}",
+        "${element(module.vpc.natgw_ids, 1)}",
+        "${element(module.vpc.natgw_ids, 2)}",
+      ]);
+      expect(alarms(dev)).toHaveLength(1);
+      expect(alarms(prod)[0]).toMatchObject({
+        namespace: "AWS/NATGateway",
+        metric_name: "ErrorPortAllocation",
+        comparison_operator: "GreaterThanThreshold",
+        threshold: 0,
+        treat_missing_data: "notBreaching",
+        alarm_actions: [expect.stringMatching(/aws_sns_topic\.alerts/)],
+        ok_actions: [expect.stringMatching(/aws_sns_topic\.alerts/)],
+      });
+    });
+  });
 });

@@ -32,6 +32,8 @@ export interface CostEstimate {
   readonly unpriced: string[];
   readonly lines: CostLine[];
   readonly totalUsd: number;
+  /** The account's monthly budget (its aws_budgets_budget), when there is one. */
+  readonly budgetUsd?: number;
   /** Cost switch -> whether the environment uses it, and the monthly difference it makes. */
   readonly savings: Record<string, { readonly on: boolean; readonly monthlyUsd: number }>;
 }
@@ -186,6 +188,11 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
     ASSUMPTIONS.cloudwatchLogsGbPerMonth * prices.cloudwatch_logs_ingest_per_gb,
     `${ASSUMPTIONS.cloudwatchLogsGbPerMonth} GB ingested (assumed)`,
   );
+  add(
+    "CloudWatch alarms",
+    resourcesOf(stacks, "aws_cloudwatch_metric_alarm").length * prices.cloudwatch_alarm_per_month,
+    "per standard-resolution alarm",
+  );
   add("KMS keys", resourcesOf(stacks, "aws_kms_key").length * prices.kms_key_per_month, "per key");
   add(
     "Secrets Manager",
@@ -195,12 +202,14 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
   );
 
   const totalUsd = round(lines.reduce((sum, l) => sum + l.monthlyUsd, 0));
+  const [budget] = resourcesOf(stacks, "aws_budgets_budget");
   return {
     environment,
     region,
     unpriced,
     lines,
     totalUsd,
+    budgetUsd: budget ? Number(budget.limit_amount) : undefined,
     savings: Object.fromEntries(
       Object.entries(savings).map(([k, v]) => [k, { on: v.on, monthlyUsd: round(v.monthlyUsd) }]),
     ),

@@ -97,6 +97,11 @@ function costSection(review: Review): string[] {
     lines.push(`| ${item} | ${cells.join(" | ")} |`);
   }
   lines.push(`| **total** | ${envs.map((e) => `**${usd(e.cost.totalUsd)}**`).join(" | ")} |`);
+  const budget = (e: (typeof envs)[number]) =>
+    e.cost.budgetUsd === undefined
+      ? "none"
+      : `${usd(e.cost.budgetUsd)} (estimate ${Math.round((100 * e.cost.totalUsd) / e.cost.budgetUsd)} %)`;
+  lines.push(`| **budget** | ${envs.map(budget).join(" | ")} |`);
   if (review.baselineCostUsd) {
     const delta = (e: (typeof envs)[number]) => {
       const before = review.baselineCostUsd?.[e.name];
@@ -112,9 +117,11 @@ function costSection(review: Review): string[] {
     lines.push(`Not priced (counted as $0; add them to config/aws/offers.json): ${unpriced.join("; ")}.`, "");
   lines.push("What the cost switches in config save each month (on: saved already; off: would save):", "");
   lines.push(`| switch | ${envs.map((e) => e.name).join(" | ")} |`, `|---|${envs.map(() => "---:").join("|")}|`);
-  for (const s of Object.keys(envs[0]?.cost.savings ?? {})) {
-    const cell = (e: (typeof envs)[number]) =>
-      `${e.cost.savings[s].on ? "on" : "off"}: ${usd(e.cost.savings[s].monthlyUsd)}`;
+  for (const s of [...new Set(envs.flatMap((e) => Object.keys(e.cost.savings)))]) {
+    const cell = (e: (typeof envs)[number]) => {
+      const saving = e.cost.savings[s];
+      return saving ? `${saving.on ? "on" : "off"}: ${usd(saving.monthlyUsd)}` : "-";
+    };
     lines.push(`| ${s} | ${envs.map(cell).join(" | ")} |`);
   }
   lines.push(
