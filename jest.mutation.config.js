@@ -9,4 +9,5 @@ const base = require("./jest.config.js");
 module.exports = {
   ...base,
   testMatch: ["<rootDir>/__tests__/config/**/*.test.ts", "<rootDir>/__tests__/modules/policy*.test.ts"],
+  testSequencer: "<rootDir>/jest.mutation.sequencer.js",
 };
