@@ -35,3 +35,16 @@ export class RoleGrant extends Construct {
     }
   }
 }
+
+/** Reads exactly the given secrets. */
+export function secretReadStatements(secretArns: string[], kmsKeyArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "ReadTheseSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: secretArns,
+    },
+    { Sid: "DecryptThem", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKeyArn },
+  ];
+}

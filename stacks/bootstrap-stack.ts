@@ -38,8 +38,8 @@ const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 
 /**
  * `<env>-bootstrap`, applied by people only: the bucket (and its KMS key) that holds the Terraform
- * state of every stack of the environment, where config asks a trail of who reads it, and the identities CI works with: the GitHub OIDC
- * provider, the deploy, plan, pull-request plan and image-push roles, and the permissions
+ * state of every stack of the environment (with a trail of who reads it, where config asks one),
+ * and the identities CI works with: the GitHub OIDC provider, the deploy, plan, pull-request plan and image-push roles, and the permissions
  * boundary of every role the deploy role creates. Keeping them here, out of the deploy role's
  * reach, is what stops CI from granting itself more.
  */

@@ -9,7 +9,7 @@ import type { PolicyStatement } from "../modules/iam-policy";
 import { ManagedSecret } from "../modules/managed-secret";
 import { RdsModule } from "../modules/rds-module";
 import { RedisCache } from "../modules/redis-cache";
-import { RoleGrant } from "../modules/role-policies";
+import { RoleGrant, secretReadStatements } from "../modules/role-policies";
 import { SecureBucket } from "../modules/secure-bucket";
 import { ServiceSecurityGroup } from "../modules/service-security-group";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
@@ -151,7 +151,7 @@ export class DataStack extends EnvironmentStack {
     new RoleGrant(this, "external-secrets-grant", {
       roleName: props.externalSecretsRoleName,
       policyName: `${prefix}-external-secrets-read`,
-      statements: secretReaderStatements(
+      statements: secretReadStatements(
         [this.databaseAppLogin.arn, this.cache.secretArn, this.apiKeysSecret.arn],
         props.kmsKeyArn,
       ),
@@ -159,10 +159,7 @@ export class DataStack extends EnvironmentStack {
     new RoleGrant(this, "database-admin-grant", {
       roleName: props.databaseAdminRoleName,
       policyName: `${prefix}-database-admin-read`,
-      statements: secretReaderStatements(
-        [this.database.masterUserSecretArn, this.databaseAppLogin.arn],
-        props.kmsKeyArn,
-      ),
+      statements: secretReadStatements([this.database.masterUserSecretArn, this.databaseAppLogin.arn], props.kmsKeyArn),
     });
 
     this.addOutputs({
@@ -196,19 +193,6 @@ export class DataStack extends EnvironmentStack {
       },
     ];
   }
-}
-
-/** Reads exactly the given secrets. */
-function secretReaderStatements(secretArns: string[], kmsKeyArn: string): PolicyStatement[] {
-  return [
-    {
-      Sid: "ReadTheseSecrets",
-      Effect: "Allow",
-      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-      Resource: secretArns,
-    },
-    { Sid: "DecryptThem", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKeyArn },
-  ];
 }
 
 function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securityGroupId: string) {
