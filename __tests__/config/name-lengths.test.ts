@@ -42,10 +42,10 @@ function longestEnvironment(): EnvironmentConfig {
 }
 
 describe(`names of the longest environment name (${LONGEST})`, () => {
-  const config = longestEnvironment();
   let outdir = "";
   // In beforeAll, not at collection: mutation runs filter these tests out and skip the synth.
   beforeAll(() => {
+    const config = longestEnvironment();
     const app = Testing.app();
     createEnvironmentStacks(app, config);
     app.synth();

@@ -21,7 +21,6 @@ import {
   defaultTags,
   imageRepositoryName,
   imageTagParameterName,
-  loadEnvironments,
   nodeRoleName,
   permissionsBoundaryArn,
   permissionsBoundaryName,
@@ -36,7 +35,12 @@ import {
   stateTrailName,
 } from "../../config";
 
-const [prod] = loadEnvironments("prod");
+import { prod as prodConfig } from "../../config/prod";
+import type { EnvironmentConfig } from "../../config";
+
+// The raw file, not loadEnvironments(): validation at import would make every rule "static" to
+// mutation testing (run against every test instead of those that cover it).
+const prod = prodConfig as unknown as EnvironmentConfig;
 
 describe("derived names (prod, account 333333333333)", () => {
   it.each([
