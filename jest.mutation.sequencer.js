@@ -4,7 +4,7 @@
  */
 const Sequencer = require("@jest/test-sequencer").default;
 
-const SLOW = ["aws-data.test", "name-lengths.test", "new-environment.test", "policy.test"];
+const SLOW = ["policy.test"];
 
 class FastFirst extends Sequencer {
   sort(tests) {
