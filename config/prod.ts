@@ -115,6 +115,10 @@ export const prod: EnvironmentConfig = {
     cacheMemoryPercent: 80,
     cacheEvictions: 0,
     natPortAllocationErrors: 0,
+    appErrorPercent: 5,
+    appLatencyP95Seconds: 2,
+    appRestarts: 3,
+    certificateExpiryDays: 14,
   },
   app: {
     domain: "marketing-agents.example.com",

@@ -309,6 +309,14 @@ export const environmentSchema = object({
     cacheEvictions: number().int().min(0),
     /** NAT port allocation errors per 5 minutes above which it alarms. */
     natPortAllocationErrors: number().int().min(0),
+    /** Share of the app's requests answered 5xx (percent, over 10 minutes) that alerts. */
+    appErrorPercent: number().min(0.1).max(100),
+    /** 95th percentile of the app's request latency (seconds, over 10 minutes) that alerts. */
+    appLatencyP95Seconds: number().positive().max(600),
+    /** Container restarts of the app in 30 minutes that alert. */
+    appRestarts: number().int().min(1),
+    /** Days before a certificate expires at which it alerts (cert-manager renews at 30). */
+    certificateExpiryDays: number().int().min(1).max(89),
   }).strict(),
   app: object({
     /** Public host name of the service. */

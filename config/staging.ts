@@ -104,6 +104,10 @@ export const staging: EnvironmentConfig = {
     cacheMemoryPercent: 80,
     cacheEvictions: 0,
     natPortAllocationErrors: 0,
+    appErrorPercent: 5,
+    appLatencyP95Seconds: 2,
+    appRestarts: 3,
+    certificateExpiryDays: 14,
   },
   app: {
     domain: "marketing-agents.staging.example.com",

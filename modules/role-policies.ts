@@ -48,3 +48,16 @@ export function secretReadStatements(secretArns: string[], kmsKeyArn: string): P
     { Sid: "DecryptThem", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKeyArn },
   ];
 }
+
+/** Publishes to one SNS topic encrypted with the given key. */
+export function topicPublishStatements(topicArn: string, kmsKeyArn: string): PolicyStatement[] {
+  return [
+    { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+    {
+      Sid: "EncryptForTheTopic",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: kmsKeyArn,
+    },
+  ];
+}

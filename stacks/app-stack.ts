@@ -5,6 +5,7 @@ import { APP_DATABASE } from "../config";
 import { ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_CONTROLLER } from "../modules/addons/envoy-gateway";
 import { KUBE_PROMETHEUS_STACK_CHART } from "../modules/addons/kube-prometheus-stack";
 import { ClusterConnection } from "../modules/cluster-connection";
+import { AppAlertRules } from "../modules/kubernetes/app-alert-rules";
 import { AppExternalSecret } from "../modules/kubernetes/app-external-secret";
 import { DatabaseAppUser } from "../modules/kubernetes/database-app-user";
 import { AppNetworkPolicy } from "../modules/kubernetes/app-network-policy";
@@ -149,6 +150,15 @@ export class AppStack extends EnvironmentStack {
       port: 8000,
       ingressNamespaces: [GATEWAY_NAMESPACE, MONITORING_NAMESPACE],
       dataSubnetCidrs: planSubnets(config.network.vpcCidr, config.network.availabilityZones.length).database,
+    });
+    new AppAlertRules(this, "alert-rules", {
+      namespace: namespace.metadata.name,
+      appNamespace: APP.namespace,
+      name: APP.name,
+      errorPercent: config.alerts.appErrorPercent,
+      latencyP95Seconds: config.alerts.appLatencyP95Seconds,
+      restarts: config.alerts.appRestarts,
+      certificateExpiryDays: config.alerts.certificateExpiryDays,
     });
     new AppServiceMonitor(this, "service-monitor", {
       namespace: namespace.metadata.name,

@@ -20,6 +20,7 @@ import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
 import { ImageTagParameter } from "../modules/image-tag-parameter";
 import { PodIdentityRole } from "../modules/pod-identity-role";
+import { topicPublishStatements } from "../modules/role-policies";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /** What the cluster stack takes from the network stack. */
@@ -30,6 +31,8 @@ export interface ClusterStackProps extends EnvironmentStackProps {
   readonly privateSubnetIds: string[];
   /** The environment's KMS key (secrets envelope encryption, log groups, ECR). */
   readonly kmsKeyArn: string;
+  /** The environment's alert topic, which Alertmanager publishes to. */
+  readonly alertTopicArn: string;
 }
 
 const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -43,6 +46,7 @@ export const SERVICE_ACCOUNTS = {
   clusterAutoscaler: { namespace: "kube-system", name: "cluster-autoscaler" },
   externalSecrets: { namespace: "external-secrets", name: "external-secrets" },
   app: { namespace: "marketing-agents", name: "marketing-agents" },
+  alertmanager: { namespace: "monitoring", name: "alertmanager" },
 } as const;
 
 /**
@@ -182,6 +186,14 @@ export class ClusterStack extends EnvironmentStack {
       permissionsBoundaryArn,
     });
 
+    new PodIdentityRole(this, "alertmanager-role", {
+      roleName: `${prefix}-alertmanager`,
+      description: "Alertmanager publishes alerts to the environment's SNS topic",
+      clusterName: this.eks.clusterName,
+      serviceAccount: SERVICE_ACCOUNTS.alertmanager,
+      permissionsBoundaryArn,
+      statements: topicPublishStatements(props.alertTopicArn, props.kmsKeyArn),
+    });
     this.databaseAdminRole = new DelegatedRole(this, "database-admin-role", {
       roleName: `${prefix}-db-admin`,
       description: "Reads the RDS master secret for the create-app-user Job (granted by the data stack)",

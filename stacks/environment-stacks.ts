@@ -28,6 +28,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     vpcId: network.vpc.vpcId,
     privateSubnetIds: network.vpc.privateSubnetIds,
     kmsKeyArn: network.key.arn,
+    alertTopicArn: network.alerts.arn,
   });
   const data = new DataStack(scope, {
     config,
@@ -41,7 +42,11 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     databaseAdminRoleName: cluster.databaseAdminRole.name,
     alertTopicArn: network.alerts.arn,
   });
-  const platform = new PlatformStack(scope, { config, clusterName: cluster.eks.clusterName });
+  const platform = new PlatformStack(scope, {
+    config,
+    clusterName: cluster.eks.clusterName,
+    alertTopicArn: network.alerts.arn,
+  });
   const app = new AppStack(scope, {
     config,
     clusterName: cluster.eks.clusterName,

@@ -18,6 +18,8 @@ import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stac
 export interface PlatformStackProps extends EnvironmentStackProps {
   /** Name of the EKS cluster. */
   readonly clusterName: string;
+  /** The environment's alert topic (network stack): Alertmanager's receiver. */
+  readonly alertTopicArn: string;
 }
 
 /**
@@ -51,6 +53,11 @@ export class PlatformStack extends EnvironmentStack {
       grafanaStorageGib: platform.grafanaStorageGib,
       storageClassName: storageClass.name,
       grafanaAdminSecret: grafanaAdmin.name,
+      alerts: {
+        topicArn: props.alertTopicArn,
+        region: this.config.account.region,
+        serviceAccountName: SERVICE_ACCOUNTS.alertmanager.name,
+      },
     });
     // Prometheus first: the others create ServiceMonitors, a CRD it installs.
     const prometheus = monitoring.deploy(this, cluster, [grafanaAdmin.secret]);

@@ -457,4 +457,47 @@ describe("app stack", () => {
       expect(sql).not.toMatch(/GRANT\s+(rds_superuser|ALL PRIVILEGES ON DATABASE)/i);
     });
   });
+
+  describe("alert rules (PrometheusRule, to Alertmanager and the SNS topic)", () => {
+    const rules = () => {
+      const rule = manifest(prod, "PrometheusRule");
+      return (rule.spec as { groups: { rules: Json[] }[] }).groups[0].rules;
+    };
+
+    it("alerts on the app's 5xx ratio, p95 latency, restarts and an HPA stuck at its maximum, with config's thresholds", () => {
+      const byName = Object.fromEntries(rules().map((r) => [r.alert, r]));
+      expect(Object.keys(byName).sort()).toEqual([
+        "CertificateExpiringSoon",
+        "ExternalSecretNotSynced",
+        "MarketingAgentsAtMaxReplicas",
+        "MarketingAgentsErrorRatioHigh",
+        "MarketingAgentsLatencyHigh",
+        "MarketingAgentsRestarting",
+      ]);
+      expect(byName.MarketingAgentsErrorRatioHigh.expr).toMatch(/status=~"5\.\."}\[10m\]\)\) \/ sum\(.*\) > 5$/);
+      expect(byName.MarketingAgentsLatencyHigh.expr).toMatch(
+        /^histogram_quantile\(0\.95, .*http_request_duration_seconds_bucket\{namespace="marketing-agents"\}.* > 2$/,
+      );
+      expect(byName.MarketingAgentsRestarting.expr).toMatch(/>= 3$/);
+      expect(byName.MarketingAgentsAtMaxReplicas).toMatchObject({
+        for: "30m",
+        expr: expect.stringContaining(
+          'kube_horizontalpodautoscaler_spec_max_replicas{namespace="marketing-agents",horizontalpodautoscaler="marketing-agents"}',
+        ),
+      });
+      expect(byName.CertificateExpiringSoon.expr).toMatch(/< 1209600$/);
+      for (const r of rules()) {
+        expect(r.labels).toEqual({ severity: expect.stringMatching(/^(warning|critical)$/) });
+        expect((r.annotations as Json).summary).toEqual(expect.any(String));
+      }
+    });
+
+    it("takes its thresholds from config", () => {
+      const config = dev.config.alerts;
+      const devRules = (manifest(dev, "PrometheusRule").spec as { groups: { rules: Json[] }[] }).groups[0].rules;
+      expect(String(devRules.find((r) => r.alert === "MarketingAgentsErrorRatioHigh")?.expr)).toMatch(
+        new RegExp(`> ${config.appErrorPercent}$`),
+      );
+    });
+  });
 });

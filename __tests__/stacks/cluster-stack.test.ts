@@ -224,12 +224,13 @@ describe("cluster stack", () => {
     expect(eksOf(dev).deletion_protection).toBe(false);
   });
 
-  it("binds the autoscaler, external-secrets and app service accounts to their own roles", () => {
+  it("binds the autoscaler, external-secrets, app and Alertmanager service accounts to their own roles", () => {
     const associations = Object.values(resourcesOf(prod.json("cluster"), "aws_eks_pod_identity_association"));
     expect(associations.map((a) => `${a.namespace}/${a.service_account}`).sort()).toEqual([
       "external-secrets/external-secrets",
       "kube-system/cluster-autoscaler",
       "marketing-agents/marketing-agents",
+      "monitoring/alertmanager",
     ]);
     for (const a of associations) expect(a.cluster_name).toBe("${module.eks.cluster_name}");
     const trust = trustOf(roleNamed(prod.json("cluster"), "marketing-agents-prod-app"));
@@ -260,6 +261,26 @@ describe("cluster stack", () => {
         Action: "sts:AssumeRole",
         Resource: expect.stringMatching(/^\$\{aws_iam_role\.database-admin-role_\w+\.arn\}$/),
       },
+    ]);
+  });
+
+  it("lets Alertmanager publish to the alert topic, and nothing else", () => {
+    const json = prod.json("cluster");
+    const association = Object.values(resourcesOf(json, "aws_eks_pod_identity_association")).find(
+      (a) => a.service_account === "alertmanager",
+    );
+    expect(association).toMatchObject({ namespace: "monitoring" });
+    const policy = Object.values(resourcesOf(json, "aws_iam_role_policy")).find(
+      (p) => p.name === "marketing-agents-prod-alertmanager",
+    );
+    expect(JSON.parse(policy?.policy as string).Statement).toEqual([
+      {
+        Sid: "PublishAlerts",
+        Effect: "Allow",
+        Action: "sns:Publish",
+        Resource: expect.stringMatching(/cross-stack-output-aws_sns_topicalerts_topic_\w+arn\}$/),
+      },
+      expect.objectContaining({ Action: ["kms:GenerateDataKey*", "kms:Decrypt"] }),
     ]);
   });
 

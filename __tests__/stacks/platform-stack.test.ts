@@ -73,6 +73,29 @@ describe("platform stack", () => {
     expect(valuesOf(dev, "reloader")).toMatchObject({ reloader: { enableHA: false, deployment: { replicas: 1 } } });
   });
 
+  it("routes every alert but the Watchdog to the environment's SNS topic, signed with Alertmanager's own role", () => {
+    const alertmanager = valuesOf(prod, "kube-prometheus-stack").alertmanager as Json;
+    expect(alertmanager.serviceAccount).toEqual({ create: true, name: "alertmanager" });
+    const config = alertmanager.config as { route: Json; receivers: Json[] };
+    expect(config.route).toMatchObject({
+      receiver: "sns",
+      routes: [{ receiver: "null", matchers: ['alertname = "Watchdog"'] }],
+    });
+    expect(config.receivers).toEqual([
+      { name: "null" },
+      {
+        name: "sns",
+        sns_configs: [
+          expect.objectContaining({
+            topic_arn: expect.stringMatching(/cross-stack-output-aws_sns_topicalerts_topic_\w+arn\}$/),
+            sigv4: { region: "us-east-1" },
+            send_resolved: true,
+          }),
+        ],
+      },
+    ]);
+  });
+
   describe("CRDs follow their chart's version (Helm never upgrades a chart's crds/ folder)", () => {
     it("installs the Gateway API and Envoy Gateway CRDs as templates of their own release, before the controller", () => {
       expect(valuesOf(prod, "envoy-gateway-crds")).toEqual({

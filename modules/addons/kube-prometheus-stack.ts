@@ -31,6 +31,13 @@ export interface KubePrometheusStackProps {
   readonly storageClassName: string;
   /** Secret (in the release namespace) with keys admin-user and admin-password for Grafana. */
   readonly grafanaAdminSecret: string;
+  /** Alertmanager sends every alert (Watchdog excepted) to this SNS topic. */
+  readonly alerts: {
+    readonly topicArn: string;
+    readonly region: string;
+    /** Alertmanager's service account, bound to a role that may publish to the topic. */
+    readonly serviceAccountName: string;
+  };
 }
 
 /**
@@ -82,6 +89,10 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
             },
           },
         },
+        alertmanager: {
+          serviceAccount: { create: true, name: props.alerts.serviceAccountName },
+          config: alertmanagerConfig(props.alerts.topicArn, props.alerts.region),
+        },
         grafana: {
           admin: { existingSecret: props.grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
           persistence: {
@@ -94,4 +105,35 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
       dependsOn,
     );
   }
+}
+
+/**
+ * Every alert to the environment's SNS topic (signed with the pod's Pod Identity credentials),
+ * resolved ones too; the chart's Watchdog, which fires always to prove the pipeline, goes nowhere.
+ */
+function alertmanagerConfig(topicArn: string, region: string): object {
+  return {
+    route: {
+      receiver: "sns",
+      group_by: ["namespace", "alertname"],
+      group_wait: "30s",
+      group_interval: "5m",
+      repeat_interval: "12h",
+      routes: [{ receiver: "null", matchers: ['alertname = "Watchdog"'] }],
+    },
+    receivers: [
+      { name: "null" },
+      {
+        name: "sns",
+        sns_configs: [
+          {
+            topic_arn: topicArn,
+            sigv4: { region },
+            subject: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.namespace }})",
+            send_resolved: true,
+          },
+        ],
+      },
+    ],
+  };
 }
