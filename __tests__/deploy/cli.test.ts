@@ -5,19 +5,13 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { withoutAwsCredentials } from "./deploy-helpers";
 
 const root = path.resolve(__dirname, "..", "..");
 
 /** Runs the command with every AWS credential source switched off (no call can reach AWS). */
 function deployCommand(...args: string[]) {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_CONFIG_FILE: "/nonexistent",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
-  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"])
-    delete env[name];
+  const env = withoutAwsCredentials();
   return spawnSync("npm", ["run", "--silent", "deploy", "--", ...args], { cwd: root, env, encoding: "utf8" });
 }
 

@@ -16,6 +16,19 @@ import { loadStacks } from "../../scripts/deploy/stack-graph";
 import { loadEnvironments } from "../../config";
 import { synthEnvironment } from "../helpers";
 
+/** The process environment with every AWS credential source switched off (no call can reach AWS). */
+export function withoutAwsCredentials(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_CONFIG_FILE: "/nonexistent",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"])
+    delete env[name];
+  return env;
+}
+
 /** A fresh copy of an environment's real synth output (the deploy command writes into it). */
 export function synthOutputCopy(environment: string): string {
   const app = synthEnvironment(environment).stacks.app.node.root as App;

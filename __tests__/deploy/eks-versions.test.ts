@@ -9,6 +9,7 @@ import { DescribeAddonVersionsCommand, EKSClient } from "@aws-sdk/client-eks";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { loadEnvironments } from "../../config";
 import { eksAmiName, pinnedVersions, recommendedReleaseParameter } from "../../scripts/deploy/eks-versions";
+import { withoutAwsCredentials } from "./deploy-helpers";
 
 const [staging] = loadEnvironments("staging");
 const root = path.resolve(__dirname, "..", "..");
@@ -54,17 +55,12 @@ describe("pinned EKS versions", () => {
 });
 
 describe("npm run eks-versions", () => {
-  const run = (...args: string[]) => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      AWS_CONFIG_FILE: "/nonexistent",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-      AWS_EC2_METADATA_DISABLED: "true",
-    };
-    for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"])
-      delete env[name];
-    return spawnSync("npm", ["run", "--silent", "eks-versions", "--", ...args], { cwd: root, env, encoding: "utf8" });
-  };
+  const run = (...args: string[]) =>
+    spawnSync("npm", ["run", "--silent", "eks-versions", "--", ...args], {
+      cwd: root,
+      env: withoutAwsCredentials(),
+      encoding: "utf8",
+    });
 
   it("refuses an unknown environment in one line naming the allowed ones", () => {
     const result = run("qa");
