@@ -5,7 +5,7 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "jest",
-  jest: { projectType: "custom", configFile: "jest.mutation.config.js", enableFindRelatedTests: false },
+  jest: { projectType: "custom", configFile: "jest.mutation.config.js", enableFindRelatedTests: true },
   coverageAnalysis: "perTest",
   // The environments' own files (dev, staging, prod) are the data these rules check, not rules:
   // a mutant there is another environment, which the schema then accepts or refuses.
