@@ -26,6 +26,8 @@ export interface RegionOffers {
   readonly cloudwatch_logs_ingest_per_gb: number;
   readonly kms_key_per_month: number;
   readonly cloudwatch_alarm_per_month: number;
+  /** One public hosted zone (queries for alias records to AWS load balancers are free). */
+  readonly route53_hosted_zone_per_month: number;
   readonly secrets_manager_secret_per_month: number;
   readonly ec2_per_hour: Readonly<Record<string, number>>;
   readonly rds_postgres_per_hour: Readonly<Record<string, number>>;

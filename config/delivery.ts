@@ -46,7 +46,10 @@ export function ciRoleName(config: Pick<EnvironmentConfig, "name">, role: CiRole
 }
 
 /** ARN of one of the environment's GitHub Actions roles (named, so stacks need no reference). */
-export function ciRoleArn(config: Pick<EnvironmentConfig, "name" | "account">, role: CiRole): string {
+export function ciRoleArn(
+  config: Pick<EnvironmentConfig, "name"> & { readonly account: Pick<EnvironmentConfig["account"], "id"> },
+  role: CiRole,
+): string {
   return `arn:aws:iam::${config.account.id}:role/${ciRoleName(config, role)}`;
 }
 

@@ -112,6 +112,16 @@ export const dev: EnvironmentConfig = {
     appRestarts: 3,
     certificateExpiryDays: 14,
   },
+  dns: {
+    // Created here and delegated from prod's example.com zone through the role prod offers.
+    zoneName: "dev.example.com",
+    zoneId: null,
+    parent: {
+      zoneId: "Z0000000000000EXAMPLE",
+      roleArn: "arn:aws:iam::333333333333:role/marketing-agents-prod-dns-dev",
+    },
+    childEnvironments: [],
+  },
   app: {
     domain: "marketing-agents.dev.example.com",
     imageTag: "0.1.0",

@@ -7,6 +7,7 @@ import { cidrsOverlap } from "./cidr";
 import { ConfigError } from "./config-error";
 import { dev } from "./dev";
 import { prod } from "./prod";
+import { zoneDelegationRoleArn } from "./naming";
 import { environmentSchema, type EnvironmentConfig } from "./schema";
 import { staging } from "./staging";
 
@@ -75,7 +76,7 @@ function productionProblems(raws: readonly unknown[], production: readonly strin
 }
 
 /** Rules across environments: unique names, VPCs that can later be peered. */
-function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string[] {
+function crossEnvironmentProblems(configs: readonly EnvironmentConfig[], declared: readonly string[]): string[] {
   const problems: string[] = [];
   configs.forEach((a, i) => {
     configs.slice(i + 1).forEach((b) => {
@@ -87,7 +88,40 @@ function crossEnvironmentProblems(configs: readonly EnvironmentConfig[]): string
       }
     });
   });
+  configs.forEach((parent) => problems.push(...zoneDelegationProblems(parent, configs, declared)));
   return problems;
+}
+
+/** A parent zone's `childEnvironments` and each child's `dns.parent` must describe the same delegation. */
+function zoneDelegationProblems(
+  parent: EnvironmentConfig,
+  configs: readonly EnvironmentConfig[],
+  declared: readonly string[],
+): string[] {
+  return parent.dns.childEnvironments.flatMap(({ name, accountId, zoneName }, i) => {
+    const where = `environment "${parent.name}", setting dns.childEnvironments[${i}]`;
+    const child = configs.find((c) => c.name === name);
+    // A declared environment that failed its own checks is reported by them.
+    if (!child && declared.includes(name)) return [];
+    if (!child) return [`${where}: ${name} is not an environment; allowed: ${declared.join(", ")}`];
+    const expected = { zoneId: parent.dns.zoneId, roleArn: zoneDelegationRoleArn(parent, name) };
+    const actual = child.dns.parent;
+    if (child.account.id !== accountId) {
+      return [`${where}.accountId: must be ${child.account.id}, the account of ${name} (got ${accountId})`];
+    }
+    if (child.dns.zoneName !== zoneName) {
+      return [`${where}.zoneName: must be ${child.dns.zoneName}, the zone of ${name} (got ${zoneName})`];
+    }
+    if (!zoneName.endsWith(`.${parent.dns.zoneName}`)) {
+      return [`${where}.zoneName: must be below ${parent.dns.zoneName} (got ${zoneName})`];
+    }
+    if (actual?.zoneId !== expected.zoneId || actual.roleArn !== expected.roleArn) {
+      return [
+        `environment "${name}", setting dns.parent: must be { zoneId: "${expected.zoneId}", roleArn: "${expected.roleArn}" }, the delegation ${parent.name} offers it`,
+      ];
+    }
+    return [];
+  });
 }
 
 /**
@@ -106,7 +140,7 @@ export function loadEnvironments(
   const results = raws.map((raw, i) => validateEnvironment(raw, i));
   const problems = results.flatMap((r) => r.problems);
   const configs = results.flatMap((r) => (r.config ? [r.config] : []));
-  problems.push(...crossEnvironmentProblems(configs));
+  problems.push(...crossEnvironmentProblems(configs, raws.map(environmentLabel)));
   if (problems.length > 0) throw new ConfigError(problems);
   return selectEnvironments(configs, selection);
 }

@@ -74,6 +74,15 @@ export function imageTagParameterName(config: Pick<EnvironmentConfig, "name">): 
   return `/${PROJECT}/${config.name}/image-tag`;
 }
 
+/** The role of a parent zone's account that one child environment's CI writes its NS records with. */
+export function zoneDelegationRoleName(parent: Pick<EnvironmentConfig, "name">, child: string): string {
+  return `${resourcePrefix(parent)}-dns-${child}`;
+}
+
+export function zoneDelegationRoleArn(parent: Pick<EnvironmentConfig, "name" | "account">, child: string): string {
+  return `arn:aws:iam::${parent.account.id}:role/${zoneDelegationRoleName(parent, child)}`;
+}
+
 /** The EKS cluster name. */
 export function clusterName(config: EnvironmentConfig): string {
   return resourcePrefix(config);

@@ -120,6 +120,16 @@ export const prod: EnvironmentConfig = {
     appRestarts: 3,
     certificateExpiryDays: 14,
   },
+  dns: {
+    // The domain's existing zone (placeholder id); dev's and staging's zones are delegated from it.
+    zoneName: "example.com",
+    zoneId: "Z0000000000000EXAMPLE",
+    parent: null,
+    childEnvironments: [
+      { name: "dev", accountId: "111111111111", zoneName: "dev.example.com" },
+      { name: "staging", accountId: "222222222222", zoneName: "staging.example.com" },
+    ],
+  },
   app: {
     domain: "marketing-agents.example.com",
     imageTag: "0.1.0",

@@ -65,6 +65,9 @@ const hostname = string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9]
 const eksAddonVersion = string().regex(/^v\d+\.\d+\.\d+(-[a-z0-9.]+)?-eksbuild\.\d+$/, {
   message: 'must be an EKS add-on version such as "v1.19.0-eksbuild.1" (aws eks describe-addon-versions)',
 });
+const hostedZoneId = string().regex(/^Z[A-Z0-9]{1,31}$/, {
+  message: 'must be a Route 53 hosted zone id such as "Z0123456789ABCDEFGHIJ"',
+});
 const githubRepository = string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
   message: 'must be "owner/name" of a GitHub repository',
 });
@@ -318,8 +321,49 @@ export const environmentSchema = object({
     /** Days before a certificate expires at which it alerts (cert-manager renews at 30). */
     certificateExpiryDays: number().int().min(1).max(89),
   }).strict(),
+  /**
+   * The Route 53 zone the app's host name is published in: ExternalDNS writes the record, so
+   * cert-manager's HTTP-01 challenge resolves with no one touching DNS. Either the zone exists
+   * (`zoneId`), or the network stack creates it and writes its NS records into `parent`.
+   */
+  dns: object({
+    /** The zone's domain; `app.domain` must be it or a name below it. */
+    zoneName: hostname,
+    /** An existing hosted zone that answers for `zoneName`; null creates one. */
+    zoneId: hostedZoneId.nullable(),
+    /** Where a created zone is delegated from; null when `zoneId` names an existing zone. */
+    parent: object({
+      /** The parent domain's hosted zone. */
+      zoneId: hostedZoneId,
+      /**
+       * A role in the parent zone's account that may write this zone's NS records there (the
+       * `dns.delegations` of the environment owning the parent creates it); null when the parent
+       * zone is in this environment's account.
+       */
+      roleArn: string()
+        .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be an IAM role ARN" })
+        .nullable(),
+    })
+      .strict()
+      .nullable(),
+    /**
+     * Environments in other accounts whose zones are delegated from this one: each gets a role
+     * here that only its CI roles may assume, to write its own NS records (config/index.ts checks
+     * that both sides agree).
+     */
+    childEnvironments: array(
+      object({
+        /** The child environment's name. */
+        name: string().min(1),
+        /** Its zone, a name below `zoneName`: the only NS records its role may write. */
+        zoneName: hostname,
+        /** Its account, whose plan and deploy roles the delegation role trusts. */
+        accountId: string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" }),
+      }).strict(),
+    ),
+  }).strict(),
   app: object({
-    /** Public host name of the service. */
+    /** Public host name of the service (in `dns.zoneName`). */
     domain: hostname,
     /** Image tag deployed unless `image_tag` is given at deploy time; never `latest`. */
     imageTag: imageTagSchema,
@@ -360,6 +404,7 @@ function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   checkNodeGroups(config, ctx);
   checkDatabase(config, ctx);
   checkApp(config, ctx);
+  checkDns(config, ctx);
   checkBuckets(config, ctx);
   if (config.stage === "production") checkProductionSafety(config, ctx);
 }
@@ -572,6 +617,31 @@ function checkApp({ app }: EnvironmentConfig, ctx: Context): void {
       ctx,
       ["app", "replicas"],
       `must satisfy minReplicas <= replicas <= maxReplicas (got ${app.minReplicas} <= ${app.replicas} <= ${app.maxReplicas})`,
+    );
+  }
+}
+
+/** The zone must answer for the app's name, and either exist or be delegated from its parent. */
+function checkDns({ dns, app }: EnvironmentConfig, ctx: Context): void {
+  const below = (name: string) => name === dns.zoneName || name.endsWith(`.${dns.zoneName}`);
+  if (!below(app.domain)) {
+    issue(ctx, ["app", "domain"], `must be ${dns.zoneName} or a name below it (dns.zoneName), got ${app.domain}`);
+  }
+  if (dns.zoneId === null && dns.parent === null) {
+    issue(
+      ctx,
+      ["dns", "parent"],
+      "must name the parent zone to delegate from when zoneId is null (or set zoneId to an existing zone): a zone nobody delegates to answers nobody",
+    );
+  }
+  if (dns.zoneId !== null && dns.parent !== null) {
+    issue(ctx, ["dns", "parent"], "must be null when zoneId names an existing zone (only a created zone is delegated)");
+  }
+  if (dns.childEnvironments.length > 0 && dns.zoneId === null) {
+    issue(
+      ctx,
+      ["dns", "childEnvironments"],
+      "must be empty unless zoneId names an existing zone: children delegate from a zone whose id is known",
     );
   }
 }

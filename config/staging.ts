@@ -109,6 +109,16 @@ export const staging: EnvironmentConfig = {
     appRestarts: 3,
     certificateExpiryDays: 14,
   },
+  dns: {
+    // Created here and delegated from prod's example.com zone through the role prod offers.
+    zoneName: "staging.example.com",
+    zoneId: null,
+    parent: {
+      zoneId: "Z0000000000000EXAMPLE",
+      roleArn: "arn:aws:iam::333333333333:role/marketing-agents-prod-dns-staging",
+    },
+    childEnvironments: [],
+  },
   app: {
     domain: "marketing-agents.staging.example.com",
     imageTag: "0.1.0",

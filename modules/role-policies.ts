@@ -61,3 +61,46 @@ export function topicPublishStatements(topicArn: string, kmsKeyArn: string): Pol
     },
   ];
 }
+
+/** ExternalDNS: writes records in one hosted zone; finding zones and changes needs the wildcard. */
+export function dnsRecordStatements(zoneArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteRecordsInThisZone",
+      Effect: "Allow",
+      Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResources"],
+      Resource: zoneArn,
+    },
+    {
+      Sid: "FindZonesAndChanges",
+      Effect: "Allow",
+      Action: ["route53:ListHostedZones", "route53:GetChange"],
+      Resource: "*",
+    },
+  ];
+}
+
+/** Writes only the NS records of one subdomain in one zone: a child zone's delegation. */
+export function zoneDelegationStatements(zoneArn: string, subdomain: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteThisSubdomainsNameServers",
+      Effect: "Allow",
+      Action: "route53:ChangeResourceRecordSets",
+      Resource: zoneArn,
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "route53:ChangeResourceRecordSetsNormalizedRecordNames": [subdomain],
+          "route53:ChangeResourceRecordSetsRecordTypes": ["NS"],
+        },
+      },
+    },
+    {
+      Sid: "ReadTheZone",
+      Effect: "Allow",
+      Action: ["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+      Resource: zoneArn,
+    },
+    { Sid: "FollowTheChange", Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
+  ];
+}

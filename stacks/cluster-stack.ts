@@ -20,7 +20,7 @@ import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
 import { ImageTagParameter } from "../modules/image-tag-parameter";
 import { PodIdentityRole } from "../modules/pod-identity-role";
-import { topicPublishStatements } from "../modules/role-policies";
+import { dnsRecordStatements, topicPublishStatements } from "../modules/role-policies";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /** What the cluster stack takes from the network stack. */
@@ -33,6 +33,8 @@ export interface ClusterStackProps extends EnvironmentStackProps {
   readonly kmsKeyArn: string;
   /** The environment's alert topic, which Alertmanager publishes to. */
   readonly alertTopicArn: string;
+  /** The environment's DNS zone, the only one ExternalDNS may write. */
+  readonly dnsZoneArn: string;
 }
 
 const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -47,6 +49,7 @@ export const SERVICE_ACCOUNTS = {
   externalSecrets: { namespace: "external-secrets", name: "external-secrets" },
   app: { namespace: "marketing-agents", name: "marketing-agents" },
   alertmanager: { namespace: "monitoring", name: "alertmanager" },
+  externalDns: { namespace: "external-dns", name: "external-dns" },
 } as const;
 
 /**
@@ -193,6 +196,14 @@ export class ClusterStack extends EnvironmentStack {
       serviceAccount: SERVICE_ACCOUNTS.alertmanager,
       permissionsBoundaryArn,
       statements: topicPublishStatements(props.alertTopicArn, props.kmsKeyArn),
+    });
+    new PodIdentityRole(this, "external-dns-role", {
+      roleName: `${prefix}-external-dns`,
+      description: "ExternalDNS writes the app's records in the environment's zone",
+      clusterName: this.eks.clusterName,
+      serviceAccount: SERVICE_ACCOUNTS.externalDns,
+      permissionsBoundaryArn,
+      statements: dnsRecordStatements(props.dnsZoneArn),
     });
     this.databaseAdminRole = new DelegatedRole(this, "database-admin-role", {
       roleName: `${prefix}-db-admin`,

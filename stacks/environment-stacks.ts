@@ -29,6 +29,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     privateSubnetIds: network.vpc.privateSubnetIds,
     kmsKeyArn: network.key.arn,
     alertTopicArn: network.alerts.arn,
+    dnsZoneArn: network.zone.zoneArn,
   });
   const data = new DataStack(scope, {
     config,
@@ -46,6 +47,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     config,
     clusterName: cluster.eks.clusterName,
     alertTopicArn: network.alerts.arn,
+    dnsZoneId: network.zone.zoneId,
   });
   const app = new AppStack(scope, {
     config,

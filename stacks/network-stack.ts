@@ -1,13 +1,15 @@
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
-import { permissionsBoundaryArn, resourcePrefix } from "../config";
+import { ciRoleArn, defaultTags, permissionsBoundaryArn, resourcePrefix, zoneDelegationRoleName } from "../config";
 import { NatGatewayAlarms } from "../modules/alarms/nat-gateway-alarms";
 import { ALERT_PUBLISHERS, AlertTopic } from "../modules/alert-topic";
+import { HostedZone } from "../modules/hosted-zone";
 import { KmsKey } from "../modules/kms-key";
 import { MonthlyBudget } from "../modules/monthly-budget";
 import { planSubnets } from "../modules/subnet-plan";
 import { VpcEndpoints } from "../modules/vpc-endpoints";
 import { VpcModule } from "../modules/vpc-module";
+import { ZoneDelegationRole } from "../modules/zone-delegation-role";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /**
@@ -15,7 +17,8 @@ import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stac
  * stack, and the flow logs here, can use it) and the VPC: public, private and database subnets
  * in each configured zone, NAT gateways, flow logs to CloudWatch, and the endpoints that keep
  * AWS service traffic off the NAT gateways; and where the environment's alerts go (an SNS topic
- * alarms and the account's monthly budget publish to) with the NAT gateways' alarms.
+ * alarms and the account's monthly budget publish to) with the NAT gateways' alarms; and the
+ * public DNS zone the app's host name is published in, delegated from its parent.
  */
 export class NetworkStack extends EnvironmentStack {
   /** The environment's customer-managed KMS key. */
@@ -24,6 +27,8 @@ export class NetworkStack extends EnvironmentStack {
   readonly vpc: VpcModule;
   /** Where every alert of the environment goes (alarms, budget). */
   readonly alerts: AlertTopic;
+  /** The zone ExternalDNS publishes the environment's host names in. */
+  readonly zone: HostedZone;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, "network", props);
@@ -108,6 +113,25 @@ export class NetworkStack extends EnvironmentStack {
       topicArn: this.alerts.arn,
     });
 
-    this.addOutputs({ vpc_id: this.vpc.vpcId, kms_key_arn: this.key.arn });
+    this.zone = new HostedZone(this, "zone", {
+      name: config.dns.zoneName,
+      existingZoneId: config.dns.zoneId,
+      parent: config.dns.parent,
+      region: config.account.region,
+      tags: defaultTags(config, this.concern),
+      preventDestroy: config.retainOnDestroy,
+    });
+    for (const child of config.dns.childEnvironments) {
+      const childConfig = { name: child.name, account: { id: child.accountId } };
+      new ZoneDelegationRole(this, `dns-delegation-${child.name}`, {
+        roleName: zoneDelegationRoleName(config, child.name),
+        permissionsBoundaryArn: permissionsBoundaryArn(config),
+        zoneArn: this.zone.zoneArn,
+        subdomain: child.zoneName,
+        trustedRoleArns: (["deploy", "plan", "pr-plan"] as const).map((role) => ciRoleArn(childConfig, role)),
+      });
+    }
+
+    this.addOutputs({ vpc_id: this.vpc.vpcId, kms_key_arn: this.key.arn, dns_zone_id: this.zone.zoneId });
   }
 }

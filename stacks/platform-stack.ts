@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import { CertManagerAddOn } from "../modules/addons/cert-manager";
 import { ClusterAutoscalerAddOn } from "../modules/addons/cluster-autoscaler";
 import { EnvoyGatewayAddOn } from "../modules/addons/envoy-gateway";
+import { ExternalDnsAddOn } from "../modules/addons/external-dns";
 import { ExternalSecretsAddOn } from "../modules/addons/external-secrets";
 import { KUBE_PROMETHEUS_STACK_CHART, KubePrometheusStackAddOn } from "../modules/addons/kube-prometheus-stack";
 import { MetricsServerAddOn } from "../modules/addons/metrics-server";
@@ -20,12 +21,14 @@ export interface PlatformStackProps extends EnvironmentStackProps {
   readonly clusterName: string;
   /** The environment's alert topic (network stack): Alertmanager's receiver. */
   readonly alertTopicArn: string;
+  /** The environment's DNS zone (network stack), where ExternalDNS publishes the app's name. */
+  readonly dnsZoneId: string;
 }
 
 /**
  * `<env>-platform`: the cluster's shared services as pinned Helm releases: Envoy Gateway (with
  * the Gateway API CRDs), cert-manager, external-secrets, kube-prometheus-stack, prometheus-adapter,
- * metrics-server and cluster-autoscaler. Their custom resources live in `<env>-app`, deployed
+ * metrics-server, cluster-autoscaler and ExternalDNS. Their custom resources live in `<env>-app`, deployed
  * after this stack, because Terraform needs a CRD to exist before it can plan a resource of it.
  */
 export class PlatformStack extends EnvironmentStack {
@@ -74,6 +77,11 @@ export class PlatformStack extends EnvironmentStack {
     new PrometheusAdapterAddOn({ replicas, prometheusUrl: monitoring.prometheusUrl }).deploy(this, cluster, [
       prometheus,
     ]);
+    new ExternalDnsAddOn({
+      serviceAccountName: SERVICE_ACCOUNTS.externalDns.name,
+      zoneName: this.config.dns.zoneName,
+      zoneId: props.dnsZoneId,
+    }).deploy(this, cluster, [prometheus, gateway]);
     new ClusterAutoscalerAddOn({ serviceAccountName: SERVICE_ACCOUNTS.clusterAutoscaler.name }).deploy(this, cluster);
   }
 }

@@ -12,6 +12,7 @@ describe("chart rendering inputs", () => {
     expect(releases.map((r) => `${r.chart}-${r.version}`).sort()).toEqual([
       "cert-manager-v1.21.1",
       "cluster-autoscaler-9.59.0",
+      "external-dns-1.21.1",
       "external-secrets-2.9.0",
       "gateway-crds-helm-v1.9.0",
       "gateway-helm-v1.9.0",

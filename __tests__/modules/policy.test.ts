@@ -330,6 +330,12 @@ const BREAK: Record<string, (doc: Json) => void> = {
       R("aws_iam_role_policy", "deploy", "policy"),
       policy({ Effect: "Allow", Action: "iam:CreateRole", Resource: "arn:aws:iam::1:role/x-*" }),
     ),
+  OWN_ACCOUNT_TRUST_NARROWED: (d) =>
+    set(
+      d,
+      R("aws_iam_role", "pr", "assume_role_policy"),
+      policy({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "sts:AssumeRole" }),
+    ),
   OWN_IAM_BOUNDARY: (d) => set(d, M("eks", "eks_managed_node_groups", "spot", "iam_role_permissions_boundary"), ""),
 };
 

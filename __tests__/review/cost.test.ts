@@ -54,6 +54,11 @@ describe("cost estimate", () => {
     expect(dev.budgetUsd).toBe(150);
   });
 
+  it("prices a hosted zone the environment creates, not one it only uses", () => {
+    expect(line(dev, "Route 53 hosted zone")).toBe(prices.route53_hosted_zone_per_month);
+    expect(line(prod, "Route 53 hosted zone")).toBeUndefined();
+  });
+
   it("totals its lines", () => {
     for (const estimate of [dev, prod]) {
       expect(estimate.totalUsd).toBeCloseTo(

@@ -53,6 +53,7 @@ describe("platform stack", () => {
       "cluster-autoscaler",
       "envoy-gateway",
       "envoy-gateway-crds",
+      "external-dns",
       "external-secrets",
       "kube-prometheus-stack",
       "metrics-server",

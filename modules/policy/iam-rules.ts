@@ -135,6 +135,20 @@ function selfProtectionProblems(view: RoleView): string[] {
   return problems;
 }
 
+/** An account id or its root: every principal of that account, unless a condition narrows it. */
+const ACCOUNT_PRINCIPAL = /^(\d{12}|arn:aws:iam::\d{12}:root)$/;
+
+function accountTrustProblems(view: RoleView): string[] {
+  return view.trust.flatMap((s) => {
+    const principal = s.Principal as { AWS?: unknown } | undefined;
+    const accounts = strings(principal?.AWS).filter((p) => ACCOUNT_PRINCIPAL.test(p));
+    if (s.Effect !== "Allow" || accounts.length === 0) return [];
+    const named = strings(s.Condition?.ArnEquals?.["aws:PrincipalArn"]);
+    if (named.length === 0) return [`trusts every principal of ${accounts.join(", ")} (no ArnEquals aws:PrincipalArn)`];
+    return named.filter((arn) => arn.includes("*")).map((arn) => `trusts the pattern ${arn}, not named roles`);
+  });
+}
+
 /** Every role made here must carry a boundary; GitHub roles are made by people in bootstrap. */
 function boundaryProblems(doc: StackDocument): Finding[] {
   const missing = (address: string, what: string): Finding => ({
@@ -197,6 +211,12 @@ export const IAM_RULES: PolicyRule[] = [
     why: "a role that writes IAM could otherwise grant itself, or a role it makes, anything",
     fix: "build the deploy role's IAM statements with deployIamStatements (boundary condition, deny on the CI identities)",
     check: (doc) => findings(doc, selfProtectionProblems),
+  },
+  {
+    id: "OWN_ACCOUNT_TRUST_NARROWED",
+    why: "a role trusting an account (its root) lets every identity of that account assume it, unless a condition names which",
+    fix: "add Condition ArnEquals aws:PrincipalArn with the exact role ARNs (as ZoneDelegationRole does)",
+    check: (doc) => findings(doc, accountTrustProblems),
   },
   {
     id: "OWN_IAM_BOUNDARY",

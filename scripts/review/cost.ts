@@ -193,6 +193,14 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
     resourcesOf(stacks, "aws_cloudwatch_metric_alarm").length * prices.cloudwatch_alarm_per_month,
     "per standard-resolution alarm",
   );
+  const zones = resourcesOf(stacks, "aws_route53_zone").length;
+  if (zones > 0) {
+    add(
+      "Route 53 hosted zone",
+      zones * prices.route53_hosted_zone_per_month,
+      "per zone; alias queries to the load balancer are free",
+    );
+  }
   add("KMS keys", resourcesOf(stacks, "aws_kms_key").length * prices.kms_key_per_month, "per key");
   add(
     "Secrets Manager",

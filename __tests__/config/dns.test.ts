@@ -1,0 +1,143 @@
+/**
+ * The DNS settings: the app's name must be in the zone, a zone either exists or is delegated, and
+ * a parent's offer of delegation must match what the child asks for (config/schema.ts, config/index.ts).
+ */
+import { ConfigError, loadEnvironments, zoneDelegationRoleArn, type EnvironmentConfig } from "../../config";
+import { dev } from "../../config/dev";
+import { prod } from "../../config/prod";
+import { staging } from "../../config/staging";
+import { cloneConfig } from "../helpers";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+type Environments = Record<"dev" | "staging" | "prod", Mutable<EnvironmentConfig>>;
+
+/** The problems of dev, staging and prod after `change`; [] when they load. */
+function problemsAfter(change: (envs: Environments) => void): string[] {
+  const envs = { dev: cloneConfig(dev), staging: cloneConfig(staging), prod: cloneConfig(prod) } as Environments;
+  change(envs);
+  try {
+    loadEnvironments(undefined, [envs.dev, envs.staging, envs.prod]);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message
+      .split("\n")
+      .filter((line) => line.includes("environment "))
+      .map((line) => line.replace(/^\s*- /, ""));
+  }
+}
+
+const line = (text: string) => expect.arrayContaining([expect.stringContaining(text)]);
+
+describe("DNS settings", () => {
+  it("accepts the shipped zones: prod's existing example.com, dev and staging delegated from it", () => {
+    expect(problemsAfter(() => undefined)).toEqual([]);
+    expect(dev.dns).toMatchObject({ zoneName: "dev.example.com", zoneId: null });
+    expect(dev.dns.parent?.roleArn).toBe(zoneDelegationRoleArn(prod, "dev"));
+    expect(prod.dns).toMatchObject({ zoneName: "example.com", parent: null });
+  });
+
+  it.each([
+    ["the zone itself", "dev.example.com", true],
+    ["a name below it", "marketing-agents.dev.example.com", true],
+    ["a sibling zone", "marketing-agents.staging.example.com", false],
+    ["a name that only ends like it", "marketing-agents.notdev.example.com", false],
+    ["the parent", "example.com", false],
+  ])("app.domain as %s (%s): accepted %s", (_what, domain, accepted) => {
+    const problems = problemsAfter((e) => {
+      e.dev.app.domain = domain;
+    });
+    if (accepted) expect(problems).toEqual([]);
+    else
+      expect(problems).toEqual([
+        `environment "dev", setting app.domain: must be dev.example.com or a name below it (dns.zoneName), got ${domain}`,
+      ]);
+  });
+
+  it("refuses a created zone nobody delegates to", () => {
+    expect(problemsAfter((e) => (e.dev.dns.parent = null))).toEqual(
+      line('environment "dev", setting dns.parent: must name the parent zone to delegate from when zoneId is null'),
+    );
+  });
+
+  it("refuses a parent for an existing zone", () => {
+    expect(problemsAfter((e) => (e.prod.dns.parent = { zoneId: "Z0000000000000EXAMPLE", roleArn: null }))).toEqual(
+      line('environment "prod", setting dns.parent: must be null when zoneId names an existing zone'),
+    );
+  });
+
+  it("accepts an existing zone instead of a delegated one", () => {
+    expect(
+      problemsAfter((e) => {
+        e.staging.dns = { zoneName: "staging.example.com", zoneId: "Z123STAGING", parent: null, childEnvironments: [] };
+        e.prod.dns.childEnvironments = e.prod.dns.childEnvironments.filter((c) => c.name !== "staging");
+      }),
+    ).toEqual([]);
+  });
+
+  it.each(["z123", "Z", "Zabc", "Z0123456789012345678901234567890123"])("refuses the zone id %s", (zoneId) => {
+    expect(problemsAfter((e) => (e.prod.dns.zoneId = zoneId))).toEqual(
+      line('environment "prod", setting dns.zoneId: must be a Route 53 hosted zone id'),
+    );
+  });
+
+  it("refuses children of a zone that is itself created", () => {
+    expect(
+      problemsAfter((e) => {
+        e.dev.dns.childEnvironments = [{ name: "staging", accountId: "222222222222", zoneName: "staging.example.com" }];
+      }),
+    ).toEqual(
+      line('environment "dev", setting dns.childEnvironments: must be empty unless zoneId names an existing zone'),
+    );
+  });
+
+  describe("delegation across environments", () => {
+    it("refuses a child that is not an environment", () => {
+      expect(
+        problemsAfter((e) => {
+          e.prod.dns.childEnvironments[0].name = "qa";
+        }),
+      ).toEqual(
+        line(
+          'environment "prod", setting dns.childEnvironments[0]: qa is not an environment; allowed: dev, staging, prod',
+        ),
+      );
+    });
+
+    it("refuses a child in another account than the one listed", () => {
+      expect(
+        problemsAfter((e) => {
+          e.prod.dns.childEnvironments[0].accountId = "999999999999";
+        }),
+      ).toEqual(line("setting dns.childEnvironments[0].accountId: must be 111111111111, the account of dev"));
+    });
+
+    it("refuses a child zone other than the child's own", () => {
+      expect(
+        problemsAfter((e) => {
+          e.prod.dns.childEnvironments[1].zoneName = "qa.example.com";
+        }),
+      ).toEqual(line("setting dns.childEnvironments[1].zoneName: must be staging.example.com, the zone of staging"));
+    });
+
+    it("refuses a child zone outside the parent", () => {
+      expect(
+        problemsAfter((e) => {
+          e.dev.dns.zoneName = "dev.example.org";
+          e.dev.app.domain = "marketing-agents.dev.example.org";
+          e.prod.dns.childEnvironments[0].zoneName = "dev.example.org";
+        }),
+      ).toEqual(line("setting dns.childEnvironments[0].zoneName: must be below example.com (got dev.example.org)"));
+    });
+
+    it.each([
+      ["another parent zone", (e: Environments) => (e.dev.dns.parent!.zoneId = "Z999OTHER")],
+      ["another role", (e: Environments) => (e.dev.dns.parent!.roleArn = "arn:aws:iam::333333333333:role/other")],
+      ["no role (same account)", (e: Environments) => (e.dev.dns.parent!.roleArn = null)],
+    ])("refuses a child whose parent setting names %s", (_what, change) => {
+      expect(problemsAfter(change)).toEqual([
+        `environment "dev", setting dns.parent: must be { zoneId: "Z0000000000000EXAMPLE", roleArn: "${zoneDelegationRoleArn(prod, "dev")}" }, the delegation prod offers it`,
+      ]);
+    });
+  });
+});
