@@ -88,6 +88,11 @@ export function clusterName(config: EnvironmentConfig): string {
   return resourcePrefix(config);
 }
 
+/** The log group every container's output is shipped to (the control plane's is `/aws/eks/<cluster>/cluster`). */
+export function containerLogGroupName(config: EnvironmentConfig): string {
+  return `/aws/eks/${clusterName(config)}/containers`;
+}
+
 /** Tags every AWS resource of the environment carries (provider default tags). */
 export function defaultTags(config: EnvironmentConfig, concern: Concern): Record<string, string> {
   return {

@@ -664,6 +664,11 @@ function checkProductionSafety(
   const must = (ok: boolean, path: (string | number)[], message: string) =>
     ok || issue(ctx, path, `${message} in a production environment`);
   must(cluster.deletionProtection, ["cluster", "deletionProtection"], "must be true");
+  must(
+    cluster.logRetentionDays >= 365,
+    ["cluster", "logRetentionDays"],
+    "must be at least 365 (a year of cluster and container logs)",
+  );
   must(database.deletionProtection, ["database", "deletionProtection"], "must be true");
   must(database.finalSnapshot, ["database", "finalSnapshot"], "must be true");
   must(database.multiAz, ["database", "multiAz"], "must be true");

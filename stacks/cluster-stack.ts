@@ -4,6 +4,7 @@ import {
   CI_LOG_RETENTION_DAYS,
   ciRoleArn,
   clusterName,
+  containerLogGroupName,
   imageRepositoryName,
   imageTagParameterName,
   nodeRoleName,
@@ -14,6 +15,7 @@ import {
   type NodeGroupConfig,
 } from "../config";
 import { EksModule, type EksAccessEntry, type EksAddon, type EksManagedNodeGroup } from "../modules/eks-module";
+import { ContainerLogGroup } from "../modules/container-log-group";
 import { DelegatedRole } from "../modules/delegated-role";
 import { GithubActionsRunner } from "../modules/github-actions-runner";
 import type { PolicyStatement } from "../modules/iam-policy";
@@ -50,6 +52,7 @@ export const SERVICE_ACCOUNTS = {
   app: { namespace: "marketing-agents", name: "marketing-agents" },
   alertmanager: { namespace: "monitoring", name: "alertmanager" },
   externalDns: { namespace: "external-dns", name: "external-dns" },
+  fluentBit: { namespace: "logging", name: "aws-for-fluent-bit" },
 } as const;
 
 /**
@@ -204,6 +207,19 @@ export class ClusterStack extends EnvironmentStack {
       serviceAccount: SERVICE_ACCOUNTS.externalDns,
       permissionsBoundaryArn,
       statements: dnsRecordStatements(props.dnsZoneArn),
+    });
+    const containerLogs = new ContainerLogGroup(this, "container-logs", {
+      name: containerLogGroupName(config),
+      retentionDays: config.cluster.logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+    });
+    new PodIdentityRole(this, "fluent-bit-role", {
+      roleName: `${prefix}-fluent-bit`,
+      description: "Fluent Bit ships container logs to the cluster's container log group",
+      clusterName: this.eks.clusterName,
+      serviceAccount: SERVICE_ACCOUNTS.fluentBit,
+      permissionsBoundaryArn,
+      statements: containerLogs.shipperStatements(),
     });
     this.databaseAdminRole = new DelegatedRole(this, "database-admin-role", {
       roleName: `${prefix}-db-admin`,

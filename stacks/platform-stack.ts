@@ -1,5 +1,7 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { Construct } from "constructs";
+import { containerLogGroupName } from "../config";
+import { AwsForFluentBitAddOn } from "../modules/addons/aws-for-fluent-bit";
 import { CertManagerAddOn } from "../modules/addons/cert-manager";
 import { ClusterAutoscalerAddOn } from "../modules/addons/cluster-autoscaler";
 import { EnvoyGatewayAddOn } from "../modules/addons/envoy-gateway";
@@ -28,7 +30,7 @@ export interface PlatformStackProps extends EnvironmentStackProps {
 /**
  * `<env>-platform`: the cluster's shared services as pinned Helm releases: Envoy Gateway (with
  * the Gateway API CRDs), cert-manager, external-secrets, kube-prometheus-stack, prometheus-adapter,
- * metrics-server, cluster-autoscaler and ExternalDNS. Their custom resources live in `<env>-app`, deployed
+ * metrics-server, cluster-autoscaler, ExternalDNS and aws-for-fluent-bit. Their custom resources live in `<env>-app`, deployed
  * after this stack, because Terraform needs a CRD to exist before it can plan a resource of it.
  */
 export class PlatformStack extends EnvironmentStack {
@@ -82,6 +84,10 @@ export class PlatformStack extends EnvironmentStack {
       zoneName: this.config.dns.zoneName,
       zoneId: props.dnsZoneId,
     }).deploy(this, cluster, [prometheus, gateway]);
+    new AwsForFluentBitAddOn({
+      serviceAccountName: SERVICE_ACCOUNTS.fluentBit.name,
+      logGroupName: containerLogGroupName(this.config),
+    }).deploy(this, cluster, [prometheus]);
     new ClusterAutoscalerAddOn({ serviceAccountName: SERVICE_ACCOUNTS.clusterAutoscaler.name }).deploy(this, cluster);
   }
 }

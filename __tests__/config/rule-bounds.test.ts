@@ -283,6 +283,7 @@ describe("schema bounds", () => {
 /** The production floor: each rule just inside passes, just outside is refused, in production only. */
 const PRODUCTION_FLOOR: [string, unknown, unknown, string][] = [
   ["cluster.deletionProtection", true, false, "must be true"],
+  ["cluster.logRetentionDays", 365, 180, "must be at least 365 (a year of cluster and container logs)"],
   ["database.deletionProtection", true, false, "must be true"],
   ["database.finalSnapshot", true, false, "must be true"],
   ["database.multiAz", true, false, "must be true"],

@@ -10,6 +10,7 @@ describe("chart rendering inputs", () => {
   it("finds every Helm release of a platform stack with its pinned chart", () => {
     const releases = releasesOf(synthEnvironment("prod").json("platform") as unknown as Record<string, unknown>);
     expect(releases.map((r) => `${r.chart}-${r.version}`).sort()).toEqual([
+      "aws-for-fluent-bit-0.2.0",
       "cert-manager-v1.21.1",
       "cluster-autoscaler-9.59.0",
       "external-dns-1.21.1",

@@ -59,6 +59,15 @@ describe("cost estimate", () => {
     expect(line(prod, "Route 53 hosted zone")).toBeUndefined();
   });
 
+  it("prices the container logs Fluent Bit ships, at the stated volume", () => {
+    for (const estimate of [dev, prod]) {
+      expect(line(estimate, "container logs")).toBeCloseTo(
+        ASSUMPTIONS.containerLogsGbPerMonth * prices.cloudwatch_logs_ingest_per_gb,
+        2,
+      );
+    }
+  });
+
   it("totals its lines", () => {
     for (const estimate of [dev, prod]) {
       expect(estimate.totalUsd).toBeCloseTo(

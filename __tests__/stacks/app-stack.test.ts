@@ -148,13 +148,13 @@ describe("app stack", () => {
       });
     });
 
-    it("writes only to /tmp and the seed's logs emptyDir at /app/logs", () => {
+    it("writes only to /tmp and the seed's logs emptyDir at /app/logs (bounded)", () => {
       expect(container(prod).volume_mount).toEqual([
         { name: "logs", mount_path: "/app/logs" },
         { name: "tmp", mount_path: "/tmp" },
       ]);
       expect(podSpec(prod).volume).toEqual([
-        { name: "logs", empty_dir: {} },
+        { name: "logs", empty_dir: { size_limit: "1Gi" } },
         { name: "tmp", empty_dir: {} },
       ]);
     });

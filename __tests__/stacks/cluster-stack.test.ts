@@ -224,12 +224,13 @@ describe("cluster stack", () => {
     expect(eksOf(dev).deletion_protection).toBe(false);
   });
 
-  it("binds the autoscaler, external-secrets, app, Alertmanager and ExternalDNS service accounts to their own roles", () => {
+  it("binds the autoscaler, external-secrets, app, Alertmanager, ExternalDNS and Fluent Bit service accounts to their own roles", () => {
     const associations = Object.values(resourcesOf(prod.json("cluster"), "aws_eks_pod_identity_association"));
     expect(associations.map((a) => `${a.namespace}/${a.service_account}`).sort()).toEqual([
       "external-dns/external-dns",
       "external-secrets/external-secrets",
       "kube-system/cluster-autoscaler",
+      "logging/aws-for-fluent-bit",
       "marketing-agents/marketing-agents",
       "monitoring/alertmanager",
     ]);

@@ -49,6 +49,7 @@ describe("platform stack", () => {
 
   it("installs nothing else", () => {
     expect(Object.keys(releases(prod)).sort()).toEqual([
+      "aws-for-fluent-bit",
       "cert-manager",
       "cluster-autoscaler",
       "envoy-gateway",

@@ -28,6 +28,34 @@ export const ROLLOUT_DEADLINE_SECONDS = 300;
 /** Terraform's wait for a create or update of the Deployment (rollout included). */
 export const ROLLOUT_TIMEOUT = "10m";
 
+/**
+ * The sidecar that copies every file of the app's log folder to its own stdout, line by line, so
+ * the node's log collector ships them with the container logs: the folder is an emptyDir, gone
+ * with the pod. busybox from ECR Public (no Docker Hub pull limits), pinned.
+ */
+export const LOG_FORWARDER = {
+  name: "app-logs",
+  image: "public.ecr.aws/docker/library/busybox:1.37.0",
+  // Follows each file from its first line, including files the app creates later (checked every 10 s).
+  script: [
+    "seen=''",
+    "while :; do",
+    '  for f in /app/logs/*; do [ -f "$f" ] || continue',
+    '    case " $seen " in *" $f "*) ;; *) tail -n +1 -F "$f" & seen="$seen $f" ;; esac',
+    "  done",
+    "  sleep 10",
+    "done",
+  ].join("\n"),
+  /** Alive while every file of the folder has its follower (a killed one restarts the copy, from line 1). */
+  liveness: [
+    'for f in /app/logs/*; do [ -f "$f" ] || continue',
+    '  pgrep -f "tail -n .1 -F $f" > /dev/null || exit 1',
+    "done",
+  ].join("\n"),
+  requests: { cpu: "5m", memory: "16Mi" },
+  limits: { cpu: "50m", memory: "32Mi" },
+} as const;
+
 /** The seed's HPA targets. */
 export const SEED_AUTOSCALING = { cpuPercent: 70, memoryPercent: 80, requestsPerSecond: 100 } as const;
 
@@ -198,9 +226,10 @@ export class AppWorkload extends Construct {
                   { name: "tmp", mountPath: "/tmp" },
                 ],
               },
+              logForwarder(),
             ],
             volume: [
-              { name: "logs", emptyDir: {} },
+              { name: "logs", emptyDir: { sizeLimit: "1Gi" } },
               { name: "tmp", emptyDir: {} },
             ],
           },
@@ -219,4 +248,31 @@ export class AppWorkload extends Construct {
 
 function resourceMetric(name: "cpu" | "memory", averageUtilization: number) {
   return { type: "Resource", resource: { name, target: { type: "Utilization", averageUtilization } } };
+}
+
+/** The log folder's copy to stdout (LOG_FORWARDER): read-only, as locked down as the app. */
+function logForwarder() {
+  return {
+    name: LOG_FORWARDER.name,
+    image: LOG_FORWARDER.image,
+    imagePullPolicy: "IfNotPresent",
+    command: ["sh", "-c", LOG_FORWARDER.script],
+    // Longer than the script's 10 s scan, so a file it has not seen yet does not count as lost.
+    livenessProbe: {
+      exec: { command: ["sh", "-c", LOG_FORWARDER.liveness] },
+      initialDelaySeconds: 30,
+      periodSeconds: 10,
+      failureThreshold: 3,
+    },
+    // Ready once the folder is mounted; never blocks the app's traffic otherwise.
+    readinessProbe: { exec: { command: ["test", "-d", "/app/logs"] }, periodSeconds: 10 },
+    resources: { requests: { ...LOG_FORWARDER.requests }, limits: { ...LOG_FORWARDER.limits } },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+    },
+    volumeMount: [{ name: "logs", mountPath: "/app/logs", readOnly: true }],
+  };
 }

@@ -14,6 +14,7 @@ export const ASSUMPTIONS = {
   nlbLcus: 1,
   s3GbPerMonth: 50,
   cloudwatchLogsGbPerMonth: 20,
+  containerLogsGbPerMonth: 30,
 };
 
 /** One line of the estimate. */
@@ -188,6 +189,13 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
     ASSUMPTIONS.cloudwatchLogsGbPerMonth * prices.cloudwatch_logs_ingest_per_gb,
     `${ASSUMPTIONS.cloudwatchLogsGbPerMonth} GB ingested (assumed)`,
   );
+  if (resourcesOf(stacks, "helm_release").some((r) => r.name === "aws-for-fluent-bit")) {
+    add(
+      "container logs",
+      ASSUMPTIONS.containerLogsGbPerMonth * prices.cloudwatch_logs_ingest_per_gb,
+      `${ASSUMPTIONS.containerLogsGbPerMonth} GB shipped by Fluent Bit (assumed)`,
+    );
+  }
   add(
     "CloudWatch alarms",
     resourcesOf(stacks, "aws_cloudwatch_metric_alarm").length * prices.cloudwatch_alarm_per_month,
