@@ -28,6 +28,10 @@ export interface RegionOffers {
   readonly cloudwatch_alarm_per_month: number;
   /** One public hosted zone (queries for alias records to AWS load balancers are free). */
   readonly route53_hosted_zone_per_month: number;
+  /** AWS Backup storage of RDS snapshots (warm). */
+  readonly backup_rds_per_gb_month: number;
+  /** Data transfer to another region (backup copies). */
+  readonly inter_region_transfer_per_gb: number;
   readonly secrets_manager_secret_per_month: number;
   readonly ec2_per_hour: Readonly<Record<string, number>>;
   readonly rds_postgres_per_hour: Readonly<Record<string, number>>;

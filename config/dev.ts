@@ -71,6 +71,8 @@ export const dev: EnvironmentConfig = {
     // db.t3.micro does not offer Performance Insights.
     performanceInsights: false,
     logRetentionDays: 30,
+    // None: the automated backups (1 day) are enough for a disposable database.
+    backupPlan: null,
   },
   cache: {
     engine: "redis",

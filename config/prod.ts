@@ -79,6 +79,8 @@ export const prod: EnvironmentConfig = {
     finalSnapshot: true,
     performanceInsights: true,
     logRetentionDays: 365,
+    // A year of daily backups, and a copy of each kept 90 days in a second region.
+    backupPlan: { startHourUtc: 7, retentionDays: 365, copy: { region: "us-west-2", retentionDays: 90 } },
   },
   cache: {
     engine: "redis",

@@ -8,7 +8,7 @@ import type { RefinementCtx, ZodObject, infer as Infer } from "zod";
 import { DOCUMENTATION_CIDRS, cidrsOverlap, isCidr, isDocumentationRange, parseCidr } from "./cidr";
 import { IAM_NAME_PREFIX_MAX, nodeRoleName } from "./naming";
 import { OFFERS, OFFERED_REGIONS, isAwsRegion, isEc2InstanceType, offersIn, type RegionOffers } from "./aws-data";
-import { MIN_WINDOW_MINUTES, dailyWindowMinutes, weeklyWindowMinutes, windowsClash } from "./windows";
+import { MIN_WINDOW_MINUTES, dailyWindowMinutes, dailyWindowsMeet, weeklyWindowMinutes, windowsClash } from "./windows";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -242,6 +242,27 @@ export const environmentSchema = object({
     performanceInsights: boolean(),
     /** Retention of the exported PostgreSQL logs (days). */
     logRetentionDays: logRetentionDays,
+    /**
+     * AWS Backup of the instance into a KMS-encrypted vault, kept longer than the automated
+     * backups (which end with `backupRetentionDays`, at most 35); null: none.
+     */
+    backupPlan: object({
+      /** UTC hour the daily backup starts (within an hour); it must keep clear of `backupWindow`. */
+      startHourUtc: number().int().min(0).max(23),
+      /** Days each backup is kept. */
+      retentionDays: number().int().min(1).max(36500),
+      /** A copy of each backup in a second region (a regional outage or a lost region); null: none. */
+      copy: object({
+        /** The region the copies go to, other than the environment's. */
+        region: string().refine(isAwsRegion, { message: "must be an AWS region such as us-west-2" }),
+        /** Days each copy is kept. */
+        retentionDays: number().int().min(1).max(36500),
+      })
+        .strict()
+        .nullable(),
+    })
+      .strict()
+      .nullable(),
   }).strict(),
   cache: object({
     /** Redis OSS or Valkey (cheaper, wire-compatible). */
@@ -403,6 +424,7 @@ function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   checkAdminRoles(config, ctx);
   checkNodeGroups(config, ctx);
   checkDatabase(config, ctx);
+  checkBackupPlan(config, ctx);
   checkApp(config, ctx);
   checkDns(config, ctx);
   checkBuckets(config, ctx);
@@ -590,6 +612,31 @@ function checkDatabase({ database }: EnvironmentConfig, ctx: Context): void {
   }
 }
 
+/** The AWS Backup job must not start while RDS takes its own backup, and its copy must leave the region. */
+function checkBackupPlan({ database, account }: EnvironmentConfig, ctx: Context): void {
+  const plan = database.backupPlan;
+  if (plan === null) return;
+  const hour = (h: number) => `${String(h % 24).padStart(2, "0")}:00`;
+  const startWindow = `${hour(plan.startHourUtc)}-${hour(plan.startHourUtc + 1)}`;
+  if (dailyWindowsMeet(startWindow, database.backupWindow)) {
+    issue(
+      ctx,
+      ["database", "backupPlan", "startHourUtc"],
+      `must start clear of backupWindow ${database.backupWindow} (its start window ${startWindow} meets it): RDS runs one backup at a time`,
+    );
+  }
+  if (windowsClash(startWindow, database.maintenanceWindow)) {
+    issue(
+      ctx,
+      ["database", "backupPlan", "startHourUtc"],
+      `must start clear of maintenanceWindow ${database.maintenanceWindow} (its start window ${startWindow} meets it)`,
+    );
+  }
+  if (plan.copy !== null && plan.copy.region === account.region) {
+    issue(ctx, ["database", "backupPlan", "copy", "region"], `must be another region than ${account.region}`);
+  }
+}
+
 function checkDatabaseWindows(database: EnvironmentConfig["database"], ctx: Context): void {
   const { backupWindow, maintenanceWindow } = database;
   if (dailyWindowMinutes(backupWindow) < MIN_WINDOW_MINUTES) {
@@ -673,6 +720,16 @@ function checkProductionSafety(
   must(database.finalSnapshot, ["database", "finalSnapshot"], "must be true");
   must(database.multiAz, ["database", "multiAz"], "must be true");
   must(database.backupRetentionDays >= 7, ["database", "backupRetentionDays"], "must be at least 7");
+  must(
+    database.backupPlan !== null,
+    ["database", "backupPlan"],
+    "must be set (AWS Backup beyond the automated backups)",
+  );
+  must(
+    database.backupPlan?.copy !== null,
+    ["database", "backupPlan", "copy"],
+    "must name a second region (a copy of every backup outside the environment's region)",
+  );
   must(buckets.retainOnDestroy, ["buckets", "retainOnDestroy"], "must be true");
   must(secrets.recoveryWindowDays >= 7, ["secrets", "recoveryWindowDays"], "must be at least 7");
   must(cache.nodeCount >= 2, ["cache", "nodeCount"], "must be at least 2 (automatic failover)");

@@ -68,6 +68,8 @@ export const staging: EnvironmentConfig = {
     finalSnapshot: true,
     performanceInsights: true,
     logRetentionDays: 90,
+    // A month of daily AWS Backup copies; no second region.
+    backupPlan: { startHourUtc: 7, retentionDays: 35, copy: null },
   },
   cache: {
     engine: "redis",

@@ -65,3 +65,9 @@ export function windowsClash(dailyBackup: string, weeklyMaintenance: string): bo
   }));
   return dailyRanges(dailyBackup).some((backup) => shifted.some((m) => backup.start <= m.end && m.start <= backup.end));
 }
+
+/** True when two daily windows ("hh:mm-hh:mm") share or touch a minute on any day. */
+export function dailyWindowsMeet(a: string, b: string): boolean {
+  const others = dailyRanges(b);
+  return dailyRanges(a).some((x) => others.some((y) => x.start <= y.end && y.start <= x.end));
+}

@@ -23,7 +23,7 @@ export const IAM_WRITE_ACTIONS = [
 
 /**
  * Services the deploy role may hand this environment's roles to: EKS (cluster and node roles),
- * EKS Pod Identity, CodeBuild (the runner), RDS enhanced monitoring and VPC flow logs.
+ * EKS Pod Identity, CodeBuild (the runner), RDS enhanced monitoring, VPC flow logs and AWS Backup.
  */
 export const PASSED_TO_SERVICES = [
   "eks.amazonaws.com",
@@ -33,6 +33,7 @@ export const PASSED_TO_SERVICES = [
   "rds.amazonaws.com",
   "monitoring.rds.amazonaws.com",
   "vpc-flow-logs.amazonaws.com",
+  "backup.amazonaws.com",
 ];
 
 /** The names the deploy role's IAM rights are scoped to. */

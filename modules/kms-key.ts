@@ -1,5 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey as KmsKeyResource } from "@cdktf/provider-aws/lib/kms-key";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 
 /** Settings of a customer-managed KMS key. */
@@ -22,6 +23,8 @@ export interface KmsKeyProps {
   readonly preventDestroy?: boolean;
   /** Days a scheduled deletion waits, so a mistaken delete can be cancelled. @default 30 */
   readonly deletionWindowDays?: number;
+  /** The provider to create it with (another region's). @default the stack's */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -41,9 +44,10 @@ export class KmsKey extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays: props.deletionWindowDays ?? 30,
       policy: JSON.stringify(keyPolicy(props)),
+      provider: props.provider,
     });
     if (props.preventDestroy) key.addOverride("lifecycle.prevent_destroy", true);
-    new KmsAlias(this, "alias", { name: props.alias, targetKeyId: key.keyId });
+    new KmsAlias(this, "alias", { name: props.alias, targetKeyId: key.keyId, provider: props.provider });
     this.arn = key.arn;
     this.keyId = key.keyId;
   }

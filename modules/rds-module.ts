@@ -182,6 +182,11 @@ export class RdsModule extends RegistryModule {
     return this.output("db_instance_master_user_secret_arn");
   }
 
+  /** ARN of the instance (output `db_instance_arn`). */
+  get arn(): string {
+    return this.output("db_instance_arn");
+  }
+
   /** Identifier of the instance (output `db_instance_identifier`). */
   get instanceIdentifier(): string {
     return this.output("db_instance_identifier");

@@ -1,9 +1,17 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { Id } from "@cdktf/provider-random/lib/id";
 import type { Construct } from "constructs";
-import { APP_DATABASE, permissionsBoundaryArn, resourcePrefix, secretNames, type EnvironmentConfig } from "../config";
+import {
+  APP_DATABASE,
+  defaultTags,
+  permissionsBoundaryArn,
+  resourcePrefix,
+  secretNames,
+  type EnvironmentConfig,
+} from "../config";
 import { CacheAlarms } from "../modules/alarms/cache-alarms";
 import { DatabaseAlarms } from "../modules/alarms/database-alarms";
+import { DatabaseBackup } from "../modules/database-backup";
 import { DatabaseLoginSecret } from "../modules/database-login-secret";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ManagedSecret } from "../modules/managed-secret";
@@ -37,7 +45,7 @@ export interface DataStackProps extends EnvironmentStackProps {
 }
 
 /**
- * `<env>-data`: everything stateful. PostgreSQL (RDS), Redis (ElastiCache), the logs and
+ * `<env>-data`: everything stateful. PostgreSQL (RDS) with its AWS Backup plan where config has one, Redis (ElastiCache), the logs and
  * artifacts buckets and the app's secrets; and the grants that let the app's and
  * external-secrets' roles (made by the cluster stack) use them.
  */
@@ -70,6 +78,22 @@ export class DataStack extends EnvironmentStack {
       allowedSecurityGroupIds: onlyNodes,
     });
     this.database = new RdsModule(this, "postgres", postgresInputs(config, props, databaseSg.id));
+
+    const backupPlan = config.database.backupPlan;
+    if (backupPlan) {
+      new DatabaseBackup(this, "database-backup", {
+        name: prefix,
+        resourceArn: this.database.arn,
+        kmsKeyArn: props.kmsKeyArn,
+        accountId: config.account.id,
+        startHourUtc: backupPlan.startHourUtc,
+        retentionDays: backupPlan.retentionDays,
+        copy: backupPlan.copy,
+        permissionsBoundaryArn: permissionsBoundaryArn(config),
+        tags: defaultTags(config, this.concern),
+        preventDestroy: config.retainOnDestroy,
+      });
+    }
 
     const cacheSg = new ServiceSecurityGroup(this, "cache-sg", {
       name: `${prefix}-redis`,

@@ -68,6 +68,16 @@ describe("cost estimate", () => {
     }
   });
 
+  it("prices AWS Backup where config has a plan, twice and with the transfer where it copies to a second region", () => {
+    const staging = estimateCost("staging", stacksOf(synthOutputOf("staging")));
+    expect(line(dev, "database backups (AWS Backup)")).toBeUndefined();
+    expect(line(staging, "database backups (AWS Backup)")).toBeCloseTo(20 * prices.backup_rds_per_gb_month, 2);
+    expect(line(prod, "database backups (AWS Backup)")).toBeCloseTo(
+      20 * (2 * prices.backup_rds_per_gb_month + prices.inter_region_transfer_per_gb),
+      2,
+    );
+  });
+
   it("totals its lines", () => {
     for (const estimate of [dev, prod]) {
       expect(estimate.totalUsd).toBeCloseTo(

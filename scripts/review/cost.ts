@@ -15,6 +15,8 @@ export const ASSUMPTIONS = {
   s3GbPerMonth: 50,
   cloudwatchLogsGbPerMonth: 20,
   containerLogsGbPerMonth: 30,
+  /** Backups hold about one database's size (snapshots after the first are incremental). */
+  backupSizeOfDatabase: 1,
 };
 
 /** One line of the estimate. */
@@ -153,6 +155,19 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
       "PostgreSQL storage",
       Number(db.allocated_storage) * prices.rds_gp3_per_gb_month * copies,
       `${String(db.allocated_storage)} GiB gp3 x ${copies}`,
+    );
+  }
+
+  const backups = resourcesOf(stacks, "aws_backup_plan");
+  if (backups.length > 0 && Object.keys(db).length > 0) {
+    const gb = Number(db.allocated_storage) * ASSUMPTIONS.backupSizeOfDatabase;
+    const copies = backups.some((plan) => JSON.stringify(plan.rule).includes("destination_vault_arn"));
+    const storage = gb * prices.backup_rds_per_gb_month * (copies ? 2 : 1);
+    const transfer = copies ? gb * prices.inter_region_transfer_per_gb : 0;
+    add(
+      "database backups (AWS Backup)",
+      storage + transfer,
+      `${gb} GB held (assumed: the database's size)${copies ? ", in two regions, plus the copy's transfer" : ""}`,
     );
   }
 
