@@ -104,3 +104,20 @@ export function zoneDelegationStatements(zoneArn: string, subdomain: string): Po
     { Sid: "FollowTheChange", Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
   ];
 }
+
+/** Grafana's CloudWatch data source: reads metrics (CloudWatch has no resource-level read permissions). */
+export function metricReadStatements(): PolicyStatement[] {
+  return [
+    {
+      Sid: "ReadMetrics",
+      Effect: "Allow",
+      Action: [
+        "cloudwatch:GetMetricData",
+        "cloudwatch:ListMetrics",
+        "cloudwatch:DescribeAlarmsForMetric",
+        "cloudwatch:DescribeAlarms",
+      ],
+      Resource: "*",
+    },
+  ];
+}

@@ -6,6 +6,7 @@ import { ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_CONTROLLER } from "../modules/addons
 import { KUBE_PROMETHEUS_STACK_CHART } from "../modules/addons/kube-prometheus-stack";
 import { ClusterConnection } from "../modules/cluster-connection";
 import { AppAlertRules } from "../modules/kubernetes/app-alert-rules";
+import { AppDashboard } from "../modules/kubernetes/app-dashboard";
 import { AppExternalSecret } from "../modules/kubernetes/app-external-secret";
 import { DatabaseAppUser } from "../modules/kubernetes/database-app-user";
 import { AppNetworkPolicy } from "../modules/kubernetes/app-network-policy";
@@ -37,6 +38,10 @@ export interface AppStackProps extends EnvironmentStackProps {
   readonly databaseAppSecretArn: string;
   /** Id of that secret's current value. */
   readonly databaseAppSecretVersionId: string;
+  /** RDS instance identifier (CloudWatch dimension of its metrics). */
+  readonly databaseIdentifier: string;
+  /** ElastiCache node ids (CloudWatch dimension of their metrics). */
+  readonly cacheNodeIds: string[];
   /** Name of the secret with the Redis URL. */
   readonly redisSecretName: string;
   /** Name of the secret with the API keys. */
@@ -159,6 +164,15 @@ export class AppStack extends EnvironmentStack {
       latencyP95Seconds: config.alerts.appLatencyP95Seconds,
       restarts: config.alerts.appRestarts,
       certificateExpiryDays: config.alerts.certificateExpiryDays,
+    });
+    new AppDashboard(this, "dashboard", {
+      namespace: namespace.metadata.name,
+      appNamespace: APP.namespace,
+      name: APP.name,
+      hpaName: workload.hpaName,
+      region: config.account.region,
+      databaseIdentifier: props.databaseIdentifier,
+      cacheNodeIds: props.cacheNodeIds,
     });
     new AppServiceMonitor(this, "service-monitor", {
       namespace: namespace.metadata.name,

@@ -22,7 +22,7 @@ import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
 import { ImageTagParameter } from "../modules/image-tag-parameter";
 import { PodIdentityRole } from "../modules/pod-identity-role";
-import { dnsRecordStatements, topicPublishStatements } from "../modules/role-policies";
+import { dnsRecordStatements, metricReadStatements, topicPublishStatements } from "../modules/role-policies";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /** What the cluster stack takes from the network stack. */
@@ -53,6 +53,7 @@ export const SERVICE_ACCOUNTS = {
   alertmanager: { namespace: "monitoring", name: "alertmanager" },
   externalDns: { namespace: "external-dns", name: "external-dns" },
   fluentBit: { namespace: "logging", name: "aws-for-fluent-bit" },
+  grafana: { namespace: "monitoring", name: "grafana" },
 } as const;
 
 /**
@@ -207,6 +208,14 @@ export class ClusterStack extends EnvironmentStack {
       serviceAccount: SERVICE_ACCOUNTS.externalDns,
       permissionsBoundaryArn,
       statements: dnsRecordStatements(props.dnsZoneArn),
+    });
+    new PodIdentityRole(this, "grafana-role", {
+      roleName: `${prefix}-grafana`,
+      description: "Grafana's CloudWatch data source reads the database's and cache's metrics",
+      clusterName: this.eks.clusterName,
+      serviceAccount: SERVICE_ACCOUNTS.grafana,
+      permissionsBoundaryArn,
+      statements: metricReadStatements(),
     });
     const containerLogs = new ContainerLogGroup(this, "container-logs", {
       name: containerLogGroupName(config),

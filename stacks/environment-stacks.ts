@@ -55,6 +55,8 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     imageRepositoryUrl: cluster.imageRepository.url,
     imageTagParameterName: cluster.imageTag.name,
     databaseAddress: data.database.address,
+    databaseIdentifier: data.database.instanceIdentifier,
+    cacheNodeIds: data.cache.nodeIds,
     databaseMasterSecretArn: data.database.masterUserSecretArn,
     databaseAdminRoleArn: cluster.databaseAdminRole.arn,
     databaseAppSecretArn: data.databaseAppLogin.arn,

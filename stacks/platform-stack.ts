@@ -58,6 +58,8 @@ export class PlatformStack extends EnvironmentStack {
       grafanaStorageGib: platform.grafanaStorageGib,
       storageClassName: storageClass.name,
       grafanaAdminSecret: grafanaAdmin.name,
+      grafanaServiceAccountName: SERVICE_ACCOUNTS.grafana.name,
+      region: this.config.account.region,
       alerts: {
         topicArn: props.alertTopicArn,
         region: this.config.account.region,

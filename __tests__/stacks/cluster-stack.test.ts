@@ -224,7 +224,7 @@ describe("cluster stack", () => {
     expect(eksOf(dev).deletion_protection).toBe(false);
   });
 
-  it("binds the autoscaler, external-secrets, app, Alertmanager, ExternalDNS and Fluent Bit service accounts to their own roles", () => {
+  it("binds the autoscaler, external-secrets, app, Alertmanager, ExternalDNS, Fluent Bit and Grafana service accounts to their own roles", () => {
     const associations = Object.values(resourcesOf(prod.json("cluster"), "aws_eks_pod_identity_association"));
     expect(associations.map((a) => `${a.namespace}/${a.service_account}`).sort()).toEqual([
       "external-dns/external-dns",
@@ -233,6 +233,7 @@ describe("cluster stack", () => {
       "logging/aws-for-fluent-bit",
       "marketing-agents/marketing-agents",
       "monitoring/alertmanager",
+      "monitoring/grafana",
     ]);
     for (const a of associations) expect(a.cluster_name).toBe("${module.eks.cluster_name}");
     const trust = trustOf(roleNamed(prod.json("cluster"), "marketing-agents-prod-app"));

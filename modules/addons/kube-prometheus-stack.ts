@@ -19,6 +19,15 @@ export const KUBE_PROMETHEUS_STACK_CHART: ChartSource = {
   namespace: "monitoring",
 };
 
+/** Grafana's data sources, by uid: the chart's Prometheus, and CloudWatch (added here). */
+export const GRAFANA_DATA_SOURCES = {
+  prometheus: { type: "prometheus", uid: "prometheus" },
+  cloudwatch: { type: "cloudwatch", uid: "cloudwatch" },
+} as const;
+
+/** The label Grafana's dashboard sidecar loads ConfigMaps by, in every namespace (chart default). */
+export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+
 /** Settings of the monitoring stack. */
 export interface KubePrometheusStackProps {
   /** Prometheus TSDB retention, e.g. 200h (the seed's compose file). */
@@ -38,11 +47,16 @@ export interface KubePrometheusStackProps {
     /** Alertmanager's service account, bound to a role that may publish to the topic. */
     readonly serviceAccountName: string;
   };
+  /** Grafana's service account, bound to a role that reads CloudWatch metrics (database, cache). */
+  readonly grafanaServiceAccountName: string;
+  /** Region of the CloudWatch data source. */
+  readonly region: string;
 }
 
 /**
- * Prometheus (with the operator and its CRDs, upgraded by the chart's CRD Job), Alertmanager and Grafana. Prometheus selects every
- * ServiceMonitor and PodMonitor in the cluster, not only the chart's own.
+ * Prometheus (with the operator and its CRDs, upgraded by the chart's CRD Job), Alertmanager and
+ * Grafana (with a CloudWatch data source; dashboards from labelled ConfigMaps). Prometheus selects
+ * every ServiceMonitor and PodMonitor in the cluster, not only the chart's own.
  */
 export class KubePrometheusStackAddOn implements PlatformAddOn {
   readonly id = "kube-prometheus-stack";
@@ -94,6 +108,16 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
           config: alertmanagerConfig(props.alerts.topicArn, props.alerts.region),
         },
         grafana: {
+          serviceAccount: { create: true, name: props.grafanaServiceAccountName },
+          additionalDataSources: [
+            {
+              name: "CloudWatch",
+              ...GRAFANA_DATA_SOURCES.cloudwatch,
+              access: "proxy",
+              // The pod's Pod Identity credentials (the default AWS chain), read-only on metrics.
+              jsonData: { authType: "default", defaultRegion: props.region },
+            },
+          ],
           admin: { existingSecret: props.grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
           persistence: {
             enabled: true,

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { metricAlarm } from "../metric-alarm";
+import { cacheNodeIds } from "../redis-cache";
 
 /** Thresholds of the cache's alarms. */
 export interface CacheAlarmsProps {
@@ -17,8 +18,8 @@ export interface CacheAlarmsProps {
 export class CacheAlarms extends Construct {
   constructor(scope: Construct, id: string, props: CacheAlarmsProps) {
     super(scope, id);
-    for (let n = 1; n <= props.nodeCount; n++) {
-      const node = `${props.replicationGroupId}-${String(n).padStart(3, "0")}`;
+    cacheNodeIds(props.replicationGroupId, props.nodeCount).forEach((node, i) => {
+      const n = i + 1;
       const on = { namespace: "AWS/ElastiCache", dimensions: { CacheClusterId: node } };
       metricAlarm(
         this,
@@ -49,6 +50,6 @@ export class CacheAlarms extends Construct {
         },
         props.topicArn,
       );
-    }
+    });
   }
 }

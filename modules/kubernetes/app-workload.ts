@@ -94,6 +94,8 @@ export interface AppWorkloadProps {
 export class AppWorkload extends Construct {
   /** Labels of the pods and the Service. */
   readonly labels: Record<string, string>;
+  /** Name of the HorizontalPodAutoscaler. */
+  readonly hpaName: string;
   /** Service name and port. */
   readonly service: { readonly name: string; readonly port: number; readonly portName: string };
 
@@ -102,6 +104,7 @@ export class AppWorkload extends Construct {
     const { namespace, name } = props;
     this.labels = { app: name };
     this.service = { name: `${name}-service`, port: 80, portName: "http" };
+    this.hpaName = `${name}-hpa`;
 
     const config = new ConfigMapV1(this, "config", {
       metadata: { name: `${name}-config`, namespace },
@@ -119,7 +122,7 @@ export class AppWorkload extends Construct {
       },
     });
     new HorizontalPodAutoscalerV2(this, "autoscaler", {
-      metadata: { name: `${name}-hpa`, namespace },
+      metadata: { name: this.hpaName, namespace },
       spec: {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
         minReplicas: props.minReplicas,
