@@ -108,8 +108,9 @@ export const prod: EnvironmentConfig = {
   },
   alerts: {
     emails: ["platform-team@example.com", "oncall@example.com"],
+    // Above the estimate (npm run review) with room: an alert means spend beyond the plan, not a normal month.
     monthlyBudgetUsd: 1500,
-    budgetAlertPercentages: [50, 80, 100],
+    budgetAlertPercentages: [80, 100],
     databaseCpuPercent: 80,
     databaseFreeStorageGib: 5,
     // ~80 % of the default max_connections of db.m7g.large, 8 GiB (memory / 9531392).

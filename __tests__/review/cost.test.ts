@@ -6,6 +6,8 @@ import { block, copyOutput, synthOutputOf } from "./review-helpers";
 const HOURS = OFFERS.hours_per_month;
 const prices = OFFERS.regions["us-east-1"];
 const stacksOf = (output: Map<string, SynthStack>) => [...output.values()];
+const budgetsOf = (stack: SynthStack) =>
+  ((stack.json.resource ?? {}) as Record<string, Record<string, Record<string, unknown>>>).aws_budgets_budget ?? {};
 const line = (estimate: ReturnType<typeof estimateCost>, item: string) =>
   estimate.lines.find((l) => l.item === item)?.monthlyUsd;
 
@@ -51,7 +53,7 @@ describe("cost estimate", () => {
     expect(line(prod, "CloudWatch alarms")).toBeCloseTo(10 * prices.cloudwatch_alarm_per_month, 2);
     expect(line(dev, "CloudWatch alarms")).toBeCloseTo(6 * prices.cloudwatch_alarm_per_month, 2);
     expect(prod.budgetUsd).toBe(1500);
-    expect(dev.budgetUsd).toBe(150);
+    expect(dev.budgetUsd).toBe(350);
   });
 
   it("prices a hosted zone the environment creates, not one it only uses", () => {
@@ -77,6 +79,21 @@ describe("cost estimate", () => {
       2,
     );
   });
+
+  it.each(["dev", "staging", "prod"])(
+    "keeps %s's estimate under the budget's first alert: a normal month must not page anyone",
+    (env) => {
+      const stacks = stacksOf(synthOutputOf(env));
+      const estimate = estimateCost(env, stacks);
+      const budgets = stacks.flatMap((s) => Object.values(budgetsOf(s)));
+      const actualAlerts = budgets
+        .flatMap((b) => b.notification as { threshold: number; notification_type: string }[])
+        .filter((n) => n.notification_type === "ACTUAL")
+        .map((n) => n.threshold);
+      expect(actualAlerts.length).toBeGreaterThan(0);
+      expect(estimate.totalUsd).toBeLessThan(((estimate.budgetUsd ?? 0) * Math.min(...actualAlerts)) / 100);
+    },
+  );
 
   it("totals its lines", () => {
     for (const estimate of [dev, prod]) {

@@ -161,7 +161,6 @@ describe("network stack", () => {
       });
       const notifications = budget.notification as Record<string, unknown>[];
       expect(notifications.map((n) => [n.notification_type, n.threshold])).toEqual([
-        ["ACTUAL", 50],
         ["ACTUAL", 80],
         ["ACTUAL", 100],
         ["FORECASTED", 100],
