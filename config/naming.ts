@@ -74,10 +74,22 @@ export function imageTagParameterName(config: Pick<EnvironmentConfig, "name">): 
   return `/${PROJECT}/${config.name}/image-tag`;
 }
 
-/** The role of a parent zone's account that one child environment's CI writes its NS records with. */
+/**
+ * The role of a parent zone's account that one child environment's deploy role writes its NS
+ * records with; its plans read them through the same name with ZONE_READER_SUFFIX.
+ */
 export function zoneDelegationRoleName(parent: Pick<EnvironmentConfig, "name">, child: string): string {
   return `${resourcePrefix(parent)}-dns-${child}`;
 }
+
+/** The read-only twin of a zone-delegation role: plans (pull requests included) never write DNS. */
+export const ZONE_READER_SUFFIX = "-read";
+
+/**
+ * The Terraform variable of the network stack holding the parent-zone role: the writing role by
+ * default, its read-only twin in plan-only runs (the deploy command passes it with --plan).
+ */
+export const PARENT_ZONE_ROLE_VARIABLE = "dns_parent_role_arn";
 
 export function zoneDelegationRoleArn(parent: Pick<EnvironmentConfig, "name" | "account">, child: string): string {
   return `arn:aws:iam::${parent.account.id}:role/${zoneDelegationRoleName(parent, child)}`;

@@ -206,6 +206,12 @@ export function pullRequestPlanStatements(limits: PullRequestLimits): PolicyStat
   ];
 }
 
+/** Stepping into the given roles of other accounts (their trust decides the rest); none: nothing. */
+export function assumeRolesStatements(roleArns: string[]): PolicyStatement[] {
+  if (roleArns.length === 0) return [];
+  return [{ Sid: "AssumeTheseRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roleArns }];
+}
+
 /** Pushing the app image to one repository, and nothing else. */
 export function imagePushStatements(repositoryArn: string, access: StateAccess): PolicyStatement[] {
   return [

@@ -2,6 +2,7 @@ import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zon
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
+import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 
 /** The zone a created zone is delegated from. */
@@ -20,6 +21,8 @@ export interface HostedZoneProps {
   readonly existingZoneId: string | null;
   /** Where a created zone's NS records go (required when `existingZoneId` is null). */
   readonly parent: ParentZone | null;
+  /** The variable that holds the parent-account role, and the suffix of its read-only twin. */
+  readonly parentRoleVariable: { readonly name: string; readonly readerSuffix: string };
   /** Region of the provider that writes into the parent's account (Route 53 itself is global). */
   readonly region: string;
   /** Default tags of that provider: the environment's, like every other provider's. */
@@ -74,10 +77,24 @@ export class HostedZone extends Construct {
 function parentAccountProvider(scope: Construct, props: HostedZoneProps): AwsProvider | undefined {
   const roleArn = props.parent?.roleArn;
   if (!roleArn) return undefined;
+  // The writing role by default; plan-only runs pass the read-only twin, so no plan writes DNS.
+  const { name, readerSuffix } = props.parentRoleVariable;
+  const role = new TerraformVariable(scope, "parent-role", {
+    type: "string",
+    default: roleArn,
+    description: `Role in the parent zone's account: ${roleArn} to apply, ${roleArn}${readerSuffix} to plan`,
+    validation: [
+      {
+        condition: `\${contains(["${roleArn}", "${roleArn}${readerSuffix}"], var.${name})}`,
+        errorMessage: `Must be ${roleArn} or its read-only twin.`,
+      },
+    ],
+  });
+  role.overrideLogicalId(name);
   return new AwsProvider(scope, "parent-account", {
     alias: "dns_parent",
     region: props.region,
-    assumeRole: [{ roleArn, sessionName: "zone-delegation" }],
+    assumeRole: [{ roleArn: role.stringValue, sessionName: "zone-delegation" }],
     defaultTags: [{ tags: props.tags }],
   });
 }

@@ -80,6 +80,19 @@ export function dnsRecordStatements(zoneArn: string): PolicyStatement[] {
   ];
 }
 
+/** Reads one zone's records, and follows changes: what a plan of a delegation needs. */
+export function zoneReadStatements(zoneArn: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "ReadTheZone",
+      Effect: "Allow",
+      Action: ["route53:GetHostedZone", "route53:ListResourceRecordSets"],
+      Resource: zoneArn,
+    },
+    { Sid: "FollowTheChange", Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
+  ];
+}
+
 /** Writes only the NS records of one subdomain in one zone: a child zone's delegation. */
 export function zoneDelegationStatements(zoneArn: string, subdomain: string): PolicyStatement[] {
   return [
@@ -95,13 +108,7 @@ export function zoneDelegationStatements(zoneArn: string, subdomain: string): Po
         },
       },
     },
-    {
-      Sid: "ReadTheZone",
-      Effect: "Allow",
-      Action: ["route53:GetHostedZone", "route53:ListResourceRecordSets"],
-      Resource: zoneArn,
-    },
-    { Sid: "FollowTheChange", Effect: "Allow", Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" },
+    ...zoneReadStatements(zoneArn),
   ];
 }
 

@@ -17,9 +17,11 @@ import {
   stateKey,
   stateKeyAlias,
   stateTrailName,
+  ZONE_READER_SUFFIX,
   type EnvironmentConfig,
 } from "../config";
 import {
+  assumeRolesStatements,
   deployIamStatements,
   fullPlanStatements,
   imagePushStatements,
@@ -116,6 +118,9 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
   const stateObject = (concern: (typeof CONCERNS)[number]) =>
     `arn:aws:s3:::${stateBucketName(config)}/${stateKey(config, concern)}`;
   const common = { oidcProviderArn };
+  // Plans read the parent zone's delegation through its read-only role (docs/dns.md).
+  const parentRole = config.dns.parent?.roleArn;
+  const readParentZone = assumeRolesStatements(parentRole ? [`${parentRole}${ZONE_READER_SUFFIX}`] : []);
   return {
     deploy: {
       ...common,
@@ -137,10 +142,13 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       description: `GitHub Actions: full terraform plan of ${config.name} (reads secrets), in ${planEnvironment(config)} only`,
       subjects: [githubSubjects.environment(infraRepository, planEnvironment(config))],
       managedPolicyArns: [MANAGED_POLICY("ReadOnlyAccess")],
-      statements: fullPlanStatements(
-        stateAndData,
-        `arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/${config.name}/*`,
-      ),
+      statements: [
+        ...fullPlanStatements(
+          stateAndData,
+          `arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/${config.name}/*`,
+        ),
+        ...readParentZone,
+      ],
       maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
     },
     "pr-plan": {
@@ -149,11 +157,14 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       description: `GitHub Actions: pull-request plan of ${config.name} (${PULL_REQUEST_CONCERNS.join(", ")}); no secret readable`,
       subjects: [githubSubjects.pullRequest(infraRepository)],
       managedPolicyArns: [MANAGED_POLICY("ReadOnlyAccess")],
-      statements: pullRequestPlanStatements({
-        ...stateOnly,
-        secretStateObjectArns: CONCERNS.filter((c) => !PULL_REQUEST_CONCERNS.includes(c)).map(stateObject),
-        dataObjectArns: [`arn:aws:s3:::${resourcePrefix(config)}-*/*`],
-      }),
+      statements: [
+        ...pullRequestPlanStatements({
+          ...stateOnly,
+          secretStateObjectArns: CONCERNS.filter((c) => !PULL_REQUEST_CONCERNS.includes(c)).map(stateObject),
+          dataObjectArns: [`arn:aws:s3:::${resourcePrefix(config)}-*/*`],
+        }),
+        ...readParentZone,
+      ],
     },
     "push-image": {
       ...common,

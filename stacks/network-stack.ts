@@ -1,6 +1,14 @@
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
-import { ciRoleArn, defaultTags, permissionsBoundaryArn, resourcePrefix, zoneDelegationRoleName } from "../config";
+import {
+  ciRoleArn,
+  defaultTags,
+  permissionsBoundaryArn,
+  resourcePrefix,
+  zoneDelegationRoleName,
+  PARENT_ZONE_ROLE_VARIABLE,
+  ZONE_READER_SUFFIX,
+} from "../config";
 import { NatGatewayAlarms } from "../modules/alarms/nat-gateway-alarms";
 import { ALERT_PUBLISHERS, AlertTopic } from "../modules/alert-topic";
 import { HostedZone } from "../modules/hosted-zone";
@@ -117,6 +125,7 @@ export class NetworkStack extends EnvironmentStack {
       name: config.dns.zoneName,
       existingZoneId: config.dns.zoneId,
       parent: config.dns.parent,
+      parentRoleVariable: { name: PARENT_ZONE_ROLE_VARIABLE, readerSuffix: ZONE_READER_SUFFIX },
       region: config.account.region,
       tags: defaultTags(config, this.concern),
       preventDestroy: config.retainOnDestroy,
@@ -125,10 +134,12 @@ export class NetworkStack extends EnvironmentStack {
       const childConfig = { name: child.name, account: { id: child.accountId } };
       new ZoneDelegationRole(this, `dns-delegation-${child.name}`, {
         roleName: zoneDelegationRoleName(config, child.name),
+        readerSuffix: ZONE_READER_SUFFIX,
         permissionsBoundaryArn: permissionsBoundaryArn(config),
         zoneArn: this.zone.zoneArn,
         subdomain: child.zoneName,
-        trustedRoleArns: (["deploy", "plan", "pr-plan"] as const).map((role) => ciRoleArn(childConfig, role)),
+        writerRoleArn: ciRoleArn(childConfig, "deploy"),
+        readerRoleArns: [ciRoleArn(childConfig, "plan"), ciRoleArn(childConfig, "pr-plan")],
       });
     }
 

@@ -196,6 +196,21 @@ describe("deploy command", () => {
     expect(outcome.results.map((r) => r.action)).toEqual(Array(6).fill("plan: changes"));
   });
 
+  it("plans the network stack through the parent zone's read-only role, and applies through the writing one", async () => {
+    const writer = dev.dns.parent?.roleArn;
+    expect(writer).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    const networkPlan = (terraform: FakeTerraform) =>
+      terraform.calls.find((c) => c.stack === "dev-network" && c.args[0] === "plan")?.args ?? [];
+    const planned = new FakeTerraform();
+    await deploy(request({ mode: "plan" }), setUp(planned).deps);
+    expect(networkPlan(planned)).toContain(`-var=dns_parent_role_arn=${writer}-read`);
+    const otherArgs = planned.calls.filter((c) => c.stack !== "dev-network").flatMap((c) => c.args);
+    expect(otherArgs.some((a) => a.startsWith("-var="))).toBe(false);
+    const applied = new FakeTerraform();
+    await deploy(request({ stackNames: ["network"] }), setUp(applied).deps);
+    expect(networkPlan(applied).some((a) => a.startsWith("-var="))).toBe(false);
+  });
+
   it("stops at the first failure: lets the running stack finish, starts nothing more, says how to resume", async () => {
     const terraform = new FakeTerraform({ fail: { stack: "dev-data", command: "apply" } });
     const { deps } = setUp(terraform);

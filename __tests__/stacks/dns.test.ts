@@ -47,9 +47,16 @@ describe("DNS", () => {
       const parentProvider = json.provider?.aws.find((p) => p.alias === "dns_parent");
       expect(parentProvider).toMatchObject({
         region: "us-east-1",
-        assume_role: [{ role_arn: zoneDelegationRoleArn(prod.config, "dev") }],
+        assume_role: [{ role_arn: "${var.dns_parent_role_arn}" }],
         default_tags: [{ tags: expect.objectContaining({ Environment: "dev" }) }],
       });
+    });
+
+    it("assumes the writing role by default, and accepts only it or its read-only twin", () => {
+      const writer = zoneDelegationRoleArn(prod.config, "dev");
+      const variable = json.variable?.dns_parent_role_arn as Json;
+      expect(variable.default).toBe(writer);
+      expect(JSON.stringify(variable.validation)).toContain(`[\\"${writer}\\", \\"${writer}-read\\"]`);
     });
 
     it("offers no delegation of its own", () => {
@@ -66,29 +73,28 @@ describe("DNS", () => {
       expect(resourcesOf(json, "aws_route53_record")).toEqual({});
     });
 
+    const roleNamed = (name: string) =>
+      Object.values(resourcesOf(json, "aws_iam_role")).find((r) => r.name === name) as Json;
+    const narrowedTrust = (account: string, roles: string[]) => [
+      {
+        Effect: "Allow",
+        Principal: { AWS: [`arn:aws:iam::${account}:root`] },
+        Action: "sts:AssumeRole",
+        Condition: { ArnEquals: { "aws:PrincipalArn": roles } },
+      },
+    ];
+
     it.each([
       ["dev", "111111111111", "dev.example.com"],
       ["staging", "222222222222", "staging.example.com"],
-    ])("offers %s a role that only its CI roles assume, to write its NS records only", (child, account, zone) => {
-      const [role] = Object.values(resourcesOf(json, "aws_iam_role")).filter(
-        (r) => r.name === `marketing-agents-prod-dns-${child}`,
-      );
+    ])("offers %s a role only its deploy role assumes, to write its NS records only", (child, account, zone) => {
+      const name = `marketing-agents-prod-dns-${child}`;
+      const role = roleNamed(name);
       expect(role.permissions_boundary).toBe("arn:aws:iam::333333333333:policy/marketing-agents-prod-boundary");
-      expect(statementsOf(role.assume_role_policy)).toEqual([
-        {
-          Effect: "Allow",
-          Principal: { AWS: [`arn:aws:iam::${account}:root`] },
-          Action: "sts:AssumeRole",
-          Condition: {
-            ArnEquals: {
-              "aws:PrincipalArn": ["deploy", "plan", "pr-plan"].map(
-                (r) => `arn:aws:iam::${account}:role/marketing-agents-${child}-${r}`,
-              ),
-            },
-          },
-        },
-      ]);
-      const [write, read, follow] = statementsOf(policyNamed(json, `marketing-agents-prod-dns-${child}`)?.policy);
+      expect(statementsOf(role.assume_role_policy)).toEqual(
+        narrowedTrust(account, [`arn:aws:iam::${account}:role/marketing-agents-${child}-deploy`]),
+      );
+      const [write, read, follow] = statementsOf(policyNamed(json, name)?.policy);
       expect(write).toMatchObject({
         Action: "route53:ChangeResourceRecordSets",
         Resource: expect.stringMatching(/^\$\{data\.aws_route53_zone\.zone_existing_\w+\.arn\}$/),
@@ -102,6 +108,36 @@ describe("DNS", () => {
       expect(read.Resource).toBe(write.Resource);
       expect(follow).toMatchObject({ Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" });
     });
+
+    it.each([
+      ["dev", "111111111111"],
+      ["staging", "222222222222"],
+    ])("offers %s's plan roles a twin that can only read", (child, account) => {
+      const name = `marketing-agents-prod-dns-${child}-read`;
+      expect(statementsOf(roleNamed(name).assume_role_policy)).toEqual(
+        narrowedTrust(
+          account,
+          ["plan", "pr-plan"].map((r) => `arn:aws:iam::${account}:role/marketing-agents-${child}-${r}`),
+        ),
+      );
+      const actions = statementsOf(policyNamed(json, name)?.policy).flatMap((st) => [st.Action].flat());
+      expect(actions.sort()).toEqual(["route53:GetChange", "route53:GetHostedZone", "route53:ListResourceRecordSets"]);
+    });
+  });
+
+  it.each([
+    ["dev", ["plan", "pr-plan"]],
+    ["prod", []],
+  ])("lets %s's plan roles assume only the parent's read-only twin", (name, roles) => {
+    const json = synthEnvironment(name).json("bootstrap");
+    const assumers = Object.values(resourcesOf(json, "aws_iam_role_policy")).filter((p) =>
+      statementsOf(p.policy).some((st) => st.Action === "sts:AssumeRole"),
+    );
+    expect(assumers.map((p) => String(p.name).replace(`marketing-agents-${name}-`, "")).sort()).toEqual(roles);
+    for (const p of assumers) {
+      const assume = statementsOf(p.policy).find((st) => st.Action === "sts:AssumeRole");
+      expect(assume?.Resource).toEqual([`${zoneDelegationRoleArn(prod.config, name)}-read`]);
+    }
   });
 
   describe.each([

@@ -18,6 +18,7 @@ import { DeployError } from "./deploy-error";
 import { runPreflight, type PreflightProbes } from "./preflight";
 import { describeWaves, loadStacks, outsideDependencies, planWaves, selectStacks, type StackNode } from "./stack-graph";
 import { planChanges, type PlanChanges } from "./plan-fingerprint";
+import { planOnlyVariables } from "./plan-variables";
 import { LOCK_DIRECTORY, installLockFile, lockProblem } from "./provider-locks";
 import type { Terraform } from "./terraform";
 
@@ -234,7 +235,9 @@ class StackRunner {
     const lockArgs = apply ? [] : ["-lock=false"];
     const keepPlan = apply || this.request.recordPlansTo !== undefined;
     const outArgs = keepPlan ? [`-out=${planFile}`] : [];
-    const changes = (await tf("terraform plan", [...planArgs, ...lockArgs, ...outArgs], [0, 2])) === 2;
+    // A plan that is not applied assumes read-only roles where a stack reaches another account.
+    const varArgs = apply ? [] : planOnlyVariables(stack.directory);
+    const changes = (await tf("terraform plan", [...planArgs, ...lockArgs, ...varArgs, ...outArgs], [0, 2])) === 2;
     if (!apply) {
       if (this.request.recordPlansTo) await this.recordPlan(stack, planFile, this.request.recordPlansTo);
       return changes ? "plan: changes" : "plan: no changes";
