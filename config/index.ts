@@ -75,7 +75,7 @@ function productionProblems(raws: readonly unknown[], production: readonly strin
   });
 }
 
-/** Rules across environments: unique names, VPCs that can later be peered. */
+/** Rules across environments: unique names, VPCs that can later be peered, zone delegations both sides agree on. */
 function crossEnvironmentProblems(configs: readonly EnvironmentConfig[], declared: readonly string[]): string[] {
   const problems: string[] = [];
   configs.forEach((a, i) => {

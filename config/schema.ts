@@ -357,9 +357,9 @@ export const environmentSchema = object({
       /** The parent domain's hosted zone. */
       zoneId: hostedZoneId,
       /**
-       * A role in the parent zone's account that may write this zone's NS records there (the
-       * `dns.delegations` of the environment owning the parent creates it); null when the parent
-       * zone is in this environment's account.
+       * The role in the parent zone's account that may write this zone's NS records there (the
+       * parent environment's `dns.childEnvironments` creates it, and a read-only twin for plans);
+       * null when the parent zone is in this environment's account.
        */
       roleArn: string()
         .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be an IAM role ARN" })
@@ -369,8 +369,8 @@ export const environmentSchema = object({
       .nullable(),
     /**
      * Environments in other accounts whose zones are delegated from this one: each gets a role
-     * here that only its CI roles may assume, to write its own NS records (config/index.ts checks
-     * that both sides agree).
+     * here that only its deploy role may assume, to write its own NS records, and a read-only twin
+     * for its plan roles (config/index.ts checks that both sides agree).
      */
     childEnvironments: array(
       object({
