@@ -42,6 +42,15 @@ describe("database.backupPlan", () => {
   });
 
   it.each([
+    [2, "backupWindow 03:00-06:00 (its start window 02:00-03:00 meets it): RDS runs one backup at a time"],
+    [23, "maintenanceWindow Mon:00:00-Mon:02:30 (its start window 23:00-00:00 meets it)"],
+  ])("says which window the start hour %i meets, and when", (hour, clash) => {
+    expect(problems(staging, (c) => (c.database.backupPlan!.startHourUtc = hour))).toContain(
+      `environment "staging", setting database.backupPlan.startHourUtc: must start clear of ${clash}`,
+    );
+  });
+
+  it.each([
     [-1, /Too small|>=0/],
     [24, /Too big|<=23/],
   ])("refuses the start hour %i", (hour, refusal) => {
@@ -60,12 +69,25 @@ describe("database.backupPlan", () => {
   it.each([
     ["retentionDays", 0],
     ["copy.retentionDays", 0],
+    ["retentionDays", 36501],
+    ["copy.retentionDays", 36501],
   ])("refuses %s of %i days", (field, days) => {
     const found = problems(prod, (c) => {
       if (field === "retentionDays") c.database.backupPlan!.retentionDays = days;
       else c.database.backupPlan!.copy!.retentionDays = days;
     });
     expect(found.join("\n")).toMatch(new RegExp(`setting database\\.backupPlan\\.${field.replace(".", "\\.")}:`));
+  });
+
+  it.each([
+    ["retentionDays", 1],
+    ["copy.retentionDays", 36500],
+  ])("accepts %s of %i days", (field, days) => {
+    const found = problems(prod, (c) => {
+      if (field === "retentionDays") c.database.backupPlan!.retentionDays = days;
+      else c.database.backupPlan!.copy!.retentionDays = days;
+    });
+    expect(found).toEqual([]);
   });
 
   it("is required in production, with a copy", () => {

@@ -75,7 +75,7 @@ describe("DNS settings", () => {
     ).toEqual([]);
   });
 
-  it.each(["z123", "Z", "Zabc", "Z0123456789012345678901234567890123"])("refuses the zone id %s", (zoneId) => {
+  it.each(["z123", "Z", "Zabc", "xZ123", "Z0123456789012345678901234567890123"])("refuses the zone id %s", (zoneId) => {
     expect(problemsAfter((e) => (e.prod.dns.zoneId = zoneId))).toEqual(
       line('environment "prod", setting dns.zoneId: must be a Route 53 hosted zone id'),
     );
@@ -128,6 +128,16 @@ describe("DNS settings", () => {
           e.prod.dns.childEnvironments[0].zoneName = "dev.example.org";
         }),
       ).toEqual(line("setting dns.childEnvironments[0].zoneName: must be below example.com (got dev.example.org)"));
+    });
+
+    it("refuses a listed child that uses an existing zone instead of the delegation", () => {
+      expect(
+        problemsAfter((e) => {
+          e.dev.dns = { zoneName: "dev.example.com", zoneId: "Z123DEV", parent: null, childEnvironments: [] };
+        }),
+      ).toEqual([
+        `environment "dev", setting dns.parent: must be { zoneId: "Z0000000000000EXAMPLE", roleArn: "${zoneDelegationRoleArn(prod, "dev")}" }, the delegation prod offers it`,
+      ]);
     });
 
     it.each([
