@@ -66,8 +66,15 @@ function keepOtherEnvironments(outdir: string, staging: string, synthesized: str
   fs.writeFileSync(manifestOf(staging), JSON.stringify(current, null, 2));
 }
 
+const SYNTH_USAGE = [
+  "usage: [ENVIRONMENTS=dev,staging] [CDKTF_OUTDIR=cdktf.out] npm run synth",
+  "Validates every environment, synthesizes those selected (default: all) and publishes them into the output",
+  "folder only if the policy gate passes.",
+].join("\n");
+
 try {
-  main();
+  if (process.argv.includes("--help") || process.argv.includes("-h")) console.log(SYNTH_USAGE);
+  else main();
 } catch (error) {
   if (!(error instanceof ConfigError || error instanceof PolicyError)) throw error;
   console.error(error.message);

@@ -6,9 +6,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { awsDataFromSdk } from "./aws-data-source";
+import { printedHelp } from "./command-line";
 
-const dir = path.resolve(__dirname, "..", "config", "aws");
-const { regions, ec2InstanceTypes } = awsDataFromSdk();
-fs.writeFileSync(path.join(dir, "regions.json"), `${JSON.stringify(regions, null, 2)}\n`);
-fs.writeFileSync(path.join(dir, "ec2-instance-types.json"), `${JSON.stringify(ec2InstanceTypes, null, 2)}\n`);
-console.log(`aws-data: ${regions.regions.length} regions, ${ec2InstanceTypes.instanceTypes.length} EC2 instance types`);
+const USAGE = [
+  "usage: npm run aws-data",
+  "Regenerates config/aws/regions.json and config/aws/ec2-instance-types.json from the pinned AWS SDK.",
+].join("\n");
+
+function writeAwsData(): void {
+  const dir = path.resolve(__dirname, "..", "config", "aws");
+  const { regions, ec2InstanceTypes } = awsDataFromSdk();
+  fs.writeFileSync(path.join(dir, "regions.json"), `${JSON.stringify(regions, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, "ec2-instance-types.json"), `${JSON.stringify(ec2InstanceTypes, null, 2)}\n`);
+  console.log(
+    `aws-data: ${regions.regions.length} regions, ${ec2InstanceTypes.instanceTypes.length} EC2 instance types`,
+  );
+}
+
+if (!printedHelp(process.argv.slice(2), USAGE)) writeAwsData();

@@ -12,6 +12,11 @@ import path from "node:path";
 import { build } from "esbuild";
 import { buildOptions } from "./build.mjs";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log("usage: npm run bench [-- <runs, default 7>]");
+  console.log("Times the synth of every environment against a minimal cdktf app; fails over ratio 2.5 or 250 MiB.");
+  process.exit(0);
+}
 const RUNS = Number(process.argv[2] ?? 7);
 const TARGET_RATIO = 2.5;
 const TARGET_PEAK_MIB = 250;

@@ -47,5 +47,10 @@ export const buildOptions = {
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await build(buildOptions);
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    console.log("usage: npm run build");
+    console.log("Bundles main.ts into dist/main.js (what cdktf.json and npm run synth run).");
+  } else {
+    await build(buildOptions);
+  }
 }

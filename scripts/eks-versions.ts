@@ -8,10 +8,18 @@
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { ConfigError, loadEnvironments } from "../config";
+import { printedHelp } from "./command-line";
 import { awsErrorName, missingCredentials } from "./deploy/aws-errors";
 import { pinnedVersions } from "./deploy/eks-versions";
 
+const USAGE = [
+  "usage: npm run eks-versions -- <env>",
+  "Prints each pinned EKS version of <env> (add-ons, node AMI release) next to the newest AWS offers for its",
+  "Kubernetes minor. Reads only; needs credentials for the environment's account.",
+].join("\n");
+
 async function main(argv: readonly string[]): Promise<number> {
+  if (printedHelp(argv, USAGE)) return 0;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const configs = loadEnvironments();
   const config = configs.find((c) => c.name === argv[0]);

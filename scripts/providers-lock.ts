@@ -10,11 +10,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadEnvironments } from "../config";
+import { printedHelp } from "./command-line";
 import { LOCK_DIRECTORY, writeProviderLocks } from "./deploy/provider-locks";
 import { loadStacks } from "./deploy/stack-graph";
 import { TerraformCli, terraformEnvironment } from "./deploy/terraform";
 
 const ROOT = path.resolve(__dirname, "..");
+const USAGE = [
+  "usage: npm run providers-lock",
+  `Writes ${LOCK_DIRECTORY}/<concern>.terraform.lock.hcl from cdktf.out (run npm run synth first) for Linux and`,
+  `macOS, amd64 and arm64. Needs registry.terraform.io; commit ${LOCK_DIRECTORY}/ afterwards.`,
+].join("\n");
 
 async function main(): Promise<void> {
   const outdir = path.join(ROOT, "cdktf.out");
@@ -36,8 +42,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  const first = error instanceof Error ? error.message.split("\n")[0] : String(error);
-  console.error(`providers-lock: ${first} (terraform output: deploy-out/providers-lock.log)`);
-  process.exitCode = 1;
-});
+if (!printedHelp(process.argv.slice(2), USAGE))
+  main().catch((error: unknown) => {
+    const first = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    console.error(`providers-lock: ${first} (terraform output: deploy-out/providers-lock.log)`);
+    process.exitCode = 1;
+  });

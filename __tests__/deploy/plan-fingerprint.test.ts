@@ -1,9 +1,55 @@
+/**
+ * The reviewed-plan fingerprint binds an apply to what the review saw change. Resource changes are
+ * shaped as `terraform show -json` writes them (https://developer.hashicorp.com/terraform/internals/json-format,
+ * "Change Representation"): for an update, `after` repeats every value the plan leaves alone,
+ * including the computed values that drift between the review and the apply.
+ */
 import { planChanges } from "../../scripts/deploy/plan-fingerprint";
 
 const change = (address: string, actions: string[], after: unknown = { name: "x" }) => ({
   address,
   change: { actions, before: null, after, after_unknown: {} },
 });
+
+/** An update whose refreshed values (`drift`) appear in `before` and, unchanged, in `after`. */
+function update(address: string, before: Record<string, unknown>, after: Record<string, unknown>, drift: object) {
+  return {
+    address,
+    change: {
+      actions: ["update"],
+      before: { ...before, ...drift },
+      after: { ...after, ...drift },
+      after_unknown: {},
+      before_sensitive: {},
+      after_sensitive: {},
+    },
+  };
+}
+
+const database = (latestRestorableTime: string) =>
+  update(
+    "module.database.aws_db_instance.this[0]",
+    { instance_class: "db.t4g.small", allocated_storage: 20 },
+    { instance_class: "db.t4g.medium", allocated_storage: 20 },
+    { latest_restorable_time: latestRestorableTime },
+  );
+const deployment = (resourceVersion: string, generation: number) =>
+  update(
+    "kubernetes_deployment_v1.app",
+    { spec: [{ replicas: 2, template: [{ spec: [{ container: [{ image: "app:1.4.1" }] }] }] }] },
+    { spec: [{ replicas: 2, template: [{ spec: [{ container: [{ image: "app:1.4.2" }] }] }] }] },
+    { metadata: [{ name: "app", resource_version: resourceVersion, generation }] },
+  );
+const nodeGroup = (desiredSize: number) =>
+  update(
+    'module.eks.module.eks_managed_node_group["default"].aws_eks_node_group.this[0]',
+    { release_version: "1.35.4-20260101" },
+    { release_version: "1.35.4-20260201" },
+    { scaling_config: [{ min_size: 2, max_size: 6, desired_size: desiredSize }] },
+  );
+
+const fingerprint = (resourceChanges: unknown[]) =>
+  planChanges(JSON.stringify({ resource_changes: resourceChanges })).fingerprint;
 
 describe("plan fingerprint", () => {
   it("is the same for the same changes, whatever the order of resources and keys", () => {
@@ -36,5 +82,42 @@ describe("plan fingerprint", () => {
     const without = planChanges(JSON.stringify({ resource_changes: [change("b.y", ["delete", "create"])] }));
     expect(withNoOp).toEqual(without);
     expect(without.summary).toEqual(["delete/create b.y"]);
+  });
+
+  it.each([
+    ["an RDS instance's latest_restorable_time", database("2026-12-07T10:00:00Z"), database("2026-12-07T10:05:00Z")],
+    ["a Deployment's resource_version and generation", deployment("81723", 14), deployment("82950", 17)],
+    ["a node group's desired_size", nodeGroup(3), nodeGroup(5)],
+  ])("is the same when only %s drifted between review and apply", (_what, reviewed, now) => {
+    expect(fingerprint([reviewed])).toBe(fingerprint([now]));
+  });
+
+  it("is the same when plans differ only in before, where the plan writes or deletes anyway", () => {
+    const overwritten = (instanceClass: string) => {
+      const c = database("2026-12-07T10:00:00Z");
+      return { ...c, change: { ...c.change, before: { ...c.change.before, instance_class: instanceClass } } };
+    };
+    const deleted = (before: object) => ({
+      address: "aws_ssm_parameter.old",
+      change: { actions: ["delete"], before, after: null, after_unknown: {} },
+    });
+    expect(fingerprint([overwritten("db.t4g.small"), deleted({ version: 3 })])).toBe(
+      fingerprint([overwritten("db.t4g.micro"), deleted({ version: 4 })]),
+    );
+  });
+
+  const reviewed = [database("2026-12-07T10:00:00Z"), deployment("81723", 14), nodeGroup(3)];
+  const withChange = (index: number, edit: (c: ReturnType<typeof update>["change"]) => object) =>
+    reviewed.map((r, i) => (i === index ? { ...r, change: { ...r.change, ...edit(r.change) } } : r));
+  it.each([
+    ["an after value", withChange(0, (c) => ({ after: { ...c.after, instance_class: "db.t4g.large" } }))],
+    ["a drifted value the plan now writes", withChange(2, (c) => ({ after: { ...c.after, scaling_config: [] } }))],
+    ["the actions", withChange(1, () => ({ actions: ["delete", "create"] }))],
+    ["an after_unknown", withChange(0, () => ({ after_unknown: { endpoint: true } }))],
+    ["a replace path", withChange(0, () => ({ replace_paths: [["identifier"]] }))],
+    ["an added resource change", [...reviewed, change("aws_sns_topic.alarms", ["create"])]],
+    ["the reason for an action", reviewed.map((r, i) => (i === 0 ? { ...r, action_reason: "replace_by_request" } : r))],
+  ])("differs when %s differs", (_what, planned) => {
+    expect(fingerprint(planned)).not.toBe(fingerprint(reviewed));
   });
 });

@@ -73,14 +73,14 @@ describe("preflight", () => {
       (m) => m.s3.on(HeadBucketCommand).rejects(awsError("NotFound")),
       { concerns: ["network"] },
       {},
-      /state bucket marketing-agents-tfstate-dev-111111111111 does not exist: deploy bootstrap first: npm run deploy -- dev bootstrap$/,
+      /state bucket marketing-agents-tfstate-dev-111111111111 does not exist: deploy bootstrap first: npm run deploy -- dev bootstrap --apply$/,
     ],
     [
       "a dependency that was never applied",
       (m) => m.s3.on(HeadObjectCommand, { Key: "dev/platform.tfstate" }).rejects(awsError("NotFound")),
       { concerns: ["app"], deployedDependencies: ["dev-cluster", "dev-data", "dev-platform"] },
       {},
-      /dev-platform has never been applied \(no dev\/platform\.tfstate in marketing-agents-tfstate-dev-111111111111\).*npm run deploy -- dev platform$/,
+      /dev-platform has never been applied \(no dev\/platform\.tfstate in marketing-agents-tfstate-dev-111111111111\).*npm run deploy -- dev platform --apply$/,
     ],
     [
       "a caller without an EKS access entry",
@@ -108,7 +108,7 @@ describe("preflight", () => {
       (m) => m.ecr.on(DescribeImagesCommand).rejects(awsError("RepositoryNotFoundException")),
       {},
       {},
-      /ECR repository marketing-agents-dev does not exist yet.*npm run deploy -- dev bootstrap network cluster data platform\), push the image, set the API keys, then deploy app$/,
+      /ECR repository marketing-agents-dev does not exist yet.*npm run deploy -- dev bootstrap network cluster data platform --apply\), push the image, set the API keys, then deploy app$/,
     ],
     [
       "an image tag that was never pushed",
@@ -139,7 +139,7 @@ describe("preflight", () => {
       (m) => m.eks.on(DescribeClusterCommand).rejects(awsError("ResourceNotFoundException")),
       { concerns: ["platform"] },
       {},
-      /EKS cluster marketing-agents-dev does not exist: deploy the cluster first: npm run deploy -- dev cluster$/,
+      /EKS cluster marketing-agents-dev does not exist: deploy the cluster first: npm run deploy -- dev cluster --apply$/,
     ],
     [
       "a public cluster endpoint this machine cannot reach",

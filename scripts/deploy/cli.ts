@@ -1,17 +1,20 @@
 /**
- * npm run deploy -- <env> [stack...] [--plan] [--image-tag <tag>]
+ * npm run deploy -- <env> [stack...] (--plan [--record-plans <dir>] | --apply [--yes] [--reviewed-plans <dir>]) [--image-tag <tag>]
  *
  * Synthesizes one environment into deploy-out/<env>/, checks that the deploy can succeed
  * (preflight), then runs terraform on the selected stacks (default: all) in dependency order,
- * stacks that do not depend on each other together. `--plan` plans only. Per-stack logs go to
- * deploy-out/<env>/logs/. Exit 0 when every stack succeeded, 1 on a failed check or stack,
- * 2 on a wrong command line.
+ * stacks that do not depend on each other together. `--plan` plans only; `--apply` applies, after
+ * a yes in a terminal or with `--yes`. Per-stack logs go to deploy-out/<env>/logs/. Exit 0 when
+ * every stack succeeded, 1 on a failed check or stack or an apply not confirmed, 2 on a wrong
+ * command line.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import * as readline from "node:readline/promises";
 import { CONCERNS, ConfigError, imageTagSchema, loadEnvironments, type EnvironmentConfig } from "../../config";
+import { swallowedByNpm, wantsHelp, type NpmFootprint } from "../command-line";
 import { deploy, type DeployRequest } from "./deploy";
 import { DeployError } from "./deploy-error";
 import { markImageDeployed, recordImageTag } from "./image-record";
@@ -19,20 +22,82 @@ import { bootstrapStateInBucket } from "./preflight";
 import { summaryTable } from "./summary";
 import { TerraformCli, installedTerraformVersion, terraformEnvironment } from "./terraform";
 
-const USAGE =
-  "usage: npm run deploy -- <env> [stack...] [--plan [--record-plans <dir>]] [--reviewed-plans <dir>] [--image-tag <tag>]";
+export const USAGE =
+  "usage: npm run deploy -- <env> [stack...] (--plan [--record-plans <dir>] | --apply [--yes] [--reviewed-plans <dir>]) [--image-tag <tag>]";
+export const HELP = [
+  USAGE,
+  "",
+  "Synthesizes <env>, checks that the deploy can succeed (preflight), then runs terraform on the",
+  `stacks (default: all: ${CONCERNS.join(", ")}) in dependency order.`,
+  "Nothing changes without --apply.",
+  "  --plan                  plan only: shows what would change, changes nothing",
+  "  --record-plans <dir>    with --plan: write each stack's plan fingerprint and change list (no values) to <dir>",
+  "  --apply                 apply; in a terminal, asks yes/no first (environment, account, stacks)",
+  "  --yes                   with --apply: no question; required where there is no terminal (CI)",
+  "  --reviewed-plans <dir>  with --apply: apply a stack only if its plan has the fingerprint recorded in <dir>",
+  "  --image-tag <tag>       roll out this image (app stack); default: the tag running now",
+  "  -h, --help              this help",
+  'Keep the "--" after "npm run deploy": without it npm takes the options as its own and deploy refuses to run.',
+  "Exit 0: every stack succeeded; 1: a check or stack failed, or the apply was not confirmed; 2: wrong command line.",
+].join("\n");
 const ROOT = path.resolve(__dirname, "..");
 
+/**
+ * What deploy's options leave behind when npm reads them (typed before `--`), measured with npm
+ * 10.9 and 11.19 (`npm run <script> dev <option>` with a script printing its environment):
+ * - an option npm does not know is kept under its own name, `true` or the `=` value:
+ *   `--image-tag=1.4.2` sets npm_config_image_tag=1.4.2; `--image-tag 1.4.2` sets it to true and
+ *   passes 1.4.2 on as an argument. Same for --record-plans and --reviewed-plans.
+ * - an option whose letters are all npm one-letter shorthands is split into them ("If multiple
+ *   single-character shorthands are strung together [...] it is expanded to its various component
+ *   pieces", https://docs.npmjs.com/cli/v11/using-npm/config#shorthands-and-other-cli-niceties):
+ *   `--plan` is -p -l -a -n (parseable, long, all, no-yes) and `--apply` is -a -p -p -l -y (all,
+ *   parseable, long, yes), so npm_config_plan and npm_config_apply are never set by npm 10 or 11;
+ *   they stay listed for an npm that stops splitting.
+ * `--yes` is npm's own `yes` config (npx's): npm_config_yes is also set by `yes=true` in an .npmrc
+ * or an outer `npx --yes`, so it proves nothing, and deploy never reads it (only its argv).
+ * `--help` and `-h` never reach deploy: npm prints its own help for `npm run`.
+ */
+export const NPM_FOOTPRINTS: readonly NpmFootprint[] = [
+  { options: "--plan or --apply", variables: ["npm_config_all", "npm_config_long", "npm_config_parseable"] },
+  { options: "--plan", variables: ["npm_config_plan"] },
+  { options: "--apply", variables: ["npm_config_apply"] },
+  { options: "--image-tag", variables: ["npm_config_image_tag"] },
+  { options: "--record-plans", variables: ["npm_config_record_plans"] },
+  { options: "--reviewed-plans", variables: ["npm_config_reviewed_plans"] },
+];
+
+/** Refuses a run whose options npm took for itself: deploy would run without them. */
+export function refuseOptionsTakenByNpm(env: NodeJS.ProcessEnv): void {
+  const taken = swallowedByNpm(env, NPM_FOOTPRINTS);
+  if (taken.length === 0) return;
+  const options = taken.map((f) => f.options).join(", ");
+  const variables = taken.flatMap((f) => f.variables).join(", ");
+  throw new DeployError(
+    `npm took ${options} as its own option (it set ${variables}), so deploy never saw it; put -- before the arguments: ${USAGE}`,
+    2,
+  );
+}
+
+/** A parsed command line: what to deploy, and whether an apply was confirmed on it (`--yes`). */
+export interface DeployCommand {
+  readonly request: DeployRequest;
+  readonly yes: boolean;
+}
+
 /** Reads the command line into a request; refuses anything it does not know. */
-export function parseArguments(argv: readonly string[], configs: readonly EnvironmentConfig[]): DeployRequest {
+export function parseArguments(argv: readonly string[], configs: readonly EnvironmentConfig[]): DeployCommand {
   const positional: string[] = [];
-  let mode: DeployRequest["mode"] = "apply";
+  const modes = new Set<DeployRequest["mode"]>();
+  let yes = false;
   let imageTag: string | undefined;
   let recordPlansTo: string | undefined;
   let reviewedPlansFrom: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--plan") mode = "plan";
+    if (arg === "--plan") modes.add("plan");
+    else if (arg === "--apply") modes.add("apply");
+    else if (arg === "--yes") yes = true;
     else if (arg === "--record-plans") recordPlansTo = path.resolve(argv[++i] ?? "");
     else if (arg === "--reviewed-plans") reviewedPlansFrom = path.resolve(argv[++i] ?? "");
     else if (arg === "--image-tag") imageTag = argv[++i] ?? "";
@@ -66,10 +131,63 @@ export function parseArguments(argv: readonly string[], configs: readonly Enviro
       );
     }
   }
+  if (modes.size === 2) throw new DeployError(`--plan and --apply together: choose one; ${USAGE}`, 2);
+  const [mode] = [...modes];
+  if (mode === undefined) {
+    throw new DeployError(`no --plan or --apply given: nothing runs without one; ${USAGE}`, 2);
+  }
   if (recordPlansTo && mode !== "plan") throw new DeployError(`--record-plans needs --plan; ${USAGE}`, 2);
-  if (reviewedPlansFrom && mode !== "apply")
-    throw new DeployError(`--reviewed-plans applies; it cannot go with --plan`, 2);
-  return { config, stackNames, mode, imageTag, recordPlansTo, reviewedPlansFrom };
+  if (reviewedPlansFrom && mode !== "apply") throw new DeployError(`--reviewed-plans needs --apply; ${USAGE}`, 2);
+  if (yes && mode !== "apply") throw new DeployError(`--yes confirms an apply; it cannot go with --plan`, 2);
+  return { request: { config, stackNames, mode, imageTag, recordPlansTo, reviewedPlansFrom }, yes };
+}
+
+/** Where a person can answer a question, if anywhere. */
+export interface Terminal {
+  /** False in CI or when stdin or stdout is not a terminal. */
+  readonly interactive: boolean;
+  ask(question: string): Promise<string>;
+}
+
+/** `apply to dev (account 111111111111, eu-west-1): dev-network, dev-cluster`: what an apply will change. */
+export function applyTarget(request: DeployRequest): string {
+  const { config } = request;
+  const named = request.stackNames.map((n) => (n.startsWith(`${config.name}-`) ? n.slice(config.name.length + 1) : n));
+  const concerns = named.length > 0 ? CONCERNS.filter((c) => named.includes(c)) : [...CONCERNS];
+  const stacks = concerns.map((c) => `${config.name}-${c}`).join(", ");
+  return `apply to ${config.name} (account ${config.account.id}, ${config.account.region}): ${stacks}`;
+}
+
+/**
+ * An apply goes ahead only when `--yes` is on the command line or a person answers yes in a
+ * terminal; without a terminal and without `--yes` it is refused before anything runs.
+ */
+export async function confirmApply(command: DeployCommand, terminal: Terminal): Promise<void> {
+  if (command.request.mode !== "apply" || command.yes) return;
+  const target = applyTarget(command.request);
+  if (!terminal.interactive) {
+    throw new DeployError(`${target}: no terminal to confirm it in; add --yes to apply (nothing was changed)`, 2);
+  }
+  const answer = await terminal.ask(`${target}\nApply? [y/N] `);
+  if (!/^y(es)?$/i.test(answer.trim())) {
+    throw new DeployError(`apply to ${command.request.config.name} not confirmed; nothing was changed`, 1);
+  }
+}
+
+/** CI runners set CI=true; a run there is never interactive, whatever its stdio. */
+function processTerminal(env: NodeJS.ProcessEnv): Terminal {
+  const ci = (env.CI ?? "") !== "" && env.CI !== "false" && env.CI !== "0";
+  return {
+    interactive: !ci && process.stdin.isTTY === true && process.stdout.isTTY === true,
+    async ask(question) {
+      const prompt = readline.createInterface({ input: process.stdin, output: process.stdout });
+      try {
+        return await prompt.question(question);
+      } finally {
+        prompt.close();
+      }
+    },
+  };
 }
 
 /** `npm run synth` of one environment into deploy-out/<env>/cdktf.out (policy gate included). */
@@ -109,9 +227,16 @@ function canConnect(host: string, port: number, timeoutMs: number): Promise<bool
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(HELP);
+    return 0;
+  }
   // The pinned SDK runs on Node 20; its notice that later releases need Node 22 is for upgrades, not this run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const request = parseArguments(argv, loadEnvironments());
+  refuseOptionsTakenByNpm(process.env);
+  const command = parseArguments(argv, loadEnvironments());
+  await confirmApply(command, processTerminal(process.env));
+  const { request } = command;
   const out = path.join(ROOT, "deploy-out", request.config.name);
   const logDirectory = path.join(out, "logs");
   fs.rmSync(logDirectory, { recursive: true, force: true });

@@ -1,28 +1,47 @@
 /**
- * A reviewed plan, without its values: the SHA-256 of a plan's changes (addresses, actions,
- * before and after) and the list of what changes. Main's plan job records them; the apply job
- * re-plans and applies only when its plan has the same fingerprint. No plan file or value ever
- * leaves the job that made it (a saved plan holds secrets in clear text).
+ * A reviewed plan, without its values: the SHA-256 of what a plan will change and the list of
+ * what changes. Main's plan job records them; the apply job re-plans and applies only when its
+ * plan has the same fingerprint. No plan file or value ever leaves the job that made it (a saved
+ * plan holds secrets in clear text).
+ *
+ * What is hashed, per resource change of `terraform show -json` (Terraform's JSON output format,
+ * https://developer.hashicorp.com/terraform/internals/json-format, "Plan Representation" and
+ * "Change Representation"): `address`, `action_reason`, and of `change`: `actions`,
+ * `replace_paths`, `after_unknown`, and the values of `after` that differ from `before`.
+ * `before` itself is never hashed: it is the refreshed remote object, so it drifts between the
+ * review and the apply without any change being planned (an RDS instance's
+ * `latest_restorable_time`, a Deployment's `resource_version` and `generation` moved by the HPA
+ * or Reloader, a node group's `desired_size` moved by cluster-autoscaler). Nor is the part of
+ * `after` equal to `before`: for an update the provider copies those same drifting values into
+ * `after` (a computed attribute it does not recompute, an attribute under `ignore_changes`).
+ * Whatever will be written is still bound: a create hashes all of `after`, an update each
+ * changed value at its path, a value that starts or stops changing changes the fingerprint.
  */
 import { createHash } from "node:crypto";
 
 interface ResourceChange {
   readonly address: string;
+  /** Why Terraform chose the action (`replace_because_cannot_update`, ...); absent for most. */
+  readonly action_reason?: string;
   readonly change: {
     readonly actions: string[];
     readonly before?: unknown;
     readonly after?: unknown;
     readonly after_unknown?: unknown;
+    /** Paths into the object whose change forces the replacement. */
+    readonly replace_paths?: unknown;
   };
 }
 
-/** What `terraform show -json <plan>` tells about a plan's changes. */
+/** What `terraform show -json` tells about a plan's changes. */
 export interface PlanChanges {
-  /** SHA-256 (hex) of the changes, stable for the same changes. */
+  /** SHA-256 (hex) of what the plan will change, stable for the same changes. */
   readonly fingerprint: string;
   /** One line per changed resource, `<actions> <address>` (no values). */
   readonly summary: string[];
 }
+
+type Path = (string | number)[];
 
 /** JSON with object keys sorted, so equal values always serialize the same. */
 function canonical(value: unknown): string {
@@ -34,6 +53,25 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * The values `after` will write where it differs from `before`, each with its path: walks objects
+ * key by key and lists of the same length item by item; anything else that differs is taken whole.
+ */
+function writtenValues(before: unknown, after: unknown, path: Path = []): { path: Path; after: unknown }[] {
+  if (canonical(before) === canonical(after)) return [];
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((key) => writtenValues(before[key], after[key], [...path, key]));
+  }
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+    return after.flatMap((item, index) => writtenValues(before[index], item, [...path, index]));
+  }
+  return [{ path, after: after ?? null }];
+}
+
 /** Reads the changes of a plan from its `terraform show -json` output. */
 export function planChanges(showJson: string): PlanChanges {
   const plan = JSON.parse(showJson) as { resource_changes?: ResourceChange[] };
@@ -42,10 +80,11 @@ export function planChanges(showJson: string): PlanChanges {
     .sort((a, b) => a.address.localeCompare(b.address));
   const material = changes.map((r) => ({
     address: r.address,
+    action_reason: r.action_reason ?? null,
     actions: r.change.actions,
-    before: r.change.before,
-    after: r.change.after,
-    after_unknown: r.change.after_unknown,
+    writes: writtenValues(r.change.before ?? null, r.change.after ?? null),
+    after_unknown: r.change.after_unknown ?? null,
+    replace_paths: r.change.replace_paths ?? null,
   }));
   return {
     fingerprint: createHash("sha256").update(canonical(material)).digest("hex"),

@@ -100,7 +100,8 @@ interface Check {
 
 const has = (context: Context, ...concerns: Concern[]) => concerns.some((c) => context.target.concerns.includes(c));
 const env = (context: Context) => `environment "${context.target.config.name}"`;
-const deployHint = (context: Context, stacks: string) => `npm run deploy -- ${context.target.config.name} ${stacks}`;
+const deployHint = (context: Context, stacks: string) =>
+  `npm run deploy -- ${context.target.config.name} ${stacks} --apply`;
 
 const callerAccount: Check = {
   name: "AWS credentials are for the environment's account",

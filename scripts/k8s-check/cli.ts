@@ -4,14 +4,17 @@
  * accepts every Kubernetes object the synthesized stacks would create: each Helm release rendered
  * with its synthesized values, and the app stack's typed resources and manifests. CRDs of the
  * pinned charts are installed and namespaces created first; every other object is applied with
- * `kubectl apply --server-side --dry-run=server` (schemas, CEL rules, strict fields). It first
+ * `kubectl apply --server-side --dry-run=server` (schemas, CEL rules, strict fields). It builds the
+ * tools first when they are missing (scripts/k8s-tools.sh), after reading its command line, so
+ * `--help` costs nothing. It first
  * proves the check bites: deliberately broken objects must be rejected. One line per rejected
  * object with the server's message, a summary line; exit 1 on any rejection. The control plane is
  * stopped, by PID, whatever happens.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { printedHelp } from "../command-line";
 import { stackObjects, type ApiObject, type Json } from "./api-objects";
 import { CRD_ONLY_CHARTS, packagedCrds, releasesOf, renderRelease } from "./charts";
 import { startLocalCluster, type LocalCluster } from "./local-cluster";
@@ -22,6 +25,11 @@ const BIN = path.join(ROOT, ".tools", "k8s", "bin");
 const CHARTS =
   process.env.K8S_CHECK_CHARTS ?? path.resolve(ROOT, "..", "shared", "reference", "helm-charts", "packages");
 const CONCURRENCY = 6;
+const USAGE = [
+  "usage: npm run k8s-check [-- --dir <synth output>]",
+  "Builds kube-apiserver, kubectl, etcd and helm into .tools/k8s when missing (cold: about 15 minutes), then",
+  "dry-runs every Kubernetes object of the synth output (--dir, default cdktf.out) on a local kube-apiserver.",
+].join("\n");
 
 class CheckError extends Error {}
 
@@ -144,6 +152,10 @@ function namespacesOf(objects: ApiObject[]): ApiObject[] {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  if (printedHelp(argv, USAGE)) return 0;
+  // The build prints its own one-line failure (and where its log is).
+  const tools = spawnSync("bash", [path.join(ROOT, "scripts", "k8s-tools.sh")], { stdio: "inherit" });
+  if (tools.status !== 0) return 1;
   const dirAt = argv.indexOf("--dir");
   const outdir = dirAt >= 0 ? argv[dirAt + 1] : path.join(ROOT, "cdktf.out");
   for (const tool of ["kube-apiserver", "kubectl", "etcd", "helm"]) {

@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, loadEnvironments } from "../../config";
+import { printedHelp } from "../command-line";
 import { dot } from "./diagram";
 import { planDiff } from "./plan-diff";
 import { buildReview, toMarkdown } from "./report";
@@ -16,6 +17,12 @@ import { ReviewError, environments, loadSynthOutput, synthGitRef, type SynthOutp
 
 const OPTIONS = ["--against", "--out", "--dir"];
 const USAGE = "usage: npm run review [-- --against <dir | git ref>] [--out <dir>] [--dir <synth output>]";
+const HELP = [
+  USAGE,
+  "Reads the synth output (--dir, default cdktf.out; no cloud, no terraform) and writes <out>/review.md,",
+  "review.json and a diagram per environment (--out, default review-out). --against: what changed since",
+  "that synth output folder or git ref (synthesized in a temporary worktree).",
+].join("\n");
 
 function parseArguments(argv: readonly string[]): Record<string, string> {
   const options: Record<string, string> = {};
@@ -72,12 +79,17 @@ function main(argv: readonly string[]): string {
   }
 }
 
-try {
-  console.log(main(process.argv.slice(2)));
-} catch (error) {
-  const known = error instanceof ReviewError || error instanceof ConfigError;
-  const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error(known ? `review: ${message}` : `review: unexpected error: ${message}`);
-  process.exitCode = 1;
+function run(argv: readonly string[]): void {
+  if (printedHelp(argv, HELP)) return;
+  try {
+    console.log(main(argv));
+  } catch (error) {
+    const known = error instanceof ReviewError || error instanceof ConfigError;
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    if (error instanceof ConfigError) console.error(error.message);
+    else console.error(known ? `review: ${message}` : `review: unexpected error: ${message}`);
+    process.exitCode = 1;
+  }
 }
+
+run(process.argv.slice(2));

@@ -1,0 +1,93 @@
+/**
+ * Every command of the project answers `--help` with its usage and exit 0, through npm as users
+ * run it (`npm run <command> -- --help`), before doing any work: no synth, no tool build, no
+ * AWS call. Every script of package.json is either such a command or a named third-party tool
+ * with its own help, so a new command cannot arrive without one.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { wantsHelp } from "../scripts/command-line";
+
+const root = path.resolve(__dirname, "..");
+const scripts = Object.keys(
+  (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts,
+);
+
+/** Our commands and how their usage starts. */
+const COMMANDS: Record<string, string> = {
+  build: "usage: npm run build\n",
+  synth: "usage: [ENVIRONMENTS=dev,staging] [CDKTF_OUTDIR=cdktf.out] npm run synth\n",
+  bench: "usage: npm run bench",
+  policy: "usage: npm run policy\n",
+  review: "usage: npm run review",
+  deploy: "usage: npm run deploy -- <env>",
+  "eks-versions": "usage: npm run eks-versions -- <env>\n",
+  "providers-lock": "usage: npm run providers-lock\n",
+  environments: "usage: npm run --silent environments\n",
+  "aws-data": "usage: npm run aws-data\n",
+  "k8s-check": "usage: npm run k8s-check",
+};
+
+/** Scripts that only run other tools, whose `--help` is theirs. */
+const TOOLS: Record<string, string> = {
+  setup: "npm ci, then npm run synth",
+  test: "tsc, then jest (npm test -- --help is jest's)",
+  lint: "eslint, then prettier --check",
+  format: "prettier --write",
+  mutation: "stryker",
+  "check:modules": "../shared/tools/check-modules.mjs, outside this repository",
+  "check:helm": "../shared/tools/check-helm-values.mjs, outside this repository",
+  "lint:workflows": "actionlint, then zizmor",
+  "db-check": "not covered yet: scripts/db-check is being written beside this change",
+};
+
+/** npm's own configuration from the npm that started jest must not reach the npm under test. */
+function shellEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1" };
+  for (const name of Object.keys(env)) if (name.toLowerCase().startsWith("npm_config_")) delete env[name];
+  return env;
+}
+
+const npmRun = (script: string, ...args: string[]) =>
+  spawnSync("npm", ["run", "--silent", script, "--", ...args], {
+    cwd: root,
+    env: shellEnvironment(),
+    encoding: "utf8",
+  });
+
+describe("--help", () => {
+  it("every package.json script is one of our commands or a named tool", () => {
+    const unknown = scripts.filter((s) => !(s in COMMANDS) && !(s in TOOLS));
+    expect(unknown).toEqual([]);
+    expect(Object.keys(COMMANDS).filter((c) => !scripts.includes(c))).toEqual([]);
+  });
+
+  it.each(Object.entries(COMMANDS))(
+    "npm run %s -- --help prints its usage, exit 0",
+    (script, usage) => {
+      const run = npmRun(script, "--help");
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(run.stdout.startsWith(usage)).toBe(true);
+    },
+    60_000,
+  );
+
+  // These check their arguments inline (a shell script, .mjs files, the cdktf app); the
+  // TypeScript commands share wantsHelp, tested below.
+  it.each(["build", "synth", "bench", "policy"])(
+    "npm run %s -- -h prints its usage, exit 0",
+    (script) => {
+      const run = npmRun(script, "-h");
+      expect(run.status).toBe(0);
+      expect(run.stdout.startsWith(COMMANDS[script])).toBe(true);
+    },
+    60_000,
+  );
+
+  it("wantsHelp takes -h and --help anywhere, and nothing else", () => {
+    expect(wantsHelp(["dev", "--help"])).toBe(true);
+    expect(wantsHelp(["-h"])).toBe(true);
+    expect(wantsHelp(["dev", "--plan", "--helpful", "-help", "h"])).toBe(false);
+  });
+});
