@@ -1,5 +1,7 @@
-/** The GitHub Actions workflows against the infrastructure they run on. */
+/** The GitHub Actions workflows against the infrastructure they run on, and the pipeline they make. */
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import {
@@ -10,53 +12,89 @@ import {
   loadEnvironments,
   runnerProjectName,
 } from "../config";
+import { condition, interpolate, type Context } from "./workflows/expressions";
 
 interface Step {
+  readonly name?: string;
   readonly uses?: string;
   readonly run?: string;
+  readonly env?: Record<string, string>;
   readonly with?: Record<string, string | number>;
+}
+interface Concurrency {
+  readonly group: string;
+  readonly "cancel-in-progress"?: boolean | string;
 }
 interface Job {
   readonly "runs-on"?: string;
+  readonly if?: string;
+  readonly uses?: string;
   readonly environment?: string;
   readonly needs?: string | string[];
+  readonly concurrency?: Concurrency;
   readonly with?: Record<string, string>;
   readonly steps?: Step[];
 }
+interface Workflow {
+  readonly on: Record<string, { inputs?: Record<string, { default?: string; options?: string[] }> }>;
+  readonly concurrency?: Concurrency;
+  readonly jobs: Record<string, Job>;
+}
 
 const workflowsDir = path.resolve(__dirname, "..", ".github", "workflows");
-const jobs: [string, Job][] = fs
-  .readdirSync(workflowsDir)
-  .flatMap((file) =>
-    Object.entries(
-      (parse(fs.readFileSync(path.join(workflowsDir, file), "utf8")) as { jobs: Record<string, Job> }).jobs,
-    ).map(([name, job]) => [`${file}:${name}`, job] as [string, Job]),
-  );
+const scriptsDir = path.resolve(__dirname, "..", ".github", "scripts");
+const workflowFiles = fs.readdirSync(workflowsDir).filter((f) => f.endsWith(".yml"));
+const workflow = (file: string) => parse(fs.readFileSync(path.join(workflowsDir, file), "utf8")) as Workflow;
+const jobs: [string, Job][] = workflowFiles.flatMap((file) =>
+  Object.entries(workflow(file).jobs).map(([name, job]) => [`${file}:${name}`, job] as [string, Job]),
+);
+const infra = workflow("infra.yml");
 const deployJobs = jobs.filter(([, job]) => job.steps?.some((s) => s.run?.includes("npm run deploy")));
 const RUNNER_LABEL =
   /^codebuild-(.+)-\$\{\{ (matrix|inputs)\.environment \}\}-runner-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/;
+const ENVIRONMENT_NAMES = ENVIRONMENTS.map((e) => (e as { name: string }).name);
 
 const jobNamed = (name: string) => jobs.find(([n]) => n === name)?.[1] as Job;
-const deployCommand = (job: Job) => job.steps?.map((s) => s.run ?? "").find((r) => r.includes("npm run deploy")) ?? "";
-/** The stacks a deploy command line names. */
-const stacksOf = (command: string) =>
-  command
-    .replace(/^npm run deploy -- "\$TARGET" /, "")
-    .split(" ")
-    .filter((w) => /^[a-z]+$/.test(w));
-const texts = fs.readdirSync(workflowsDir).map((file) => fs.readFileSync(path.join(workflowsDir, file), "utf8"));
+const deployStep = (job: Job) => job.steps?.find((s) => s.run?.includes("npm run deploy")) as Step;
+const deployCommand = (job: Job) => deployStep(job)?.run ?? "";
+const needsOf = (job: Job) => (job.needs === undefined ? [] : [job.needs].flat());
+const texts = workflowFiles.map((file) => fs.readFileSync(path.join(workflowsDir, file), "utf8"));
+
+/** The github context of a run: a push to main, a pull request, or a manual run on a ref. */
+const run = (event: "push" | "pull_request" | "workflow_dispatch", extra: Partial<Context> = {}): Context => ({
+  github: {
+    event_name: event,
+    ref: event === "pull_request" ? "refs/pull/7/merge" : "refs/heads/main",
+    run_id: 1000 + Math.floor(Math.random() * 1000),
+    event: event === "pull_request" ? { pull_request: { number: 7 } } : {},
+  },
+  ...extra,
+});
+
+/**
+ * Runs a workflow step's script as GitHub does (`bash --noprofile --norc -eo pipefail`), with
+ * `npm` replaced by a stub that prints the arguments it was given, one per line.
+ */
+function runStep(step: Step, env: Record<string, string>): { status: number | null; argv: string[]; stderr: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-step-"));
+  fs.writeFileSync(path.join(dir, "npm"), '#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$NPM_ARGS"\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "step.sh"), step.run ?? "");
+  const argsFile = path.join(dir, "npm-args");
+  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", path.join(dir, "step.sh")], {
+    cwd: path.resolve(__dirname, ".."),
+    env: { PATH: `${dir}:${process.env.PATH}`, NPM_ARGS: argsFile, GITHUB_OUTPUT: path.join(dir, "out"), ...env },
+    encoding: "utf8",
+  });
+  const argv = fs.existsSync(argsFile) ? fs.readFileSync(argsFile, "utf8").split("\n").slice(0, -1) : [];
+  return { status: result.status, argv, stderr: result.stderr };
+}
 
 describe("workflows", () => {
-  it("plan, apply and roll out with the deploy command", () => {
-    expect(deployJobs.map(([name]) => name).sort()).toEqual([
-      "apply.yml:apply",
-      "infra.yml:plan",
-      "infra.yml:pr-plan",
-      "infra.yml:rollout",
-    ]);
+  it("plan, apply and roll out with the deploy command, in the reusable plan and apply workflows", () => {
+    expect(deployJobs.map(([name]) => name).sort()).toEqual(["apply.yml:apply", "infra.yml:pr-plan", "plan.yml:plan"]);
   });
 
-  it.each(["apply.yml:apply", "infra.yml:plan", "infra.yml:rollout"])(
+  it.each(["apply.yml:apply", "plan.yml:plan"])(
     "%s, which reaches the cluster, runs on the environment's in-VPC CodeBuild runner",
     (name) => {
       const match = RUNNER_LABEL.exec(jobNamed(name)["runs-on"] ?? "");
@@ -70,23 +108,49 @@ describe("workflows", () => {
   it("plans pull requests outside the VPC, with the pull-request role, only the stacks whose state holds no secret", () => {
     const job = jobNamed("infra.yml:pr-plan");
     expect(job["runs-on"]).toBe("ubuntu-24.04");
-    expect(stacksOf(deployCommand(job))).toEqual([...PULL_REQUEST_CONCERNS]);
-    expect(deployCommand(job)).toMatch(/--plan$/);
+    expect(deployCommand(job)).toBe(`npm run deploy -- "$TARGET" ${PULL_REQUEST_CONCERNS.join(" ")} --plan`);
     const role = job.steps?.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))?.with?.[
       "role-to-assume"
     ];
     expect(role).toMatch(/-pr-plan$/);
   });
 
-  it("makes full plans only in the protected <env>-plan environment, recording fingerprints; applies check them", () => {
-    const plan = jobNamed("infra.yml:plan");
-    expect(plan.environment).toBe("${{ matrix.environment }}-plan");
-    expect(stacksOf(deployCommand(plan))).toEqual([...CI_APPLIED_CONCERNS]);
-    expect(deployCommand(plan)).toMatch(/--plan --record-plans reviewed-plans$/);
+  it("plans in the protected <env>-plan environment recording fingerprints, and applies in <env> only those", () => {
+    const plan = jobNamed("plan.yml:plan");
+    expect(plan.environment).toBe("${{ inputs.environment }}-plan");
+    expect(deployCommand(plan)).toMatch(/ --plan --record-plans reviewed-plans$/m);
     const apply = jobNamed("apply.yml:apply");
     expect(apply.environment).toBe("${{ inputs.environment }}");
-    expect(stacksOf(deployCommand(apply))).toEqual([...CI_APPLIED_CONCERNS]);
-    expect(deployCommand(apply)).toMatch(/--reviewed-plans reviewed-plans$/);
+    expect(deployCommand(apply)).toMatch(/ --apply --yes --reviewed-plans reviewed-plans$/m);
+    const download = apply.steps?.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+    expect(download?.with?.name).toBe("reviewed-plans-${{ inputs.environment }}");
+  });
+
+  it("every deploy that can change an account says --apply --yes; every other says --plan", () => {
+    for (const [name, job] of deployJobs) {
+      const command = deployCommand(job);
+      expect([name, /--apply --yes/.test(command) !== /--plan/.test(command)]).toEqual([name, true]);
+    }
+  });
+
+  it("plans and applies every stack CI applies after a merge, in each environment", () => {
+    for (const env of ENVIRONMENT_NAMES) {
+      for (const job of [infra.jobs[`plan-${env}`], infra.jobs[`apply-${env}`]]) {
+        expect(job.with?.environment).toBe(env);
+        expect(job.with?.stacks).toBe(CI_APPLIED_CONCERNS.join(" "));
+      }
+    }
+  });
+
+  it("shows the recorded plans (fingerprint and change list) to the apply's reviewers in the job summary", () => {
+    const summary = jobNamed("plan.yml:plan").steps?.find((s) => s.run?.includes("summarize-plans.sh"));
+    expect(summary?.run).toBe('.github/scripts/summarize-plans.sh reviewed-plans >> "$GITHUB_STEP_SUMMARY"');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reviewed-plans-"));
+    fs.writeFileSync(path.join(dir, "dev-app.sha256"), "ab12\n");
+    fs.writeFileSync(path.join(dir, "dev-app.changes.txt"), "update kubernetes_deployment_v1.workload (image)\n");
+    const shown = execFileSync(path.join(scriptsDir, "summarize-plans.sh"), [dir], { encoding: "utf8" });
+    expect(shown).toContain("### dev-app\nfingerprint `ab12`");
+    expect(shown).toContain("update kubernetes_deployment_v1.workload (image)");
   });
 
   it("uploads no plan file or state, only the recorded fingerprints, change lists and reports", () => {
@@ -104,15 +168,19 @@ describe("workflows", () => {
     texts.forEach((text) => expect(text).not.toMatch(/\b\d{12}\b/));
   });
 
-  it("applies the environments of config in their promotion order, each after the one before", () => {
-    const names = ENVIRONMENTS.map((e) => (e as { name: string }).name);
-    const applies = jobs.filter(([name]) => /^infra\.yml:apply-/.test(name));
-    expect(applies.map(([, job]) => job.with?.environment)).toEqual(names);
-    applies.slice(1).forEach(([, job], i) => expect([job.needs].flat()).toContain(`apply-${names[i]}`));
-    const dispatch = parse(fs.readFileSync(path.join(workflowsDir, "infra.yml"), "utf8")) as {
-      on: { workflow_dispatch: { inputs: { environment: { options: string[] } } } };
-    };
-    expect(dispatch.on.workflow_dispatch.inputs.environment.options).toEqual(names);
+  it("installs dependencies (npm ci) before any cloud credential exists, in every job", () => {
+    const withBoth = jobs.filter(
+      ([, job]) =>
+        job.steps?.some((s) => s.run === "npm ci") &&
+        job.steps?.some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@")),
+    );
+    expect(withBoth.map(([name]) => name).sort()).toEqual(["apply.yml:apply", "infra.yml:pr-plan", "plan.yml:plan"]);
+    for (const [name, job] of withBoth) {
+      const steps = job.steps ?? [];
+      const install = steps.findIndex((s) => s.run === "npm ci");
+      const credentials = steps.findIndex((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+      expect([name, install < credentials]).toEqual([name, true]);
+    }
   });
 
   it("keeps deploy-role credentials as long as the role allows, for the longest apply", () => {
@@ -123,26 +191,12 @@ describe("workflows", () => {
           s.uses?.startsWith("aws-actions/configure-aws-credentials") &&
           String(s.with?.["role-to-assume"]).endsWith("-deploy"),
       );
-    expect(deploySessions.length).toBeGreaterThanOrEqual(2);
+    expect(deploySessions.length).toBeGreaterThanOrEqual(1);
     deploySessions.forEach((s) => expect(s.with?.["role-duration-seconds"]).toBe(APPLY_SESSION_SECONDS));
   });
 
-  it("deploys the stacks a person names (default app) with the image tag, if given", () => {
-    const rollout = jobs.find(([name]) => name === "infra.yml:rollout")?.[1] as Job;
-    expect(rollout.steps?.map((s) => s.run).filter(Boolean)).toContain(
-      'npm run deploy -- "$TARGET" $STACKS ${TAG:+--image-tag "$TAG"}',
-    );
-    const workflow = parse(fs.readFileSync(path.join(workflowsDir, "infra.yml"), "utf8")) as {
-      on: { workflow_dispatch: { inputs: Record<string, { default?: string }> } };
-    };
-    expect(workflow.on.workflow_dispatch.inputs.stacks.default).toBe("app");
-  });
-
   it("pins every action to a full commit SHA, with its release in a comment", () => {
-    const lines = fs
-      .readdirSync(workflowsDir)
-      .flatMap((file) => fs.readFileSync(path.join(workflowsDir, file), "utf8").split("\n"))
-      .filter((line) => /^\s*(- )?uses: /.test(line));
+    const lines = texts.flatMap((text) => text.split("\n")).filter((line) => /^\s*(- )?uses: /.test(line));
     const remote = lines.filter((line) => !/uses: \.\//.test(line));
     expect(remote.length).toBeGreaterThan(10);
     for (const line of remote) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
@@ -152,6 +206,161 @@ describe("workflows", () => {
     const checkouts = jobs.flatMap(([, job]) => job.steps ?? []).filter((s) => s.uses?.startsWith("actions/checkout@"));
     expect(checkouts.length).toBeGreaterThan(0);
     checkouts.forEach((s) => expect(s.with?.["persist-credentials"]).toBe(false));
+  });
+
+  describe("coupling: environments after a merge", () => {
+    it("applies the environments of config in their promotion order, each after the one before", () => {
+      const applies = Object.entries(infra.jobs).filter(([name]) => /^apply-/.test(name));
+      expect(applies.map(([, job]) => job.with?.environment)).toEqual(ENVIRONMENT_NAMES);
+      applies.slice(1).forEach(([, job], i) => expect(needsOf(job)).toContain(`apply-${ENVIRONMENT_NAMES[i]}`));
+      expect(infra.on.workflow_dispatch.inputs?.environment.options).toEqual(ENVIRONMENT_NAMES);
+    });
+
+    it.each(ENVIRONMENT_NAMES)("%s's apply waits for its own plan and for no other environment's plan", (env) => {
+      // Everything the apply waits for, through every chain of needs.
+      const waitsFor = new Set<string>();
+      const walk = (name: string) =>
+        needsOf(infra.jobs[name]).forEach((need) => {
+          if (!waitsFor.has(need)) waitsFor.add(need);
+          walk(need);
+        });
+      walk(`apply-${env}`);
+      expect(needsOf(infra.jobs[`apply-${env}`])).toContain(`plan-${env}`);
+      const plans = [...waitsFor].filter((name) => /^plan-/.test(name));
+      // Its own plan, and the plans of the environments promoted before it (through their applies).
+      expect(plans.sort()).toEqual(
+        ENVIRONMENT_NAMES.slice(0, ENVIRONMENT_NAMES.indexOf(env) + 1)
+          .map((e) => `plan-${e}`)
+          .sort(),
+      );
+      expect(infra.jobs[`plan-${env}`].with?.environment).toBe(env);
+    });
+  });
+
+  describe("queueing: nothing waits for, or cancels, another run but a superseded pull request", () => {
+    const workflowGroup = (context: Context) => String(interpolate(infra.concurrency?.group, context));
+    const cancels = (context: Context) => interpolate(infra.concurrency?.["cancel-in-progress"], context) === true;
+    const applyJob = jobNamed("apply.yml:apply");
+    const applyGroup = (context: Context, environment: string) =>
+      String(interpolate(applyJob.concurrency?.group, { ...context, inputs: { environment } }));
+
+    it("a newer push to the same pull request cancels the superseded run", () => {
+      expect(workflowGroup(run("pull_request"))).toBe(workflowGroup(run("pull_request")));
+      expect(cancels(run("pull_request"))).toBe(true);
+    });
+
+    it("runs on main and manual rollouts share no workflow-wide group and cancel nothing", () => {
+      for (const event of ["push", "workflow_dispatch"] as const) {
+        expect(workflowGroup(run(event))).not.toBe(workflowGroup(run(event)));
+        expect(workflowGroup(run(event))).not.toBe(workflowGroup(run("pull_request")));
+        expect(cancels(run(event))).toBe(false);
+      }
+      expect(workflowGroup(run("push"))).not.toBe(workflowGroup(run("workflow_dispatch")));
+    });
+
+    it("applies after merges queue per environment, never cancelling the one in progress", () => {
+      const groups = ENVIRONMENT_NAMES.map((env) => applyGroup(run("push"), env));
+      expect(new Set(groups).size).toBe(ENVIRONMENT_NAMES.length);
+      expect(applyGroup(run("push"), "prod")).toBe(applyGroup(run("push"), "prod"));
+      expect(applyJob.concurrency?.["cancel-in-progress"]).toBe(false);
+    });
+
+    it("a manual rollout's apply is never pending behind, or replaced by, another run's", () => {
+      const rollout = applyGroup(run("workflow_dispatch"), "prod");
+      expect(rollout).not.toBe(applyGroup(run("push"), "prod"));
+      expect(rollout).not.toBe(applyGroup(run("workflow_dispatch"), "prod"));
+    });
+
+    it("no job of any workflow cancels a run in progress", () => {
+      const groups = jobs.filter(([, job]) => job.concurrency !== undefined);
+      expect(groups.length).toBeGreaterThan(0);
+      groups.forEach(([, job]) => expect(job.concurrency?.["cancel-in-progress"]).toBe(false));
+    });
+  });
+
+  describe("the manual rollout (workflow_dispatch)", () => {
+    const check: Job = infra.jobs["rollout-check"] ?? {};
+    const stackCheck = (check.steps?.find((s) => s.run?.includes("stack-list.sh")) ?? {}) as Step;
+
+    it("plans in <env>-plan, then applies in <env> after that plan, the same stacks and image tag", () => {
+      const plan = infra.jobs["rollout-plan"];
+      const apply = infra.jobs["rollout-apply"];
+      expect(plan.uses).toBe("./.github/workflows/plan.yml");
+      expect(apply.uses).toBe("./.github/workflows/apply.yml");
+      expect(needsOf(apply)).toContain("rollout-plan");
+      for (const job of [plan, apply]) {
+        expect(needsOf(job)).toContain("rollout-check");
+        expect(job.with).toMatchObject({
+          environment: "${{ inputs.environment }}",
+          stacks: "${{ needs.rollout-check.outputs.stacks }}",
+          "image-tag": "${{ inputs.image_tag }}",
+        });
+      }
+      expect(infra.on.workflow_dispatch.inputs?.stacks.default).toBe("app");
+    });
+
+    it("runs from main only: other refs skip the plan and apply and fail the check with a clear line", () => {
+      const onBranch = run("workflow_dispatch", {});
+      (onBranch.github as Record<string, unknown>).ref = "refs/heads/feature";
+      for (const name of ["rollout-plan", "rollout-apply"]) {
+        expect(condition(infra.jobs[name].if, run("workflow_dispatch"))).toBe(true);
+        expect(condition(infra.jobs[name].if, onBranch)).toBe(false);
+        expect(condition(infra.jobs[name].if, run("push"))).toBe(false);
+      }
+      for (const name of ["plan.yml:plan", "apply.yml:apply"]) {
+        expect(condition(jobNamed(name).if, onBranch)).toBe(false);
+        expect(condition(jobNamed(name).if, run("push"))).toBe(true);
+      }
+      const refCheck = check.steps?.[0] as Step;
+      expect(runStep(refCheck, { REF: "refs/heads/main" }).status).toBe(0);
+      const refused = runStep(refCheck, { REF: "refs/heads/feature" });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        "rollout runs from main only (reviewed code); this run is from refs/heads/feature: run the workflow on main",
+      );
+    });
+
+    it("allows exactly the stacks CI applies (bootstrap is people's)", () => {
+      const script = fs.readFileSync(path.join(scriptsDir, "stack-list.sh"), "utf8");
+      expect(/^ALLOWED=\((.*)\)$/m.exec(script)?.[1].split(" ")).toEqual([...CI_APPLIED_CONCERNS]);
+    });
+
+    it.each([
+      ["bootstrap", /bootstrap is applied by people only/],
+      ["app bootstrap", /bootstrap is applied by people only/],
+      ["apps", /stack "apps" does not exist/],
+      ["app; rm -rf ~", /give stack names separated by single spaces/],
+      ["$(id)", /give stack names separated by single spaces/],
+      ["*", /give stack names separated by single spaces/],
+      ["app --image-tag x", /give stack names separated by single spaces/],
+      ["", /give stack names separated by single spaces/],
+    ])("refuses the stack list %j before anything runs", (stacks, message) => {
+      const checked = runStep(stackCheck, { STACKS: stacks });
+      expect(checked.status).toBe(1);
+      expect(checked.stderr).toMatch(message);
+      expect(checked.stderr.trim().split("\n")).toHaveLength(1);
+    });
+
+    it.each([
+      ["plan.yml:plan", ["--plan", "--record-plans", "reviewed-plans"]],
+      ["apply.yml:apply", ["--apply", "--yes", "--reviewed-plans", "reviewed-plans"]],
+    ])("%s passes each checked stack and the tag as one argument each", (name, flags) => {
+      const step = deployStep(jobNamed(name));
+      const ran = runStep(step, { TARGET: "dev", STACKS: "data platform", TAG: "1.4.2" });
+      expect(ran.status).toBe(0);
+      expect(ran.argv).toEqual(["run", "deploy", "--", "dev", "data", "platform", "--image-tag", "1.4.2", ...flags]);
+      expect(runStep(step, { TARGET: "dev", STACKS: "app", TAG: "" }).argv).toEqual([
+        "run",
+        "deploy",
+        "--",
+        "dev",
+        "app",
+        ...flags,
+      ]);
+      const refused = runStep(step, { TARGET: "dev", STACKS: "app bootstrap", TAG: "" });
+      expect(refused.status).toBe(1);
+      expect(refused.argv).toEqual([]);
+    });
   });
 
   describe("the app image pipeline (the seed's, complete)", () => {
@@ -181,6 +390,13 @@ describe("workflows", () => {
           .join("\n") ?? "";
       expect(copy).toContain('docker buildx imagetools create --tag "$TARGET" "$SOURCE"');
       expect(copy).toContain('[ "$copied" = "$DIGEST" ]');
+    });
+
+    it("rolls the image out through the infra workflow on main, where it is planned and reviewed", () => {
+      const dispatch = jobNamed("app-image.yml:rollout").steps?.[0].run ?? "";
+      expect(dispatch).toContain(
+        'gh workflow run infra.yml --repo "$REPO" --ref main -f environment="$TARGET" -f stacks=app',
+      );
     });
   });
 });

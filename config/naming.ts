@@ -75,6 +75,13 @@ export function imageTagParameterName(config: Pick<EnvironmentConfig, "name">): 
 }
 
 /**
+ * The Terraform variable of the app stack naming the image tag a rollout plans (the deploy
+ * command passes it with --image-tag, to the plan and to the apply alike); empty runs the tag the
+ * image-tag parameter records, which the deploy command writes only after that apply succeeded.
+ */
+export const IMAGE_TAG_VARIABLE = "image_tag";
+
+/**
  * The role of a parent zone's account that one child environment's deploy role writes its NS
  * records with; its plans read them through the same name with ZONE_READER_SUFFIX.
  */

@@ -1,7 +1,8 @@
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
+import { Fn, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { APP_DATABASE } from "../config";
+import { APP_DATABASE, IMAGE_TAG_VARIABLE } from "../config";
 import { ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_CONTROLLER } from "../modules/addons/envoy-gateway";
 import { KUBE_PROMETHEUS_STACK_CHART } from "../modules/addons/kube-prometheus-stack";
 import { ClusterConnection } from "../modules/cluster-connection";
@@ -71,8 +72,16 @@ export class AppStack extends EnvironmentStack {
     });
 
     // The running image is what the last rollout recorded, not what this commit says: a merge
-    // never rolls the image back (the deploy command writes the parameter on --image-tag).
-    const imageTag = new DataAwsSsmParameter(this, "image-tag", { name: props.imageTagParameterName });
+    // never rolls the image back. A rollout plans its tag through the variable, so the reviewed
+    // plan shows the new image; the deploy command records the tag only once that plan is applied.
+    const recordedTag = new DataAwsSsmParameter(this, "image-tag", { name: props.imageTagParameterName });
+    const rolloutTag = new TerraformVariable(this, IMAGE_TAG_VARIABLE, {
+      type: "string",
+      default: "",
+      description: "Image tag a rollout deploys (npm run deploy -- <env> app --image-tag); empty: the recorded one",
+    });
+    // coalesce: the first argument that is neither null nor an empty string.
+    const imageTag = Fn.coalesce([rolloutTag.stringValue, recordedTag.insecureValue]);
 
     const gatewayName = "public";
     const issuers = new ClusterIssuers(this, "issuers", {
@@ -126,7 +135,7 @@ export class AppStack extends EnvironmentStack {
     const workload = new AppWorkload(this, "workload", {
       namespace: namespace.metadata.name,
       name: APP.name,
-      image: `${props.imageRepositoryUrl}:${imageTag.insecureValue}`,
+      image: `${props.imageRepositoryUrl}:${imageTag}`,
       replicas: app.replicas,
       minReplicas: app.minReplicas,
       maxReplicas: app.maxReplicas,

@@ -223,7 +223,7 @@ describe("deploy command", () => {
     expect(byStack["dev-platform"].result).toBe("ok");
     expect(byStack["dev-app"]).toMatchObject({ result: "not started", action: "-" });
     expect(terraform.stacks()).not.toContain("dev-app");
-    expect(outcome.resumeCommand).toBe("npm run deploy -- dev data app --image-tag 1.4.2");
+    expect(outcome.resumeCommand).toBe("npm run deploy -- dev data app --apply --image-tag 1.4.2");
   });
 
   it("ends with a table of stack, action, duration and result", async () => {
@@ -251,7 +251,7 @@ describe("deploy command", () => {
     const failed = outcome.results.filter((r) => r.result === "failed");
     expect(failed.map((r) => r.stack)).toEqual(["dev-data", "dev-platform"]);
     expect(failed[0].reason).toMatch(/^preflight: .*cluster API new\.gr7.*did not answer on 443/);
-    expect(outcome.resumeCommand).toBe("npm run deploy -- dev data platform");
+    expect(outcome.resumeCommand).toBe("npm run deploy -- dev data platform --apply");
   });
 
   describe("reviewed plans", () => {
@@ -314,14 +314,18 @@ describe("deploy command", () => {
   });
 
   describe("single-stack rollout", () => {
-    it("runs only the app stack, recording the new image tag before it plans, once its dependencies' state exists", async () => {
+    it("runs only the app stack, recording the new image tag once it is applied, once its dependencies' state exists", async () => {
       const terraform = new FakeTerraform();
       const { deps, recorded } = setUp(terraform);
       const outcome = await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), deps);
       expect(terraform.stacks()).toEqual(["dev-app"]);
       expect(recorded).toEqual(["1.4.2"]);
       expect(outcome.results).toEqual([
-        expect.objectContaining({ stack: "dev-app", result: "ok", action: "applied; image kept as deployed-1.4.2" }),
+        expect.objectContaining({
+          stack: "dev-app",
+          result: "ok",
+          action: "applied; image kept as deployed-1.4.2; image tag 1.4.2 recorded",
+        }),
       ]);
       const keys = aws.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key);
       expect(keys).toEqual(expect.arrayContaining(["dev/cluster.tfstate", "dev/data.tfstate", "dev/platform.tfstate"]));
@@ -366,6 +370,42 @@ describe("deploy command", () => {
       const { deps, recorded } = setUp(new FakeTerraform());
       await deploy(request({ stackNames: ["app"], imageTag: "1.4.2", mode: "plan" }), deps);
       expect(recorded).toEqual([]);
+    });
+
+    it("plans the rollout's tag as the app stack's image_tag variable, in the plan and in the apply alike", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      await deploy(request({ stackNames: ["app"], imageTag: "1.4.2", mode: "plan" }), deps);
+      await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), deps);
+      const plans = terraform.calls.filter((c) => c.args[0] === "plan");
+      expect(plans).toHaveLength(2);
+      plans.forEach((p) => expect(p.args).toContain("-var=image_tag=1.4.2"));
+    });
+
+    it("without --image-tag passes no image_tag: the app runs the recorded tag", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      await deploy(request({ stackNames: ["app"] }), deps);
+      const plan = terraform.calls.find((c) => c.args[0] === "plan");
+      expect(plan?.args.some((a) => a.startsWith("-var=image_tag"))).toBe(false);
+    });
+
+    it("records the tag only after the apply: not when the apply fails, nor when the plan is not the reviewed one", async () => {
+      const failing = new FakeTerraform({ fail: { stack: "dev-app", command: "apply" } });
+      const first = setUp(failing);
+      const failed = await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), first.deps);
+      expect(failed.results[0].result).toBe("failed");
+      expect(first.recorded).toEqual([]);
+
+      const unreviewed = setUp(new FakeTerraform());
+      const reviewed = fs.mkdtempSync(path.join(os.tmpdir(), "reviewed-"));
+      fs.writeFileSync(path.join(reviewed, "dev-app.sha256"), "not-this-plan\n");
+      const refused = await deploy(
+        request({ stackNames: ["app"], imageTag: "1.4.2", reviewedPlansFrom: reviewed }),
+        unreviewed.deps,
+      );
+      expect(refused.results[0].reason).toMatch(/^comparing with the reviewed plan failed/);
+      expect(unreviewed.recorded).toEqual([]);
     });
   });
 

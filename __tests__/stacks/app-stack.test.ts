@@ -108,15 +108,16 @@ describe("app stack", () => {
       });
     });
 
-    it("runs the ECR image at the tag the environment's image-tag parameter records (a merge never changes it)", () => {
+    it("runs the ECR image at a rollout's planned tag, else the tag the image-tag parameter records (a merge never changes it)", () => {
       const [name, data] = Object.entries(prod.json("app").data?.aws_ssm_parameter as Record<string, Json>)[0];
       expect(data.name).toMatch(/remote_state.*prod-cluster/);
       expect(container(prod).image).toMatch(
         new RegExp(
-          `^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-prod-cluster\\.outputs\\.\\S+repository_url\\}:\\$\\{data\\.aws_ssm_parameter\\.${name}\\.insecure_value\\}$`,
+          `^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-prod-cluster\\.outputs\\.\\S+repository_url\\}:\\$\\{coalesce\\(var\\.image_tag, data\\.aws_ssm_parameter\\.${name}\\.insecure_value\\)\\}$`,
         ),
       );
-      expect(prod.json("app").variable?.image_tag).toBeUndefined();
+      // Empty unless the deploy command passes --image-tag's value: then the plan shows the new image.
+      expect(prod.json("app").variable?.image_tag).toMatchObject({ type: "string", default: "" });
       for (const env of ["dev", "staging", "prod"]) {
         for (const concern of CONCERNS) expect(synthEnvironment(env).text(concern)).not.toMatch(/:latest"/);
       }

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { EnvironmentConfig } from "../../config";
+import { IMAGE_TAG_VARIABLE, type EnvironmentConfig } from "../../config";
 import {
   bootstrapPhase,
   localBootstrapState,
@@ -29,7 +29,7 @@ export interface DeployRequest {
   readonly stackNames: readonly string[];
   /** `plan` shows what would change; `apply` changes it. */
   readonly mode: "plan" | "apply";
-  /** Image tag to roll out (recorded in the environment's image-tag parameter). @default - the running one */
+  /** Image tag to roll out: planned as the app stack's image_tag variable, recorded in the environment's image-tag parameter once applied. @default - the running one */
   readonly imageTag?: string;
   /** `--plan`: write each stack's plan fingerprint and change list here (no values). @default - none */
   readonly recordPlansTo?: string;
@@ -47,7 +47,7 @@ export interface DeployDependencies {
   bootstrapStateInBucket(config: EnvironmentConfig): Promise<boolean>;
   /** Tags the image about to be rolled out `deployed-<tag>`, so ECR keeps it; returns that tag. */
   markImageDeployed(config: EnvironmentConfig, imageTag: string): Promise<string>;
-  /** Writes the tag a rollout deploys into that parameter (the app stack reads it). */
+  /** Writes the tag a rollout deployed into that parameter (the app stack reads it), once the app stack applied it. */
   recordImageTag(config: EnvironmentConfig, imageTag: string): Promise<void>;
   /** Repository root: phase-1 bootstrap state lives under it. */
   readonly root: string;
@@ -228,7 +228,10 @@ class StackRunner {
     if (local) useLocalBackend(stack.directory, localState);
 
     await tf("terraform init", ["init", "-input=false", "-no-color", "-lockfile=readonly"]);
-    if (stack.concern === "app" && apply && this.request.imageTag) await this.recordImageTag();
+    // A rollout's tag goes into the plan (so the reviewed plan shows the new image) and is recorded
+    // only after that plan was applied: a refused or failed apply leaves the record unchanged.
+    const rollout = stack.concern === "app" && this.request.imageTag !== undefined;
+    const tagArgs = rollout ? [`-var=${IMAGE_TAG_VARIABLE}=${this.plan.imageTag}`] : [];
     const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode"];
     // A plan that is not applied writes no state, so it needs no lock (and the read-only plan
     // role CI uses cannot write the lock file); a plan about to be applied holds the lock.
@@ -236,7 +239,7 @@ class StackRunner {
     const keepPlan = apply || this.request.recordPlansTo !== undefined;
     const outArgs = keepPlan ? [`-out=${planFile}`] : [];
     // A plan that is not applied assumes read-only roles where a stack reaches another account.
-    const varArgs = apply ? [] : planOnlyVariables(stack.directory);
+    const varArgs = [...(apply ? [] : planOnlyVariables(stack.directory)), ...tagArgs];
     const changes = (await tf("terraform plan", [...planArgs, ...lockArgs, ...varArgs, ...outArgs], [0, 2])) === 2;
     if (!apply) {
       if (this.request.recordPlansTo) await this.recordPlan(stack, planFile, this.request.recordPlansTo);
@@ -245,6 +248,10 @@ class StackRunner {
     if (this.request.reviewedPlansFrom) await this.matchReviewedPlan(stack, planFile, this.request.reviewedPlansFrom);
     if (stack.concern === "app") notes.push(`image kept as ${await this.markImageDeployed()}`);
     if (changes) await tf("terraform apply", ["apply", "-input=false", "-no-color", planFile]);
+    if (rollout) {
+      await this.recordImageTag();
+      notes.push(`image tag ${this.plan.imageTag} recorded`);
+    }
     if (isBootstrap && phase === "create-then-migrate") {
       await this.moveBootstrapState(stack, tf, localState);
       notes.push("state moved into the bucket");
@@ -329,7 +336,7 @@ function resumeCommand(request: DeployRequest, waves: StackNode[][], results: St
     .filter((s) => pending.includes(s.id))
     .map((s) => s.concern);
   const flags = [
-    ...(request.mode === "plan" ? ["--plan"] : []),
+    request.mode === "plan" ? "--plan" : "--apply",
     ...(request.imageTag ? [`--image-tag ${request.imageTag}`] : []),
   ];
   return ["npm run deploy --", request.config.name, ...concerns, ...flags].join(" ");

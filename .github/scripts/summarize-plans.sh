@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Prints the recorded plans (what --record-plans wrote: a fingerprint and a change list per stack,
+# never a plan file or a value) as Markdown, for the job summary the apply's reviewers read:
+#   summarize-plans.sh reviewed-plans >> "$GITHUB_STEP_SUMMARY"
+set -euo pipefail
+dir=$1
+shopt -s nullglob
+fingerprints=("$dir"/*.sha256)
+if [ ${#fingerprints[@]} -eq 0 ]; then
+  echo "_No plan was recorded (see the job log: preflight or synth stopped it)._"
+  exit 0
+fi
+echo "## Plans to review: the apply applies a stack only if its new plan has this fingerprint"
+for fingerprint in "${fingerprints[@]}"; do
+  stack=$(basename "$fingerprint" .sha256)
+  changes="$dir/$stack.changes.txt"
+  printf '### %s\nfingerprint `%s`\n\n' "$stack" "$(tr -d '\n' <"$fingerprint")"
+  if [ -s "$changes" ]; then
+    printf '```\n'
+    cat "$changes"
+    printf '```\n'
+  else
+    echo "_No changes._"
+  fi
+done
