@@ -36,20 +36,56 @@ export interface DatabaseAppUserProps {
 
 /**
  * Idempotent: creates the app's login or resets its password, keeps it from creating roles or
- * databases, and gives it its own schema, owned by it, as its search path. psql's `:'var'` and
- * `:"var"` quote each value as a literal and an identifier.
+ * databases, gives it its own schema, owned by it, as its search path, and no rights in `public`.
+ * psql's `:'var'` and `:"var"` quote each value as a literal and an identifier.
+ *
+ * It runs as the RDS master user, which is not a superuser: `LOGIN CREATEROLE CREATEDB`, a member
+ * of `rds_superuser` (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html).
+ * - It never names SUPERUSER, REPLICATION or BYPASSRLS: only a superuser may (PostgreSQL 15,
+ *   https://www.postgresql.org/docs/15/sql-alterrole.html). A new role has none of them; a role
+ *   found with one is refused, since the master cannot take it away.
+ * - `CREATE SCHEMA ... AUTHORIZATION` and `ALTER SCHEMA ... OWNER` need the master to be able to
+ *   become the app role (https://www.postgresql.org/docs/15/sql-createschema.html), so it grants
+ *   itself the app role. On 15 CREATEROLE may grant any non-superuser role; WITH ADMIN OPTION keeps,
+ *   across an upgrade to 16, the right 16 gives a creator over the roles it made. On 16 and later
+ *   CREATEROLE acts only on roles it holds ADMIN OPTION on, given to the creator at CREATE ROLE,
+ *   and owning objects as a role takes the SET option
+ *   (https://www.postgresql.org/docs/16/release-16.html, "Restrict the privileges of CREATEROLE";
+ *   https://www.postgresql.org/docs/16/sql-grant.html); granting ADMIN back to oneself is refused
+ *   there, hence `SET TRUE, INHERIT FALSE`.
+ * - It ends by checking the result and fails the Job if the login is not what it should be.
+ * `npm run db-check` runs this script, as synthesized, on a real PostgreSQL of the configured major.
  */
 export const APP_USER_SQL = `\\set ON_ERROR_STOP on
 \\getenv app_user APP_USER
 \\getenv app_password APP_PASSWORD
 \\getenv database PGDATABASE
 \\getenv schema APP_SCHEMA
+SELECT current_setting('server_version_num')::int >= 160000 AS createrole_v16 \\gset
 SELECT format('CREATE ROLE %I', :'app_user') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_user') \\gexec
-ALTER ROLE :"app_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'app_password';
+SELECT format('DO $$BEGIN RAISE EXCEPTION %L; END$$', format('role %I has SUPERUSER, REPLICATION or BYPASSRLS, which the master user cannot remove', rolname))
+  FROM pg_roles WHERE rolname = :'app_user' AND (rolsuper OR rolreplication OR rolbypassrls) \\gexec
+ALTER ROLE :"app_user" WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'app_password';
+\\if :createrole_v16
+GRANT :"app_user" TO CURRENT_USER WITH INHERIT FALSE, SET TRUE;
+\\else
+GRANT :"app_user" TO CURRENT_USER WITH ADMIN OPTION;
+\\endif
 REVOKE ALL ON DATABASE :"database" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"app_user";
 CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"app_user";
+ALTER SCHEMA :"schema" OWNER TO :"app_user";
 ALTER ROLE :"app_user" IN DATABASE :"database" SET search_path = :"schema";
+SELECT format('REVOKE ALL ON SCHEMA public FROM PUBLIC, %I', :'app_user') WHERE EXISTS (SELECT FROM pg_namespace WHERE nspname = 'public') \\gexec
+SELECT format('DO $$BEGIN RAISE EXCEPTION %L; END$$', 'create-app-user: ' || problem) FROM (
+  SELECT 'the login must be LOGIN with no SUPERUSER, CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS' AS problem
+    FROM pg_roles WHERE rolname = :'app_user'
+    AND NOT (rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls))
+  UNION ALL SELECT format('the login is a member of role %s', roleid::regrole) FROM pg_auth_members WHERE member = :'app_user'::regrole
+  UNION ALL SELECT 'the login does not own its schema' FROM pg_namespace WHERE nspname = :'schema' AND nspowner <> :'app_user'::regrole
+  UNION ALL SELECT 'the login keeps rights in schema public' FROM pg_namespace WHERE nspname = 'public'
+    AND (has_schema_privilege(:'app_user', oid, 'USAGE') OR has_schema_privilege(:'app_user', oid, 'CREATE'))
+) AS problems \\gexec
 `;
 
 /**
