@@ -98,7 +98,7 @@ function zoneDelegationProblems(
   configs: readonly EnvironmentConfig[],
   declared: readonly string[],
 ): string[] {
-  return parent.dns.childEnvironments.flatMap(({ name, accountId, zoneName }, i) => {
+  return parent.dns.childEnvironments.flatMap(({ name, accountId, zoneName, adminRoleArns }, i) => {
     const where = `environment "${parent.name}", setting dns.childEnvironments[${i}]`;
     const child = configs.find((c) => c.name === name);
     // A declared environment that failed its own checks is reported by them.
@@ -112,6 +112,11 @@ function zoneDelegationProblems(
     if (child.dns.zoneName !== zoneName) {
       return [`${where}.zoneName: must be ${child.dns.zoneName}, the zone of ${name} (got ${zoneName})`];
     }
+    if (!sameMembers(adminRoleArns, child.cluster.adminRoleArns)) {
+      return [
+        `${where}.adminRoleArns: must be ${JSON.stringify(child.cluster.adminRoleArns)}, the cluster.adminRoleArns of ${name} (got ${JSON.stringify(adminRoleArns)})`,
+      ];
+    }
     if (!zoneName.endsWith(`.${parent.dns.zoneName}`)) {
       return [`${where}.zoneName: must be below ${parent.dns.zoneName} (got ${zoneName})`];
     }
@@ -122,6 +127,11 @@ function zoneDelegationProblems(
     }
     return [];
   });
+}
+
+/** Both lists hold the same strings, in any order. */
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join("\n") === [...b].sort().join("\n");
 }
 
 /**

@@ -129,8 +129,18 @@ export const prod: EnvironmentConfig = {
     zoneId: "Z0000000000000EXAMPLE",
     parent: null,
     childEnvironments: [
-      { name: "dev", accountId: "111111111111", zoneName: "dev.example.com" },
-      { name: "staging", accountId: "222222222222", zoneName: "staging.example.com" },
+      {
+        name: "dev",
+        accountId: "111111111111",
+        zoneName: "dev.example.com",
+        adminRoleArns: ["arn:aws:iam::111111111111:role/PlatformAdmin"],
+      },
+      {
+        name: "staging",
+        accountId: "222222222222",
+        zoneName: "staging.example.com",
+        adminRoleArns: ["arn:aws:iam::222222222222:role/PlatformAdmin"],
+      },
     ],
   },
   app: {

@@ -380,6 +380,14 @@ export const environmentSchema = object({
         zoneName: hostname,
         /** Its account, whose plan and deploy roles the delegation role trusts. */
         accountId: string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" }),
+        /**
+         * Its people's roles, the child's own `cluster.adminRoleArns` (config/index.ts checks they
+         * agree): they apply its first network stack, before its in-VPC runner exists, so both
+         * delegation roles trust them too.
+         */
+        adminRoleArns: array(
+          string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be an IAM role ARN" }),
+        ),
       }).strict(),
     ),
   }).strict(),

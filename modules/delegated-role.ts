@@ -11,9 +11,22 @@ export interface DelegatedRoleProps extends RolePermissions {
   readonly description: string;
   /** Permissions boundary of the role. */
   readonly permissionsBoundaryArn: string;
-  /** The only role that may assume it: it is given `sts:AssumeRole` on this role, nothing else. */
+  /**
+   * The only role that may assume it: it is given `sts:AssumeRole` (and `sts:TagSession`) on this
+   * role, nothing else.
+   */
   readonly trustedRole: { readonly arn: string; readonly name: string };
 }
+
+/**
+ * What the trusted role may do to this one: assume it, carrying the session tags it holds.
+ * A Pod Identity session's tags are all transitive, so STS passes them into every role chained
+ * from it, and refuses the AssumeRole unless the chained role's trust allows `sts:TagSession`
+ * too (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html, "Cross-account tags";
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_role-chaining
+ * and #id_session-tags_permissions-required).
+ */
+const CHAINED_ASSUME_ACTIONS = ["sts:AssumeRole", "sts:TagSession"];
 
 /**
  * An IAM role that exactly one other role may assume, for permissions that role should hold only
@@ -32,14 +45,14 @@ export class DelegatedRole extends Construct {
       description: props.description,
       permissionsBoundary: props.permissionsBoundaryArn,
       assumeRolePolicy: policyDocument([
-        { Effect: "Allow", Principal: { AWS: props.trustedRole.arn }, Action: "sts:AssumeRole" },
+        { Effect: "Allow", Principal: { AWS: props.trustedRole.arn }, Action: CHAINED_ASSUME_ACTIONS },
       ]),
     });
     new RoleGrant(this, "permissions", { ...props, roleName: role.name, policyName: props.roleName });
     new RoleGrant(this, "trusted-role-may-assume", {
       roleName: props.trustedRole.name,
       policyName: `assume-${props.roleName}`,
-      statements: [{ Sid: "AssumeOnlyThisRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: role.arn }],
+      statements: [{ Sid: "AssumeOnlyThisRole", Effect: "Allow", Action: CHAINED_ASSUME_ACTIONS, Resource: role.arn }],
     });
     this.arn = role.arn;
     this.name = role.name;

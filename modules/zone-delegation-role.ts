@@ -15,17 +15,20 @@ export interface ZoneDelegationRoleProps {
   readonly zoneArn: string;
   /** The delegated subdomain, e.g. dev.example.com. */
   readonly subdomain: string;
-  /** The other account's role that applies its network stack: the only one that may write. */
-  readonly writerRoleArn: string;
-  /** Its roles that plan it (pull requests included): they may only read. */
+  /**
+   * The other account's roles that apply its network stack, the only ones that may write: its CI
+   * deploy role, and its people's roles (the first apply runs before its in-VPC runner exists).
+   */
+  readonly writerRoleArns: string[];
+  /** Its roles that plan it (pull requests and people included): they may only read. */
   readonly readerRoleArns: string[];
 }
 
 /**
- * Two roles in the parent zone's account for another environment's zone: one its deploy role
- * assumes to write that zone's NS records and nothing else, so the zone delegates itself on the
- * first apply; one its plan roles assume to read them, so no plan, a pull request's least of all,
- * can change DNS.
+ * Two roles in the parent zone's account for another environment's zone: one its deploy role and
+ * its people assume to write that zone's NS records and nothing else, so the zone delegates itself
+ * on the first apply; one its plan roles assume to read them, so no plan, a pull request's least
+ * of all, can change DNS.
  */
 export class ZoneDelegationRole extends Construct {
   /** ARN of the writing role. */
@@ -36,7 +39,7 @@ export class ZoneDelegationRole extends Construct {
     this.arn = this.role("role", props, {
       roleName: props.roleName,
       description: `Writes the NS records of ${props.subdomain} only`,
-      trusted: [props.writerRoleArn],
+      trusted: props.writerRoleArns,
       statements: zoneDelegationStatements(props.zoneArn, props.subdomain),
     });
     this.role("reader", props, {

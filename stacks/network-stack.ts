@@ -138,8 +138,9 @@ export class NetworkStack extends EnvironmentStack {
         permissionsBoundaryArn: permissionsBoundaryArn(config),
         zoneArn: this.zone.zoneArn,
         subdomain: child.zoneName,
-        writerRoleArn: ciRoleArn(childConfig, "deploy"),
-        readerRoleArns: [ciRoleArn(childConfig, "plan"), ciRoleArn(childConfig, "pr-plan")],
+        // People apply the child's first network stack, before its in-VPC runner (cluster stack) exists.
+        writerRoleArns: [ciRoleArn(childConfig, "deploy"), ...child.adminRoleArns],
+        readerRoleArns: [ciRoleArn(childConfig, "plan"), ciRoleArn(childConfig, "pr-plan"), ...child.adminRoleArns],
       });
     }
 

@@ -84,7 +84,14 @@ describe("DNS settings", () => {
   it("refuses children of a zone that is itself created", () => {
     expect(
       problemsAfter((e) => {
-        e.dev.dns.childEnvironments = [{ name: "staging", accountId: "222222222222", zoneName: "staging.example.com" }];
+        e.dev.dns.childEnvironments = [
+          {
+            name: "staging",
+            accountId: "222222222222",
+            zoneName: "staging.example.com",
+            adminRoleArns: [...staging.cluster.adminRoleArns],
+          },
+        ];
       }),
     ).toEqual(
       line('environment "dev", setting dns.childEnvironments: must be empty unless zoneId names an existing zone'),
@@ -110,6 +117,28 @@ describe("DNS settings", () => {
           e.prod.dns.childEnvironments[0].accountId = "999999999999";
         }),
       ).toEqual(line("setting dns.childEnvironments[0].accountId: must be 111111111111, the account of dev"));
+    });
+
+    it("refuses a child whose people differ from the child's cluster.adminRoleArns", () => {
+      expect(
+        problemsAfter((e) => {
+          e.prod.dns.childEnvironments[0].adminRoleArns = ["arn:aws:iam::111111111111:role/Someone"];
+        }),
+      ).toEqual(
+        line(
+          'setting dns.childEnvironments[0].adminRoleArns: must be ["arn:aws:iam::111111111111:role/PlatformAdmin"], the cluster.adminRoleArns of dev (got ["arn:aws:iam::111111111111:role/Someone"])',
+        ),
+      );
+    });
+
+    it("accepts a child's people in another order than its cluster.adminRoleArns", () => {
+      const second = "arn:aws:iam::111111111111:role/SecondAdmin";
+      expect(
+        problemsAfter((e) => {
+          e.dev.cluster.adminRoleArns = [...dev.cluster.adminRoleArns, second];
+          e.prod.dns.childEnvironments[0].adminRoleArns = [second, ...dev.cluster.adminRoleArns];
+        }),
+      ).toEqual([]);
     });
 
     it("refuses a child zone other than the child's own", () => {

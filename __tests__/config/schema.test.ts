@@ -421,7 +421,11 @@ describe("environment configuration", () => {
     const config = cloneConfig(dev) as Mutable<EnvironmentConfig>;
     config.cluster.endpointPublicAccessCidrs = ["192.0.2.0/24"];
     config.cluster.adminRoleArns = ["arn:aws:iam::111122223333:role/Admin"];
-    expect(() => loadEnvironments("dev", [config, staging, prod])).not.toThrow();
+    // The parent zone's delegation roles trust the child's people: both sides name the same roles.
+    const parent = cloneConfig(prod) as Mutable<EnvironmentConfig>;
+    const child = parent.dns.childEnvironments.find((c) => c.name === "dev") as { adminRoleArns: string[] };
+    child.adminRoleArns = config.cluster.adminRoleArns;
+    expect(() => loadEnvironments("dev", [config, staging, parent])).not.toThrow();
   });
 
   it("accepts a real CIDR on a production public endpoint", () => {

@@ -250,7 +250,8 @@ describe("cluster stack", () => {
     expect(trustOf(role)).toEqual({
       Effect: "Allow",
       Principal: { AWS: expect.stringMatching(/^\$\{aws_iam_role\.external-secrets-role_\w+\.arn\}$/) },
-      Action: "sts:AssumeRole",
+      // Pod Identity's session tags are transitive: the chained AssumeRole carries them.
+      Action: ["sts:AssumeRole", "sts:TagSession"],
     });
     expect(role.permissions_boundary).toBe("arn:aws:iam::333333333333:policy/marketing-agents-prod-boundary");
     const assume = Object.values(resourcesOf(json, "aws_iam_role_policy")).find(
@@ -261,7 +262,7 @@ describe("cluster stack", () => {
       {
         Sid: "AssumeOnlyThisRole",
         Effect: "Allow",
-        Action: "sts:AssumeRole",
+        Action: ["sts:AssumeRole", "sts:TagSession"],
         Resource: expect.stringMatching(/^\$\{aws_iam_role\.database-admin-role_\w+\.arn\}$/),
       },
     ]);

@@ -87,38 +87,44 @@ describe("DNS", () => {
     it.each([
       ["dev", "111111111111", "dev.example.com"],
       ["staging", "222222222222", "staging.example.com"],
-    ])("offers %s a role only its deploy role assumes, to write its NS records only", (child, account, zone) => {
-      const name = `marketing-agents-prod-dns-${child}`;
-      const role = roleNamed(name);
-      expect(role.permissions_boundary).toBe("arn:aws:iam::333333333333:policy/marketing-agents-prod-boundary");
-      expect(statementsOf(role.assume_role_policy)).toEqual(
-        narrowedTrust(account, [`arn:aws:iam::${account}:role/marketing-agents-${child}-deploy`]),
-      );
-      const [write, read, follow] = statementsOf(policyNamed(json, name)?.policy);
-      expect(write).toMatchObject({
-        Action: "route53:ChangeResourceRecordSets",
-        Resource: expect.stringMatching(/^\$\{data\.aws_route53_zone\.zone_existing_\w+\.arn\}$/),
-        Condition: {
-          "ForAllValues:StringEquals": {
-            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [zone],
-            "route53:ChangeResourceRecordSetsRecordTypes": ["NS"],
+    ])(
+      "offers %s a role only its deploy role and its people assume, to write its NS records only",
+      (child, account, zone) => {
+        const name = `marketing-agents-prod-dns-${child}`;
+        const role = roleNamed(name);
+        expect(role.permissions_boundary).toBe("arn:aws:iam::333333333333:policy/marketing-agents-prod-boundary");
+        expect(statementsOf(role.assume_role_policy)).toEqual(
+          narrowedTrust(account, [
+            `arn:aws:iam::${account}:role/marketing-agents-${child}-deploy`,
+            `arn:aws:iam::${account}:role/PlatformAdmin`,
+          ]),
+        );
+        const [write, read, follow] = statementsOf(policyNamed(json, name)?.policy);
+        expect(write).toMatchObject({
+          Action: "route53:ChangeResourceRecordSets",
+          Resource: expect.stringMatching(/^\$\{data\.aws_route53_zone\.zone_existing_\w+\.arn\}$/),
+          Condition: {
+            "ForAllValues:StringEquals": {
+              "route53:ChangeResourceRecordSetsNormalizedRecordNames": [zone],
+              "route53:ChangeResourceRecordSetsRecordTypes": ["NS"],
+            },
           },
-        },
-      });
-      expect(read.Resource).toBe(write.Resource);
-      expect(follow).toMatchObject({ Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" });
-    });
+        });
+        expect(read.Resource).toBe(write.Resource);
+        expect(follow).toMatchObject({ Action: "route53:GetChange", Resource: "arn:aws:route53:::change/*" });
+      },
+    );
 
     it.each([
       ["dev", "111111111111"],
       ["staging", "222222222222"],
-    ])("offers %s's plan roles a twin that can only read", (child, account) => {
+    ])("offers %s's plan roles and its people a twin that can only read", (child, account) => {
       const name = `marketing-agents-prod-dns-${child}-read`;
       expect(statementsOf(roleNamed(name).assume_role_policy)).toEqual(
-        narrowedTrust(
-          account,
-          ["plan", "pr-plan"].map((r) => `arn:aws:iam::${account}:role/marketing-agents-${child}-${r}`),
-        ),
+        narrowedTrust(account, [
+          ...["plan", "pr-plan"].map((r) => `arn:aws:iam::${account}:role/marketing-agents-${child}-${r}`),
+          `arn:aws:iam::${account}:role/PlatformAdmin`,
+        ]),
       );
       const actions = statementsOf(policyNamed(json, name)?.policy).flatMap((st) => [st.Action].flat());
       expect(actions.sort()).toEqual(["route53:GetChange", "route53:GetHostedZone", "route53:ListResourceRecordSets"]);

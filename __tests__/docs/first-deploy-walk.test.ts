@@ -1,0 +1,393 @@
+/**
+ * docs/runbook.md's first deploy, walked as a model over every environment's synthesized stacks.
+ *
+ * Each step's command says who runs it: `npm run deploy` is a person signed in with one of the
+ * environment's `cluster.adminRoleArns` (the runbook's own prerequisite), from outside the VPC;
+ * `gh workflow run infra.yml` is the environment's CI deploy role in a job on its in-VPC runner.
+ * For every stack the command applies, in the deploy command's waves, and every provider of it,
+ * the walk asks what AWS and EKS would: does the role a provider assumes exist yet, and does its
+ * trust (the synthesized JSON of whichever stack creates it, evaluated by ../model/iam-trust.ts)
+ * admit that principal; does the principal exist yet (the runner comes with the cluster stack);
+ * can a Kubernetes or Helm provider reach the cluster's API and is the principal an access entry.
+ * A step that none of its commands can run fails the test with the step and the reason.
+ */
+import type { App } from "cdktf";
+import { CONCERNS, ciRoleArn, loadEnvironments, runnerProjectName, type EnvironmentConfig } from "../../config";
+import { planOnlyVariables } from "../../scripts/deploy/plan-variables";
+import { loadStacks, planWaves, selectStacks, type StackNode } from "../../scripts/deploy/stack-graph";
+import { synthEnvironment, type TerraformJson } from "../helpers";
+import { accountOf, trustAllows, type TrustStatement } from "../model/iam-trust";
+import { rolesOfStack, type SynthesizedRole } from "../model/synthesized-roles";
+import { commandsIn, firstDeploySteps, parentStepsFirst, type RunbookCommand, type RunbookStep } from "./runbook-steps";
+
+type Json = Record<string, unknown>;
+
+/** Who runs a command, where from, and since when. */
+interface Principal {
+  readonly describe: string;
+  readonly arn: string;
+  readonly network: "outside the VPC" | "in the VPC";
+  /** Why it cannot act yet (null: it can). */
+  missing(applied: ReadonlySet<string>): string | null;
+  /** The runner's security group reference, for the cluster's ingress rules. */
+  readonly securityGroup?: string;
+}
+
+/** What one walk found, and what it checked (so a walk that checks nothing cannot pass unseen). */
+interface WalkResult {
+  readonly problems: string[];
+  readonly assumed: string[];
+  readonly clusterLogins: string[];
+}
+
+const configs = loadEnvironments();
+const configOf = (env: string) => configs.find((c) => c.name === env) as EnvironmentConfig;
+const synthOf = (env: string) => synthEnvironment(env);
+const stackJson = (stackId: string): TerraformJson => {
+  const env = configs.find((c) => stackId.startsWith(`${c.name}-`)) as EnvironmentConfig;
+  return synthOf(env.name).json(stackId.slice(env.name.length + 1) as (typeof CONCERNS)[number]);
+};
+const stacksOf = (env: string): StackNode[] => loadStacks((synthOf(env).stacks.app.node.root as App).outdir, env);
+const envStackIds = (env: string) => CONCERNS.map((c) => `${env}-${c}`);
+
+const synthesizedRoles: SynthesizedRole[] = configs.flatMap((c) =>
+  envStackIds(c.name).flatMap((id) => rolesOfStack(id, stackJson(id))),
+);
+
+/** The stack of an environment whose resource (or module) of `type` satisfies `test`. */
+function creatorOf(
+  env: string,
+  type: string,
+  test: (body: Json) => boolean,
+): { stack: string; id: string; body: Json } | null {
+  for (const stack of envStackIds(env)) {
+    const blocks = (type.startsWith("module.") ? stackJson(stack).module : stackJson(stack).resource?.[type]) ?? {};
+    for (const [id, body] of Object.entries(blocks)) {
+      if ((!type.startsWith("module.") || id === type.slice(7)) && test(body as Json))
+        return { stack, id, body: body as Json };
+    }
+  }
+  return null;
+}
+
+function person(arn: string): Principal {
+  return { describe: `person ${arn}`, arn, network: "outside the VPC", missing: () => null };
+}
+
+/** The CI deploy role in a job of the environment's GitHub environment, on its in-VPC runner. */
+function ciOnRunner(env: string, roles: readonly SynthesizedRole[]): Principal {
+  const config = configOf(env);
+  const arn = ciRoleArn(config, "deploy");
+  const role = roles.find((r) => r.arn === arn);
+  const runner = creatorOf(env, "aws_codebuild_project", (p) => p.name === runnerProjectName(config));
+  const vpc = (runner?.body.vpc_config ?? {}) as { security_group_ids?: string[] };
+  return {
+    describe: `CI deploy role ${arn} on the ${runnerProjectName(config)} runner`,
+    arn,
+    network: "in the VPC",
+    securityGroup: vpc.security_group_ids?.[0],
+    missing(applied) {
+      if (!role) return `no stack creates ${arn}`;
+      if (!applied.has(role.stack)) return `${arn} does not exist yet (${role.stack} not applied)`;
+      if (!githubJobMayAssume(env, role))
+        return `a job in GitHub environment ${config.ci.githubEnvironment} cannot assume ${arn}`;
+      if (!runner || !vpc.security_group_ids) return `no stack creates an in-VPC runner ${runnerProjectName(config)}`;
+      if (!applied.has(runner.stack))
+        return `the runner ${runnerProjectName(config)} does not exist yet (${runner.stack} not applied)`;
+      return null;
+    },
+  };
+}
+
+/** GitHub's OIDC token of a job in the environment's GitHub environment, against the deploy role's trust. */
+function githubJobMayAssume(env: string, role: SynthesizedRole): boolean {
+  const config = configOf(env);
+  const provider = creatorOf(env, "aws_iam_openid_connect_provider", () => true);
+  const providerArn = provider
+    ? `\${aws_iam_openid_connect_provider.${provider.id}.arn}`
+    : `arn:aws:iam::${config.account.id}:oidc-provider/token.actions.githubusercontent.com`;
+  return trustAllows(
+    { Statement: role.trust },
+    {
+      action: "sts:AssumeRoleWithWebIdentity",
+      caller: { kind: "federated", provider: providerArn },
+      context: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": `repo:${config.ci.infraRepository}:environment:${config.ci.githubEnvironment}`,
+      },
+    },
+  );
+}
+
+function principalsOf(env: string, command: RunbookCommand, roles: readonly SynthesizedRole[]): Principal[] {
+  return command.via === "npm-deploy"
+    ? configOf(env).cluster.adminRoleArns.map((arn) => person(arn))
+    : [ciOnRunner(env, roles)];
+}
+
+/** The role ARN a provider's `assume_role` resolves to, as apply or plan-only run it. */
+function assumedRoleArn(roleArn: string, json: TerraformJson, node: StackNode, planOnly: boolean): string {
+  const variable = /^\$\{var\.(\w+)\}$/.exec(roleArn)?.[1];
+  if (!variable) return roleArn;
+  const planValue = planOnlyVariables(node.directory)
+    .map((arg) => /^-var=(\w+)=(.*)$/.exec(arg))
+    .find((m) => m?.[1] === variable)?.[2];
+  const value = planOnly && planValue ? planValue : json.variable?.[variable]?.default;
+  if (typeof value !== "string") throw new Error(`${node.id}: variable ${variable} has no value to assume`);
+  return value;
+}
+
+/** Every reason the principal cannot run this stack's providers now. */
+function stackProblems(
+  env: string,
+  node: StackNode,
+  principal: Principal,
+  planOnly: boolean,
+  applied: ReadonlySet<string>,
+  roles: readonly SynthesizedRole[],
+  checked: { assumed: string[]; clusterLogins: string[] },
+): string[] {
+  const json = stackJson(node.id);
+  const problems: string[] = [];
+  for (const [type, blocks] of Object.entries(json.provider ?? {})) {
+    for (const block of blocks) {
+      const name = `provider ${type}${block.alias ? `.${block.alias}` : ""}`;
+      for (const assume of (block.assume_role as { role_arn: string }[] | undefined) ?? []) {
+        const arn = assumedRoleArn(assume.role_arn, json, node, planOnly);
+        checked.assumed.push(`${node.id} ${name} ${principal.arn} -> ${arn}`);
+        problems.push(...assumeProblems(name, arn, principal, applied, roles));
+      }
+      const accounts = block.allowed_account_ids as string[] | undefined;
+      if (!block.assume_role && accounts && !accounts.includes(accountOf(principal.arn))) {
+        problems.push(`${name} allows accounts ${accounts.join(", ")}, not ${accountOf(principal.arn)}`);
+      }
+      if (type === "kubernetes" || type === "helm") {
+        checked.clusterLogins.push(`${node.id} ${name} ${principal.arn}`);
+        problems.push(...clusterProblems(env, name, block as Json, principal, applied, roles));
+      }
+    }
+  }
+  return problems;
+}
+
+function assumeProblems(
+  provider: string,
+  arn: string,
+  principal: Principal,
+  applied: ReadonlySet<string>,
+  roles: readonly SynthesizedRole[],
+): string[] {
+  const role = roles.find((r) => r.arn === arn);
+  if (!role) return [`${provider} assumes ${arn}, which no stack creates`];
+  if (!applied.has(role.stack))
+    return [`${provider} assumes ${arn}, which does not exist yet (${role.stack} not applied)`];
+  const admitted = trustAllows(
+    { Statement: role.trust },
+    { action: "sts:AssumeRole", caller: { kind: "role", arn: principal.arn } },
+  );
+  return admitted ? [] : [`${provider} assumes ${arn}, whose trust (${role.stack}) does not admit ${principal.arn}`];
+}
+
+/** A Kubernetes or Helm provider logs in as the caller (or the role its exec names) and needs the API. */
+function clusterProblems(
+  env: string,
+  provider: string,
+  block: Json,
+  principal: Principal,
+  applied: ReadonlySet<string>,
+  roles: readonly SynthesizedRole[],
+): string[] {
+  const exec = [(block.kubernetes as Json | undefined)?.exec ?? block.exec].flat()[0] as
+    { args?: string[] } | undefined;
+  const args = exec?.args ?? [];
+  const roleArgument = args.indexOf("--role-arn");
+  const problems: string[] = [];
+  let identity = principal.arn;
+  if (roleArgument >= 0) {
+    identity = args[roleArgument + 1];
+    problems.push(...assumeProblems(provider, identity, principal, applied, roles));
+  }
+  const cluster = creatorOf(env, "module.eks", (m) => m.source === "terraform-aws-modules/eks/aws");
+  if (!cluster) return [...problems, `${provider}: no stack of ${env} creates the cluster`];
+  if (!applied.has(cluster.stack))
+    return [...problems, `${provider}: the cluster does not exist yet (${cluster.stack} not applied)`];
+  const entries = Object.values((cluster.body.access_entries ?? {}) as Record<string, { principal_arn: string }>);
+  if (!entries.some((e) => e.principal_arn === identity))
+    problems.push(`${provider}: ${identity} has no EKS access entry`);
+  if (!reachesApi(cluster.body, principal))
+    problems.push(`${provider}: the cluster API is not reachable ${principal.network}`);
+  return problems;
+}
+
+function reachesApi(eks: Json, principal: Principal): boolean {
+  if (principal.network === "outside the VPC") return eks.endpoint_public_access === true;
+  const rules = Object.values((eks.security_group_additional_rules ?? {}) as Record<string, Json>);
+  const fromRunner = rules.some(
+    (r) =>
+      r.type === "ingress" &&
+      (r.from_port as number) <= 443 &&
+      (r.to_port as number) >= 443 &&
+      r.source_security_group_id === principal.securityGroup,
+  );
+  return eks.endpoint_private_access === true && fromRunner;
+}
+
+/** Runs one command: its principals, then its stacks in the deploy command's waves. */
+function runCommand(
+  env: string,
+  command: RunbookCommand,
+  applied: ReadonlySet<string>,
+  roles: readonly SynthesizedRole[],
+  checked: { assumed: string[]; clusterLogins: string[] },
+): { problems: string[]; applied: Set<string> } {
+  const waves = planWaves(selectStacks(stacksOf(env), env, command.stacks));
+  const problems: string[] = [];
+  for (const principal of principalsOf(env, command, roles)) {
+    const missing = principal.missing(applied);
+    if (missing) {
+      problems.push(`${principal.describe}: ${missing}`);
+      continue;
+    }
+    const done = new Set(applied);
+    for (const wave of waves) {
+      for (const node of wave) {
+        const found = stackProblems(env, node, principal, command.planOnly, done, roles, checked);
+        problems.push(...found.map((p) => `${node.id} as ${principal.describe}: ${p}`));
+      }
+      // A wave's stacks run together: each sees only what earlier waves (and steps) applied.
+      if (!command.planOnly) wave.forEach((node) => done.add(node.id));
+    }
+  }
+  const after = new Set(applied);
+  if (!command.planOnly) waves.flat().forEach((node) => after.add(node.id));
+  return { problems, applied: after };
+}
+
+/** The runbook's steps for every environment: a parent zone's first steps, then each environment, then the parent's rest. */
+function walkOrder(steps: RunbookStep[]): { env: string; step: RunbookStep }[] {
+  const { parent, steps: first } = parentStepsFirst();
+  return [
+    ...steps.filter((s) => first.includes(s.number)).map((step) => ({ env: parent, step })),
+    ...configs.filter((c) => c.name !== parent).flatMap((c) => steps.map((step) => ({ env: c.name, step }))),
+    ...steps.filter((s) => !first.includes(s.number)).map((step) => ({ env: parent, step })),
+  ];
+}
+
+/** The runbook's command as written for this environment (the runbook shows one example environment). */
+function commandFor(env: string, command: RunbookCommand): string {
+  return command.text.replace(
+    command.via === "npm-deploy" ? `-- ${command.environment}` : `environment=${command.environment}`,
+    command.via === "npm-deploy" ? `-- ${env}` : `environment=${env}`,
+  );
+}
+
+/** Walks the first deploy of every environment; a step passes when one of its commands can run. */
+function walk(roles: readonly SynthesizedRole[] = synthesizedRoles): WalkResult {
+  let applied = new Set<string>();
+  const result: WalkResult = { problems: [], assumed: [], clusterLogins: [] };
+  for (const { env, step } of walkOrder(firstDeploySteps())) {
+    if (step.commands.length === 0) continue;
+    const attempts = step.commands.map((command) => ({ command, ...runCommand(env, command, applied, roles, result) }));
+    const runnable = attempts.find((a) => a.problems.length === 0);
+    if (!runnable) {
+      const why = attempts.flatMap((a) => a.problems.map((p) => `\`${commandFor(env, a.command)}\`: ${p}`));
+      result.problems.push(`${env} step ${step.number}: no principal can run it: ${why.join("; ")}`);
+    }
+    applied = (runnable ?? attempts[0]).applied;
+  }
+  return result;
+}
+
+describe("the first deploy, walked as the runbook orders it", () => {
+  const steps = firstDeploySteps();
+
+  it("reads the runbook's steps and commands, flags tolerated", () => {
+    const commands = steps.map((s) => [s.number, s.commands.map((c) => `${c.via} ${c.stacks.join(" ")}`)]);
+    expect(commands).toEqual([
+      [1, ["npm-deploy bootstrap"]],
+      [2, ["npm-deploy network cluster"]],
+      [3, ["npm-deploy data platform", "gh-workflow data platform"]],
+      [4, []],
+      [5, []],
+      [6, ["npm-deploy app", "gh-workflow app"]],
+    ]);
+  });
+
+  it("reads a command's stacks wherever its flags stand, and --plan as plan-only", () => {
+    const read = (text: string) => commandsIn(text).map((c) => [c.environment, c.stacks, c.planOnly]);
+    expect(read("npm run deploy -- dev --apply network cluster --yes")).toEqual([
+      ["dev", ["network", "cluster"], false],
+    ]);
+    expect(read("`npm run deploy -- dev app --image-tag sha-0123abc --apply`")).toEqual([["dev", ["app"], false]]);
+    expect(read("npm run deploy -- dev network --plan")).toEqual([["dev", ["network"], true]]);
+    expect(read('gh workflow run infra.yml -f environment=prod -f stacks="data platform" -f image_tag=x')).toEqual([
+      ["prod", ["data", "platform"], false],
+    ]);
+    expect(() => read("npm run deploy -- dev netwrok")).toThrow(/names netwrok; stacks: bootstrap, network/);
+  });
+
+  it("walks the parent zone's bootstrap and network first, then every environment, then the parent's rest", () => {
+    const order = walkOrder(steps).map(({ env, step }) => `${env}:${step.number}`);
+    const parent = configs.find((c) => c.dns.childEnvironments.length > 0) as EnvironmentConfig;
+    expect(parentStepsFirst()).toEqual({ parent: parent.name, steps: [1, 2] });
+    for (const child of parent.dns.childEnvironments) {
+      expect(order.indexOf(`${parent.name}:2`)).toBeLessThan(order.indexOf(`${child.name}:2`));
+    }
+    expect(order).toHaveLength(configs.length * steps.length);
+  });
+
+  it("can run every step: each role a provider assumes exists and trusts the principal that runs it", () => {
+    const result = walk();
+    expect(result.problems).toEqual([]);
+    // The walk did look: the children's parent-zone roles, and the cluster logins of data, platform and app.
+    for (const child of ["dev", "staging"]) {
+      expect(result.assumed).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^${child}-network provider aws\\.dns_parent .* -> arn:aws:iam::333333333333:role/marketing-agents-prod-dns-${child}$`,
+          ),
+        ),
+      );
+    }
+    expect(result.clusterLogins.map((c) => c.split(" ")[0])).toEqual(
+      expect.arrayContaining(configs.flatMap((c) => [`${c.name}-platform`, `${c.name}-app`])),
+    );
+  });
+
+  it("lets the same people plan a child's network stack: the plan assumes the read-only twin, which trusts them", () => {
+    for (const child of ["dev", "staging"]) {
+      const plan: RunbookCommand = {
+        text: `npm run deploy -- ${child} network --plan`,
+        via: "npm-deploy",
+        environment: child,
+        stacks: ["network"],
+        planOnly: true,
+      };
+      const checked = { assumed: [] as string[], clusterLogins: [] as string[] };
+      const afterProd = new Set(["prod-bootstrap", "prod-network", `${child}-bootstrap`]);
+      expect(runCommand(child, plan, afterProd, synthesizedRoles, checked).problems).toEqual([]);
+      expect(checked.assumed).toContainEqual(
+        expect.stringMatching(new RegExp(`-> arn:aws:iam::333333333333:role/marketing-agents-prod-dns-${child}-read$`)),
+      );
+    }
+  });
+
+  it("fails the step, naming it and the role, when the parent's role trusts only the child's CI deploy role", () => {
+    const onlyDeployRole = (role: SynthesizedRole): SynthesizedRole => {
+      if (role.name !== "marketing-agents-prod-dns-dev") return role;
+      const trust: TrustStatement[] = role.trust.map((s) => ({
+        ...s,
+        Condition: {
+          ArnEquals: { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/marketing-agents-dev-deploy"] },
+        },
+      }));
+      return { ...role, trust };
+    };
+    const problems = walk(synthesizedRoles.map(onlyDeployRole)).problems;
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^dev step 2: no principal can run it: `npm run deploy -- dev network cluster.*`: dev-network as person arn:aws:iam::111111111111:role\/PlatformAdmin: provider aws\.dns_parent assumes arn:aws:iam::333333333333:role\/marketing-agents-prod-dns-dev, whose trust \(prod-network\) does not admit arn:aws:iam::111111111111:role\/PlatformAdmin$/,
+      ),
+    ]);
+  });
+});
