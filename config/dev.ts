@@ -44,6 +44,8 @@ export const dev: EnvironmentConfig = {
     nodeAmiReleaseVersion: "1.35.0-20251209",
     deletionProtection: false,
     ecrKeepLastImages: 30,
+    // Off: operators use the public endpoint from endpointPublicAccessCidrs.
+    operatorAccess: { enabled: false, instanceType: "t4g.nano", amiRelease: "2023.9.20251208.0" },
   },
   ci: {
     createGithubOidcProvider: true,

@@ -53,6 +53,8 @@ export const prod: EnvironmentConfig = {
     nodeAmiReleaseVersion: "1.35.0-20251209",
     deletionProtection: true,
     ecrKeepLastImages: 100,
+    // The private endpoint's way for people: Session Manager port forwarding (docs/runbook.md).
+    operatorAccess: { enabled: true, instanceType: "t4g.nano", amiRelease: "2023.9.20251208.0" },
   },
   ci: {
     createGithubOidcProvider: true,

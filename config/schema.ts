@@ -28,7 +28,16 @@ export const DOCUMENTATION_ACCOUNT_IDS = ["123456789012", "111122223333", "44445
 export const RUNNER_COMPUTE_TYPES = ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] as const;
 
 /** AWS services an environment may reach through an interface endpoint (`network.interfaceEndpoints`). */
-export const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"] as const;
+export const INTERFACE_ENDPOINT_SERVICES = [
+  "ecr.api",
+  "ecr.dkr",
+  "sts",
+  "secretsmanager",
+  "logs",
+  // Session Manager's agent channels (cluster.operatorAccess): with both, its traffic stays in the VPC.
+  "ssm",
+  "ssmmessages",
+] as const;
 
 /** The EKS service CIDR the cluster uses (EKS default); the VPC must not overlap it. */
 export const EKS_SERVICE_CIDR = "172.20.0.0/16";
@@ -195,6 +204,24 @@ export const environmentSchema = object({
     deletionProtection: boolean(),
     /** How many images the ECR repository keeps. */
     ecrKeepLastImages: number().int().min(1).max(1000),
+    /**
+     * People's way to the private endpoint: an AWS Systems Manager Session Manager port forward
+     * through a small instance in a private subnet (no public IP, no inbound rule, no SSH key;
+     * docs/runbook.md, "Reach a private cluster API"). Required when endpointPublicAccess is false.
+     */
+    operatorAccess: object({
+      /** Create the instance, its security group and role, and the policy people's roles need. */
+      enabled: boolean(),
+      /** EC2 instance type (a nano relays TLS comfortably); it must be priced in config/aws/offers.json. */
+      instanceType: ec2InstanceType,
+      /**
+       * Amazon Linux 2023 release the instance runs (the AMI is found by this exact name, so it
+       * never drifts); changing it replaces the instance. Newer releases: the AL2023 release notes.
+       */
+      amiRelease: string().regex(/^2023\.\d+\.\d{8}\.\d+$/, {
+        message: 'must be an Amazon Linux 2023 release such as "2023.9.20251208.0"',
+      }),
+    }).strict(),
   }).strict(),
   ci: object({
     /** Create the account's GitHub OIDC provider here (one per account); false looks it up. */
@@ -429,6 +456,7 @@ function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   checkOffers(config, ctx);
   checkKubernetesVersion(config, ctx);
   checkEndpointAccess(config, ctx);
+  checkOperatorAccess(config, ctx);
   checkAdminRoles(config, ctx);
   checkNodeGroups(config, ctx);
   checkDatabase(config, ctx);
@@ -558,6 +586,47 @@ function checkEndpointAccess({ cluster }: EnvironmentConfig, ctx: Context): void
   }
   if (!cluster.endpointPublicAccess && cidrs.length > 0) {
     issue(ctx, ["cluster", "endpointPublicAccessCidrs"], "must be empty when endpointPublicAccess is false");
+  }
+}
+
+/**
+ * A private endpoint needs a way for people (only CI's runner is in the VPC otherwise), and that
+ * way is only usable by the admin roles and at a priced size.
+ */
+function checkOperatorAccess({ cluster, account }: EnvironmentConfig, ctx: Context): void {
+  const access = cluster.operatorAccess;
+  if (!cluster.endpointPublicAccess && !access.enabled) {
+    issue(
+      ctx,
+      ["cluster", "operatorAccess", "enabled"],
+      "must be true when endpointPublicAccess is false: otherwise no person can reach the cluster API (only CI's in-VPC runner)",
+    );
+  }
+  if (!access.enabled) return;
+  if (cluster.adminRoleArns.length === 0) {
+    issue(
+      ctx,
+      ["cluster", "operatorAccess", "enabled"],
+      "needs at least one role in cluster.adminRoleArns: only those roles may start a session",
+    );
+  }
+  if (!isEc2InstanceType(access.instanceType)) {
+    issue(
+      ctx,
+      ["cluster", "operatorAccess", "instanceType"],
+      `${access.instanceType} is not an EC2 instance type (AWS SDK list)`,
+    );
+    return;
+  }
+  const offers = offersIn(account.region);
+  if (offers) {
+    checkPriced(
+      ctx,
+      ["cluster", "operatorAccess", "instanceType"],
+      access.instanceType,
+      offers.ec2_per_hour,
+      account.region,
+    );
   }
 }
 

@@ -231,6 +231,14 @@ export class EksModule extends RegistryModule {
     return this.output("cluster_endpoint");
   }
 
+  /**
+   * The module's cluster security group, on the control plane's interfaces in the VPC (the
+   * private endpoint) and holding `securityGroupAdditionalRules` (output `cluster_security_group_id`).
+   */
+  get clusterSecurityGroupId(): string {
+    return this.output("cluster_security_group_id");
+  }
+
   /** Security group shared by all nodes (output `node_security_group_id`). */
   get nodeSecurityGroupId(): string {
     return this.output("node_security_group_id");

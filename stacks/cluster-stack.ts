@@ -1,3 +1,4 @@
+import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import {
   APPLY_SESSION_SECONDS,
@@ -21,6 +22,7 @@ import { GithubActionsRunner } from "../modules/github-actions-runner";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
 import { ImageTagParameter } from "../modules/image-tag-parameter";
+import { OperatorAccessHost } from "../modules/operator-access-host";
 import { PodIdentityRole } from "../modules/pod-identity-role";
 import { dnsRecordStatements, metricReadStatements, topicPublishStatements } from "../modules/role-policies";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
@@ -77,6 +79,8 @@ export class ClusterStack extends EnvironmentStack {
   readonly runner: GithubActionsRunner;
   /** The record of the image tag the environment runs. */
   readonly imageTag: ImageTagParameter;
+  /** People's Session Manager way to the private API (`cluster.operatorAccess`); undefined when off. */
+  readonly operatorAccess?: OperatorAccessHost;
 
   constructor(scope: Construct, props: ClusterStackProps) {
     super(scope, "cluster", props);
@@ -116,6 +120,8 @@ export class ClusterStack extends EnvironmentStack {
       permissionsBoundaryArn,
     });
 
+    this.operatorAccess = operatorAccessHost(this, config, props);
+
     this.eks = new EksModule(this, "eks", {
       name: clusterName(config),
       kubernetesVersion: config.cluster.kubernetesVersion,
@@ -137,6 +143,7 @@ export class ClusterStack extends EnvironmentStack {
           to_port: 443,
           source_security_group_id: this.runner.securityGroupId,
         },
+        ...(this.operatorAccess ? { "ingress-operator-access": this.operatorAccess.clusterApiIngressRule() } : {}),
       },
       enabledLogTypes: CONTROL_PLANE_LOGS,
       cloudwatchLogGroupRetentionInDays: config.cluster.logRetentionDays,
@@ -169,6 +176,8 @@ export class ClusterStack extends EnvironmentStack {
       eksManagedNodeGroups: nodeGroups(config, props.privateSubnetIds),
       deletionProtection: config.cluster.deletionProtection,
     });
+
+    this.operatorAccess?.reachClusterApi(this.eks.clusterSecurityGroupId);
 
     this.clusterAutoscalerRole = new PodIdentityRole(this, "cluster-autoscaler-role", {
       roleName: `${prefix}-cluster-autoscaler`,
@@ -253,10 +262,45 @@ export class ClusterStack extends EnvironmentStack {
       image_repository_url: this.imageRepository.url,
       ci_runner_project: this.runner.projectName,
     });
+    if (this.operatorAccess) {
+      this.addOutputs({
+        operator_access_instance_id: this.operatorAccess.instanceId,
+        operator_access_policy_arn: this.operatorAccess.operatorPolicyArn,
+      });
+    }
   }
 }
 
 type AddonName = keyof EnvironmentConfig["cluster"]["addonVersions"];
+
+/** Interface endpoints that keep the SSM Agent's traffic in the VPC, when the network has them all. */
+const SSM_ENDPOINTS = ["ssm", "ssmmessages"] as const;
+
+/** The Session Manager host people forward the private API through, where config turns it on. */
+function operatorAccessHost(
+  scope: Construct,
+  config: EnvironmentConfig,
+  props: ClusterStackProps,
+): OperatorAccessHost | undefined {
+  const access = config.cluster.operatorAccess;
+  if (!access.enabled) return undefined;
+  const endpoints: readonly string[] = config.network.interfaceEndpoints;
+  return new OperatorAccessHost(scope, "operator-access", {
+    name: `${resourcePrefix(config)}-operator-access`,
+    accountId: config.account.id,
+    region: config.account.region,
+    vpcId: props.vpcId,
+    vpcCidr: config.network.vpcCidr,
+    subnetId: Fn.element(props.privateSubnetIds, 0),
+    instanceType: access.instanceType,
+    amiRelease: access.amiRelease,
+    kmsKeyArn: props.kmsKeyArn,
+    permissionsBoundaryArn: permissionsBoundaryArnOf(config),
+    ssmThroughVpcEndpoints: SSM_ENDPOINTS.every((service) => endpoints.includes(service)),
+    operatorRoleArns: [...config.cluster.adminRoleArns],
+    clusterName: clusterName(config),
+  });
+}
 
 /**
  * Every add-on at the version config pins: `most_recent` would let any apply upgrade one, on

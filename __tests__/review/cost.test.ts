@@ -141,6 +141,14 @@ describe("cost estimate", () => {
     expect(ireland.totalUsd).not.toBe(dev.totalUsd);
   });
 
+  it("prices the operator access host where config turns it on: the instance type on-demand and its root volume", () => {
+    const host = "instance: marketing-agents-prod-operator-access";
+    expect(line(prod, host)).toBeCloseTo(prices.ec2_per_hour["t4g.nano"] * HOURS + 8 * prices.ebs_gp3_per_gb_month, 2);
+    expect(prod.lines.find((l) => l.item === host)?.basis).toBe("t4g.nano on-demand, 8 GiB gp3 root");
+    expect(dev.lines.filter((l) => l.item.startsWith("instance:"))).toEqual([]);
+    expect(prod.unpriced).toEqual([]);
+  });
+
   it("counts one public IP per zone on the load balancer", () => {
     const nlb = (zones: number) =>
       (prices.nlb_per_hour + ASSUMPTIONS.nlbLcus * prices.nlb_lcu_per_hour + zones * prices.public_ipv4_per_hour) *

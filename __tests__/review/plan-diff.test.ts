@@ -151,13 +151,17 @@ describe("pinning what used to float", () => {
 });
 
 describe("access entries", () => {
-  it("adding one admin adds exactly that entry: no other entry changes or moves", () => {
-    const changes = clusterChangesAfter((c) => {
+  it("adding one admin adds exactly that entry (and lets it start operator sessions): no other entry changes or moves", () => {
+    const all = clusterChangesAfter((c) => {
       (c.cluster as { adminRoleArns: string[] }).adminRoleArns = [
         "arn:aws:iam::333333333333:role/Oncall",
         ...c.cluster.adminRoleArns,
       ];
     });
+    expect(all.map((c) => c.action)).toEqual(["update", "update"]);
+    const policy = all.find((c) => c.address.startsWith("aws_iam_policy.operator-access"));
+    expect(JSON.stringify(policy?.changes)).toContain("role/Oncall");
+    const changes = all.filter((c) => c !== policy);
     expect(changes.map((c) => [c.address, c.action])).toEqual([["module.eks", "update"]]);
     const paths = changes[0].changes.map((c) => c.path);
     expect(paths.length).toBeGreaterThan(0);

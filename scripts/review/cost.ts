@@ -180,6 +180,20 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
     add("cache nodes", cost, `${valkey ? "Valkey" : "Redis OSS"}, ${nodes} x ${String(cache.node_type)}`);
   }
 
+  // Stand-alone instances (the operator access host): on-demand, always on, with their root volume.
+  // Session Manager itself has no charge for EC2 instances; its traffic is a few MB.
+  for (const instance of resourcesOf(stacks, "aws_instance")) {
+    const type = String(instance.instance_type);
+    const root = obj([instance.root_block_device].flat()[0]);
+    const disk = Number(root.volume_size ?? 0);
+    const name = String(obj(instance.tags).Name ?? type);
+    add(
+      `instance: ${name}`,
+      priceOf(prices.ec2_per_hour, type, "EC2") * HOURS + disk * prices.ebs_gp3_per_gb_month,
+      `${type} on-demand, ${disk} GiB gp3 root`,
+    );
+  }
+
   const prometheus = obj(
     obj(
       obj(
