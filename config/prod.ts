@@ -107,6 +107,10 @@ export const prod: EnvironmentConfig = {
     prometheusStorageGib: 100,
     grafanaStorageGib: 10,
     controllerReplicas: 2,
+    // 60 s, as the seed's nginx allowed: above the app's 30 s outbound timeout (app.apiTimeoutSeconds).
+    // Idle client connections close after 5 minutes, before the NLB's 350 s would drop them.
+    // One proxy per zone.
+    gateway: { proxyReplicas: 3, requestTimeoutSeconds: 60, idleTimeoutSeconds: 300 },
   },
   alerts: {
     emails: ["platform-team@example.com", "oncall@example.com"],

@@ -42,6 +42,19 @@ export const INTERFACE_ENDPOINT_SERVICES = [
 /** The EKS service CIDR the cluster uses (EKS default); the VPC must not overlap it. */
 export const EKS_SERVICE_CIDR = "172.20.0.0/16";
 
+/**
+ * Seconds an AWS Network Load Balancer keeps an idle TCP flow (its default, which the gateway's
+ * Service does not change): https://docs.aws.amazon.com/elasticloadbalancing/latest/network/update-idle-timeout.html
+ */
+export const NLB_TCP_IDLE_TIMEOUT_SECONDS = 350;
+
+/**
+ * Envoy's stream idle timeout (5 minutes; ClientTrafficPolicy `timeout.http.streamIdleTimeout`, which
+ * the gateway leaves at its default): a response silent for longer is cut whatever the request
+ * timeout says. https://www.envoyproxy.io/docs/envoy/latest/faq/configuration/timeouts
+ */
+export const ENVOY_STREAM_IDLE_TIMEOUT_SECONDS = 300;
+
 const cidr = string().refine(isCidr, {
   message: "must be a canonical IPv4 CIDR such as 10.20.0.0/16 (no host bits set)",
 });
@@ -337,6 +350,32 @@ export const environmentSchema = object({
     grafanaStorageGib: positiveInt,
     /** Replicas of the platform controllers (gateway, cert-manager, external-secrets, adapter). */
     controllerReplicas: number().int().min(1).max(5),
+    /** The public Gateway's Envoy proxies, and how long they wait for the app and for clients. */
+    gateway: object({
+      /** Envoy proxy pods, spread across the zones; at least 2 when the VPC has more than one zone. */
+      proxyReplicas: number().int().min(1).max(10),
+      /**
+       * Seconds the proxy waits for the app's whole response (the route's `timeouts.request`;
+       * Envoy's default is 15). Must exceed `app.apiTimeoutSeconds`, the app's own wait for the
+       * services it calls, and stay within Envoy's stream idle timeout.
+       */
+      requestTimeoutSeconds: number()
+        .int()
+        .min(1)
+        .max(ENVOY_STREAM_IDLE_TIMEOUT_SECONDS, {
+          message: `must be at most ${ENVOY_STREAM_IDLE_TIMEOUT_SECONDS}, Envoy's stream idle timeout (a response silent that long is cut anyway)`,
+        }),
+      /**
+       * Seconds a client connection may stay open with no request before the proxy closes it
+       * (Envoy's default is an hour); below the NLB's idle timeout, so the proxy closes first.
+       */
+      idleTimeoutSeconds: number()
+        .int()
+        .min(1)
+        .max(NLB_TCP_IDLE_TIMEOUT_SECONDS - 1, {
+          message: `must be below the Network Load Balancer's TCP idle timeout of ${NLB_TCP_IDLE_TIMEOUT_SECONDS} s (it would drop the connection first, silently)`,
+        }),
+    }).strict(),
   }).strict(),
   /** Who hears about trouble, and when: the environment's alert topic, budget and alarm thresholds. */
   alerts: object({
@@ -462,6 +501,7 @@ function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   checkDatabase(config, ctx);
   checkBackupPlan(config, ctx);
   checkApp(config, ctx);
+  checkGateway(config, ctx);
   checkDns(config, ctx);
   checkBuckets(config, ctx);
   if (config.stage === "production") checkProductionSafety(config, ctx);
@@ -741,6 +781,30 @@ function checkApp({ app }: EnvironmentConfig, ctx: Context): void {
       ctx,
       ["app", "replicas"],
       `must satisfy minReplicas <= replicas <= maxReplicas (got ${app.minReplicas} <= ${app.replicas} <= ${app.maxReplicas})`,
+    );
+  }
+}
+
+/**
+ * The proxy must outwait the app: with a request timeout at or under the app's own outbound
+ * timeout, Envoy answers 504 while the app is still waiting for its model. One proxy per zone
+ * failure: a single proxy pod makes every node drain an outage.
+ */
+function checkGateway({ platform, app, network }: EnvironmentConfig, ctx: Context): void {
+  const { gateway } = platform;
+  if (gateway.requestTimeoutSeconds <= app.apiTimeoutSeconds) {
+    issue(
+      ctx,
+      ["platform", "gateway", "requestTimeoutSeconds"],
+      `must be greater than app.apiTimeoutSeconds (${app.apiTimeoutSeconds}), the app's own outbound timeout (got ${gateway.requestTimeoutSeconds})`,
+    );
+  }
+  const zones = network.availabilityZones.length;
+  if (zones > 1 && gateway.proxyReplicas < 2) {
+    issue(
+      ctx,
+      ["platform", "gateway", "proxyReplicas"],
+      `must be at least 2 when the VPC has ${zones} zones (one proxy is an outage at every node drain or zone failure; got ${gateway.proxyReplicas})`,
     );
   }
 }

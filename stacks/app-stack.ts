@@ -101,7 +101,8 @@ export class AppStack extends EnvironmentStack {
       issuer: issuers.production,
       routeNamespaces: [APP.namespace],
       maxRequestBody: "10Mi",
-      proxyReplicas: platform.controllerReplicas,
+      proxyReplicas: platform.gateway.proxyReplicas,
+      idleTimeoutSeconds: platform.gateway.idleTimeoutSeconds,
     });
 
     const appUser = new DatabaseAppUser(this, "database-app-user", {
@@ -156,6 +157,7 @@ export class AppStack extends EnvironmentStack {
       hostname: app.domain,
       gateway: gateway.ref,
       backend: { name: workload.service.name, port: workload.service.port },
+      requestTimeoutSeconds: platform.gateway.requestTimeoutSeconds,
     });
     new AppNetworkPolicy(this, "network-policy", {
       namespace: namespace.metadata.name,

@@ -251,7 +251,21 @@ const BOUNDS: Bound[] = [
   ["app.maxWorkers", "dev", 32, 33, /Too big|<=32/],
   ["app.maxWorkers", "dev", 1, 0, /Too small|>=1/],
   ["app.cacheTtlSeconds", "dev", 0, -1, /Too small|>=0/],
-  ["app.apiTimeoutSeconds", "dev", 600, 601, /Too big|<=600/],
+  // The gateway must outwait the app: with dev's 60 s request timeout, the app may wait 59 s at most.
+  [
+    "app.apiTimeoutSeconds",
+    "dev",
+    59,
+    60,
+    /must be greater than app\.apiTimeoutSeconds \(60\)/,
+    "platform.gateway.requestTimeoutSeconds",
+  ],
+  ["platform.gateway.requestTimeoutSeconds", "dev", 31, 30, /must be greater than app\.apiTimeoutSeconds \(30\)/],
+  ["platform.gateway.requestTimeoutSeconds", "dev", 300, 301, /must be at most 300, Envoy's stream idle timeout/],
+  ["platform.gateway.idleTimeoutSeconds", "dev", 349, 350, /must be below the Network Load Balancer's TCP idle/],
+  ["platform.gateway.idleTimeoutSeconds", "dev", 1, 0, /Too small|>=1/],
+  ["platform.gateway.proxyReplicas", "dev", 2, 1, /must be at least 2 when the VPC has 2 zones/],
+  ["platform.gateway.proxyReplicas", "dev", 10, 11, /Too big|<=10/],
   ["app.apiTimeoutSeconds", "dev", 1, 0, /Too small|>=1/],
   ["app.logLevel", "dev", "ERROR", "TRACE", /Invalid option|expected one of/i],
 ];

@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import { zoneSpread } from "../kubernetes/zone-spread";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 export const ENVOY_GATEWAY_CHART: ChartSource = {
@@ -54,7 +55,16 @@ export class EnvoyGatewayAddOn implements PlatformAddOn {
       ENVOY_GATEWAY_CHART,
       {
         crds: { enabled: false },
-        deployment: { replicas },
+        deployment: {
+          replicas,
+          // The chart's own selector labels (templates/envoy-gateway-deployment.yaml).
+          pod: {
+            topologySpreadConstraints: zoneSpread({
+              "control-plane": "envoy-gateway",
+              "app.kubernetes.io/instance": this.id,
+            }),
+          },
+        },
         podDisruptionBudget: { minAvailable: replicas > 1 ? 1 : 0 },
       },
       [...(dependsOn ?? []), crds],

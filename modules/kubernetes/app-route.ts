@@ -13,6 +13,11 @@ export interface AppRouteProps {
   readonly gateway: { readonly name: string; readonly namespace: string; readonly httpsListener: string };
   /** Service and port the route sends traffic to. */
   readonly backend: { readonly name: string; readonly port: number };
+  /**
+   * Seconds the gateway waits for the whole response (`rules[].timeouts.request`). Unset, Envoy
+   * Gateway answers 504 after 15 s: https://gateway.envoyproxy.io/v1.9/tasks/traffic/http-timeouts/
+   */
+  readonly requestTimeoutSeconds: number;
 }
 
 /** The HTTPRoute that sends HTTPS traffic for the app's host to its Service (the seed's Ingress rule). */
@@ -32,6 +37,8 @@ export class AppRoute extends Construct {
           {
             matches: [{ path: { type: "PathPrefix", value: "/" } }],
             backendRefs: [{ name: props.backend.name, port: props.backend.port }],
+            // Gateway API's standard route timeout (a GEP-2257 duration).
+            timeouts: { request: `${props.requestTimeoutSeconds}s` },
           },
         ],
       },

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { customResource } from "./custom-resource";
+import { zoneSpread } from "./zone-spread";
 
 /** Settings of the public entry point. */
 export interface PublicGatewayProps {
@@ -17,13 +18,31 @@ export interface PublicGatewayProps {
   readonly routeNamespaces: string[];
   /** Largest request body accepted, e.g. 10Mi (larger ones get 413). */
   readonly maxRequestBody: string;
-  /** Envoy proxy replicas. */
+  /** Envoy proxy replicas, spread across zones; 2 or more keep serving through a node drain. */
   readonly proxyReplicas: number;
+  /**
+   * Seconds a client connection may stay open with no request in flight before the proxy closes
+   * it (ClientTrafficPolicy `timeout.http.idleTimeout`; Envoy's default is an hour).
+   */
+  readonly idleTimeoutSeconds: number;
+}
+
+/**
+ * Labels Envoy Gateway puts on the proxy pods of a Gateway (it selects them the same way):
+ * https://gateway.envoyproxy.io/v1.9/tasks/operations/customize-envoyproxy/
+ */
+export function proxyPodLabels(gateway: { name: string; namespace: string }): Record<string, string> {
+  return {
+    "app.kubernetes.io/component": "proxy",
+    "gateway.envoyproxy.io/owning-gateway-name": gateway.name,
+    "gateway.envoyproxy.io/owning-gateway-namespace": gateway.namespace,
+  };
 }
 
 /**
  * The public Gateway behind an AWS Network Load Balancer: HTTPS with a cert-manager certificate,
- * plain HTTP only to redirect to HTTPS (and to answer ACME challenges), and a request body limit.
+ * plain HTTP only to redirect to HTTPS (and to answer ACME challenges), a request body limit and
+ * a client idle timeout. Its Envoy proxies spread across zones under a PodDisruptionBudget.
  */
 export class PublicGateway extends Construct {
   /** Where HTTPRoutes attach. */
@@ -43,7 +62,12 @@ export class PublicGateway extends Construct {
         provider: {
           type: "Kubernetes",
           kubernetes: {
-            envoyDeployment: { replicas: props.proxyReplicas },
+            envoyDeployment: {
+              replicas: props.proxyReplicas,
+              pod: { topologySpreadConstraints: zoneSpread(proxyPodLabels(props)) },
+            },
+            // A drain evicts one proxy at a time; with one replica it never blocks (nothing to keep).
+            envoyPDB: { maxUnavailable: 1 },
             envoyService: {
               annotations: {
                 "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
@@ -124,6 +148,15 @@ export class PublicGateway extends Construct {
       spec: {
         targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }],
         requestBuffer: { limit: props.maxRequestBody },
+      },
+    });
+    customResource(this, "client-timeouts", {
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      kind: "ClientTrafficPolicy",
+      metadata: { name: `${name}-client-timeouts`, namespace },
+      spec: {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }],
+        timeout: { http: { idleTimeout: `${props.idleTimeoutSeconds}s` } },
       },
     });
   }

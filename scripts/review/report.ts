@@ -1,6 +1,7 @@
 /** The review as data (JSON) and as Markdown fit for a pull-request comment. */
 import { estimateCost, ASSUMPTIONS, type CostEstimate } from "./cost";
 import { mermaid } from "./diagram";
+import { gatewaySettings, type GatewaySettings } from "./gateway";
 import { inventory, type StackInventory } from "./inventory";
 import { dangerous, type PlannedChange } from "./plan-diff";
 import { OFFERS } from "../../config/aws-data";
@@ -14,6 +15,8 @@ export interface Review {
     readonly stacks: StackInventory[];
     readonly cost: CostEstimate;
     readonly diagram: string;
+    /** The public Gateway's timeouts and proxies, as synthesized. */
+    readonly gateway: GatewaySettings;
   }[];
   /** Present with `--against`: what the change does. */
   readonly changes?: PlannedChange[];
@@ -40,6 +43,7 @@ export function buildReview(
       stacks: stacks.map(inventory),
       cost: estimateCost(name, stacks),
       diagram: mermaid(stacks),
+      gateway: gatewaySettings(stacks),
     })),
     changes,
     baselineCostUsd,
@@ -158,10 +162,27 @@ function inventorySection(review: Review): string[] {
   return lines;
 }
 
-/** The review as Markdown: changes first (when compared), then cost, then the stacks. */
+/** One line per environment: how long the gateway waits for the app and for idle clients. */
+function gatewaySection(review: Review): string[] {
+  const lines = [
+    "## Gateway timeouts and proxies",
+    "",
+    "| environment | request timeout | client idle timeout | Envoy proxies | disruption budget | spread over |",
+    "|---|---|---|---:|---|---|",
+  ];
+  for (const { name, gateway } of review.environments) {
+    const routes = Object.entries(gateway.requestTimeouts).map(([route, timeout]) => `${timeout} (${route})`);
+    lines.push(
+      `| ${name} | ${routes.join(", ") || "no route"} | ${gateway.idleTimeout} | ${gateway.proxyReplicas ?? "-"} | ${gateway.proxyDisruptionBudget} | ${gateway.proxySpread.join(", ") || "-"} |`,
+    );
+  }
+  return lines;
+}
+
+/** The review as Markdown: changes first (when compared), then cost, the gateway, then the stacks. */
 export function toMarkdown(review: Review): string {
   const lines = ["# Infrastructure review", ""];
   if (review.changes) lines.push(...changesSection(review.changes), "");
-  lines.push(...costSection(review), "", ...inventorySection(review), "");
+  lines.push(...costSection(review), "", ...gatewaySection(review), "", ...inventorySection(review), "");
   return lines.join("\n");
 }
