@@ -27,6 +27,7 @@ const COMMANDS: Record<string, string> = {
   environments: "usage: npm run --silent environments\n",
   "aws-data": "usage: npm run aws-data\n",
   "k8s-check": "usage: npm run k8s-check",
+  "db-check": "usage: npm run db-check",
 };
 
 /** Scripts that only run other tools, whose `--help` is theirs. */
@@ -39,7 +40,6 @@ const TOOLS: Record<string, string> = {
   "check:modules": "../shared/tools/check-modules.mjs, outside this repository",
   "check:helm": "../shared/tools/check-helm-values.mjs, outside this repository",
   "lint:workflows": "actionlint, then zizmor",
-  "db-check": "not covered yet: scripts/db-check is being written beside this change",
 };
 
 /** npm's own configuration from the npm that started jest must not reach the npm under test. */

@@ -28,7 +28,7 @@ export class ImageTagParameter extends Construct {
       value: props.initialTag,
       description:
         props.description ??
-        "Image tag the app runs; written by each rollout (npm run deploy -- <env> app --image-tag)",
+        "Image tag the app runs; written by each rollout (npm run deploy -- <env> app --image-tag <tag> --apply)",
     });
     parameter.addOverride("lifecycle.ignore_changes", ["value"]);
     this.name = parameter.name;

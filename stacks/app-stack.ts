@@ -78,7 +78,8 @@ export class AppStack extends EnvironmentStack {
     const rolloutTag = new TerraformVariable(this, IMAGE_TAG_VARIABLE, {
       type: "string",
       default: "",
-      description: "Image tag a rollout deploys (npm run deploy -- <env> app --image-tag); empty: the recorded one",
+      description:
+        "Image tag a rollout deploys (npm run deploy -- <env> app --image-tag <tag> --apply); empty: the recorded one",
     });
     // coalesce: the first argument that is neither null nor an empty string.
     const imageTag = Fn.coalesce([rolloutTag.stringValue, recordedTag.insecureValue]);

@@ -69,7 +69,7 @@ export const KUBERNETES_RULES: PolicyRule[] = [
   {
     id: "CKV_K8S_14",
     why: "an image without a tag, or tagged latest, is not the image that was reviewed",
-    fix: "use an immutable tag (the image-tag parameter a rollout writes: npm run deploy -- <env> app --image-tag)",
+    fix: "use an immutable tag (the image-tag parameter a rollout writes: npm run deploy -- <env> app --image-tag <tag> --apply)",
     check: eachContainer((c) => imageIsPinned(c.image)),
   },
   {

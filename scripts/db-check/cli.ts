@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { APP_DATABASE, loadEnvironments } from "../../config";
+import { printedHelp } from "../command-line";
 import { appUserJob, localCommand, majorMismatch, type AppUserJob } from "./app-user-job";
 import { BOOTSTRAP_USER, startLocalPostgres, type LocalPostgres } from "./local-postgres";
 
@@ -292,7 +293,10 @@ async function checkMajor(major: string, job: AppUserJob, environments: string[]
   }
 }
 
+const USAGE = "usage: npm run db-check [-- [--dir <cdktf.out>] [--install]]";
+
 async function main(argv: readonly string[]): Promise<number> {
+  if (printedHelp(argv, USAGE)) return 0;
   const dirAt = argv.indexOf("--dir");
   const outdir = dirAt >= 0 ? argv[dirAt + 1] : path.join(ROOT, "cdktf.out");
   const stacks = loadAppStacks(outdir);
