@@ -188,6 +188,9 @@ describe("deploy's command line", () => {
     [["dev", "--apply", "--record-plans", "plans"], `--record-plans needs --plan; ${USAGE}`],
     [["dev", "--plan", "--reviewed-plans", "plans"], `--reviewed-plans needs --apply; ${USAGE}`],
     [["dev", "--plan", "--yes"], "--yes confirms an apply; it cannot go with --plan"],
+    [["dev", "--apply", "--reviewed-plans", "--yes"], `--reviewed-plans needs a value; ${USAGE}`],
+    [["dev", "--plan", "--record-plans"], `--record-plans needs a value; ${USAGE}`],
+    [["prod", "app", "--apply", "--image-tag"], `--image-tag needs a value; ${USAGE}`],
   ])("refuses %j as a wrong command line (exit 2)", (args, message) => {
     expect(() => parseArguments(args, configs)).toThrow(expect.objectContaining({ message, exitCode: 2 }));
   });

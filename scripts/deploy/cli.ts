@@ -95,12 +95,19 @@ export function parseArguments(argv: readonly string[], configs: readonly Enviro
   let reviewedPlansFrom: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    // An option's value is the next argument, never another option: `--reviewed-plans --yes`
+    // must not read `--yes` as a folder (and lose the confirmation).
+    const valueOf = (option: string): string => {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith("-")) throw new DeployError(`${option} needs a value; ${USAGE}`, 2);
+      return value;
+    };
     if (arg === "--plan") modes.add("plan");
     else if (arg === "--apply") modes.add("apply");
     else if (arg === "--yes") yes = true;
-    else if (arg === "--record-plans") recordPlansTo = path.resolve(argv[++i] ?? "");
-    else if (arg === "--reviewed-plans") reviewedPlansFrom = path.resolve(argv[++i] ?? "");
-    else if (arg === "--image-tag") imageTag = argv[++i] ?? "";
+    else if (arg === "--record-plans") recordPlansTo = path.resolve(valueOf(arg));
+    else if (arg === "--reviewed-plans") reviewedPlansFrom = path.resolve(valueOf(arg));
+    else if (arg === "--image-tag") imageTag = valueOf(arg);
     else if (arg.startsWith("--image-tag=")) imageTag = arg.slice("--image-tag=".length);
     else if (arg.startsWith("-")) throw new DeployError(`unknown option ${arg}; ${USAGE}`, 2);
     else positional.push(arg);
