@@ -30,6 +30,7 @@ interface Job {
   readonly if?: string;
   readonly uses?: string;
   readonly environment?: string;
+  readonly permissions?: Record<string, string>;
   readonly needs?: string | string[];
   readonly concurrency?: Concurrency;
   readonly with?: Record<string, string>;
@@ -117,10 +118,10 @@ describe("workflows", () => {
 
   it("plans in the protected <env>-plan environment recording fingerprints, and applies in <env> only those", () => {
     const plan = jobNamed("plan.yml:plan");
-    expect(plan.environment).toBe("${{ inputs.environment }}-plan");
+    expect(plan.environment).toBe("${{ inputs.github-environment }}-plan");
     expect(deployCommand(plan)).toMatch(/ --plan --record-plans reviewed-plans$/m);
     const apply = jobNamed("apply.yml:apply");
-    expect(apply.environment).toBe("${{ inputs.environment }}");
+    expect(apply.environment).toBe("${{ inputs.github-environment }}");
     expect(deployCommand(apply)).toMatch(/ --apply --yes --reviewed-plans reviewed-plans$/m);
     const download = apply.steps?.find((s) => s.uses?.startsWith("actions/download-artifact@"));
     expect(download?.with?.name).toBe("reviewed-plans-${{ inputs.environment }}");
@@ -135,10 +136,21 @@ describe("workflows", () => {
 
   it("plans and applies every stack CI applies after a merge, in each environment", () => {
     for (const env of ENVIRONMENT_NAMES) {
-      for (const job of [infra.jobs[`plan-${env}`], infra.jobs[`apply-${env}`]]) {
-        expect(job.with?.environment).toBe(env);
-        expect(job.with?.stacks).toBe(CI_APPLIED_CONCERNS.join(" "));
-      }
+      const job = infra.jobs[`deliver-${env}`];
+      expect(job.uses).toBe("./.github/workflows/deliver.yml");
+      expect(job.with?.environment).toBe(env);
+      expect(job.with?.stacks).toBe(CI_APPLIED_CONCERNS.join(" "));
+    }
+  });
+
+  it("delivers with one called workflow that plans, then applies what it planned, with the same inputs", () => {
+    const deliver = workflow("deliver.yml");
+    expect(deliver.jobs.plan.uses).toBe("./.github/workflows/plan.yml");
+    expect(deliver.jobs.apply.uses).toBe("./.github/workflows/apply.yml");
+    expect(needsOf(deliver.jobs.apply)).toEqual(["plan"]);
+    const passed = Object.keys(deliver.on.workflow_call.inputs ?? {});
+    for (const job of [deliver.jobs.plan, deliver.jobs.apply]) {
+      expect(job.with).toEqual(Object.fromEntries(passed.map((input) => [input, `\${{ inputs.${input} }}`])));
     }
   });
 
@@ -209,40 +221,35 @@ describe("workflows", () => {
   });
 
   describe("coupling: environments after a merge", () => {
-    it("applies the environments of config in their promotion order, each after the one before", () => {
-      const applies = Object.entries(infra.jobs).filter(([name]) => /^apply-/.test(name));
-      expect(applies.map(([, job]) => job.with?.environment)).toEqual(ENVIRONMENT_NAMES);
-      applies.slice(1).forEach(([, job], i) => expect(needsOf(job)).toContain(`apply-${ENVIRONMENT_NAMES[i]}`));
+    it("delivers the environments of config in their promotion order, each after the one before", () => {
+      const deliveries = Object.entries(infra.jobs).filter(([name]) => /^deliver-/.test(name));
+      expect(deliveries.map(([, job]) => job.with?.environment)).toEqual(ENVIRONMENT_NAMES);
+      deliveries.slice(1).forEach(([, job], i) => expect(needsOf(job)).toContain(`deliver-${ENVIRONMENT_NAMES[i]}`));
       expect(infra.on.workflow_dispatch.inputs?.environment.options).toEqual(ENVIRONMENT_NAMES);
     });
 
-    it.each(ENVIRONMENT_NAMES)("%s's apply waits for its own plan and for no other environment's plan", (env) => {
-      // Everything the apply waits for, through every chain of needs.
-      const waitsFor = new Set<string>();
-      const walk = (name: string) =>
-        needsOf(infra.jobs[name]).forEach((need) => {
-          if (!waitsFor.has(need)) waitsFor.add(need);
-          walk(need);
-        });
-      walk(`apply-${env}`);
-      expect(needsOf(infra.jobs[`apply-${env}`])).toContain(`plan-${env}`);
-      const plans = [...waitsFor].filter((name) => /^plan-/.test(name));
-      // Its own plan, and the plans of the environments promoted before it (through their applies).
-      expect(plans.sort()).toEqual(
-        ENVIRONMENT_NAMES.slice(0, ENVIRONMENT_NAMES.indexOf(env) + 1)
-          .map((e) => `plan-${e}`)
-          .sort(),
-      );
-      expect(infra.jobs[`plan-${env}`].with?.environment).toBe(env);
-    });
+    it.each(ENVIRONMENT_NAMES)(
+      "%s's delivery waits only for the checks and for the delivery before it (its apply for its own plan only)",
+      (env) => {
+        const i = ENVIRONMENT_NAMES.indexOf(env);
+        const before = i === 0 ? "check" : `deliver-${ENVIRONMENT_NAMES[i - 1]}`;
+        expect(needsOf(infra.jobs[`deliver-${env}`]).sort()).toEqual([before, "environments"].sort());
+        expect(needsOf(workflow("deliver.yml").jobs.apply)).toEqual(["plan"]);
+      },
+    );
   });
 
   describe("queueing: nothing waits for, or cancels, another run but a superseded pull request", () => {
     const workflowGroup = (context: Context) => String(interpolate(infra.concurrency?.group, context));
     const cancels = (context: Context) => interpolate(infra.concurrency?.["cancel-in-progress"], context) === true;
-    const applyJob = jobNamed("apply.yml:apply");
-    const applyGroup = (context: Context, environment: string) =>
-      String(interpolate(applyJob.concurrency?.group, { ...context, inputs: { environment } }));
+    /** The group a run's delivery of the environment holds (a merge's deliver-<env>, or the rollout's). */
+    const deliveryGroup = (context: Context, environment: string) => {
+      const job =
+        infra.jobs[
+          (context.github as { event_name: string }).event_name === "push" ? `deliver-${environment}` : "rollout"
+        ];
+      return String(interpolate(job.concurrency?.group, { ...context, inputs: { environment } }));
+    };
 
     it("a newer push to the same pull request cancels the superseded run", () => {
       expect(workflowGroup(run("pull_request"))).toBe(workflowGroup(run("pull_request")));
@@ -258,17 +265,20 @@ describe("workflows", () => {
       expect(workflowGroup(run("push"))).not.toBe(workflowGroup(run("workflow_dispatch")));
     });
 
-    it("applies after merges queue per environment, never cancelling the one in progress", () => {
-      const groups = ENVIRONMENT_NAMES.map((env) => applyGroup(run("push"), env));
+    it("deliveries after merges queue per environment, never cancelling the one in progress", () => {
+      const groups = ENVIRONMENT_NAMES.map((env) => deliveryGroup(run("push"), env));
       expect(new Set(groups).size).toBe(ENVIRONMENT_NAMES.length);
-      expect(applyGroup(run("push"), "prod")).toBe(applyGroup(run("push"), "prod"));
-      expect(applyJob.concurrency?.["cancel-in-progress"]).toBe(false);
+      expect(deliveryGroup(run("push"), "prod")).toBe(deliveryGroup(run("push"), "prod"));
+      ENVIRONMENT_NAMES.forEach((env) =>
+        expect(infra.jobs[`deliver-${env}`].concurrency?.["cancel-in-progress"]).toBe(false),
+      );
     });
 
-    it("a manual rollout's apply is never pending behind, or replaced by, another run's", () => {
-      const rollout = applyGroup(run("workflow_dispatch"), "prod");
-      expect(rollout).not.toBe(applyGroup(run("push"), "prod"));
-      expect(rollout).not.toBe(applyGroup(run("workflow_dispatch"), "prod"));
+    it("a manual rollout's delivery is never pending behind, or replaced by, another run's", () => {
+      const rollout = deliveryGroup(run("workflow_dispatch"), "prod");
+      expect(rollout).not.toBe(deliveryGroup(run("push"), "prod"));
+      expect(rollout).not.toBe(deliveryGroup(run("workflow_dispatch"), "prod"));
+      expect(infra.jobs.rollout.concurrency?.["cancel-in-progress"]).toBe(false);
     });
 
     it("no job of any workflow cancels a run in progress", () => {
@@ -282,27 +292,22 @@ describe("workflows", () => {
     const check: Job = infra.jobs["rollout-check"] ?? {};
     const stackCheck = (check.steps?.find((s) => s.run?.includes("stack-list.sh")) ?? {}) as Step;
 
-    it("plans in <env>-plan, then applies in <env> after that plan, the same stacks and image tag", () => {
-      const plan = infra.jobs["rollout-plan"];
-      const apply = infra.jobs["rollout-apply"];
-      expect(plan.uses).toBe("./.github/workflows/plan.yml");
-      expect(apply.uses).toBe("./.github/workflows/apply.yml");
-      expect(needsOf(apply)).toContain("rollout-plan");
-      for (const job of [plan, apply]) {
-        expect(needsOf(job)).toContain("rollout-check");
-        expect(job.with).toMatchObject({
-          environment: "${{ inputs.environment }}",
-          stacks: "${{ needs.rollout-check.outputs.stacks }}",
-          "image-tag": "${{ inputs.image_tag }}",
-        });
-      }
+    it("is a delivery (plan in <env>-plan, then apply in <env> after that plan) of the checked stacks and image tag", () => {
+      const rollout = infra.jobs.rollout;
+      expect(rollout.uses).toBe("./.github/workflows/deliver.yml");
+      expect(needsOf(rollout)).toContain("rollout-check");
+      expect(rollout.with).toMatchObject({
+        environment: "${{ inputs.environment }}",
+        stacks: "${{ needs.rollout-check.outputs.stacks }}",
+        "image-tag": "${{ inputs.image_tag }}",
+      });
       expect(infra.on.workflow_dispatch.inputs?.stacks.default).toBe("app");
     });
 
     it("runs from main only: other refs skip the plan and apply and fail the check with a clear line", () => {
       const onBranch = run("workflow_dispatch", {});
       (onBranch.github as Record<string, unknown>).ref = "refs/heads/feature";
-      for (const name of ["rollout-plan", "rollout-apply"]) {
+      for (const name of ["rollout"]) {
         expect(condition(infra.jobs[name].if, run("workflow_dispatch"))).toBe(true);
         expect(condition(infra.jobs[name].if, onBranch)).toBe(false);
         expect(condition(infra.jobs[name].if, run("push"))).toBe(false);

@@ -101,7 +101,7 @@ export const dev: EnvironmentConfig = {
     controllerReplicas: 1,
     // 60 s, as the seed's nginx allowed: above the app's 30 s outbound timeout (app.apiTimeoutSeconds).
     // Idle client connections close after 5 minutes, before the NLB's 350 s would drop them.
-    gateway: { proxyReplicas: 2, requestTimeoutSeconds: 60, idleTimeoutSeconds: 300 },
+    gateway: { proxyReplicas: 2, requestTimeoutSeconds: 60, idleTimeoutSeconds: 300, backendIdleTimeoutSeconds: 4 },
   },
   alerts: {
     emails: [],
@@ -140,6 +140,8 @@ export const dev: EnvironmentConfig = {
     maxWorkers: 4,
     cacheTtlSeconds: 3600,
     apiTimeoutSeconds: 30,
+    // uvicorn's default; the gateway's backendIdleTimeoutSeconds (4) stays below it.
+    keepAliveSeconds: 5,
     metricsEnabled: true,
   },
 };

@@ -12,8 +12,9 @@ export const prod: EnvironmentConfig = {
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
     natGateways: "one-per-az",
     flowLogRetentionDays: 365,
-    // Image pulls, credentials, secrets and logs stay off the NAT gateways.
-    interfaceEndpoints: ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs"],
+    // Image pulls, credentials, secrets and logs stay off the NAT gateways; ssm and ssmmessages
+    // are the operator access host's only way to Session Manager (it sends nothing out of the VPC).
+    interfaceEndpoints: ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs", "ssm", "ssmmessages"],
   },
   cluster: {
     kubernetesVersion: "1.35",
@@ -110,7 +111,7 @@ export const prod: EnvironmentConfig = {
     // 60 s, as the seed's nginx allowed: above the app's 30 s outbound timeout (app.apiTimeoutSeconds).
     // Idle client connections close after 5 minutes, before the NLB's 350 s would drop them.
     // One proxy per zone.
-    gateway: { proxyReplicas: 3, requestTimeoutSeconds: 60, idleTimeoutSeconds: 300 },
+    gateway: { proxyReplicas: 3, requestTimeoutSeconds: 60, idleTimeoutSeconds: 300, backendIdleTimeoutSeconds: 4 },
   },
   alerts: {
     emails: ["platform-team@example.com", "oncall@example.com"],
@@ -159,6 +160,8 @@ export const prod: EnvironmentConfig = {
     maxWorkers: 4,
     cacheTtlSeconds: 3600,
     apiTimeoutSeconds: 30,
+    // uvicorn's default; the gateway's backendIdleTimeoutSeconds (4) stays below it.
+    keepAliveSeconds: 5,
     metricsEnabled: true,
   },
 };

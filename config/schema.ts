@@ -34,10 +34,16 @@ export const INTERFACE_ENDPOINT_SERVICES = [
   "sts",
   "secretsmanager",
   "logs",
-  // Session Manager's agent channels (cluster.operatorAccess): with both, its traffic stays in the VPC.
+  // Session Manager's agent channels: cluster.operatorAccess needs both (OPERATOR_ACCESS_ENDPOINTS).
   "ssm",
   "ssmmessages",
 ] as const;
+
+/**
+ * Interface endpoints the operator access host's SSM Agent registers and carries sessions through:
+ * its security group sends nothing out of the VPC, so without them it never reaches Session Manager.
+ */
+export const OPERATOR_ACCESS_ENDPOINTS = ["ssm", "ssmmessages"] as const;
 
 /** The EKS service CIDR the cluster uses (EKS default); the VPC must not overlap it. */
 export const EKS_SERVICE_CIDR = "172.20.0.0/16";
@@ -375,6 +381,13 @@ export const environmentSchema = object({
         .max(NLB_TCP_IDLE_TIMEOUT_SECONDS - 1, {
           message: `must be below the Network Load Balancer's TCP idle timeout of ${NLB_TCP_IDLE_TIMEOUT_SECONDS} s (it would drop the connection first, silently)`,
         }),
+      /**
+       * Seconds the proxy keeps an idle connection to the app for reuse before closing it
+       * (BackendTrafficPolicy `timeout.http.connectionIdleTimeout`; Envoy's default is an hour).
+       * Must be below `app.keepAliveSeconds`: the proxy must close an idle connection before the
+       * app does, or it sends a request into a connection the app is closing (503, connection reset).
+       */
+      backendIdleTimeoutSeconds: number().int().min(1),
     }).strict(),
   }).strict(),
   /** Who hears about trouble, and when: the environment's alert topic, budget and alarm thresholds. */
@@ -473,6 +486,12 @@ export const environmentSchema = object({
     maxWorkers: number().int().min(1).max(32),
     cacheTtlSeconds: number().int().min(0),
     apiTimeoutSeconds: number().int().min(1).max(600),
+    /**
+     * Seconds uvicorn keeps an idle keep-alive connection open (`--timeout-keep-alive`, given to the
+     * container as UVICORN_TIMEOUT_KEEP_ALIVE; uvicorn's default is 5:
+     * https://www.uvicorn.org/settings/). The gateway's `backendIdleTimeoutSeconds` must be below it.
+     */
+    keepAliveSeconds: number().int().min(1).max(3600),
     metricsEnabled: boolean(),
   }).strict(),
 })
@@ -633,7 +652,7 @@ function checkEndpointAccess({ cluster }: EnvironmentConfig, ctx: Context): void
  * A private endpoint needs a way for people (only CI's runner is in the VPC otherwise), and that
  * way is only usable by the admin roles and at a priced size.
  */
-function checkOperatorAccess({ cluster, account }: EnvironmentConfig, ctx: Context): void {
+function checkOperatorAccess({ cluster, account, network }: EnvironmentConfig, ctx: Context): void {
   const access = cluster.operatorAccess;
   if (!cluster.endpointPublicAccess && !access.enabled) {
     issue(
@@ -643,6 +662,14 @@ function checkOperatorAccess({ cluster, account }: EnvironmentConfig, ctx: Conte
     );
   }
   if (!access.enabled) return;
+  const missing = OPERATOR_ACCESS_ENDPOINTS.filter((service) => !network.interfaceEndpoints.includes(service));
+  if (missing.length > 0) {
+    issue(
+      ctx,
+      ["network", "interfaceEndpoints"],
+      `must list ${missing.map((s) => `"${s}"`).join(" and ")} when cluster.operatorAccess is enabled: the host sends nothing out of the VPC, so its SSM Agent reaches Session Manager only through these endpoints`,
+    );
+  }
   if (cluster.adminRoleArns.length === 0) {
     issue(
       ctx,
@@ -787,8 +814,9 @@ function checkApp({ app }: EnvironmentConfig, ctx: Context): void {
 
 /**
  * The proxy must outwait the app: with a request timeout at or under the app's own outbound
- * timeout, Envoy answers 504 while the app is still waiting for its model. One proxy per zone
- * failure: a single proxy pod makes every node drain an outage.
+ * timeout, Envoy answers 504 while the app is still waiting for its model. The app must outwait
+ * the proxy's idle upstream connections: the side that closes an idle connection must be the one
+ * that reuses it. One proxy per zone failure: a single proxy pod makes every node drain an outage.
  */
 function checkGateway({ platform, app, network }: EnvironmentConfig, ctx: Context): void {
   const { gateway } = platform;
@@ -797,6 +825,13 @@ function checkGateway({ platform, app, network }: EnvironmentConfig, ctx: Contex
       ctx,
       ["platform", "gateway", "requestTimeoutSeconds"],
       `must be greater than app.apiTimeoutSeconds (${app.apiTimeoutSeconds}), the app's own outbound timeout (got ${gateway.requestTimeoutSeconds})`,
+    );
+  }
+  if (gateway.backendIdleTimeoutSeconds >= app.keepAliveSeconds) {
+    issue(
+      ctx,
+      ["platform", "gateway", "backendIdleTimeoutSeconds"],
+      `must be below app.keepAliveSeconds (${app.keepAliveSeconds}), so the proxy closes an idle connection to the app before the app does (else it reuses a closed one: 503, connection reset; got ${gateway.backendIdleTimeoutSeconds})`,
     );
   }
   const zones = network.availabilityZones.length;

@@ -98,7 +98,7 @@ export const staging: EnvironmentConfig = {
     controllerReplicas: 2,
     // 60 s, as the seed's nginx allowed: above the app's 30 s outbound timeout (app.apiTimeoutSeconds).
     // Idle client connections close after 5 minutes, before the NLB's 350 s would drop them.
-    gateway: { proxyReplicas: 2, requestTimeoutSeconds: 60, idleTimeoutSeconds: 300 },
+    gateway: { proxyReplicas: 2, requestTimeoutSeconds: 60, idleTimeoutSeconds: 300, backendIdleTimeoutSeconds: 4 },
   },
   alerts: {
     emails: ["platform-team@example.com"],
@@ -137,6 +137,8 @@ export const staging: EnvironmentConfig = {
     maxWorkers: 4,
     cacheTtlSeconds: 3600,
     apiTimeoutSeconds: 30,
+    // uvicorn's default; the gateway's backendIdleTimeoutSeconds (4) stays below it.
+    keepAliveSeconds: 5,
     metricsEnabled: true,
   },
 };

@@ -5,7 +5,9 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import type { EksSecurityGroupRule } from "./eks-module";
 import { policyDocument, type PolicyStatement } from "./iam-policy";
@@ -13,8 +15,23 @@ import { policyDocument, type PolicyStatement } from "./iam-policy";
 /** Tag on the instance that the people's policy matches (`ssm:resourceTag/<key>`). */
 export const OPERATOR_ACCESS_TAG_KEY = "operator-access";
 
-/** The only Session Manager document the people's policy allows: a TCP forward to one remote host and port. */
-export const PORT_FORWARD_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteHost";
+/**
+ * The port the forward reaches on the cluster API, fixed in the host's Session document. AWS's
+ * AWS-StartPortForwardingSessionToRemoteHost takes `host` and `portNumber` from the caller, and
+ * IAM has no condition key on a session's parameters, so a person allowed that document could
+ * forward to any address the host reaches; the host's own document has neither parameter.
+ */
+export const CLUSTER_API_PORT = 443;
+
+/** Local port of the forward when the caller names none (the runbook's kubeconfig uses it). */
+export const DEFAULT_LOCAL_PORT = 8443;
+
+/**
+ * A TCP port, 1 to 65535, in decimal without leading zeros: the only thing a caller of the host's
+ * Session document chooses. No other character passes, so a value cannot carry more than a port.
+ */
+export const LOCAL_PORT_PATTERN =
+  "^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
 
 /**
  * Size of the root volume (GiB): the Amazon Linux 2023 AMI's own snapshot size, which a root
@@ -52,9 +69,12 @@ export interface OperatorAccessHostProps {
   readonly region: string;
   /** VPC of the cluster. */
   readonly vpcId: string;
-  /** The VPC's CIDR: where the SSM interface endpoints answer when `ssmThroughVpcEndpoints`. */
+  /**
+   * The VPC's CIDR: where its `ssm` and `ssmmessages` interface endpoints answer. The VPC must
+   * have both: the host sends nothing out of the VPC, so its SSM Agent has no other way to SSM.
+   */
   readonly vpcCidr: string;
-  /** A private subnet (no public IP is ever assigned; SSM is reached through NAT or endpoints). */
+  /** A private subnet (no public IP is ever assigned; SSM is reached through the VPC endpoints). */
   readonly subnetId: string;
   /** EC2 instance type; its family decides the AMI's architecture (Graviton `...g` types: arm64). */
   readonly instanceType: string;
@@ -67,11 +87,6 @@ export interface OperatorAccessHostProps {
   readonly kmsKeyArn: string;
   /** Permissions boundary of the instance role. */
   readonly permissionsBoundaryArn: string;
-  /**
-   * The VPC has interface endpoints for `ssm` and `ssmmessages`: the agent's HTTPS stays inside
-   * the VPC. Otherwise it leaves through the NAT gateways to SSM's public regional endpoints.
-   */
-  readonly ssmThroughVpcEndpoints: boolean;
   /** Roles of the people allowed to start a session (`aws:PrincipalArn` in the people's policy). */
   readonly operatorRoleArns: string[];
   /** The cluster people reach through it (its ARN for `eks:DescribeCluster`). */
@@ -80,15 +95,16 @@ export interface OperatorAccessHostProps {
 
 /**
  * A small EC2 instance in a private subnet that people reach through AWS Systems Manager Session
- * Manager to forward a local port to the private EKS endpoint (document
- * AWS-StartPortForwardingSessionToRemoteHost): no public IP, no inbound rule, no SSH key; IMDSv2
- * only; an encrypted root volume; a role that only lets the SSM Agent register and carry session
- * channels. Its security group sends HTTPS only to the cluster API and to SSM.
+ * Manager to forward a local port to the private EKS endpoint, with a Session document of its own
+ * whose destination is fixed to the endpoint's host name and 443: no public IP, no inbound rule,
+ * no SSH key; IMDSv2 only; an encrypted root volume; a role that only lets the SSM Agent register
+ * and carry session channels. Its security group sends HTTPS only to the cluster API and to the
+ * VPC (the SSM interface endpoints): nothing leaves the VPC.
  *
  * Who may start a session is decided on the people's side: the managed policy made here (attach
  * it to the admin roles, or name it in their permission set) allows `ssm:StartSession` only on
- * instances tagged `operator-access=<name>`, only with the port-forwarding document, and only for
- * the listed roles. Reaching the endpoint is not access to the cluster: Kubernetes still
+ * instances tagged `operator-access=<name>`, only with the host's document, and only for the
+ * listed roles. Reaching the endpoint is not access to the cluster: Kubernetes still
  * authenticates the caller's own IAM role through the cluster's access entries.
  */
 export class OperatorAccessHost extends Construct {
@@ -98,26 +114,25 @@ export class OperatorAccessHost extends Construct {
   readonly instanceId: string;
   /** ARN of the managed policy people's roles need to start a session. */
   readonly operatorPolicyArn: string;
+  /** Name of the Session document people start the forward with (`--document-name`). */
+  readonly documentName: string;
   private readonly group: SecurityGroup;
 
   constructor(scope: Construct, id: string, props: OperatorAccessHostProps) {
     super(scope, id);
     this.group = new SecurityGroup(this, "security-group", {
       name: props.name,
+      // Unchanged wording on purpose: a new description replaces the group (ForceNew).
       description: `${props.name}: no inbound; HTTPS out to the cluster API and SSM only`,
       vpcId: props.vpcId,
       tags: { Name: props.name },
     });
-    this.allowHttpsOut(
-      "ssm",
-      props.ssmThroughVpcEndpoints
-        ? { cidrIpv4: props.vpcCidr, description: "SSM Agent to the ssm and ssmmessages interface endpoints" }
-        : {
-            // SSM's public regional endpoints have no published address list: 443 anywhere, via NAT.
-            cidrIpv4: "0.0.0.0/0",
-            description: "SSM Agent to SSM's regional endpoints, through the NAT gateways",
-          },
-    );
+    // Never 0.0.0.0/0: SSM's public endpoints have no published address list, so the agent could
+    // only reach them through a rule that lets anything on the host reach any HTTPS server.
+    this.allowHttpsOut("ssm", {
+      cidrIpv4: props.vpcCidr,
+      description: "SSM Agent to the ssm and ssmmessages interface endpoints",
+    });
 
     const role = new IamRole(this, "role", {
       name: `${props.name}-host`,
@@ -182,13 +197,25 @@ export class OperatorAccessHost extends Construct {
     this.securityGroupId = this.group.id;
     this.instanceId = instance.id;
     this.operatorPolicyArn = operatorPolicy.arn;
+    this.documentName = props.name;
   }
 
-  /** Lets the instance open HTTPS to the cluster API (the security group on its endpoint's interfaces). */
-  reachClusterApi(clusterSecurityGroupId: string): void {
+  /**
+   * Lets the instance open HTTPS to the cluster API (the security group on its endpoint's
+   * interfaces), and makes the Session document that forwards to that endpoint and nowhere else.
+   */
+  reachClusterApi(cluster: { securityGroupId: string; endpoint: string }): void {
     this.allowHttpsOut("cluster-api", {
-      referencedSecurityGroupId: clusterSecurityGroupId,
+      referencedSecurityGroupId: cluster.securityGroupId,
       description: "Session Manager forwards to the private cluster API endpoint",
+    });
+    new SsmDocument(this, "session-document", {
+      name: this.documentName,
+      documentType: "Session",
+      documentFormat: "JSON",
+      // The endpoint is `https://<host>`; a host name needs no JSON escaping inside the string.
+      content: JSON.stringify(clusterApiSessionDocument(Fn.replace(cluster.endpoint, "https://", ""))),
+      tags: { Name: this.documentName },
     });
   }
 
@@ -242,11 +269,44 @@ export function agentStatements(): PolicyStatement[] {
 }
 
 /**
+ * The host's Session document: a port session (`sessionType: Port`) whose `properties`, which the
+ * SSM Agent acts on, name the remote host and port as literals; the caller's only parameter is the
+ * local port. `type: LocalPortForwarding` and `host` are what AWS's own
+ * AWS-StartPortForwardingSessionToRemoteHost puts in its properties (from its parameters); the
+ * agent dials `properties.host`:`properties.portNumber` (amazon-ssm-agent
+ * agent/session/plugins/port/port.go, PortParameters).
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-schema.html
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-sessions-start.html#sessions-remote-port-forwarding
+ */
+export function clusterApiSessionDocument(clusterApiHost: string): Record<string, unknown> {
+  return {
+    schemaVersion: "1.0",
+    description: `Forward a local port to the cluster API (${CLUSTER_API_PORT}) and nowhere else`,
+    sessionType: "Port",
+    parameters: {
+      localPortNumber: {
+        type: "String",
+        description: "Port on your machine that forwards to the cluster API",
+        allowedPattern: LOCAL_PORT_PATTERN,
+        default: String(DEFAULT_LOCAL_PORT),
+      },
+    },
+    properties: {
+      type: "LocalPortForwarding",
+      host: clusterApiHost,
+      portNumber: String(CLUSTER_API_PORT),
+      localPortNumber: "{{ localPortNumber }}",
+    },
+  };
+}
+
+/**
  * What a person's role needs to forward the cluster API through the host: start a session only on
- * the tagged instance and only with the port-forwarding document (SessionDocumentAccessCheck makes
- * a session without `--document-name`, a shell, need its own grant, which this policy never gives),
+ * the tagged instance and only with the host's own document (SessionDocumentAccessCheck makes a
+ * session without `--document-name`, a shell, need its own grant, which this policy never gives;
+ * AWS's port-forwarding documents, whose destination the caller picks, are not granted either),
  * only as one of the listed roles; end or resume only its own sessions; find the host and the
- * endpoint. https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-specify-session-document.html
+ * endpoint. https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-sessiondocumentaccesscheck.html
  * https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-restrict-access-examples.html
  */
 export function operatorSessionStatements(
@@ -268,10 +328,11 @@ export function operatorSessionStatements(
       },
     },
     {
-      Sid: "WithThePortForwardingDocumentOnly",
+      Sid: "WithTheHostsClusterApiDocumentOnly",
       Effect: "Allow",
       Action: "ssm:StartSession",
-      Resource: `arn:aws:ssm:${region}::document/${PORT_FORWARD_DOCUMENT}`,
+      // A document of the account (the host's name): its ARN has the account, AWS's have none.
+      Resource: `arn:aws:ssm:${region}:${accountId}:document/${props.name}`,
       Condition: { ...documentCheck, ...asListedRoles },
     },
     {

@@ -104,6 +104,8 @@ export class AppStack extends EnvironmentStack {
       maxRequestBody: "10Mi",
       proxyReplicas: platform.gateway.proxyReplicas,
       idleTimeoutSeconds: platform.gateway.idleTimeoutSeconds,
+      backendIdleTimeoutSeconds: platform.gateway.backendIdleTimeoutSeconds,
+      requestTimeoutSeconds: platform.gateway.requestTimeoutSeconds,
     });
 
     const appUser = new DatabaseAppUser(this, "database-app-user", {
@@ -147,10 +149,13 @@ export class AppStack extends EnvironmentStack {
         CACHE_TTL: String(app.cacheTtlSeconds),
         API_TIMEOUT: String(app.apiTimeoutSeconds),
         METRICS_ENABLED: String(app.metricsEnabled),
+        // uvicorn reads its options from UVICORN_* variables (the image's command sets no keep-alive).
+        UVICORN_TIMEOUT_KEEP_ALIVE: String(app.keepAliveSeconds),
       },
       secretName,
       requestsPerSecondMetric: "requests_per_second",
       startAfter: [appUser.done],
+      requestTimeoutSeconds: platform.gateway.requestTimeoutSeconds,
     });
     new AppRoute(this, "route", {
       namespace: namespace.metadata.name,

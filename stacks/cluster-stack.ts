@@ -7,7 +7,6 @@ import {
   clusterName,
   containerLogGroupName,
   imageRepositoryName,
-  imageTagParameterName,
   nodeRoleName,
   permissionsBoundaryArn as permissionsBoundaryArnOf,
   resourcePrefix,
@@ -77,8 +76,6 @@ export class ClusterStack extends EnvironmentStack {
   readonly imageRepository: ImageRepository;
   /** The in-VPC GitHub Actions runner: CI's way to the cluster API. */
   readonly runner: GithubActionsRunner;
-  /** The record of the image tag the environment runs. */
-  readonly imageTag: ImageTagParameter;
   /** People's Session Manager way to the private API (`cluster.operatorAccess`); undefined when off. */
   readonly operatorAccess?: OperatorAccessHost;
 
@@ -177,7 +174,11 @@ export class ClusterStack extends EnvironmentStack {
       deletionProtection: config.cluster.deletionProtection,
     });
 
-    this.operatorAccess?.reachClusterApi(this.eks.clusterSecurityGroupId);
+    this.operatorAccess?.reachClusterApi({
+      securityGroupId: this.eks.clusterSecurityGroupId,
+      endpoint: this.eks.clusterEndpoint,
+    });
+    const cluster = { ...podIdentityCluster(config), name: this.eks.clusterName };
 
     this.clusterAutoscalerRole = new PodIdentityRole(this, "cluster-autoscaler-role", {
       roleName: `${prefix}-cluster-autoscaler`,
@@ -252,10 +253,6 @@ export class ClusterStack extends EnvironmentStack {
       keepLastImages: config.cluster.ecrKeepLastImages,
       preventDestroy: config.retainOnDestroy,
     });
-    this.imageTag = new ImageTagParameter(this, "image-tag", {
-      name: imageTagParameterName(config),
-      initialTag: config.app.imageTag,
-    });
 
     this.addOutputs({
       cluster_name: this.eks.clusterName,
@@ -266,6 +263,7 @@ export class ClusterStack extends EnvironmentStack {
       this.addOutputs({
         operator_access_instance_id: this.operatorAccess.instanceId,
         operator_access_policy_arn: this.operatorAccess.operatorPolicyArn,
+        operator_access_document_name: this.operatorAccess.documentName,
       });
     }
   }
@@ -284,7 +282,7 @@ function operatorAccessHost(
 ): OperatorAccessHost | undefined {
   const access = config.cluster.operatorAccess;
   if (!access.enabled) return undefined;
-  const endpoints: readonly string[] = config.network.interfaceEndpoints;
+  // Config refuses operatorAccess without the ssm and ssmmessages interface endpoints.
   return new OperatorAccessHost(scope, "operator-access", {
     name: `${resourcePrefix(config)}-operator-access`,
     accountId: config.account.id,
@@ -296,7 +294,6 @@ function operatorAccessHost(
     amiRelease: access.amiRelease,
     kmsKeyArn: props.kmsKeyArn,
     permissionsBoundaryArn: permissionsBoundaryArnOf(config),
-    ssmThroughVpcEndpoints: SSM_ENDPOINTS.every((service) => endpoints.includes(service)),
     operatorRoleArns: [...config.cluster.adminRoleArns],
     clusterName: clusterName(config),
   });

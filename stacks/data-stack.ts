@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import {
   APP_DATABASE,
   defaultTags,
+  imageTagParameterName,
   permissionsBoundaryArn,
   resourcePrefix,
   secretNames,
@@ -14,6 +15,7 @@ import { DatabaseAlarms } from "../modules/alarms/database-alarms";
 import { DatabaseBackup } from "../modules/database-backup";
 import { DatabaseLoginSecret } from "../modules/database-login-secret";
 import type { PolicyStatement } from "../modules/iam-policy";
+import { ImageTagParameter } from "../modules/image-tag-parameter";
 import { ManagedSecret } from "../modules/managed-secret";
 import { RdsModule } from "../modules/rds-module";
 import { RedisCache } from "../modules/redis-cache";
@@ -62,6 +64,11 @@ export class DataStack extends EnvironmentStack {
   readonly artifactsBucket: SecureBucket;
   /** Bucket for logs (also receives the S3 access logs). */
   readonly logsBucket: SecureBucket;
+  /**
+   * The record of the image tag the environment runs. It lives here, with what only full plans
+   * read, because refreshing it reads its value: a pull request's plan role may read no parameter.
+   */
+  readonly imageTag: ImageTagParameter;
 
   constructor(scope: Construct, props: DataStackProps) {
     super(scope, "data", props);
@@ -69,6 +76,10 @@ export class DataStack extends EnvironmentStack {
     const { config } = this;
     const prefix = resourcePrefix(config);
     const onlyNodes = { "eks-nodes": props.nodeSecurityGroupId };
+    this.imageTag = new ImageTagParameter(this, "image-tag", {
+      name: imageTagParameterName(config),
+      initialTag: config.app.imageTag,
+    });
 
     const databaseSg = new ServiceSecurityGroup(this, "database-sg", {
       name: `${prefix}-postgres`,

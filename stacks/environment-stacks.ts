@@ -53,7 +53,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     config,
     clusterName: cluster.eks.clusterName,
     imageRepositoryUrl: cluster.imageRepository.url,
-    imageTagParameterName: cluster.imageTag.name,
+    imageTagParameterName: data.imageTag.name,
     databaseAddress: data.database.address,
     databaseIdentifier: data.database.instanceIdentifier,
     cacheNodeIds: data.cache.nodeIds,

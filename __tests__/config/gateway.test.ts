@@ -1,6 +1,7 @@
 /**
  * The gateway's settings: a request timeout the app's own outbound timeout fits in, an idle
- * timeout the NLB does not undercut, and enough proxies for the zones.
+ * timeout the NLB does not undercut, an idle timeout towards the app below the app's keep-alive,
+ * and enough proxies for the zones.
  */
 import { validateEnvironment, type EnvironmentConfig } from "../../config";
 import { dev } from "../../config/dev";
@@ -56,6 +57,40 @@ describe("gateway settings", () => {
       `environment "dev", setting platform.gateway.idleTimeoutSeconds: must be below the Network Load Balancer's TCP idle timeout of 350 s (it would drop the connection first, silently)`,
     ]);
     expect(problems(dev, { idleTimeoutSeconds: 0 })).toEqual([expect.stringContaining("idleTimeoutSeconds")]);
+  });
+
+  it("every environment's proxy closes an idle connection to the app before the app does", () => {
+    for (const env of [dev, prod]) {
+      expect(env.platform.gateway.backendIdleTimeoutSeconds).toBeLessThan(env.app.keepAliveSeconds);
+    }
+  });
+
+  it.each([
+    ["equal to", 5],
+    ["above", 3600],
+  ])(
+    "fails when the proxy keeps idle connections to the app %s the app's keep-alive",
+    (_, backendIdleTimeoutSeconds) => {
+      expect(problems(dev, { backendIdleTimeoutSeconds })).toEqual([
+        `environment "dev", setting platform.gateway.backendIdleTimeoutSeconds: must be below app.keepAliveSeconds (5), so the proxy closes an idle connection to the app before the app does (else it reuses a closed one: 503, connection reset; got ${backendIdleTimeoutSeconds})`,
+      ]);
+    },
+  );
+
+  it("follows the app's keep-alive: a longer keep-alive allows a longer backend idle timeout", () => {
+    const withKeepAlive = (keepAliveSeconds: number, backendIdleTimeoutSeconds: number) => {
+      const config = cloneConfig(prod) as { -readonly [K in keyof EnvironmentConfig]: EnvironmentConfig[K] };
+      config.app = { ...config.app, keepAliveSeconds };
+      config.platform = {
+        ...config.platform,
+        gateway: { ...config.platform.gateway, backendIdleTimeoutSeconds },
+      };
+      return validateEnvironment(config).problems;
+    };
+    expect(withKeepAlive(75, 60)).toEqual([]);
+    expect(withKeepAlive(60, 60)).toEqual([
+      expect.stringContaining("platform.gateway.backendIdleTimeoutSeconds: must be below app.keepAliveSeconds (60)"),
+    ]);
   });
 
   it("fails when a VPC with several zones gets a single Envoy proxy", () => {

@@ -267,6 +267,18 @@ const BOUNDS: Bound[] = [
   ["platform.gateway.proxyReplicas", "dev", 2, 1, /must be at least 2 when the VPC has 2 zones/],
   ["platform.gateway.proxyReplicas", "dev", 10, 11, /Too big|<=10/],
   ["app.apiTimeoutSeconds", "dev", 1, 0, /Too small|>=1/],
+  // The proxy closes idle connections to the app before the app does: with dev's 5 s keep-alive, 4 s at most.
+  ["platform.gateway.backendIdleTimeoutSeconds", "dev", 4, 5, /must be below app\.keepAliveSeconds \(5\)/],
+  ["platform.gateway.backendIdleTimeoutSeconds", "dev", 1, 0, /Too small|>=1/],
+  [
+    "app.keepAliveSeconds",
+    "dev",
+    5,
+    4,
+    /must be below app\.keepAliveSeconds \(4\)/,
+    "platform.gateway.backendIdleTimeoutSeconds",
+  ],
+  ["app.keepAliveSeconds", "dev", 3600, 3601, /Too big|<=3600/],
   ["app.logLevel", "dev", "ERROR", "TRACE", /Invalid option|expected one of/i],
 ];
 

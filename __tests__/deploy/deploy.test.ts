@@ -351,6 +351,22 @@ describe("deploy command", () => {
       expect(terraform.stacks("apply")).toEqual([]);
     });
 
+    it("says how to record the tag by hand when recording it fails after the apply (else the next apply rolls it back)", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      const failing = {
+        ...deps,
+        recordImageTag: async () => Promise.reject(new Error("ThrottlingException: Rate exceeded")),
+      };
+      const outcome = await deploy(request({ stackNames: ["app"], imageTag: "1.4.2" }), failing);
+      expect(terraform.stacks("apply")).toEqual(["dev-app"]);
+      expect(outcome.results[0]).toMatchObject({
+        result: "failed",
+        reason:
+          "recording the image tag failed: ThrottlingException: Rate exceeded; the app now runs 1.4.2 but /marketing-agents/dev/image-tag still names the previous tag, so the next apply of the app stack would roll it back: record it now with `aws ssm put-parameter --region us-east-1 --name /marketing-agents/dev/image-tag --type String --value 1.4.2 --overwrite` (docs/runbook.md, Recovery)",
+      });
+    });
+
     it("without --image-tag keeps the image the environment runs: a merge never rolls it back", async () => {
       const { deps, recorded, marked } = setUp(new FakeTerraform());
       await deploy(request({ stackNames: ["app"] }), deps);

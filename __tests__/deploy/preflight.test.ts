@@ -7,6 +7,7 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { loadEnvironments, type EnvironmentConfig } from "../../config";
 import { DeployError } from "../../scripts/deploy/deploy-error";
 import { CHECKS, runPreflight, type PreflightProbes, type PreflightTarget } from "../../scripts/deploy/preflight";
+import { synthEnvironment } from "../helpers";
 import { IMAGE_DIGEST, awsError, healthyAws, reachableProbes } from "./deploy-helpers";
 
 const [dev, prod] = loadEnvironments("dev,prod");
@@ -244,6 +245,64 @@ describe("preflight", () => {
     expect(aws.ec2.commandCalls(DescribeAmisCommand)[0].args[0].input).toEqual({
       Owners: ["amazon"],
       Filters: [{ Name: "name", Values: ["amazon-eks-node-al2023-x86_64-standard-1.35-v20251209"] }],
+    });
+  });
+
+  describe("the operator access host's pinned AMI (prod, where the host is on)", () => {
+    const access = prod.cluster.operatorAccess;
+    const hostAmi = `al2023-ami-${access.amiRelease}-kernel-6.1-arm64`;
+    const isHostAmi = (input: { Filters?: { Name?: string; Values?: string[] }[] }) =>
+      input.Filters?.some((f) => f.Name === "name" && f.Values?.[0]?.startsWith("al2023-ami-")) ?? false;
+
+    beforeEach(() => {
+      Object.values(aws).forEach((m) => m.restore());
+      aws = healthyAws(prod.account.id);
+    });
+
+    it("fails with one line naming the setting when AWS never published the release", async () => {
+      aws.ec2
+        .on(DescribeAmisCommand)
+        .callsFake((input) => (isHostAmi(input) ? { Images: [] } : { Images: [{ ImageId: "ami-0123456789abcdef0" }] }));
+      const message = await failureOf(target({ concerns: ["cluster"] }, prod));
+      expect(message).toMatch(
+        new RegExp(
+          `^preflight: environment "prod": setting cluster\\.operatorAccess\\.amiRelease: no Amazon Linux 2023 AMI ${hostAmi.replace(/\./g, "\\.")} is published in us-east-1: pick a release that is`,
+        ),
+      );
+      expect(message).not.toContain("\n");
+    });
+
+    it("asks for it exactly as the host's aws_ami data source does, deprecated images included", async () => {
+      const lines: string[] = [];
+      await runPreflight(target({ concerns: ["cluster"] }, prod), reachableProbes, (l) => lines.push(l));
+      const asked = aws.ec2.commandCalls(DescribeAmisCommand).map((c) => c.args[0].input);
+      expect(asked).toContainEqual({
+        Owners: ["amazon"],
+        IncludeDeprecated: true,
+        Filters: [
+          { Name: "name", Values: [hostAmi] },
+          { Name: "architecture", Values: ["arm64"] },
+        ],
+      });
+      const dataSource = Object.values(synthEnvironment("prod").json("cluster").data?.aws_ami ?? {});
+      expect(dataSource).toEqual([
+        expect.objectContaining({
+          owners: ["amazon"],
+          include_deprecated: true,
+          filter: [
+            { name: "name", values: [hostAmi] },
+            { name: "architecture", values: ["arm64"] },
+          ],
+        }),
+      ]);
+      expect(lines.some((l) => l.endsWith(`operator host AMI ${hostAmi}`))).toBe(true);
+    });
+
+    it("does not ask where the host is off", async () => {
+      Object.values(aws).forEach((m) => m.restore());
+      aws = healthyAws(dev.account.id);
+      await runPreflight(target({ concerns: ["cluster"] }), reachableProbes, () => undefined);
+      expect(aws.ec2.commandCalls(DescribeAmisCommand).filter((c) => isHostAmi(c.args[0].input))).toEqual([]);
     });
   });
 

@@ -3,7 +3,10 @@
  *
  * Each step's command says who runs it: `npm run deploy` is a person signed in with one of the
  * environment's `cluster.adminRoleArns` (the runbook's own prerequisite), from outside the VPC;
- * `gh workflow run infra.yml` is the environment's CI deploy role in a job on its in-VPC runner.
+ * `gh workflow run infra.yml --ref main` is a rollout (deliver.yml): first its plan job, the CI
+ * plan role in a job of the `<ci.githubEnvironment>-plan` GitHub environment on the in-VPC runner,
+ * planning only (the plan-only variables: read-only twin roles), then its apply job, the CI deploy
+ * role in `<ci.githubEnvironment>`, on the same runner. Both must be able to run.
  * For every stack the command applies, in the deploy command's waves, and every provider of it,
  * the walk asks what AWS and EKS would: does the role a provider assumes exist yet, and does its
  * trust (the synthesized JSON of whichever stack creates it, evaluated by ../model/iam-trust.ts)
@@ -12,11 +15,21 @@
  * A step that none of its commands can run fails the test with the step and the reason.
  */
 import type { App } from "cdktf";
-import { CONCERNS, ciRoleArn, loadEnvironments, runnerProjectName, type EnvironmentConfig } from "../../config";
+import {
+  CONCERNS,
+  INFRA_BRANCH,
+  ciRoleArn,
+  loadEnvironments,
+  planEnvironment,
+  runnerProjectName,
+  type CiRole,
+  type EnvironmentConfig,
+} from "../../config";
 import { planOnlyVariables } from "../../scripts/deploy/plan-variables";
 import { loadStacks, planWaves, selectStacks, type StackNode } from "../../scripts/deploy/stack-graph";
 import { synthEnvironment, type TerraformJson } from "../helpers";
 import { accountOf, trustAllows, type TrustStatement } from "../model/iam-trust";
+import { environmentJobMayAssume } from "../workflows/github-oidc-token";
 import { rolesOfStack, type SynthesizedRole } from "../model/synthesized-roles";
 import { commandsIn, firstDeploySteps, parentStepsFirst, type RunbookCommand, type RunbookStep } from "./runbook-steps";
 
@@ -31,6 +44,8 @@ interface Principal {
   missing(applied: ReadonlySet<string>): string | null;
   /** The runner's security group reference, for the cluster's ingress rules. */
   readonly securityGroup?: string;
+  /** A job that only plans, whatever the command does (a rollout's plan job). */
+  readonly plansOnly?: boolean;
 }
 
 /** What one walk found, and what it checked (so a walk that checks nothing cannot pass unseen). */
@@ -74,23 +89,32 @@ function person(arn: string): Principal {
   return { describe: `person ${arn}`, arn, network: "outside the VPC", missing: () => null };
 }
 
-/** The CI deploy role in a job of the environment's GitHub environment, on its in-VPC runner. */
-function ciOnRunner(env: string, roles: readonly SynthesizedRole[]): Principal {
+/**
+ * A rollout's job on the environment's in-VPC runner: the plan job (plan role, in
+ * `<ci.githubEnvironment>-plan`, plan-only) or the apply job (deploy role, in `<ci.githubEnvironment>`).
+ */
+function ciOnRunner(
+  env: string,
+  roles: readonly SynthesizedRole[],
+  job: Extract<CiRole, "plan" | "deploy">,
+): Principal {
   const config = configOf(env);
-  const arn = ciRoleArn(config, "deploy");
+  const arn = ciRoleArn(config, job);
+  const githubEnvironment = job === "plan" ? planEnvironment(config) : config.ci.githubEnvironment;
   const role = roles.find((r) => r.arn === arn);
   const runner = creatorOf(env, "aws_codebuild_project", (p) => p.name === runnerProjectName(config));
   const vpc = (runner?.body.vpc_config ?? {}) as { security_group_ids?: string[] };
   return {
-    describe: `CI deploy role ${arn} on the ${runnerProjectName(config)} runner`,
+    describe: `CI ${job} role ${arn} (${job} job, GitHub environment ${githubEnvironment}) on the ${runnerProjectName(config)} runner`,
     arn,
     network: "in the VPC",
     securityGroup: vpc.security_group_ids?.[0],
+    plansOnly: job === "plan",
     missing(applied) {
       if (!role) return `no stack creates ${arn}`;
       if (!applied.has(role.stack)) return `${arn} does not exist yet (${role.stack} not applied)`;
-      if (!githubJobMayAssume(env, role))
-        return `a job in GitHub environment ${config.ci.githubEnvironment} cannot assume ${arn}`;
+      if (!environmentJobMayAssume(config, stackJson(`${env}-bootstrap`), role.trust, githubEnvironment))
+        return `a job in GitHub environment ${githubEnvironment} cannot assume ${arn}`;
       if (!runner || !vpc.security_group_ids) return `no stack creates an in-VPC runner ${runnerProjectName(config)}`;
       if (!applied.has(runner.stack))
         return `the runner ${runnerProjectName(config)} does not exist yet (${runner.stack} not applied)`;
@@ -99,30 +123,10 @@ function ciOnRunner(env: string, roles: readonly SynthesizedRole[]): Principal {
   };
 }
 
-/** GitHub's OIDC token of a job in the environment's GitHub environment, against the deploy role's trust. */
-function githubJobMayAssume(env: string, role: SynthesizedRole): boolean {
-  const config = configOf(env);
-  const provider = creatorOf(env, "aws_iam_openid_connect_provider", () => true);
-  const providerArn = provider
-    ? `\${aws_iam_openid_connect_provider.${provider.id}.arn}`
-    : `arn:aws:iam::${config.account.id}:oidc-provider/token.actions.githubusercontent.com`;
-  return trustAllows(
-    { Statement: role.trust },
-    {
-      action: "sts:AssumeRoleWithWebIdentity",
-      caller: { kind: "federated", provider: providerArn },
-      context: {
-        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": `repo:${config.ci.infraRepository}:environment:${config.ci.githubEnvironment}`,
-      },
-    },
-  );
-}
-
 function principalsOf(env: string, command: RunbookCommand, roles: readonly SynthesizedRole[]): Principal[] {
   return command.via === "npm-deploy"
     ? configOf(env).cluster.adminRoleArns.map((arn) => person(arn))
-    : [ciOnRunner(env, roles)];
+    : [ciOnRunner(env, roles, "plan"), ciOnRunner(env, roles, "deploy")];
 }
 
 /** The role ARN a provider's `assume_role` resolves to, as apply or plan-only run it. */
@@ -242,20 +246,24 @@ function runCommand(
 ): { problems: string[]; applied: Set<string> } {
   const waves = planWaves(selectStacks(stacksOf(env), env, command.stacks));
   const problems: string[] = [];
+  // The rollout's first job refuses any ref but main; `gh workflow run` without --ref runs the default branch.
+  if (command.via === "gh-workflow" && command.ref !== INFRA_BRANCH)
+    problems.push(`a rollout runs from ${INFRA_BRANCH} only: the command must say --ref ${INFRA_BRANCH}`);
   for (const principal of principalsOf(env, command, roles)) {
     const missing = principal.missing(applied);
     if (missing) {
       problems.push(`${principal.describe}: ${missing}`);
       continue;
     }
+    const planOnly = command.planOnly || principal.plansOnly === true;
     const done = new Set(applied);
     for (const wave of waves) {
       for (const node of wave) {
-        const found = stackProblems(env, node, principal, command.planOnly, done, roles, checked);
+        const found = stackProblems(env, node, principal, planOnly, done, roles, checked);
         problems.push(...found.map((p) => `${node.id} as ${principal.describe}: ${p}`));
       }
       // A wave's stacks run together: each sees only what earlier waves (and steps) applied.
-      if (!command.planOnly) wave.forEach((node) => done.add(node.id));
+      if (!planOnly) wave.forEach((node) => done.add(node.id));
     }
   }
   const after = new Set(applied);
@@ -323,6 +331,9 @@ describe("the first deploy, walked as the runbook orders it", () => {
     expect(read('gh workflow run infra.yml -f environment=prod -f stacks="data platform" -f image_tag=x')).toEqual([
       ["prod", ["data", "platform"], false],
     ]);
+    const refOf = (text: string) => commandsIn(text).map((c) => c.ref);
+    expect(refOf("gh workflow run infra.yml --ref main -f environment=prod -f stacks=app")).toEqual(["main"]);
+    expect(refOf("gh workflow run infra.yml -f environment=prod -f stacks=app")).toEqual([undefined]);
     expect(() => read("npm run deploy -- dev netwrok")).toThrow(/names netwrok; stacks: bootstrap, network/);
   });
 
@@ -389,5 +400,60 @@ describe("the first deploy, walked as the runbook orders it", () => {
         /^dev step 2: no principal can run it: `npm run deploy -- dev network cluster.*`: dev-network as person arn:aws:iam::111111111111:role\/PlatformAdmin: provider aws\.dns_parent assumes arn:aws:iam::333333333333:role\/marketing-agents-prod-dns-dev, whose trust \(prod-network\) does not admit arn:aws:iam::111111111111:role\/PlatformAdmin$/,
       ),
     ]);
+  });
+
+  describe("a rollout (gh workflow run) is its plan job, then its apply job", () => {
+    const prodPlanRole = ciRoleArn(configOf("prod"), "plan");
+
+    it("checks both jobs: the plan role (plan-only, read-only twins) and the deploy role, each logged in to the cluster", () => {
+      const result = walk();
+      expect(result.problems).toEqual([]);
+      // prod's data and platform (step 3) and app (step 6) run only through the workflow: both roles logged in.
+      for (const stack of ["prod-platform", "prod-app"]) {
+        expect(result.clusterLogins).toContainEqual(expect.stringMatching(new RegExp(`^${stack} .* ${prodPlanRole}$`)));
+        expect(result.clusterLogins).toContainEqual(
+          expect.stringMatching(new RegExp(`^${stack} .* ${ciRoleArn(configOf("prod"), "deploy")}$`)),
+        );
+      }
+    });
+
+    it("fails the step when the plan role trusts another GitHub environment than <ci.githubEnvironment>-plan", () => {
+      // What stacks/bootstrap-stack.ts would synthesize with the plan role's subject set to the apply's environment.
+      const subject = `repo:${configOf("prod").ci.infraRepository}:environment:`;
+      const planTrustsApplyEnvironment = (role: SynthesizedRole): SynthesizedRole =>
+        role.arn !== prodPlanRole
+          ? role
+          : {
+              ...role,
+              trust: JSON.parse(
+                JSON.stringify(role.trust).split(`${subject}prod-plan`).join(`${subject}prod`),
+              ) as TrustStatement[],
+            };
+      const changed = synthesizedRoles.map(planTrustsApplyEnvironment);
+      expect(changed).not.toEqual(synthesizedRoles);
+      const problems = walk(changed).problems;
+      expect(problems.map((p) => /^(\w+ step \d+)/.exec(p)?.[1])).toEqual(["prod step 3", "prod step 6"]);
+      problems.forEach((p) =>
+        expect(p).toContain(
+          `CI plan role ${prodPlanRole} (plan job, GitHub environment prod-plan) on the marketing-agents-prod-runner runner: a job in GitHub environment prod-plan cannot assume ${prodPlanRole}`,
+        ),
+      );
+    });
+
+    it("fails a rollout command that does not run on main", () => {
+      const unpinned: RunbookCommand = {
+        text: "gh workflow run infra.yml -f environment=prod -f stacks=app",
+        via: "gh-workflow",
+        environment: "prod",
+        stacks: ["app"],
+        planOnly: false,
+      };
+      const applied = new Set(CONCERNS.filter((c) => c !== "app").map((c) => `prod-${c}`));
+      const checked = { assumed: [] as string[], clusterLogins: [] as string[] };
+      expect(runCommand("prod", unpinned, applied, synthesizedRoles, checked).problems).toEqual([
+        "a rollout runs from main only: the command must say --ref main",
+      ]);
+      expect(runCommand("prod", { ...unpinned, ref: "main" }, applied, synthesizedRoles, checked).problems).toEqual([]);
+    });
   });
 });

@@ -18,6 +18,8 @@ export interface RunbookCommand {
   readonly stacks: string[];
   /** Only plans (`--plan`): nothing is applied, the plan-only variables are set. */
   readonly planOnly: boolean;
+  /** The branch `gh workflow run --ref` names (undefined: none, so the repository's default branch). */
+  readonly ref?: string;
 }
 
 /** A numbered step; its commands are alternatives (e.g. "through the infra workflow instead"). */
@@ -82,7 +84,15 @@ function ghRun(match: RegExpMatchArray): RunbookCommand {
   const environment = fields.get("environment");
   const stacks = (fields.get("stacks") ?? "").split(/\s+/).filter(Boolean);
   if (!environment || stacks.length === 0) throw new Error(`runbook: ${match[0]} names no environment or stacks`);
-  return { text: match[0].trim(), via: "gh-workflow", environment, stacks: known(stacks, match[0]), planOnly: false };
+  const ref = /(?:^|\s)(?:--ref|-r)[\s=]+(\S+)/.exec(match[1])?.[1];
+  return {
+    text: match[0].trim(),
+    via: "gh-workflow",
+    environment,
+    stacks: known(stacks, match[0]),
+    planOnly: false,
+    ref,
+  };
 }
 
 /** Every word must be a stack concern: a typo in the runbook fails here, not in someone's terminal. */

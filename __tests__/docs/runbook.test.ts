@@ -1,7 +1,8 @@
 /** docs/runbook.md against the stacks' real dependencies and the deploy command's waves. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONCERNS } from "../../config";
+import { parse } from "yaml";
+import { CONCERNS, imageTagParameterName, loadEnvironments } from "../../config";
 import { loadStacks, planWaves } from "../../scripts/deploy/stack-graph";
 import { synthOutputCopy } from "../deploy/deploy-helpers";
 
@@ -19,7 +20,9 @@ function section(title: string): string {
 function stackGroups(text: string): string[][] {
   const commands = [
     ...text.matchAll(/npm run deploy -- (\w+) ((?:[a-z]+ ?)+)/g),
-    ...text.matchAll(/gh workflow run infra\.yml -f environment=(\w+) -f stacks="?([a-z ]+?)"?(?: -f|`|$)/gm),
+    ...text.matchAll(
+      /gh workflow run infra\.yml (?:--ref main )?-f environment=(\w+) -f stacks="?([a-z ]+?)"?(?: -f|`|$)/gm,
+    ),
   ].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
   return commands.map((m) => m[2].trim().split(/\s+/));
 }
@@ -72,5 +75,57 @@ describe("runbook", () => {
       'deploy: preflight: environment "dev": no usable AWS credentials (CredentialsProviderError): sign in to account 111111111111';
     expect(runbook).toContain(line);
     expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toContain(line);
+  });
+
+  describe("CI: GitHub environments, rollouts and recovery", () => {
+    const oneLine = (text: string) => text.replace(/\\\n/g, " ").replace(/\s+/g, " ");
+
+    it("runs every documented rollout on main (--ref main; the rollout's first job refuses any other ref)", () => {
+      const documents = ["docs/runbook.md", "docs/day-2.md", "README.md", "help"].map((f) =>
+        fs.readFileSync(path.join(root, f), "utf8"),
+      );
+      const commands = documents.flatMap((text) =>
+        [...text.matchAll(/gh workflow run infra\.yml[^\n`]*/g)].map((m) => m[0]),
+      );
+      expect(commands.length).toBeGreaterThanOrEqual(5);
+      expect(commands.filter((c) => !/ --ref main /.test(c))).toEqual([]);
+    });
+
+    it("limits both GitHub environments, <env> (applies) and <env>-plan, to the main branch", () => {
+      const setup = oneLine(section("First deploy of a new environment"));
+      const bullet = /- Create two GitHub environments[^]*?(?= - |$)/.exec(setup)?.[0] ?? "";
+      expect(bullet).toMatch(/`<env>` with its required reviewers/);
+      expect(bullet).toMatch(/Limit \*\*both\*\* to the `main` branch/);
+      expect(bullet).toMatch(/ci\.githubEnvironment/);
+    });
+
+    it("names the queueing group the workflow uses, and says a rollout can overlap a merge's delivery", () => {
+      const infra = parse(fs.readFileSync(path.join(root, ".github", "workflows", "infra.yml"), "utf8")) as {
+        jobs: Record<string, { concurrency?: { group: string } }>;
+      };
+      for (const { name } of loadEnvironments()) {
+        expect(infra.jobs[`deliver-${name}`].concurrency?.group).toBe(`deliver-${name}`);
+      }
+      const pipeline = oneLine(section("The pipeline after a merge, and rollouts beside it"));
+      expect(pipeline).toContain("the concurrency group `deliver-<env>` is held from the plan until the apply ends");
+      expect(pipeline).toContain("It can therefore overlap a merge's delivery of the same environment");
+      expect(pipeline).toContain("`Error acquiring the state lock`");
+    });
+
+    it("recovers a refused apply by planning again (re-run all jobs, or a new rollout)", () => {
+      const recovery = oneLine(section("Recovery"));
+      expect(recovery).toContain("**An apply was refused**");
+      expect(recovery).toContain("**Re-run all jobs** (`gh run rerun <run-id>`");
+      expect(recovery).toContain("start a new rollout (`gh workflow run infra.yml --ref main");
+    });
+
+    it("records an image tag by hand with the command the deploy command prints when recording fails", () => {
+      const recovery = oneLine(section("Recovery"));
+      const parameter = imageTagParameterName({ name: "<env>" });
+      expect(recovery).toContain(
+        `aws ssm put-parameter --region <region> --name ${parameter} --type String --value <tag> --overwrite`,
+      );
+      expect(recovery).toContain("`recording the image tag failed`");
+    });
   });
 });

@@ -38,6 +38,13 @@ describe("API objects of the typed kubernetes resources", () => {
     expect(deployment).not.toHaveProperty("timeouts");
   });
 
+  it("keeps a container's lifecycle (the app's preStop wait) while dropping the resource's Terraform lifecycle", () => {
+    const deployment = find(app, "Deployment") as Json & { spec: { template: { spec: { containers: Json[] } } } };
+    expect(deployment).not.toHaveProperty("lifecycle");
+    const container = deployment.spec.template.spec.containers.find((c) => c.name === "marketing-agents");
+    expect(container?.lifecycle).toEqual({ preStop: { exec: { command: ["sleep", "10"] } } });
+  });
+
   it("resolves references to the stack's own objects to their names, and the rest to placeholders", () => {
     const deployment = find(app, "Deployment") as {
       metadata: Json;

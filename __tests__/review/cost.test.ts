@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ASSUMPTIONS, estimateCost } from "../../scripts/review/cost";
 import { OFFERS } from "../../config/aws-data";
 import type { SynthStack } from "../../scripts/review/synth-output";
@@ -35,16 +37,17 @@ describe("cost estimate", () => {
   });
 
   it("prices interface endpoints per service and zone where config turns them on, and shows the trade", () => {
+    // ECR (api, dkr), STS, Secrets Manager, Logs, and ssm and ssmmessages for the operator access host.
     expect(line(prod, "VPC interface endpoints")).toBeCloseTo(
-      5 * 3 * prices.vpc_interface_endpoint_per_hour * HOURS,
+      7 * 3 * prices.vpc_interface_endpoint_per_hour * HOURS,
       2,
     );
     expect(prod.lines.find((l) => l.item === "VPC interface endpoints")?.basis).toBe(
-      `5 services x 3 zones; their traffic skips NAT processing ($${prices.nat_gateway_per_gb}/GB)`,
+      `7 services x 3 zones; their traffic skips NAT processing ($${prices.nat_gateway_per_gb}/GB)`,
     );
     expect(prod.savings["no interface endpoints"]).toEqual({
       on: false,
-      monthlyUsd: Math.round(5 * 3 * prices.vpc_interface_endpoint_per_hour * HOURS * 100) / 100,
+      monthlyUsd: Math.round(7 * 3 * prices.vpc_interface_endpoint_per_hour * HOURS * 100) / 100,
     });
     expect(line(dev, "VPC interface endpoints")).toBeUndefined();
   });
@@ -159,6 +162,17 @@ describe("cost estimate", () => {
     expect(line(prod, "Network Load Balancer")! - line(dev, "Network Load Balancer")!).toBeCloseTo(
       prices.public_ipv4_per_hour * HOURS,
       1,
+    );
+  });
+});
+
+describe("README's cost figures", () => {
+  it("are the estimate of the synthesized environments, not numbers copied by hand", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8").replace(/\s+/g, " ");
+    const total = (environment: string) => estimateCost(environment, stacksOf(synthOutputOf(environment))).totalUsd;
+    const usd = (n: number) => `$${n.toFixed(2)}`;
+    expect(readme).toContain(
+      `Last run: dev ${usd(total("dev"))}, staging ${usd(total("staging"))}, prod ${usd(total("prod"))} a month`,
     );
   });
 });

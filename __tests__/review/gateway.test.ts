@@ -1,4 +1,4 @@
-import { gatewaySettings } from "../../scripts/review/gateway";
+import { gatewaySettings, proxyTerminationGracePeriodSeconds } from "../../scripts/review/gateway";
 import { buildReview, toMarkdown } from "../../scripts/review/report";
 import type { Json, SynthOutput } from "../../scripts/review/synth-output";
 import { copyOutput, synthOutputOf } from "./review-helpers";
@@ -13,21 +13,48 @@ const manifestsOf = (output: SynthOutput, stack: string): Json[] =>
   );
 
 describe("review: gateway timeouts", () => {
-  it("prints one line per environment with the route's request timeout and the client idle timeout", () => {
+  it("prints one line per environment: request, idle, backend idle and keep-alive timeouts, drains and grace periods", () => {
     const markdown = toMarkdown(buildReview(all, undefined, ["dev", "staging", "prod"]));
     const section = markdown.slice(markdown.indexOf("## Gateway timeouts and proxies"));
     expect(section).toContain(
-      "| environment | request timeout | client idle timeout | Envoy proxies | disruption budget | spread over |",
+      "| environment | request timeout | client idle timeout | backend idle timeout | app keep-alive | proxy drain (min-max) | proxy grace period | app grace period | Envoy proxies | disruption budget | spread over |",
+    );
+    const spread = "topology.kubernetes.io/zone, kubernetes.io/hostname";
+    expect(section).toContain(
+      `| dev | 60s (marketing-agents) | 300s | 4s | 5s | 30-90s | 390s | 80s | 2 | maxUnavailable 1 | ${spread} |`,
     );
     expect(section).toContain(
-      "| dev | 60s (marketing-agents) | 300s | 2 | maxUnavailable 1 | topology.kubernetes.io/zone, kubernetes.io/hostname |",
+      `| staging | 60s (marketing-agents) | 300s | 4s | 5s | 30-90s | 390s | 80s | 2 | maxUnavailable 1 | ${spread} |`,
     );
     expect(section).toContain(
-      "| staging | 60s (marketing-agents) | 300s | 2 | maxUnavailable 1 | topology.kubernetes.io/zone, kubernetes.io/hostname |",
+      `| prod | 60s (marketing-agents) | 300s | 4s | 5s | 30-90s | 390s | 80s | 3 | maxUnavailable 1 | ${spread} |`,
     );
-    expect(section).toContain(
-      "| prod | 60s (marketing-agents) | 300s | 3 | maxUnavailable 1 | topology.kubernetes.io/zone, kubernetes.io/hostname |",
-    );
+  });
+
+  it("shows the defaults when nothing sets them: Envoy's hour, uvicorn's 5 s, Envoy Gateway's 60 s drain and 360 s grace", () => {
+    const changed = copyOutput(all);
+    const app = changed.get("prod-app")!;
+    const resources = app.json.resource as Json;
+    for (const m of manifestsOf(changed, "prod-app")) {
+      if (m.kind === "BackendTrafficPolicy") delete (m.spec as Json).timeout;
+      if (m.kind === "EnvoyProxy") delete (m.spec as Json).shutdown;
+    }
+    for (const map of Object.values(resources.kubernetes_config_map_v1 as Record<string, Json>)) {
+      delete (map.data as Json).UVICORN_TIMEOUT_KEEP_ALIVE;
+    }
+    expect(gatewaySettings([app])).toMatchObject({
+      backendIdleTimeout: "1h (Envoy default)",
+      appKeepAlive: "5s (uvicorn default)",
+      proxyDrain: { minSeconds: 10, timeoutSeconds: 60 },
+      proxyGracePeriodSeconds: 360,
+    });
+  });
+
+  // Envoy Gateway v1.9.0's own expectations (internal/infrastructure/kubernetes/proxy/testdata):
+  // deployments/default.yaml 360 s with no shutdown set, daemonsets/shutdown-manager.yaml 330 s for a 30 s drain.
+  it("models Envoy Gateway v1.9's proxy grace period: drain timeout + 300 s", () => {
+    expect(proxyTerminationGracePeriodSeconds(60)).toBe(360);
+    expect(proxyTerminationGracePeriodSeconds(30)).toBe(330);
   });
 
   it("reads what was synthesized: a changed route timeout shows, and a missing one shows Envoy's 15 s", () => {

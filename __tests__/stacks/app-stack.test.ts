@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { CONCERNS } from "../../config";
 import { resourcesOf, synthEnvironment, type SynthesizedEnvironment } from "../helpers";
 
@@ -77,9 +78,28 @@ describe("app stack", () => {
       expect(metadata.annotations).toEqual({ "secret.reloader.stakater.com/reload": "marketing-agents-secrets" });
     });
 
+    it("rolls its pods when a setting changes: the pod template carries the ConfigMap data's checksum", () => {
+      const checksumOf = (env: SynthesizedEnvironment) => {
+        const template = (only(env, "kubernetes_deployment_v1").spec as Json).template as Json;
+        return ((template.metadata as Json).annotations as Json)["marketing-agents/config-sha256"];
+      };
+      const expected = (env: SynthesizedEnvironment) => {
+        const data = appConfig(env).data as Record<string, string>;
+        const sorted = Object.keys(data)
+          .sort()
+          .map((key) => [key, data[key]]);
+        return createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
+      };
+      expect(checksumOf(prod)).toBe(expected(prod));
+      expect(checksumOf(dev)).toBe(expected(dev));
+      // dev logs at DEBUG, prod at INFO: different settings, different pod templates.
+      expect(checksumOf(dev)).not.toBe(checksumOf(prod));
+    });
+
     it("keeps the seed's Prometheus scrape annotations", () => {
       const template = (only(prod, "kubernetes_deployment_v1").spec as Json).template as Json;
       expect((template.metadata as Json).annotations).toEqual({
+        "marketing-agents/config-sha256": expect.stringMatching(/^[0-9a-f]{64}$/),
         "prometheus.io/scrape": "true",
         "prometheus.io/port": "8000",
         "prometheus.io/path": "/metrics",
@@ -110,7 +130,7 @@ describe("app stack", () => {
 
     it("runs the ECR image at a rollout's planned tag, else the tag the image-tag parameter records (a merge never changes it)", () => {
       const [name, data] = Object.entries(prod.json("app").data?.aws_ssm_parameter as Record<string, Json>)[0];
-      expect(data.name).toMatch(/remote_state.*prod-cluster/);
+      expect(data.name).toMatch(/remote_state.*prod-data/);
       expect(container(prod).image).toMatch(
         new RegExp(
           `^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-prod-cluster\\.outputs\\.\\S+repository_url\\}:\\$\\{coalesce\\(var\\.image_tag, data\\.aws_ssm_parameter\\.${name}\\.insecure_value\\)\\}$`,
@@ -124,7 +144,7 @@ describe("app stack", () => {
     });
 
     it("creates the parameter once with config's tag, then leaves its value to rollouts", () => {
-      const [parameter] = Object.values(resourcesOf(prod.json("cluster"), "aws_ssm_parameter"));
+      const [parameter] = Object.values(resourcesOf(prod.json("data"), "aws_ssm_parameter"));
       expect(parameter).toMatchObject({
         name: "/marketing-agents/prod/image-tag",
         type: "String",
@@ -165,7 +185,8 @@ describe("app stack", () => {
       expect(spec.topology_spread_constraint).toContainEqual(
         expect.objectContaining({ topology_key: "topology.kubernetes.io/zone", max_skew: 1 }),
       );
-      expect(spec.termination_grace_period_seconds).toBe(60);
+      // 10 s preStop wait + the gateway's 60 s request timeout + 10 s to shut down.
+      expect(spec.termination_grace_period_seconds).toBe(80);
       expect(spec.service_account_name).toMatch(/kubernetes_service_account_v1/);
       expect(only(prod, "kubernetes_service_account_v1")).toMatchObject({ metadata: { name: "marketing-agents" } });
     });

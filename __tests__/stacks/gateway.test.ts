@@ -1,13 +1,16 @@
 /**
  * The public Gateway in front of an LLM-agent API: the route outwaits the app (Envoy's default is
  * 15 s, the app's own outbound timeout 30 s), idle client connections close before the NLB drops
- * them, and the Envoy proxies survive a node drain or a zone failure.
+ * them, idle connections to the app close on the proxy's side first, the Envoy proxies survive a
+ * node drain or a zone failure, and a stopping proxy or app pod lets its last request finish.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import type { EnvironmentConfig } from "../../config";
-import { proxyPodLabels } from "../../modules/kubernetes/public-gateway";
+import { ENDPOINT_REMOVAL_SECONDS } from "../../modules/kubernetes/app-workload";
+import { PROXY_DEREGISTRATION_SECONDS, proxyPodLabels } from "../../modules/kubernetes/public-gateway";
+import { proxyTerminationGracePeriodSeconds } from "../../scripts/review/gateway";
 import { createEnvironmentStacks } from "../../stacks/environment-stacks";
 import { cloneConfig, resourcesOf, synthEnvironment, type TerraformJson } from "../helpers";
 
@@ -34,12 +37,41 @@ const routeTimeout = (app: TerraformJson): unknown => {
   return rules[0].timeouts?.request;
 };
 
-/** The API_TIMEOUT the app's ConfigMap gives the container. */
-const appTimeout = (app: TerraformJson): number => {
+/** The settings the app's ConfigMap gives the container. */
+const appSettings = (app: TerraformJson): Json => {
   const maps = Object.values(resourcesOf(app, "kubernetes_config_map_v1"));
-  const settings = maps.find((m) => (m.metadata as Json).name === "marketing-agents-config")?.data as Json;
-  return Number(settings.API_TIMEOUT);
+  return maps.find((m) => (m.metadata as Json).name === "marketing-agents-config")?.data as Json;
 };
+/** The API_TIMEOUT the app's ConfigMap gives the container. */
+const appTimeout = (app: TerraformJson): number => Number(appSettings(app).API_TIMEOUT);
+
+/** The app Deployment's pod spec and container (kubernetes provider, snake_case). */
+const appPod = (app: TerraformJson) => {
+  const deployments = Object.values(resourcesOf(app, "kubernetes_deployment_v1")).filter(
+    (d) => (d.metadata as Json).name === "marketing-agents",
+  );
+  expect(deployments).toHaveLength(1);
+  const deployment = deployments[0];
+  const spec = ((deployment.spec as Json).template as Json).spec as {
+    termination_grace_period_seconds: number;
+    container: { name: string; lifecycle?: { pre_stop?: { exec?: { command: string[] } }[] } }[];
+  };
+  return { spec, app: spec.container.find((c) => c.name === "marketing-agents")! };
+};
+
+/** The one BackendTrafficPolicy on the Gateway (a second one on the same target would not merge). */
+const backendPolicy = (app: TerraformJson): Manifest => {
+  const onGateway = manifests(app).filter(
+    (m) =>
+      m.kind === "BackendTrafficPolicy" &&
+      (m.spec.targetRefs as Json[]).some((t) => t.kind === "Gateway" && t.name === "public"),
+  );
+  expect(onGateway).toHaveLength(1);
+  return onGateway[0];
+};
+
+const shutdown = (app: TerraformJson) =>
+  (one(app, "EnvoyProxy").spec.shutdown ?? {}) as { drainTimeout?: string; minDrainDuration?: string };
 
 const proxyKubernetes = (app: TerraformJson) =>
   ((one(app, "EnvoyProxy").spec.provider as Json).kubernetes ?? {}) as {
@@ -88,6 +120,74 @@ describe("public gateway timeouts", () => {
       targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "public" }],
       timeout: { http: { idleTimeout: `${prod.config.platform.gateway.idleTimeoutSeconds}s` } },
     });
+  });
+});
+
+describe("connections from the proxies to the app", () => {
+  const environments = ["dev", "staging", "prod"].map((name) => synthEnvironment(name));
+
+  it.each(environments.map((e) => [e.config.name, e]))(
+    "%s: the proxy closes an idle connection to the app before the app's uvicorn does",
+    (_, env) => {
+      const app = env.json("app");
+      const policy = backendPolicy(app);
+      const idle = seconds(
+        (policy.spec.timeout as { http: { connectionIdleTimeout: string } }).http.connectionIdleTimeout,
+      );
+      const keepAlive = Number(appSettings(app).UVICORN_TIMEOUT_KEEP_ALIVE);
+      expect(idle).toBe(env.config.platform.gateway.backendIdleTimeoutSeconds);
+      expect(keepAlive).toBe(env.config.app.keepAliveSeconds);
+      expect(idle).toBeLessThan(keepAlive);
+      // The body limit stays on the same policy, and nothing retries a non-idempotent agent call.
+      expect(policy.spec.requestBuffer).toEqual({ limit: "10Mi" });
+      expect(policy.spec.retry).toBeUndefined();
+    },
+  );
+
+  it("the backend idle timeout and the app's keep-alive come from config", () => {
+    const app = appStackWith("prod", (c) => {
+      (c.platform.gateway as { backendIdleTimeoutSeconds: number }).backendIdleTimeoutSeconds = 50;
+      (c.app as { keepAliveSeconds: number }).keepAliveSeconds = 75;
+    });
+    expect(backendPolicy(app).spec.timeout).toEqual({ http: { connectionIdleTimeout: "50s" } });
+    expect(appSettings(app).UVICORN_TIMEOUT_KEEP_ALIVE).toBe("75");
+  });
+});
+
+describe("stopping a proxy or an app pod lets the last request finish", () => {
+  const environments = ["dev", "staging", "prod"].map((name) => synthEnvironment(name));
+
+  it.each(environments.map((e) => [e.config.name, e]))(
+    "%s: a proxy drains for a whole request after the NLB stops sending, and its pod outlives the drain",
+    (_, env) => {
+      const app = env.json("app");
+      const { drainTimeout, minDrainDuration } = shutdown(app);
+      const request = seconds(routeTimeout(app));
+      expect(seconds(minDrainDuration)).toBe(PROXY_DEREGISTRATION_SECONDS);
+      expect(seconds(drainTimeout)).toBeGreaterThanOrEqual(seconds(minDrainDuration) + request);
+      expect(proxyTerminationGracePeriodSeconds(seconds(drainTimeout))).toBeGreaterThan(seconds(drainTimeout));
+    },
+  );
+
+  it.each(environments.map((e) => [e.config.name, e]))(
+    "%s: an app pod keeps serving while its endpoint is removed, then has a whole request timeout before SIGKILL",
+    (_, env) => {
+      const app = env.json("app");
+      const pod = appPod(app);
+      const preStop = pod.app.lifecycle?.pre_stop?.[0]?.exec?.command;
+      expect(preStop).toEqual(["sleep", String(ENDPOINT_REMOVAL_SECONDS)]);
+      expect(pod.spec.termination_grace_period_seconds).toBeGreaterThan(
+        ENDPOINT_REMOVAL_SECONDS + seconds(routeTimeout(app)),
+      );
+    },
+  );
+
+  it("the drain and the app's grace period follow the request timeout", () => {
+    const app = appStackWith("prod", (c) => {
+      (c.platform.gateway as { requestTimeoutSeconds: number }).requestTimeoutSeconds = 200;
+    });
+    expect(shutdown(app)).toEqual({ minDrainDuration: "30s", drainTimeout: "230s" });
+    expect(appPod(app).spec.termination_grace_period_seconds).toBeGreaterThan(210);
   });
 });
 

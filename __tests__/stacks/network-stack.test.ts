@@ -97,7 +97,7 @@ describe("network stack", () => {
       expect(interfaces.map((e) => e.service_name).sort()).toEqual(
         prod.config.network.interfaceEndpoints.map((s) => `com.amazonaws.us-east-1.${s}`).sort(),
       );
-      expect(interfaces).toHaveLength(5);
+      expect(interfaces).toHaveLength(7);
       for (const e of interfaces) {
         expect(e).toMatchObject({ private_dns_enabled: true, subnet_ids: "${module.vpc.private_subnets}" });
       }

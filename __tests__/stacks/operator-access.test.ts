@@ -1,17 +1,18 @@
 /** cluster.operatorAccess: people's Session Manager way to a private cluster API. */
-import { Testing } from "cdktf";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../../config";
 import { dev } from "../../config/dev";
 import { prod } from "../../config/prod";
 import { staging } from "../../config/staging";
 import {
   AGENT_ACTIONS,
+  CLUSTER_API_PORT,
+  DEFAULT_LOCAL_PORT,
+  LOCAL_PORT_PATTERN,
   OPERATOR_ACCESS_TAG_KEY,
-  PORT_FORWARD_DOCUMENT,
   ROOT_VOLUME_GIB,
   architectureOf,
 } from "../../modules/operator-access-host";
-import { createEnvironmentStacks } from "../../stacks/environment-stacks";
 import { cloneConfig, onlyResource, resourcesOf, synthEnvironment, type TerraformJson } from "../helpers";
 
 type Json = Record<string, unknown>;
@@ -118,38 +119,85 @@ describe("operator access to a private cluster API", () => {
     expect(ingressInto(json, `aws_security_group.${groupName}`, group)).toEqual([]);
   });
 
-  it("sends only HTTPS, to the cluster security group and to SSM (through NAT: prod has no SSM endpoints)", () => {
+  it("sends only HTTPS, to the cluster security group and to the VPC's SSM endpoints: nothing leaves the VPC", () => {
     expect(group).not.toHaveProperty("egress");
     const egress = Object.values(resourcesOf(json, "aws_vpc_security_group_egress_rule")).filter(
       (r) => r.security_group_id === groupRef,
     );
     const destinations = egress.map((r) => ({
       port: [r.ip_protocol, r.from_port, r.to_port],
-      to: r.referenced_security_group_id ?? r.cidr_ipv4,
+      to: r.referenced_security_group_id ?? r.cidr_ipv4 ?? r.cidr_ipv6 ?? r.prefix_list_id,
     }));
+    expect(destinations).toHaveLength(2);
     expect(destinations).toEqual(
       expect.arrayContaining([
+        { port: ["tcp", 443, 443], to: prodEnv.config.network.vpcCidr },
         { port: ["tcp", 443, 443], to: "${module.eks.cluster_security_group_id}" },
-        { port: ["tcp", 443, 443], to: "0.0.0.0/0" },
       ]),
     );
-    expect(destinations).toHaveLength(2);
+    // The VPC's own ssm and ssmmessages endpoints are where that CIDR rule leads the agent.
+    const endpoints = Object.values(resourcesOf(prodEnv.json("network"), "aws_vpc_endpoint")).map(
+      (e) => e.service_name,
+    );
+    expect(endpoints).toEqual(
+      expect.arrayContaining(["com.amazonaws.us-east-1.ssm", "com.amazonaws.us-east-1.ssmmessages"]),
+    );
   });
 
-  it("keeps the SSM traffic in the VPC when the network has the ssm and ssmmessages endpoints", () => {
-    const config = cloneConfig(prod) as EnvironmentConfig & { network: { interfaceEndpoints: string[] } };
-    config.network.interfaceEndpoints = [...config.network.interfaceEndpoints, "ssm", "ssmmessages"];
-    const [loaded] = loadEnvironments(undefined, [cloneConfig(dev), cloneConfig(staging), config]).filter(
-      (c) => c.name === "prod",
-    );
-    const app = Testing.app();
-    const stacks = createEnvironmentStacks(app, loaded);
-    stacks.cluster.prepareStack();
-    const cluster = JSON.parse(Testing.synth(stacks.cluster)) as TerraformJson;
-    const targets = Object.values(resourcesOf(cluster, "aws_vpc_security_group_egress_rule")).map(
-      (r) => r.referenced_security_group_id ?? r.cidr_ipv4,
-    );
-    expect(targets.sort()).toEqual(["${module.eks.cluster_security_group_id}", "10.30.0.0/16"]);
+  describe("the host's Session document", () => {
+    // The endpoint is known at apply: Terraform puts the host name where the expression stands.
+    const hostExpression = '${replace(module.eks.cluster_endpoint, "https://", "")}';
+    const endpoint = "https://ABC123.gr7.us-east-1.eks.amazonaws.com";
+    type Content = {
+      sessionType: string;
+      parameters: Record<string, { allowedPattern: string; default: string }>;
+      properties: Record<string, string>;
+    };
+    /** The document as synthesized, and its content as SSM receives it after the apply. */
+    function sessionDocument(): { document: Record<string, unknown>; applied: string; content: Content } {
+      const document = onlyResource(json, "aws_ssm_document");
+      const applied = (document.content as string).replace(hostExpression, endpoint.replace("https://", ""));
+      return { document, applied, content: JSON.parse(applied) as Content };
+    }
+
+    it("is a port session whose destination is the cluster endpoint's host name on 443, fixed", () => {
+      const { document, applied, content } = sessionDocument();
+      expect(document).toMatchObject({
+        name: HOST,
+        document_type: "Session",
+        document_format: "JSON",
+      });
+      expect((document.content as string).split(hostExpression)).toHaveLength(2);
+      expect(applied).not.toContain("${");
+      expect(content.sessionType).toBe("Port");
+      expect(content.properties).toEqual({
+        type: "LocalPortForwarding",
+        // The agent dials the bare host name (the endpoint output is https://<host>).
+        host: "ABC123.gr7.us-east-1.eks.amazonaws.com",
+        portNumber: "443",
+        localPortNumber: "{{ localPortNumber }}",
+      });
+      expect(CLUSTER_API_PORT).toBe(443);
+    });
+
+    it("lets the caller choose the local port and nothing else", () => {
+      const { content } = sessionDocument();
+      expect(Object.keys(content.parameters)).toEqual(["localPortNumber"]);
+      // No property but the local port is filled from a parameter.
+      const templated = Object.entries(content.properties).filter(([, v]) => v.includes("{{"));
+      expect(templated).toEqual([["localPortNumber", "{{ localPortNumber }}"]]);
+      expect(content.parameters.localPortNumber.default).toBe(String(DEFAULT_LOCAL_PORT));
+      expect(content.parameters.localPortNumber.allowedPattern).toBe(LOCAL_PORT_PATTERN);
+    });
+
+    it("accepts only a TCP port number for the local port", () => {
+      const pattern = new RegExp(LOCAL_PORT_PATTERN);
+      expect(["1", "443", "8443", "10000", "59999", "64999", "65529", "65535"].every((p) => pattern.test(p))).toBe(
+        true,
+      );
+      const refused = ["", "0", "08443", "65536", "70000", "100000", "8443,host=10.0.0.1", "8443 ", "-1", "1e3"];
+      expect(refused.filter((p) => pattern.test(p))).toEqual([]);
+    });
   });
 
   it("is admitted by the cluster security group on 443 only, from its own security group only", () => {
@@ -198,11 +246,11 @@ describe("operator access to a private cluster API", () => {
     const starts = statements.filter((s) => [s.Action].flat().includes("ssm:StartSession"));
     const admins = prodEnv.config.cluster.adminRoleArns;
 
-    it("starts sessions only as the admin roles of config, on the tagged host, with the port-forwarding document", () => {
+    it("starts sessions only as the admin roles of config, on the tagged host, with the host's own document", () => {
       expect(instance.tags).toMatchObject({ [OPERATOR_ACCESS_TAG_KEY]: HOST });
       expect(starts.map((s) => s.Resource).sort()).toEqual([
         "arn:aws:ec2:us-east-1:333333333333:instance/*",
-        `arn:aws:ssm:us-east-1::document/${PORT_FORWARD_DOCUMENT}`,
+        `arn:aws:ssm:us-east-1:333333333333:document/${onlyResource(json, "aws_ssm_document").name}`,
       ]);
       for (const statement of starts) {
         expect(statement.Condition?.ArnEquals).toEqual({ "aws:PrincipalArn": admins });
@@ -222,16 +270,82 @@ describe("operator access to a private cluster API", () => {
         "ssm:StartSession",
         "ssm:TerminateSession",
       ]);
-      expect(JSON.stringify(statements)).not.toMatch(/SSM-SessionManagerRunShell|AWS-StartInteractiveCommand/);
+      // No AWS-owned document (their ARNs have no account): AWS-StartPortForwardingSessionToRemoteHost
+      // would let the caller pick any host and port the instance reaches.
+      expect(JSON.stringify(statements)).not.toMatch(/::document\/|AWS-Start|SSM-SessionManagerRunShell/);
       const own = statements.find((s) => [s.Action].flat().includes("ssm:TerminateSession"));
       // Terraform's escape: IAM receives the policy variable ${aws:userid}.
       expect(own?.Condition?.StringLike).toEqual({ "ssm:resourceTag/aws:ssmmessages:session-id": "$${aws:userid}" });
     });
 
-    it("is an output, with the instance id, for the runbook's recipe", () => {
+    it("is an output, with the instance id and the document, for the runbook's recipe", () => {
       expect(Object.keys(json.output ?? {})).toEqual(
-        expect.arrayContaining(["operator_access_instance_id", "operator_access_policy_arn"]),
+        expect.arrayContaining([
+          "operator_access_instance_id",
+          "operator_access_policy_arn",
+          "operator_access_document_name",
+        ]),
       );
+    });
+
+    describe("as IAM evaluates it (@cloud-copilot/iam-simulate)", () => {
+      const account = prodEnv.config.account.id;
+      const admin = admins[0];
+      const hostArn = `arn:aws:ec2:us-east-1:${account}:instance/i-0123456789abcdef0`;
+      const documentArn = (name: string) => `arn:aws:ssm:us-east-1:${account}:document/${name}`;
+      // Terraform turns `$${` into `${`: this is the text IAM receives.
+      const received = JSON.parse((policy.policy as string).replaceAll("$${", "${")) as Record<string, unknown>;
+
+      async function decision(principalArn: string, resource: string, tag: string): Promise<string> {
+        const result = await runSimulation(
+          {
+            request: {
+              principal: `${principalArn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")}/alice`,
+              action: "ssm:StartSession",
+              resource: { resource, accountId: account },
+              contextVariables: {
+                "aws:PrincipalArn": principalArn,
+                "ssm:SessionDocumentAccessCheck": "true",
+                [`ssm:resourceTag/${OPERATOR_ACCESS_TAG_KEY}`]: tag,
+              },
+            },
+            identityPolicies: [{ name: HOST, policy: received }],
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+          },
+          {},
+        );
+        if (result.resultType === "error") throw new Error(JSON.stringify(result.errors));
+        return result.overallResult as string;
+      }
+
+      /**
+       * StartSession with --document-name is authorized on the target and, with the document check,
+       * on the document: both must be allowed.
+       * https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-sessiondocumentaccesscheck.html
+       */
+      async function mayStart(principalArn: string, document: string, tag = HOST): Promise<boolean> {
+        const onHost = await decision(principalArn, hostArn, tag);
+        const withDocument = await decision(principalArn, documentArn(document), tag);
+        return onHost === "Allowed" && withDocument === "Allowed";
+      }
+
+      it("lets an admin role forward through the host with its document", async () => {
+        expect(await mayStart(admin, HOST)).toBe(true);
+      });
+
+      // AWS-owned documents (AWS-StartPortForwardingSessionToRemoteHost) have ARNs without an
+      // account, which the evaluator does not parse: the statement test shows the policy names none.
+      it("refuses any other document of the account, the default shell among them", async () => {
+        for (const other of ["SSM-SessionManagerRunShell", `${HOST}-shell`]) {
+          expect(await mayStart(admin, other)).toBe(false);
+        }
+      });
+
+      it("refuses another instance, and a role config does not list", async () => {
+        expect(await mayStart(admin, HOST, "some-other-host")).toBe(false);
+        expect(await mayStart(`arn:aws:iam::${account}:role/Developer`, HOST)).toBe(false);
+      });
     });
   });
 });
@@ -274,6 +388,19 @@ describe("operatorAccess settings", () => {
       cluster(c).adminRoleArns = [];
     });
     expect(message).toMatch(/environment "dev", setting cluster\.operatorAccess\.enabled: needs at least one role/);
+  });
+
+  it("fails when it is on and the network lacks the ssm and ssmmessages endpoints (its only way to SSM)", () => {
+    const message = problemsWhen("prod", (c) => {
+      const network = c.network as { interfaceEndpoints: string[] };
+      network.interfaceEndpoints = network.interfaceEndpoints.filter((s) => s !== "ssmmessages");
+    });
+    expect(message).toMatch(
+      /environment "prod", setting network\.interfaceEndpoints: must list "ssmmessages" when cluster\.operatorAccess is enabled/,
+    );
+    expect(
+      problemsWhen("dev", (c) => (cluster(c).operatorAccess = { ...c.cluster.operatorAccess, enabled: true })),
+    ).toMatch(/environment "dev", setting network\.interfaceEndpoints: must list "ssm" and "ssmmessages" when/);
   });
 
   it("fails on an AMI release that is not an Amazon Linux 2023 release", () => {

@@ -1,13 +1,15 @@
 /**
  * Evaluates the small part of the GitHub Actions expression language the workflows use in
- * `if:` and `concurrency:` (literals, context paths, ==, !=, !, &&, || and format()), so a test
- * can ask what a group or condition is for a given event instead of matching its text.
+ * `if:`, `concurrency:` and a called workflow's `with:` (literals, context paths, ==, !=, !, &&,
+ * ||, format(), fromJSON() and `.name` or `[expression]` after a value), so a test can ask what a
+ * group, condition or input is for a given event instead of matching its text.
  * https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
  */
 type Value = string | number | boolean | null | undefined | Value[] | { [key: string]: Value };
 export type Context = Record<string, Value>;
 
-const TOKEN = /\s*(?:('(?:[^']|'')*')|(\d+(?:\.\d+)?)|(==|!=|&&|\|\||[!(),])|([A-Za-z_][\w-]*(?:\.[\w-]+)*))/y;
+const TOKEN =
+  /\s*(?:('(?:[^']|'')*')|(\d+(?:\.\d+)?)|(==|!=|&&|\|\||[!(),[\]])|(\.[A-Za-z_][\w-]*)|([A-Za-z_][\w-]*(?:\.[\w-]+)*))/y;
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -26,11 +28,25 @@ function equal(a: Value, b: Value): boolean {
   return a == b;
 }
 
+/** `value.key` or `value[key]`: a missing property is null (undefined here), never an error. */
+function property(value: Value, key: Value): Value {
+  if (value === null || value === undefined || typeof value !== "object") return undefined;
+  if (Array.isArray(value)) return typeof key === "number" ? value[key] : undefined;
+  return value[String(key)];
+}
+
 function lookup(path: string, context: Context): Value {
-  return path.split(".").reduce<Value>((value, key) => {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-    return value[key];
-  }, context as Value);
+  return path.split(".").reduce<Value>((value, key) => property(value, key), context as Value);
+}
+
+/** The functions the workflows call. */
+function call(name: string, args: Value[]): Value {
+  if (name === "format") {
+    const [template, ...values] = args;
+    return String(template).replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i)] ?? ""));
+  }
+  if (name === "fromJSON") return JSON.parse(String(args[0])) as Value;
+  throw new Error(`function ${name} is not modelled`);
 }
 
 /** One `${{ }}` body. */
@@ -43,7 +59,19 @@ export function evaluate(expression: string, context: Context): Value {
     if (expected !== undefined && token !== expected) throw new Error(`expected ${expected}, found ${token}`);
     return token;
   };
+  /** A value, then any `.name` and `[expression]` after it. */
   const primary = (): Value => {
+    let value = atom();
+    while (peek()?.startsWith(".") || peek() === "[") {
+      const token = take();
+      if (token === "[") {
+        value = property(value, or());
+        take("]");
+      } else value = property(value, token.slice(1));
+    }
+    return value;
+  };
+  const atom = (): Value => {
     const token = take();
     if (token === "(") {
       const value = or();
@@ -63,9 +91,7 @@ export function evaluate(expression: string, context: Context): Value {
         if (peek() === ",") take(",");
       }
       take(")");
-      if (token !== "format") throw new Error(`function ${token} is not modelled`);
-      const [template, ...values] = args;
-      return String(template).replace(/\{(\d+)\}/g, (_, i: string) => String(values[Number(i)] ?? ""));
+      return call(token, args);
     }
     return lookup(token, context);
   };

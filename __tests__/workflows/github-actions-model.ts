@@ -148,6 +148,7 @@ export function startProblems(workflows: Map<string, Workflow>): string[] {
   const problems: string[] = [];
   for (const [file, workflow] of workflows) {
     problems.push(...needsProblems(file, workflow));
+    problems.push(...nestingProblems(file, workflows));
     for (const [jobName, job] of Object.entries(workflow.jobs ?? {})) {
       if (typeof job.uses !== "string") continue;
       const callee = localCallee(job.uses);
@@ -249,4 +250,37 @@ export function needsProblems(file: string, workflow: Workflow): string[] {
   };
   Object.keys(jobs).forEach((name) => visit(name, []));
   return problems;
+}
+
+/**
+ * "You can connect up to four levels of workflows" and "call a maximum of 20 unique reusable
+ * workflows from a single workflow file", nested ones included
+ * (https://docs.github.com/en/actions/reference/workflows-and-actions/reusing-workflow-configurations#limitations-of-reusable-workflows).
+ */
+export const MAX_WORKFLOW_LEVELS = 4;
+export const MAX_CALLED_WORKFLOWS = 20;
+
+/** The local workflows a workflow calls, directly or through the ones it calls. */
+function calledFrom(file: string, workflows: Map<string, Workflow>, trail: string[] = []): string[][] {
+  const jobs = Object.values(workflows.get(file)?.jobs ?? {});
+  const callees = jobs.flatMap((job) => (typeof job.uses === "string" ? [localCallee(job.uses)] : []));
+  return callees
+    .filter((callee): callee is string => callee !== undefined && workflows.has(callee) && !trail.includes(callee))
+    .flatMap((callee) => [[...trail, file, callee], ...calledFrom(callee, workflows, [...trail, file])]);
+}
+
+export function nestingProblems(file: string, workflows: Map<string, Workflow>): string[] {
+  const chains = calledFrom(file, workflows);
+  const deepest = chains.reduce<string[]>((a, b) => (b.length > a.length ? b : a), [file]);
+  const unique = new Set(chains.map((chain) => chain[chain.length - 1]));
+  return [
+    ...(deepest.length > MAX_WORKFLOW_LEVELS
+      ? [
+          `${file}: ${deepest.length} levels of workflows (${deepest.join(" -> ")}); GitHub allows ${MAX_WORKFLOW_LEVELS}`,
+        ]
+      : []),
+    ...(unique.size > MAX_CALLED_WORKFLOWS
+      ? [`${file}: calls ${unique.size} unique reusable workflows; GitHub allows ${MAX_CALLED_WORKFLOWS}`]
+      : []),
+  ];
 }

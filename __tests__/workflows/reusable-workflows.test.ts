@@ -11,6 +11,7 @@ import {
   excess,
   grantOf,
   localCallee,
+  nestingProblems,
   permissionProblems,
   readWorkflows,
   startProblems,
@@ -159,6 +160,22 @@ jobs: { post: { runs-on: x, permissions: { pull-requests: write }, steps: [] } }
       "infra.yml: job deploy (uses ./.github/workflows/apply.yml): input 'env' is not declared by apply.yml",
       "infra.yml: job deploy (uses ./.github/workflows/apply.yml): required input 'environment' of apply.yml is not given",
     ]);
+  });
+
+  it("refuses more than four levels of workflows (the caller counts as one)", () => {
+    const calls = (next: string) =>
+      yaml(`on: { workflow_call: {} }\njobs: { next: { uses: ./.github/workflows/${next}, permissions: write-all } }`);
+    const leaf = yaml("on: { workflow_call: {} }\njobs: { work: { runs-on: x, steps: [] } }");
+    const chain = (levels: number) =>
+      new Map<string, Workflow>(
+        Array.from({ length: levels }, (_, i) => [`w${i}.yml`, i === levels - 1 ? leaf : calls(`w${i + 1}.yml`)]),
+      );
+    expect(startProblems(chain(4))).toEqual([]);
+    expect(startProblems(chain(5))).toEqual([
+      "w0.yml: 5 levels of workflows (w0.yml -> w1.yml -> w2.yml -> w3.yml -> w4.yml); GitHub allows 4",
+    ]);
+    // infra.yml -> deliver.yml -> plan.yml / apply.yml: three.
+    expect(nestingProblems("infra.yml", workflows)).toEqual([]);
   });
 
   it("refuses keywords a calling job cannot have (it runs no steps of its own)", () => {

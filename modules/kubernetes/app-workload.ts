@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { HorizontalPodAutoscalerV2 } from "@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2";
@@ -56,6 +57,25 @@ export const LOG_FORWARDER = {
   limits: { cpu: "50m", memory: "32Mi" },
 } as const;
 
+/**
+ * Seconds the app keeps serving after its pod starts terminating, before uvicorn gets SIGTERM
+ * (preStop): the EndpointSlice change reaches Envoy Gateway and, through xDS, every proxy, which
+ * then stops sending new requests. Uvicorn refuses new connections from SIGTERM on, so a request
+ * routed in that window would fail.
+ */
+export const ENDPOINT_REMOVAL_SECONDS = 10;
+/** Seconds after the last request for uvicorn's lifespan shutdown and the last log lines. */
+export const SHUTDOWN_MARGIN_SECONDS = 10;
+
+/**
+ * The pod's terminationGracePeriodSeconds: the preStop wait, then the longest request still in
+ * flight (uvicorn finishes in-flight requests after SIGTERM, with no limit of its own), then the
+ * shutdown itself. Anything shorter and the kubelet's SIGKILL cuts an LLM call the gateway still waits for.
+ */
+export function appTerminationGracePeriodSeconds(requestTimeoutSeconds: number): number {
+  return ENDPOINT_REMOVAL_SECONDS + requestTimeoutSeconds + SHUTDOWN_MARGIN_SECONDS;
+}
+
 /** The seed's HPA targets. */
 export const SEED_AUTOSCALING = { cpuPercent: 70, memoryPercent: 80, requestsPerSecond: 100 } as const;
 
@@ -81,8 +101,11 @@ export interface AppWorkloadProps {
   readonly requestsPerSecondMetric: string;
   /** What must be done before the first pod starts (the app's database login). @default - nothing */
   readonly startAfter?: ITerraformDependable[];
-  /** Seconds a pod has to finish in-flight requests after SIGTERM. @default 60 */
-  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * The longest a request may last (the gateway's request timeout): a stopping pod gets that long
+   * to finish its last one (appTerminationGracePeriodSeconds).
+   */
+  readonly requestTimeoutSeconds: number;
 }
 
 /**
@@ -179,6 +202,9 @@ export class AppWorkload extends Construct {
           metadata: {
             labels: this.labels,
             annotations: {
+              // A changed setting changes the pod template, so the same apply rolls the pods (the
+              // plan shows it); a ConfigMap alone reaches running pods only when they restart.
+              [CONFIG_CHECKSUM_ANNOTATION]: settingsChecksum(props.settings),
               "prometheus.io/scrape": "true",
               "prometheus.io/port": String(SEED_CONTAINER.port),
               "prometheus.io/path": "/metrics",
@@ -186,7 +212,7 @@ export class AppWorkload extends Construct {
           },
           spec: {
             serviceAccountName: serviceAccount,
-            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
+            terminationGracePeriodSeconds: appTerminationGracePeriodSeconds(props.requestTimeoutSeconds),
             securityContext: {
               runAsNonRoot: true,
               runAsUser: String(SEED_CONTAINER.user),
@@ -218,6 +244,8 @@ export class AppWorkload extends Construct {
                 resources: { requests: { ...SEED_CONTAINER.requests }, limits: { ...SEED_CONTAINER.limits } },
                 livenessProbe: probe(SEED_CONTAINER.liveness),
                 readinessProbe: probe(SEED_CONTAINER.readiness),
+                // The image's sleep (python:3.12-slim); the provider has no preStop sleep action.
+                lifecycle: { preStop: [{ exec: { command: ["sleep", String(ENDPOINT_REMOVAL_SECONDS)] } }] },
                 securityContext: {
                   allowPrivilegeEscalation: false,
                   readOnlyRootFilesystem: true,
@@ -247,6 +275,17 @@ export class AppWorkload extends Construct {
     ]);
     return deployment;
   }
+}
+
+/** Pod template annotation holding the SHA-256 of the app's plain settings. */
+export const CONFIG_CHECKSUM_ANNOTATION = "marketing-agents/config-sha256";
+
+/** SHA-256 of the settings, independent of key order. */
+function settingsChecksum(settings: Record<string, string>): string {
+  const sorted = Object.keys(settings)
+    .sort()
+    .map((key) => [key, settings[key]]);
+  return createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
 }
 
 function resourceMetric(name: "cpu" | "memory", averageUtilization: number) {

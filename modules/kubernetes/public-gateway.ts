@@ -25,6 +25,34 @@ export interface PublicGatewayProps {
    * it (ClientTrafficPolicy `timeout.http.idleTimeout`; Envoy's default is an hour).
    */
   readonly idleTimeoutSeconds: number;
+  /**
+   * Seconds the proxy keeps an idle connection to a backend for reuse (BackendTrafficPolicy
+   * `timeout.http.connectionIdleTimeout`; Envoy's default is an hour). Below the backend's own
+   * keep-alive timeout, so the proxy never reuses a connection the backend is closing.
+   */
+  readonly backendIdleTimeoutSeconds: number;
+  /**
+   * The longest a request through the gateway may last (its routes' request timeout): a draining
+   * proxy keeps serving that long after the last request it may still receive.
+   */
+  readonly requestTimeoutSeconds: number;
+}
+
+/**
+ * Seconds a stopping proxy may still receive new connections. Envoy Gateway's Service keeps
+ * externalTrafficPolicy Local, so the NLB (instance targets) takes the node out only after 2 failed
+ * health checks 10 s apart (kubernetes/cloud-provider-aws, buildNLBHealthCheckConfiguration); the
+ * rest is room for the NLB and kube-proxy to act. Envoy Gateway's own minimum drain is 10 s.
+ */
+export const PROXY_DEREGISTRATION_SECONDS = 30;
+
+/**
+ * How long a stopping proxy drains (EnvoyProxy `shutdown.drainTimeout`, Envoy Gateway's default 60 s):
+ * a request that arrives at the end of the deregistration window still gets its whole request
+ * timeout. https://gateway.envoyproxy.io/v1.9/tasks/operations/graceful-shutdown/
+ */
+export function proxyDrainTimeoutSeconds(requestTimeoutSeconds: number): number {
+  return PROXY_DEREGISTRATION_SECONDS + requestTimeoutSeconds;
 }
 
 /**
@@ -42,7 +70,8 @@ export function proxyPodLabels(gateway: { name: string; namespace: string }): Re
 /**
  * The public Gateway behind an AWS Network Load Balancer: HTTPS with a cert-manager certificate,
  * plain HTTP only to redirect to HTTPS (and to answer ACME challenges), a request body limit and
- * a client idle timeout. Its Envoy proxies spread across zones under a PodDisruptionBudget.
+ * a client idle timeout, idle backend connections closed before the app closes them. Its Envoy
+ * proxies spread across zones under a PodDisruptionBudget and drain for the longest request.
  */
 export class PublicGateway extends Construct {
   /** Where HTTPRoutes attach. */
@@ -62,6 +91,8 @@ export class PublicGateway extends Construct {
         provider: {
           type: "Kubernetes",
           kubernetes: {
+            // No terminationGracePeriodSeconds here (the CRD has no such field): Envoy Gateway v1.9
+            // sets it to shutdown.drainTimeout + 300 s (npm run review shows it).
             envoyDeployment: {
               replicas: props.proxyReplicas,
               pod: { topologySpreadConstraints: zoneSpread(proxyPodLabels(props)) },
@@ -75,6 +106,12 @@ export class PublicGateway extends Construct {
               },
             },
           },
+        },
+        // The proxy keeps accepting while the NLB deregisters it (minDrainDuration), then lets the
+        // last request finish; it exits early once no connection is left after the minimum.
+        shutdown: {
+          minDrainDuration: `${PROXY_DEREGISTRATION_SECONDS}s`,
+          drainTimeout: `${proxyDrainTimeoutSeconds(props.requestTimeoutSeconds)}s`,
         },
       },
     });
@@ -141,6 +178,9 @@ export class PublicGateway extends Construct {
         rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
       },
     });
+    // The Gateway's one BackendTrafficPolicy: a second one targeting the same Gateway would not
+    // merge with it (Envoy Gateway applies only the oldest), so every backend setting lives here.
+    // Its name predates the timeout; renaming would replace it.
     customResource(this, "body-limit", {
       apiVersion: "gateway.envoyproxy.io/v1alpha1",
       kind: "BackendTrafficPolicy",
@@ -148,6 +188,12 @@ export class PublicGateway extends Construct {
       spec: {
         targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name }],
         requestBuffer: { limit: props.maxRequestBody },
+        timeout: { http: { connectionIdleTimeout: `${props.backendIdleTimeoutSeconds}s` } },
+        // No retry: Envoy Gateway sets none unless asked. The app's API is POSTs that start LLM agent
+        // runs (not idempotent: a retry pays for the models twice and repeats side effects), and the
+        // keep-alive race resets a request already written, which only `reset` would retry. The idle
+        // timeout above removes the race instead.
+        // https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter
       },
     });
     customResource(this, "client-timeouts", {

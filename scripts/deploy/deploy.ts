@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { IMAGE_TAG_VARIABLE, type EnvironmentConfig } from "../../config";
+import { IMAGE_TAG_VARIABLE, imageTagParameterName, type EnvironmentConfig } from "../../config";
 import {
   bootstrapPhase,
   localBootstrapState,
@@ -281,11 +281,21 @@ class StackRunner {
     removeLocalState(localState);
   }
 
+  /**
+   * After the app's apply: the cluster already runs the new image, so a tag left unrecorded would
+   * make the next apply of the app stack roll it back. The failure says how to record it by hand.
+   */
   private async recordImageTag(): Promise<void> {
+    const { config } = this.request;
+    const tag = this.plan.imageTag;
     try {
-      await this.deps.recordImageTag(this.request.config, this.plan.imageTag);
+      await this.deps.recordImageTag(config, tag);
     } catch (error) {
-      throw new StackFailure("recording the image tag", [error instanceof Error ? error.message : String(error)]);
+      const cause = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+      const record = `aws ssm put-parameter --region ${config.account.region} --name ${imageTagParameterName(config)} --type String --value ${tag} --overwrite`;
+      throw new StackFailure("recording the image tag", [
+        `${cause}; the app now runs ${tag} but ${imageTagParameterName(config)} still names the previous tag, so the next apply of the app stack would roll it back: record it now with \`${record}\` (docs/runbook.md, Recovery)`,
+      ]);
     }
   }
 

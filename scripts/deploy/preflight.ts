@@ -21,6 +21,7 @@ import {
   type EnvironmentConfig,
 } from "../../config";
 import { APP_API_KEYS } from "../../modules/kubernetes/app-external-secret";
+import { amiName, architectureOf } from "../../modules/operator-access-host";
 import { DeployError } from "./deploy-error";
 import { addonVersionsOffered, eksAmiName } from "./eks-versions";
 import { awsErrorName, missingCredentials } from "./aws-errors";
@@ -308,7 +309,7 @@ const clusterReachable: Check = {
 };
 
 const pinnedVersionsOffered: Check = {
-  name: "the pinned add-on versions and node AMI release exist for the cluster's Kubernetes version",
+  name: "the pinned add-on versions and node AMI release exist for the cluster's Kubernetes version, as does the operator host's AMI",
   applies: (context) => has(context, "cluster"),
   async run(context) {
     const { cluster } = context.target.config;
@@ -330,9 +331,40 @@ const pinnedVersionsOffered: Check = {
         `${env(context)}: setting cluster.nodeAmiReleaseVersion: no EKS AMI ${ami} is published in ${context.target.config.account.region}: ${fix}`,
       );
     }
-    return `${Object.keys(cluster.addonVersions).length} add-ons, AMI ${ami}`;
+    const hostAmi = await operatorHostAmiPublished(context);
+    return `${Object.keys(cluster.addonVersions).length} add-ons, AMI ${ami}${hostAmi ? `, operator host AMI ${hostAmi}` : ""}`;
   },
 };
+
+/**
+ * The operator access host's Amazon Linux 2023 image, asked for exactly as its `aws_ami` data
+ * source does (owner amazon, the exact name, the architecture, deprecated images included), so a
+ * release that was never published stops here instead of failing the plan. Undefined when the
+ * host is off.
+ */
+async function operatorHostAmiPublished(context: Context): Promise<string | undefined> {
+  const { config } = context.target;
+  const access = config.cluster.operatorAccess;
+  if (!access.enabled) return undefined;
+  const architecture = architectureOf(access.instanceType);
+  const name = amiName(access.amiRelease, architecture);
+  const images = await context.clients.ec2.send(
+    new DescribeAmisCommand({
+      Owners: ["amazon"],
+      IncludeDeprecated: true,
+      Filters: [
+        { Name: "name", Values: [name] },
+        { Name: "architecture", Values: [architecture] },
+      ],
+    }),
+  );
+  if ((images.Images ?? []).length === 0) {
+    throw new DeployError(
+      `${env(context)}: setting cluster.operatorAccess.amiRelease: no Amazon Linux 2023 AMI ${name} is published in ${config.account.region}: pick a release that is (newest: aws ec2 describe-images --owners amazon --filters 'Name=name,Values=al2023-ami-2023.*-kernel-6.1-${architecture}' --query 'sort_by(Images,&CreationDate)[-1].Name')`,
+    );
+  }
+  return name;
+}
 
 /** The checks, in the order they run. */
 export const CHECKS: readonly Check[] = [

@@ -61,7 +61,7 @@ const NUMERIC_STRINGS = new Set([
 ]);
 
 /** Blocks the provider writes as a one-element list where the API has one object. */
-const SINGLE_BLOCKS = new Set(["label_selector"]);
+const SINGLE_BLOCKS = new Set(["label_selector", "pre_stop", "post_start"]);
 
 /** Maps of free strings (labels, data...): their keys and values are kept exactly. */
 const STRING_MAPS = new Set([
@@ -77,7 +77,10 @@ const STRING_MAPS = new Set([
   "requests",
 ]);
 
-/** Arguments of the Terraform resource that are not part of the object. */
+/**
+ * Arguments of the Terraform resource that are not part of the object: only at the resource's top
+ * level (a container's `lifecycle` is the API's, with its preStop hook).
+ */
 const TERRAFORM_ONLY = new Set([
   "//",
   "provider",
@@ -126,7 +129,7 @@ function apiKey(key: string, value: unknown): string {
   return SCALAR_RENAMES[key] ?? camel(key);
 }
 
-function convert(value: unknown, key = ""): unknown {
+function convert(value: unknown, key = "", topLevel = false): unknown {
   if (STRING_MAPS.has(key) && isStringMap(value)) return value;
   if (Array.isArray(value)) {
     const items = value.map((v) => convert(v));
@@ -134,7 +137,7 @@ function convert(value: unknown, key = ""): unknown {
   }
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Json)
-      .filter(([k]) => !TERRAFORM_ONLY.has(k))
+      .filter(([k]) => !(topLevel && TERRAFORM_ONLY.has(k)))
       .map(([k, v]) => [apiKey(k, v), convert(v, k)]);
     return Object.fromEntries(entries);
   }
@@ -146,7 +149,7 @@ function convert(value: unknown, key = ""): unknown {
 export function typedResourceObject(type: string, body: Json, nameOf: NameOf): Json | undefined {
   const kind = KINDS[type];
   if (!kind) return undefined;
-  const converted = convert(withPlaceholders(body, nameOf)) as Json;
+  const converted = convert(withPlaceholders(body, nameOf), "", true) as Json;
   if (type === "kubernetes_secret_v1" && converted.data) {
     // The provider takes plain values and encodes them; the API's `stringData` does the same.
     converted.stringData = converted.data;

@@ -162,18 +162,23 @@ function inventorySection(review: Review): string[] {
   return lines;
 }
 
-/** One line per environment: how long the gateway waits for the app and for idle clients. */
+/**
+ * One line per environment: how long the gateway waits for the app and for idle clients, who closes
+ * an idle connection to the app first, and how long a stopping proxy or app pod serves on.
+ */
 function gatewaySection(review: Review): string[] {
   const lines = [
     "## Gateway timeouts and proxies",
     "",
-    "| environment | request timeout | client idle timeout | Envoy proxies | disruption budget | spread over |",
-    "|---|---|---|---:|---|---|",
+    "| environment | request timeout | client idle timeout | backend idle timeout | app keep-alive | proxy drain (min-max) | proxy grace period | app grace period | Envoy proxies | disruption budget | spread over |",
+    "|---|---|---|---|---|---|---|---|---:|---|---|",
   ];
   for (const { name, gateway } of review.environments) {
     const routes = Object.entries(gateway.requestTimeouts).map(([route, timeout]) => `${timeout} (${route})`);
+    const drain = `${gateway.proxyDrain.minSeconds}-${gateway.proxyDrain.timeoutSeconds}s`;
+    const appGrace = gateway.appGracePeriodSeconds === undefined ? "-" : `${gateway.appGracePeriodSeconds}s`;
     lines.push(
-      `| ${name} | ${routes.join(", ") || "no route"} | ${gateway.idleTimeout} | ${gateway.proxyReplicas ?? "-"} | ${gateway.proxyDisruptionBudget} | ${gateway.proxySpread.join(", ") || "-"} |`,
+      `| ${name} | ${routes.join(", ") || "no route"} | ${gateway.idleTimeout} | ${gateway.backendIdleTimeout} | ${gateway.appKeepAlive} | ${drain} | ${gateway.proxyGracePeriodSeconds}s | ${appGrace} | ${gateway.proxyReplicas ?? "-"} | ${gateway.proxyDisruptionBudget} | ${gateway.proxySpread.join(", ") || "-"} |`,
     );
   }
   return lines;
