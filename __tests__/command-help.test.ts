@@ -28,6 +28,7 @@ const COMMANDS: Record<string, string> = {
   "aws-data": "usage: npm run aws-data\n",
   "k8s-check": "usage: npm run k8s-check",
   "db-check": "usage: npm run db-check",
+  "who-can": "usage: npm run who-can\n",
 };
 
 /** Scripts that only run other tools, whose `--help` is theirs. */

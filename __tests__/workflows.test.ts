@@ -10,6 +10,7 @@ import {
   ENVIRONMENTS,
   PULL_REQUEST_CONCERNS,
   loadEnvironments,
+  RUNNER_WORKFLOW_NAMES,
   runnerProjectName,
 } from "../config";
 import { condition, interpolate, type Context } from "./workflows/expressions";
@@ -170,7 +171,12 @@ describe("workflows", () => {
       .flatMap(([, job]) => job.steps ?? [])
       .filter((s) => s.uses?.startsWith("actions/upload-artifact@"))
       .map((s) => String(s.with?.path));
-    expect(uploads.sort()).toEqual(["cdktf.out\nreview-out\n", "reports/mutation/", "reviewed-plans"]);
+    expect(uploads.sort()).toEqual([
+      "cdktf.out\nreview-out\n",
+      "coverage.xml", // the app's test coverage, from the job without an OIDC token to the Codecov job
+      "reports/mutation/",
+      "reviewed-plans",
+    ]);
   });
 
   it("writes no account id: every account comes from config through the environments job", () => {
@@ -398,10 +404,71 @@ describe("workflows", () => {
     });
 
     it("rolls the image out through the infra workflow on main, where it is planned and reviewed", () => {
-      const dispatch = jobNamed("app-image.yml:rollout").steps?.[0].run ?? "";
-      expect(dispatch).toContain(
+      const dispatch = jobNamed("app-image.yml:rollout").steps?.find((s) => s.run?.includes("gh workflow run"));
+      expect(dispatch?.run).toContain(
         'gh workflow run infra.yml --repo "$REPO" --ref main -f environment="$TARGET" -f stacks=app',
       );
+    });
+
+    const imageJobs = jobs.filter(([name]) => name.startsWith("app-image.yml:"));
+    const runsAppCode = (job: Job) => job.steps?.some((s) => /\b(pip|uv pip|pytest)\b/.test(s.run ?? "")) ?? false;
+
+    it("gives no OIDC token to a job that installs or runs the app's code (it could assume the push role)", () => {
+      const appCodeJobs = imageJobs.filter(([, job]) => runsAppCode(job));
+      expect(appCodeJobs.map(([name]) => name)).toEqual(["app-image.yml:test"]);
+      for (const [, job] of appCodeJobs) {
+        // A job without `permissions` would inherit the caller's, which include id-token.
+        expect(job.permissions).toBeDefined();
+        expect(job.permissions?.["id-token"]).toBeUndefined();
+      }
+    });
+
+    it("uses no long-lived token: GitHub calls get a one-hour app token from a GitHub environment", () => {
+      const text = fs.readFileSync(path.join(workflowsDir, "app-image.yml"), "utf8");
+      expect(text).not.toMatch(/secrets\.[\w-]*token/i);
+      expect(Object.keys(workflow("app-image.yml").on.workflow_call ?? {})).not.toContain("secrets");
+      const minted = imageJobs.flatMap(([name, job]) =>
+        (job.steps ?? [])
+          .filter((s) => s.uses?.startsWith("actions/create-github-app-token@"))
+          .map((s) => ({ name, job, step: s })),
+      );
+      expect(minted.map((m) => m.name)).toEqual(["app-image.yml:environments", "app-image.yml:rollout"]);
+      for (const { job, step } of minted) {
+        expect(job.environment).toBe("${{ inputs.rollout-environment }}");
+        expect(step.with?.["private-key"]).toBe("${{ secrets.INFRA_APP_PRIVATE_KEY }}");
+        expect(step.with?.["client-id"]).toBe("${{ vars.INFRA_APP_CLIENT_ID }}");
+        expect(step.with?.repositories).toBe("${{ steps.infra.outputs.name }}");
+      }
+      const permissionsOf = (step: Step) =>
+        Object.entries(step.with ?? {}).filter(([key]) => key.startsWith("permission-"));
+      expect(permissionsOf(minted[0].step)).toEqual([["permission-contents", "read"]]);
+      expect(permissionsOf(minted[1].step)).toEqual([["permission-actions", "write"]]);
+      const dispatch = jobNamed("app-image.yml:rollout").steps?.find((s) => s.run?.includes("gh workflow run"));
+      expect(dispatch?.env?.GH_TOKEN).toBe("${{ steps.app-token.outputs.token }}");
+    });
+  });
+
+  describe("the in-VPC runner's webhook admits the workflows that use it, and only those", () => {
+    it("lists exactly the names of the runs whose jobs ask for a codebuild runner", () => {
+      const usesRunner = (file: string) =>
+        Object.values(workflow(file).jobs).some((j) => j["runs-on"]?.startsWith("codebuild-"));
+      const callersOf = (file: string) =>
+        workflowFiles.filter((f) =>
+          Object.values(workflow(f).jobs).some((j) => j.uses === `./.github/workflows/${file}`),
+        );
+      /** The top-level workflows whose runs contain the file's jobs (a called workflow runs in its caller's run). */
+      const runsOf = (file: string): string[] => {
+        const callers = callersOf(file);
+        const standalone = Object.keys(workflow(file).on).some((event) => event !== "workflow_call");
+        return [...(standalone ? [file] : []), ...callers.flatMap(runsOf)];
+      };
+      const names = new Set(
+        workflowFiles
+          .filter(usesRunner)
+          .flatMap(runsOf)
+          .map((f) => (parse(fs.readFileSync(path.join(workflowsDir, f), "utf8")) as { name: string }).name),
+      );
+      expect([...names].sort()).toEqual([...RUNNER_WORKFLOW_NAMES].sort());
     });
   });
 });

@@ -14,6 +14,18 @@ export function runnerProjectName(config: Pick<EnvironmentConfig, "name">): stri
   return `${resourcePrefix(config)}-runner`;
 }
 
+/**
+ * Workflows (their `name:`) whose jobs run on the in-VPC runner: infra.yml's runs (its plan.yml and
+ * apply.yml jobs are called through deliver.yml, in the same run). The runner's webhook admits no other.
+ */
+export const RUNNER_WORKFLOW_NAMES: readonly string[] = ["infra"];
+
+/** The infrastructure repository's branch whose workflows deploy, push images and use the runner. */
+export const INFRA_BRANCH = "main";
+
+/** The reusable workflow of this repository that the app repository calls to build and push images. */
+export const IMAGE_WORKFLOW_PATH = ".github/workflows/app-image.yml";
+
 /** Build logs of the CI runner are the record of every plan and apply: kept a year everywhere. */
 export const CI_LOG_RETENTION_DAYS = 365;
 

@@ -7,7 +7,12 @@ export const dev: EnvironmentConfig = {
   account: { id: "111111111111", region: "us-east-1" },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
   // No trail of state reads: a development account, where the trail's cost buys nothing.
-  state: { noncurrentVersionExpirationDays: 30, dataEventTrail: false },
+  state: {
+    noncurrentVersionExpirationDays: 30,
+    dataEventTrail: false,
+    // The role platform engineers apply bootstrap with: nobody else changes or destroys the state storage.
+    adminRoleNames: ["PlatformAdmin"],
+  },
   network: {
     vpcCidr: "10.10.0.0/16",
     availabilityZones: ["us-east-1a", "us-east-1b"],
@@ -57,6 +62,8 @@ export const dev: EnvironmentConfig = {
       // CodeConnections connection to GitHub, created once per account (docs/runbook.md).
       connectionArn: "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-4000-8000-000000000000",
       computeType: "BUILD_GENERAL1_SMALL",
+      // Placeholders: the platform team's GitHub account ids and the rollout app's bot user id (docs/runbook.md).
+      actorAccountIds: [1000001, 1000002, 1000003],
     },
   },
   database: {

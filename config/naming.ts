@@ -38,6 +38,11 @@ export function stateKeyAlias(config: EnvironmentConfig): string {
   return `alias/${PROJECT}-${config.name}-tfstate`;
 }
 
+/** ARNs of the people's roles that alone may change or destroy the state storage (`state.adminRoleNames`). */
+export function stateAdminRoleArns(config: Pick<EnvironmentConfig, "account" | "state">): string[] {
+  return config.state.adminRoleNames.map((name) => `arn:aws:iam::${config.account.id}:role/${name}`);
+}
+
 /** The state object key of one stack. */
 export function stateKey(config: EnvironmentConfig, concern: Concern): string {
   return `${config.name}/${concern}.tfstate`;

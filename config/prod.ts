@@ -6,7 +6,12 @@ export const prod: EnvironmentConfig = {
   stage: "production",
   account: { id: "333333333333", region: "us-east-1" },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
-  state: { noncurrentVersionExpirationDays: 365, dataEventTrail: true },
+  state: {
+    noncurrentVersionExpirationDays: 365,
+    dataEventTrail: true,
+    // The role platform engineers apply bootstrap with: nobody else changes or destroys the state storage.
+    adminRoleNames: ["PlatformAdmin"],
+  },
   network: {
     vpcCidr: "10.30.0.0/16",
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
@@ -67,6 +72,8 @@ export const prod: EnvironmentConfig = {
       // CodeConnections connection to GitHub, created once per account (docs/runbook.md).
       connectionArn: "arn:aws:codeconnections:us-east-1:333333333333:connection/00000000-0000-4000-8000-000000000000",
       computeType: "BUILD_GENERAL1_SMALL",
+      // Placeholders: the platform team's GitHub account ids and the rollout app's bot user id (docs/runbook.md).
+      actorAccountIds: [1000001, 1000002, 1000003],
     },
   },
   database: {

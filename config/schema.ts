@@ -158,6 +158,19 @@ export const environmentSchema = object({
      * an audit bucket: who read the state, which holds every secret the stacks manage.
      */
     dataEventTrail: boolean(),
+    /**
+     * Names (with their path, if any) of the people's roles, in the environment's account, that apply
+     * the bootstrap stack (usually the role of `cluster.adminRoleArns`): only they, and the account's
+     * root user, may change the state key's or buckets' policies, disable or delete the key, delete
+     * the buckets or old state versions, or stop the trail. CI cannot, whatever its policies say.
+     * Names, not ARNs: the key policy delegates to this account's IAM only, so a role of another
+     * account could never manage the key. Apply bootstrap with one of them.
+     */
+    adminRoleNames: array(
+      string().regex(/^[\w+=,.@-]+(\/[\w+=,.@-]+)*$/, {
+        message: 'must be an IAM role name, with its path if any (e.g. "PlatformAdmin"), not an ARN',
+      }),
+    ).min(1, { message: "must list at least one role: nobody but the account root could manage the state key" }),
   }).strict(),
   network: object({
     /** The VPC's IPv4 block, /16 to /18; subnets are carved from it. */
@@ -262,6 +275,13 @@ export const environmentSchema = object({
       ),
       /** Size of the runner's build container. */
       computeType: oneOf(RUNNER_COMPUTE_TYPES),
+      /**
+       * GitHub account ids (`gh api users/<login> --jq .id`; ids survive a rename, logins do not)
+       * whose infra runs may start the runner: the people who merge to main or start rollouts, and
+       * the bot user of the GitHub App that starts image rollouts. Anyone else's job (a fork's pull
+       * request copying the workflow name and branch) never gets a place inside the VPC.
+       */
+      actorAccountIds: array(number().int().positive()).min(1),
     }).strict(),
   }).strict(),
   database: object({

@@ -6,7 +6,12 @@ export const staging: EnvironmentConfig = {
   stage: "staging",
   account: { id: "222222222222", region: "us-east-1" },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
-  state: { noncurrentVersionExpirationDays: 90, dataEventTrail: true },
+  state: {
+    noncurrentVersionExpirationDays: 90,
+    dataEventTrail: true,
+    // The role platform engineers apply bootstrap with: nobody else changes or destroys the state storage.
+    adminRoleNames: ["PlatformAdmin"],
+  },
   network: {
     vpcCidr: "10.20.0.0/16",
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
@@ -55,6 +60,8 @@ export const staging: EnvironmentConfig = {
       // CodeConnections connection to GitHub, created once per account (docs/runbook.md).
       connectionArn: "arn:aws:codeconnections:us-east-1:222222222222:connection/00000000-0000-4000-8000-000000000000",
       computeType: "BUILD_GENERAL1_SMALL",
+      // Placeholders: the platform team's GitHub account ids and the rollout app's bot user id (docs/runbook.md).
+      actorAccountIds: [1000001, 1000002, 1000003],
     },
   },
   database: {

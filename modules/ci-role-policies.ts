@@ -3,6 +3,7 @@
  * the bootstrap stack composes them and tests read them without synthesizing.
  */
 import type { PolicyStatement } from "./iam-policy";
+import { applyWriteActions, planReadActions } from "./resource-type-actions";
 
 /** IAM write actions, as prefixes: what the deploy role must never do to the CI identities. */
 export const IAM_WRITE_ACTIONS = [
@@ -45,10 +46,12 @@ export interface DeployIamScope {
   readonly boundaryArn: string;
   /** ARNs of the CI identities (its own role included): never written by it. */
   readonly protectedRoleArns: string[];
+  /** ARNs (or patterns) of the CI identities' own managed policies: never written by it. @default [] */
+  readonly protectedPolicyArns?: string[];
 }
 
 /**
- * IAM for terraform apply (the rest comes from PowerUserAccess): roles and policies of this
+ * IAM for terraform apply (the rest comes from `applyStatements`): roles and policies of this
  * environment's names only; a role is created, or given permissions, only with the boundary on;
  * roles are passed only to the services that run them; the CI identities and the boundary itself
  * are out of reach, so the role cannot grant itself more.
@@ -124,6 +127,7 @@ export function deployIamStatements(scope: DeployIamScope): PolicyStatement[] {
       Action: IAM_WRITE_ACTIONS,
       Resource: [
         ...scope.protectedRoleArns,
+        ...(scope.protectedPolicyArns ?? []),
         scope.boundaryArn,
         arn("oidc-provider", "token.actions.githubusercontent.com"),
       ],
@@ -152,7 +156,7 @@ export function decryptWithAliases(access: StateAccess): PolicyStatement {
 }
 
 /**
- * The full plan (protected environment, main only): on top of ReadOnlyAccess, decrypting the
+ * The full plan (protected environment, main only): on top of `planReadStatements`, decrypting the
  * state and the environment's data, and reading this environment's secrets (refreshing a secret
  * version reads its value).
  */
@@ -177,10 +181,11 @@ export interface PullRequestLimits extends StateAccess {
 }
 
 /**
- * A pull request's plan: on top of ReadOnlyAccess, decrypting the state key only, and explicit
- * denials (which beat any allow, ReadOnlyAccess's included) of every way to a secret value:
- * Secrets Manager values, SSM parameters, the state of stacks that hold secrets, the data buckets
- * and log events (CI logs).
+ * A pull request's plan: on top of `planReadStatements({ withValues: false })`, decrypting the
+ * state key only, and explicit denials (a second line: the allow-list grants none of these) of
+ * every way to a secret value or to what the service logs: Secrets Manager values, SSM parameters
+ * and their history, the state of stacks that hold secrets, the data buckets, log events and live
+ * tails, RDS log files, image layers.
  */
 export function pullRequestPlanStatements(limits: PullRequestLimits): PolicyStatement[] {
   return [
@@ -188,7 +193,24 @@ export function pullRequestPlanStatements(limits: PullRequestLimits): PolicyStat
     {
       Sid: "NoSecretValues",
       Effect: "Deny",
-      Action: ["secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      Action: [
+        "secretsmanager:GetSecretValue",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "ssm:GetParameterHistory",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "NoDatabaseLogsOrImageLayers",
+      Effect: "Deny",
+      Action: [
+        "rds:DownloadDBLogFilePortion",
+        "rds:DownloadCompleteDBLogFile",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+      ],
       Resource: "*",
     },
     {
@@ -200,7 +222,14 @@ export function pullRequestPlanStatements(limits: PullRequestLimits): PolicyStat
     {
       Sid: "NoLogEvents",
       Effect: "Deny",
-      Action: ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery", "logs:GetQueryResults"],
+      Action: [
+        "logs:GetLogEvents",
+        "logs:FilterLogEvents",
+        "logs:StartQuery",
+        "logs:GetQueryResults",
+        "logs:StartLiveTail",
+        "logs:GetLogRecord",
+      ],
       Resource: "*",
     },
   ];
@@ -239,4 +268,116 @@ export function imagePushStatements(repositoryArn: string, access: StateAccess):
       Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": access.keyAliases } },
     },
   ];
+}
+
+/** One statement per service, so each reads as "what this role may do with <service>". */
+function perService(sidPrefix: string, actions: string[], resourceFor: (service: string) => string | string[]) {
+  const byService = new Map<string, string[]>();
+  for (const action of actions) {
+    const service = action.split(":")[0];
+    byService.set(service, [...(byService.get(service) ?? []), action]);
+  }
+  return [...byService].map(([service, serviceActions]): PolicyStatement => ({
+    Sid: `${sidPrefix}${service.replace(/[^A-Za-z0-9]/g, "").replace(/^./, (c) => c.toUpperCase())}`,
+    Effect: "Allow",
+    Action: serviceActions,
+    Resource: resourceFor(service),
+  }));
+}
+
+/**
+ * What a plan refreshes: the read actions of every resource and data-source type the stacks hold
+ * (modules/resource-type-actions.ts). Reads take `*`: most Describe and List calls have no
+ * resource-level permissions. The reads that return a stored value (a secret, a parameter) are
+ * granted only on `valueReadsOn`'s resources, by service; without it (a pull request), not at all.
+ */
+export function planReadStatements(
+  options: { readonly valueReadsOn?: Readonly<Record<string, string[]>> } = {},
+): PolicyStatement[] {
+  const all = planReadActions({ withValues: true });
+  const withoutValues = planReadActions({ withValues: false });
+  const valueReads = all.filter((a) => !withoutValues.includes(a));
+  const on = options.valueReadsOn;
+  const scoped = on
+    ? perService("RefreshValues", valueReads, (service) => {
+        const resources = on[service];
+        if (!resources?.length) throw new Error(`no resources given for the value reads of ${service}`);
+        return resources;
+      })
+    : [];
+  return [...perService("Refresh", withoutValues, () => "*"), ...scoped];
+}
+
+/** Where the deploy role's writes are limited to by name, per service (others: `*`). */
+export interface ApplyScope {
+  /** ARN patterns, by IAM service prefix (`s3`, `secretsmanager`, `ssm`). */
+  readonly resourcesByService: Readonly<Record<string, string[]>>;
+}
+
+/**
+ * What an apply writes, outside IAM (`deployIamStatements`): the write actions of every type CI
+ * applies. Services whose resources carry the environment's names are limited to those names.
+ */
+export function applyWriteStatements(scope: ApplyScope): PolicyStatement[] {
+  return perService("Apply", applyWriteActions(), (service) => scope.resourcesByService[service] ?? "*");
+}
+
+/** The environment's Terraform state: the bucket, the objects a role may read, the key. */
+export interface StateLocation extends StateAccess {
+  readonly bucketArn: string;
+  /** State objects (`<bucket arn>/<key>`) the role reads (patterns allowed). */
+  readonly readableObjectArns: string[];
+}
+
+/** Reading the state (a plan runs with -lock=false, so it writes no lock object). */
+export function stateReadStatements(state: StateLocation): PolicyStatement[] {
+  return [
+    { Sid: "ListTheState", Effect: "Allow", Action: "s3:ListBucket", Resource: state.bucketArn },
+    { Sid: "ReadTheState", Effect: "Allow", Action: "s3:GetObject", Resource: state.readableObjectArns },
+  ];
+}
+
+/** Reading and writing the state and its lock objects (`<key>.tflock`), encrypted with the state key. */
+export function stateWriteStatements(state: StateLocation): PolicyStatement[] {
+  return [
+    { Sid: "ListTheState", Effect: "Allow", Action: "s3:ListBucket", Resource: state.bucketArn },
+    {
+      Sid: "ReadAndWriteTheState",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: state.readableObjectArns,
+    },
+    {
+      Sid: "EncryptTheState",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: `arn:aws:kms:${state.region}:${state.accountId}:key/*`,
+      Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": state.keyAliases } },
+    },
+  ];
+}
+
+/** IAM's limit on one customer managed policy (characters, whitespace not counted). */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/**
+ * Statements packed, in order, into as few policy documents as fit IAM's size limit: an allow-list
+ * of every action these stacks need is larger than one policy may be.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+export function packIntoPolicies(
+  statements: PolicyStatement[],
+  maxChars = MANAGED_POLICY_MAX_CHARS,
+): PolicyStatement[][] {
+  const size = (group: PolicyStatement[]) =>
+    JSON.stringify({ Version: "2012-10-17", Statement: group }).replace(/\s/g, "").length;
+  const packs: PolicyStatement[][] = [];
+  for (const statement of statements) {
+    if (size([statement]) > maxChars)
+      throw new Error(`statement ${statement.Sid} alone exceeds ${maxChars} characters`);
+    const last = packs[packs.length - 1];
+    if (last && size([...last, statement]) <= maxChars) last.push(statement);
+    else packs.push([statement]);
+  }
+  return packs;
 }

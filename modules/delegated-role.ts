@@ -1,6 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Construct } from "constructs";
-import { policyDocument } from "./iam-policy";
+import { policyDocument, type PolicyStatement } from "./iam-policy";
 import { RoleGrant, type RolePermissions } from "./role-policies";
 
 /** Settings of a role one other role of the account steps into. */
@@ -16,6 +16,11 @@ export interface DelegatedRoleProps extends RolePermissions {
    * role, nothing else.
    */
   readonly trustedRole: { readonly arn: string; readonly name: string };
+  /**
+   * What the trusted role's request must also carry (session tags it holds, tags it asks for).
+   * @default - none: any session of the trusted role
+   */
+  readonly trustConditions?: PolicyStatement["Condition"];
 }
 
 /**
@@ -45,7 +50,12 @@ export class DelegatedRole extends Construct {
       description: props.description,
       permissionsBoundary: props.permissionsBoundaryArn,
       assumeRolePolicy: policyDocument([
-        { Effect: "Allow", Principal: { AWS: props.trustedRole.arn }, Action: CHAINED_ASSUME_ACTIONS },
+        {
+          Effect: "Allow",
+          Principal: { AWS: props.trustedRole.arn },
+          Action: CHAINED_ASSUME_ACTIONS,
+          ...(props.trustConditions ? { Condition: props.trustConditions } : {}),
+        },
       ]),
     });
     new RoleGrant(this, "permissions", { ...props, roleName: role.name, policyName: props.roleName });

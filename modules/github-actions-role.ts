@@ -1,6 +1,9 @@
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
-import { policyDocument } from "./iam-policy";
+import { packIntoPolicies } from "./ci-role-policies";
+import { policyDocument, type PolicyStatement } from "./iam-policy";
 import { RoleGrant, type RolePermissions } from "./role-policies";
 
 /** Settings of a role GitHub Actions workflows assume. */
@@ -13,11 +16,27 @@ export interface GithubActionsRoleProps extends RolePermissions {
   readonly oidcProviderArn: string;
   /** Token `sub` claims allowed to assume the role, exactly (see githubSubjects). */
   readonly subjects: string[];
+  /**
+   * Token `job_workflow_ref` claims allowed, exactly (see githubJobWorkflowRef); unset: any
+   * workflow of the subjects. The default `sub` does not carry the workflow, so this is the only
+   * way to say "this workflow file at this branch". AWS STS evaluates the claim as the condition
+   * key `token.actions.githubusercontent.com:job_workflow_ref` since January 2026
+   * (https://aws.amazon.com/about-aws/whats-new/2026/01/aws-sts-supports-validation-identity-provider-claims/,
+   * keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif).
+   * A token without the claim fails the StringEquals: the role then cannot be assumed at all.
+   */
+  readonly jobWorkflowRefs?: string[];
+  /**
+   * Allow-lists too large for the inline policy (IAM caps a role's inline policies at 10,240
+   * characters): packed into customer managed policies `<roleName>-<n>` of at most 6,144
+   * characters each, attached to the role. @default none
+   */
+  readonly largeStatements?: PolicyStatement[];
   /** Longest session (seconds): a plan or apply of the biggest stack must fit. @default 3600 */
   readonly maxSessionDurationSeconds?: number;
 }
 
-/** A role assumable only with a GitHub OIDC token of the given repositories, refs and environments. */
+/** A role assumable only with a GitHub OIDC token of the given repositories, refs, environments (and workflows). */
 export class GithubActionsRole extends Construct {
   /** ARN of the role. */
   readonly arn: string;
@@ -40,12 +59,23 @@ export class GithubActionsRole extends Construct {
             StringEquals: {
               "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
               "token.actions.githubusercontent.com:sub": props.subjects,
+              ...(props.jobWorkflowRefs && {
+                "token.actions.githubusercontent.com:job_workflow_ref": props.jobWorkflowRefs,
+              }),
             },
           },
         },
       ]),
     });
     new RoleGrant(this, "permissions", { ...props, roleName: role.name, policyName: props.roleName });
+    packIntoPolicies(props.largeStatements ?? []).forEach((statements, i) => {
+      const policy = new IamPolicy(this, `allow-list-${i + 1}`, {
+        name: `${props.roleName}-${i + 1}`,
+        description: `${props.description} (allow-list ${i + 1})`,
+        policy: policyDocument(statements),
+      });
+      new IamRolePolicyAttachment(this, `allow-list-${i + 1}-attachment`, { role: role.name, policyArn: policy.arn });
+    });
     this.arn = role.arn;
     this.name = role.name;
   }

@@ -1,6 +1,6 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
-import { CodebuildWebhook } from "@cdktf/provider-aws/lib/codebuild-webhook";
+import { CodebuildWebhook, type CodebuildWebhookFilterGroupFilter } from "@cdktf/provider-aws/lib/codebuild-webhook";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Construct } from "constructs";
@@ -23,7 +23,13 @@ export interface GithubActionsRunnerProps {
   readonly region: string;
   /** VPC and private subnets the runner works in (egress through the NAT gateways). */
   readonly vpcId: string;
+  /** One string per subnet (not a Terraform list token): the role's ENI rights name each one. */
   readonly subnetIds: string[];
+  /**
+   * Which queued jobs may start a build (CodeBuild webhook filters, every one must match). A job
+   * from a pull request, another branch, another workflow or another person never gets this runner.
+   */
+  readonly jobs: RunnerJobFilter;
   /** CodeBuild compute type, e.g. BUILD_GENERAL1_SMALL. */
   readonly computeType: string;
   /** A job is stopped after this many minutes: longer than the longest apply. */
@@ -36,15 +42,27 @@ export interface GithubActionsRunnerProps {
   readonly logRetentionDays: number;
 }
 
+/** The queued jobs a runner takes (CodeBuild webhook filters on the `workflow_job` event). */
+export interface RunnerJobFilter {
+  /** Names (`name:`) of the workflows whose runs may use the runner (WORKFLOW_NAME). */
+  readonly workflowNames: readonly string[];
+  /** Branches whose runs may use it (HEAD_REF), e.g. `main`. */
+  readonly branches: readonly string[];
+  /** GitHub account ids (never logins, which can be renamed) whose runs may use it (ACTOR_ACCOUNT_ID). */
+  readonly actorAccountIds: readonly number[];
+}
+
 /**
  * An AWS CodeBuild project that runs GitHub Actions jobs inside the VPC: a job with
  * `runs-on: codebuild-<project>-${{ github.run_id }}-${{ github.run_attempt }}` is queued, the
  * webhook (WORKFLOW_JOB_QUEUED only) starts a build, and the build registers itself as that
  * job's ephemeral runner. From the private subnets it reaches a private EKS endpoint.
  *
- * Its own role may only write its logs and manage its network interfaces: jobs assume the plan
- * or deploy role through GitHub OIDC as on any runner, so what a job may do is still decided by
- * the role's trust (pull request, branch or reviewed environment), not by which runner it got.
+ * Its own role may only write its logs, use the GitHub connection and manage network interfaces in
+ * its own subnets: jobs assume the plan or deploy role through GitHub OIDC as on any runner, so
+ * what a job may do is still decided by the role's trust (pull request, branch or reviewed
+ * environment), not by which runner it got. Which jobs get the runner at all (and so a place
+ * inside the VPC) is decided by the webhook's filter group: `runnerFilterGroup`.
  */
 export class GithubActionsRunner extends Construct {
   /** Security group of the runner's network interfaces (admit it where jobs must reach). */
@@ -94,7 +112,7 @@ export class GithubActionsRunner extends Construct {
     new RoleGrant(this, "permissions", {
       roleName: role.name,
       policyName: props.projectName,
-      statements: runnerStatements(props, logs.arn),
+      statements: runnerStatements(props, logs.arn, group.id),
     });
 
     const project = new CodebuildProject(this, "project", {
@@ -125,16 +143,65 @@ export class GithubActionsRunner extends Construct {
     new CodebuildWebhook(this, "webhook", {
       projectName: project.name,
       buildType: "BUILD",
-      filterGroup: [{ filter: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }],
+      filterGroup: [{ filter: runnerFilterGroup(props.jobs) }],
     });
     this.securityGroupId = group.id;
     this.projectName = project.name;
   }
 }
 
-/** What CodeBuild needs to run the project in the VPC, write its logs and use the GitHub connection. */
-function runnerStatements(props: GithubActionsRunnerProps, logGroupArn: string): PolicyStatement[] {
+/**
+ * The webhook's one filter group: a build starts only when every filter matches
+ * (https://docs.aws.amazon.com/codebuild/latest/userguide/github-webhook.html: "A build is
+ * triggered if any filter group evaluates to true, which occurs when all the filters in the group
+ * evaluate to true"; types in https://docs.aws.amazon.com/codebuild/latest/APIReference/API_WebhookFilter.html).
+ * WORKFLOW_NAME, HEAD_REF and ACTOR_ACCOUNT_ID are regular expressions, anchored here so a
+ * `main-feature` branch or an `infra-test` workflow cannot match. The workflow name and branch are
+ * chosen by whoever writes the workflow, so a fork's pull request could copy them; the actor's
+ * account id (the payload's `sender.id`) cannot be chosen, and is the filter that keeps strangers out.
+ */
+export function runnerFilterGroup(jobs: RunnerJobFilter): CodebuildWebhookFilterGroupFilter[] {
+  if (jobs.workflowNames.length === 0 || jobs.branches.length === 0 || jobs.actorAccountIds.length === 0) {
+    throw new Error("a runner needs at least one workflow, branch and actor: an empty filter would admit every job");
+  }
+  const anyOf = (values: readonly (string | number)[]) => values.map((v) => escapeRegExp(String(v))).join("|");
+  return [
+    { type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" },
+    { type: "WORKFLOW_NAME", pattern: `^(${anyOf(jobs.workflowNames)})$` },
+    // The workflow_job payload names the branch (`head_branch`, "main"); a push names the ref
+    // ("refs/heads/main"). Both forms of the same branch match, nothing else does.
+    { type: "HEAD_REF", pattern: `^(refs/heads/)?(${anyOf(jobs.branches)})$` },
+    { type: "ACTOR_ACCOUNT_ID", pattern: `^(${anyOf(jobs.actorAccountIds)})$` },
+  ];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * What CodeBuild needs to run the project in the VPC, write its logs and use the GitHub
+ * connection, and nothing on `*` but the EC2 Describe calls (which take no resource):
+ * - ENIs only in the runner's own subnets with its own security group. CodeBuild's VPC policy
+ *   (https://docs.aws.amazon.com/codebuild/latest/userguide/auth-and-access-control-iam-identity-based-access-control.html#customer-managed-policies-example-create-vpc-network-interface)
+ *   scopes CreateNetworkInterfacePermission by `ec2:Subnet` and `ec2:AuthorizedService`; the EC2
+ *   authorization reference (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html)
+ *   authorizes CreateNetworkInterface on the network interface (condition key `ec2:Subnet`), the
+ *   subnet and the security group, and DeleteNetworkInterface on the network interface.
+ * - The environment key only through S3 (`kms:ViaService`,
+ *   https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service):
+ *   CodeBuild encrypts what it stores in S3 with the project's key; the logs are encrypted by
+ *   CloudWatch Logs under the key's own policy, not with this role's rights.
+ */
+function runnerStatements(
+  props: GithubActionsRunnerProps,
+  logGroupArn: string,
+  securityGroupId: string,
+): PolicyStatement[] {
   const { region, accountId } = props;
+  const ec2Arn = (rest: string) => `arn:aws:ec2:${region}:${accountId}:${rest}`;
+  const subnetArns = props.subnetIds.map((id) => ec2Arn(`subnet/${id}`));
+  const inRunnerSubnets = { "ec2:Subnet": subnetArns };
   return [
     {
       Sid: "WriteBuildLogs",
@@ -146,8 +213,6 @@ function runnerStatements(props: GithubActionsRunnerProps, logGroupArn: string):
       Sid: "DescribeTheNetwork",
       Effect: "Allow",
       Action: [
-        "ec2:CreateNetworkInterface",
-        "ec2:DeleteNetworkInterface",
         "ec2:DescribeDhcpOptions",
         "ec2:DescribeNetworkInterfaces",
         "ec2:DescribeSecurityGroups",
@@ -157,11 +222,24 @@ function runnerStatements(props: GithubActionsRunnerProps, logGroupArn: string):
       Resource: "*",
     },
     {
+      Sid: "InterfacesInTheRunnerSubnetsOnly",
+      Effect: "Allow",
+      Action: ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
+      Resource: ec2Arn("network-interface/*"),
+      Condition: { StringEquals: inRunnerSubnets },
+    },
+    {
+      Sid: "TheRunnerSubnetsAndGroup",
+      Effect: "Allow",
+      Action: "ec2:CreateNetworkInterface",
+      Resource: [...subnetArns, ec2Arn(`security-group/${securityGroupId}`)],
+    },
+    {
       Sid: "AttachInterfacesForCodeBuildOnly",
       Effect: "Allow",
       Action: "ec2:CreateNetworkInterfacePermission",
-      Resource: `arn:aws:ec2:${region}:${accountId}:network-interface/*`,
-      Condition: { StringEquals: { "ec2:AuthorizedService": "codebuild.amazonaws.com" } },
+      Resource: ec2Arn("network-interface/*"),
+      Condition: { StringEquals: { ...inRunnerSubnets, "ec2:AuthorizedService": "codebuild.amazonaws.com" } },
     },
     {
       Sid: "UseTheGithubConnection",
@@ -177,10 +255,11 @@ function runnerStatements(props: GithubActionsRunnerProps, logGroupArn: string):
       Resource: props.connectionArn,
     },
     {
-      Sid: "UseTheEnvironmentKey",
+      Sid: "UseTheEnvironmentKeyThroughS3",
       Effect: "Allow",
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],
       Resource: props.kmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
     },
   ];
 }

@@ -33,3 +33,12 @@ export const githubSubjects = {
   /** Jobs of pull requests. */
   pullRequest: (repository: string) => `repo:${repository}:pull_request`,
 };
+
+/**
+ * The `job_workflow_ref` claim of a job that runs a workflow file at a branch:
+ * `<owner>/<repo>/<path>@refs/heads/<branch>`; for a reusable workflow it names the called
+ * workflow, not the caller (https://docs.github.com/en/actions/reference/security/oidc).
+ */
+export function githubJobWorkflowRef(repository: string, workflowPath: string, branch: string): string {
+  return `${repository}/${workflowPath}@refs/heads/${branch}`;
+}

@@ -2,6 +2,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey as KmsKeyResource } from "@cdktf/provider-aws/lib/kms-key";
 import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
+import { keyGuardStatements, type StateStorageAdmins } from "./state-protection-statements";
 
 /** Settings of a customer-managed KMS key. */
 export interface KmsKeyProps {
@@ -21,6 +22,12 @@ export interface KmsKeyProps {
   readonly allowCloudTrailFrom?: string;
   /** Refuse `terraform destroy` of the key (whatever it encrypted would be lost with it). @default false */
   readonly preventDestroy?: boolean;
+  /**
+   * Deny changing the key's policy, disabling, deleting or granting it (and the rest of
+   * `GUARDED_KEY_ACTIONS`) to every principal but these people's roles and the account root,
+   * whatever IAM grants. @default - IAM policies alone decide
+   */
+  readonly onlyChangedBy?: StateStorageAdmins;
   /** Days a scheduled deletion waits, so a mistaken delete can be cancelled. @default 30 */
   readonly deletionWindowDays?: number;
   /** The provider to create it with (another region's). @default the stack's */
@@ -100,5 +107,6 @@ function keyPolicy(props: KmsKeyProps): object {
       },
     });
   }
+  if (props.onlyChangedBy) statements.push(...keyGuardStatements(props.onlyChangedBy));
   return { Version: "2012-10-17", Statement: statements };
 }

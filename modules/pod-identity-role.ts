@@ -1,7 +1,7 @@
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Construct } from "constructs";
-import { policyDocument } from "./iam-policy";
+import { policyDocument, type PolicyStatement } from "./iam-policy";
 import { RoleGrant, type RolePermissions } from "./role-policies";
 
 /** The Kubernetes service account a role is bound to. */
@@ -12,6 +12,16 @@ export interface ServiceAccountRef {
   readonly name: string;
 }
 
+/** The cluster whose pods may use a role. */
+export interface PodIdentityCluster {
+  /** Name of the cluster (pass the module output, so the cluster exists before the association). */
+  readonly name: string;
+  /** ARN of the cluster, literal (`arn:aws:eks:<region>:<account>:cluster/<name>`): the trust pins it. */
+  readonly arn: string;
+  /** Account of the cluster: the only source account the trust accepts. */
+  readonly accountId: string;
+}
+
 /** Settings of an IAM role for pods. */
 export interface PodIdentityRoleProps extends RolePermissions {
   /** IAM role name. */
@@ -20,18 +30,58 @@ export interface PodIdentityRoleProps extends RolePermissions {
   readonly description: string;
   /** Permissions boundary of the role (the environment's: the deploy role creates only bounded roles). */
   readonly permissionsBoundaryArn: string;
-  /** Cluster the association belongs to (pass the module output, so the cluster exists first). */
-  readonly clusterName: string;
+  /** The cluster whose pods assume the role. */
+  readonly cluster: PodIdentityCluster;
+  /** The only service account whose pods may assume the role (the trust names it). */
+  readonly serviceAccount: ServiceAccountRef;
   /**
-   * Service account bound through an `aws_eks_pod_identity_association`.
-   * @default - none: the caller binds it (EKS add-ons make their own association)
+   * Create the `aws_eks_pod_identity_association` binding the service account.
+   * @default true; false when an EKS add-on makes its own association
    */
-  readonly serviceAccount?: ServiceAccountRef;
+  readonly associate?: boolean;
+}
+
+/**
+ * The trust of a Pod Identity role: the EKS Pod Identity service, asking for this account, for one
+ * service account of one cluster. EKS Pod Identity calls `sts:AssumeRole` and `sts:TagSession`
+ * with the request tags `eks-cluster-arn`, `eks-cluster-name`, `kubernetes-namespace`,
+ * `kubernetes-service-account`, `kubernetes-pod-name`, `kubernetes-pod-uid`
+ * (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html, "Setting Conditions";
+ * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html#pod-id-abac-tags), so the
+ * cluster's ARN is pinned through `aws:RequestTag/eks-cluster-arn`. `aws:SourceAccount` is the
+ * cross-service confused-deputy key a service principal's request carries for the account it acts
+ * for (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount);
+ * the EKS best practices guide has Pod Identity trusts condition on these source keys
+ * (https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html,
+ * "Working with IAM roles for EKS Pod Identities", with `aws:SourceOrgId`), and a trust with
+ * `aws:SourceAccount` is reported working in the issue below. `aws:SourceArn` is left out: EKS documents its
+ * value only for the cluster role (`eks.amazonaws.com`,
+ * https://docs.aws.amazon.com/eks/latest/userguide/cross-service-confused-deputy-prevention.html),
+ * not for `pods.eks.amazonaws.com`, and a trust pinning it has been seen to refuse real Pod Identity
+ * requests (https://github.com/awslabs/mountpoint-s3-csi-driver/issues/781). The tags are absent
+ * when an association disables session tags; this project never does.
+ */
+export function podIdentityTrust(cluster: PodIdentityCluster, serviceAccount: ServiceAccountRef): PolicyStatement {
+  return {
+    Sid: "EksPodIdentityForOneServiceAccount",
+    Effect: "Allow",
+    Principal: { Service: "pods.eks.amazonaws.com" },
+    Action: ["sts:AssumeRole", "sts:TagSession"],
+    Condition: {
+      StringEquals: {
+        "aws:SourceAccount": cluster.accountId,
+        "aws:RequestTag/eks-cluster-arn": cluster.arn,
+        "aws:RequestTag/kubernetes-namespace": serviceAccount.namespace,
+        "aws:RequestTag/kubernetes-service-account": serviceAccount.name,
+      },
+    },
+  };
 }
 
 /**
  * An IAM role that pods assume through EKS Pod Identity: only the EKS Pod Identity service may
- * assume it, and only for the cluster's own pods (the association picks the service account).
+ * assume it, only for this account and cluster, and only for the one service account it names
+ * (a second association to the role, from another namespace or cluster, gets no credentials).
  */
 export class PodIdentityRole extends Construct {
   /** ARN of the role. */
@@ -45,18 +95,12 @@ export class PodIdentityRole extends Construct {
       name: props.roleName,
       description: props.description,
       permissionsBoundary: props.permissionsBoundaryArn,
-      assumeRolePolicy: policyDocument([
-        {
-          Effect: "Allow",
-          Principal: { Service: "pods.eks.amazonaws.com" },
-          Action: ["sts:AssumeRole", "sts:TagSession"],
-        },
-      ]),
+      assumeRolePolicy: policyDocument([podIdentityTrust(props.cluster, props.serviceAccount)]),
     });
     new RoleGrant(this, "permissions", { ...props, roleName: role.name, policyName: props.roleName });
-    if (props.serviceAccount) {
+    if (props.associate ?? true) {
       new EksPodIdentityAssociation(this, "association", {
-        clusterName: props.clusterName,
+        clusterName: props.cluster.name,
         namespace: props.serviceAccount.namespace,
         serviceAccount: props.serviceAccount.name,
         roleArn: role.arn,

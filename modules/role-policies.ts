@@ -36,8 +36,17 @@ export class RoleGrant extends Construct {
   }
 }
 
-/** Reads exactly the given secrets. */
-export function secretReadStatements(secretArns: string[], kmsKeyArn: string): PolicyStatement[] {
+/**
+ * The condition that limits a grant on the environment key to requests an AWS service makes for the
+ * caller (`kms:ViaService`, https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service):
+ * the role can decrypt what that service holds, never call KMS directly with a ciphertext it found.
+ */
+export function viaService(service: string, region: string): PolicyStatement["Condition"] {
+  return { StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com` } };
+}
+
+/** Reads exactly the given secrets; the key decrypts only for Secrets Manager in the region. */
+export function secretReadStatements(secretArns: string[], kmsKeyArn: string, region: string): PolicyStatement[] {
   return [
     {
       Sid: "ReadTheseSecrets",
@@ -45,30 +54,80 @@ export function secretReadStatements(secretArns: string[], kmsKeyArn: string): P
       Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
       Resource: secretArns,
     },
-    { Sid: "DecryptThem", Effect: "Allow", Action: "kms:Decrypt", Resource: kmsKeyArn },
-  ];
-}
-
-/** Publishes to one SNS topic encrypted with the given key. */
-export function topicPublishStatements(topicArn: string, kmsKeyArn: string): PolicyStatement[] {
-  return [
-    { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
     {
-      Sid: "EncryptForTheTopic",
+      Sid: "DecryptThemThroughSecretsManager",
       Effect: "Allow",
-      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Action: "kms:Decrypt",
       Resource: kmsKeyArn,
+      Condition: viaService("secretsmanager", region),
     },
   ];
 }
 
-/** ExternalDNS: writes records in one hosted zone; finding zones and changes needs the wildcard. */
-export function dnsRecordStatements(zoneArn: string): PolicyStatement[] {
+/** Publishes to one SNS topic encrypted with the given key (used only through SNS). */
+export function topicPublishStatements(topicArn: string, kmsKeyArn: string, region: string): PolicyStatement[] {
+  return [
+    { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+    {
+      Sid: "EncryptForTheTopicThroughSns",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Resource: kmsKeyArn,
+      Condition: viaService("sns", region),
+    },
+  ];
+}
+
+/** What ExternalDNS publishes: the host names of the app and the record types it writes for them. */
+export interface DnsRecordScope {
+  /** Host names the routes publish (e.g. `marketing-agents.dev.example.com`). */
+  readonly hostnames: string[];
+}
+
+/**
+ * Record types ExternalDNS writes for a Gateway's load balancer: an alias A (and AAAA for a
+ * dual-stack one) and its TXT ownership records.
+ */
+export const EXTERNAL_DNS_RECORD_TYPES = ["A", "AAAA", "TXT"];
+
+/**
+ * The names ExternalDNS writes for one host: the host itself (its A/AAAA alias, and the legacy TXT
+ * ownership record of the same name) and the TXT registry's typed records, `<type>-<host>` (A and
+ * AAAA, and CNAME: ExternalDNS tracks a load balancer's host name as a CNAME endpoint and the AWS
+ * provider writes it as an alias A record), per https://kubernetes-sigs.github.io/external-dns/latest/docs/registry/txt/.
+ * Route 53 compares normalized names: lower case, no trailing dot
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
+ */
+export function externalDnsRecordNames(hostname: string): string[] {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  return [host, ...["a", "aaaa", "cname"].map((type) => `${type}-${host}`)];
+}
+
+/**
+ * ExternalDNS: writes only the app's own names, and only A, AAAA and TXT records, in one hosted zone
+ * (`route53:ChangeResourceRecordSetsNormalizedRecordNames` and `...RecordTypes`, both multivalued:
+ * ForAllValues makes every change of the batch match,
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
+ * Reading the zone, finding zones and following changes need no condition.
+ */
+export function dnsRecordStatements(zoneArn: string, scope: DnsRecordScope): PolicyStatement[] {
   return [
     {
-      Sid: "WriteRecordsInThisZone",
+      Sid: "WriteOnlyTheAppsRecordsInThisZone",
       Effect: "Allow",
-      Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets", "route53:ListTagsForResources"],
+      Action: "route53:ChangeResourceRecordSets",
+      Resource: zoneArn,
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "route53:ChangeResourceRecordSetsNormalizedRecordNames": scope.hostnames.flatMap(externalDnsRecordNames),
+          "route53:ChangeResourceRecordSetsRecordTypes": EXTERNAL_DNS_RECORD_TYPES,
+        },
+      },
+    },
+    {
+      Sid: "ReadThisZone",
+      Effect: "Allow",
+      Action: ["route53:ListResourceRecordSets", "route53:ListTagsForResources"],
       Resource: zoneArn,
     },
     {

@@ -12,6 +12,7 @@ import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { dependable, type ITerraformDependable, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { policyDocument, type PolicyStatement } from "./iam-policy";
+import { bucketGuardStatements, type StateStorageAdmins } from "./state-protection-statements";
 
 /** An extra lifecycle step for current objects. */
 export interface CurrentObjectLifecycle {
@@ -43,6 +44,17 @@ export interface SecureBucketProps {
   readonly noncurrentVersionExpireAfterDays: number;
   /** Lifecycle of current objects. @default - kept forever */
   readonly currentObjects?: CurrentObjectLifecycle;
+  /**
+   * Deny changing the bucket's policy or protection, deleting it or its object versions (and the
+   * rest of `GUARDED_BUCKET_ACTIONS`) to every principal but these people's roles and the account
+   * root, whatever IAM grants. @default - IAM policies alone decide
+   */
+  readonly onlyChangedBy?: StateStorageAdmins;
+  /**
+   * Its objects are evidence (log files): with `onlyChangedBy`, nobody else deletes them either.
+   * @default false
+   */
+  readonly objectsAreEvidence?: boolean;
   /** Keep the bucket when Terraform destroys the stack (state, audit data). @default true */
   readonly preventDestroy?: boolean;
 }
@@ -158,6 +170,9 @@ function bucketPolicy(bucketArn: string, props: SecureBucketProps): string {
     });
   }
   if (props.receivesTrailLogsFrom) statements.push(...trailDeliveryStatements(bucketArn, props.receivesTrailLogsFrom));
+  if (props.onlyChangedBy) {
+    statements.push(...bucketGuardStatements(bucketArn, props.onlyChangedBy, { evidence: props.objectsAreEvidence }));
+  }
   return policyDocument(statements);
 }
 

@@ -9,7 +9,9 @@ import { ClusterConnection } from "../modules/cluster-connection";
 import { AppAlertRules } from "../modules/kubernetes/app-alert-rules";
 import { AppDashboard } from "../modules/kubernetes/app-dashboard";
 import { AppExternalSecret } from "../modules/kubernetes/app-external-secret";
-import { DatabaseAppUser } from "../modules/kubernetes/database-app-user";
+import { DATABASE_ADMIN_STORE, DatabaseAppUser } from "../modules/kubernetes/database-app-user";
+import { DefaultDenyNetworkPolicy } from "../modules/kubernetes/default-deny-network-policy";
+import { podSecurityLabels } from "../modules/kubernetes/pod-security-labels";
 import { AppNetworkPolicy } from "../modules/kubernetes/app-network-policy";
 import { AppRoute } from "../modules/kubernetes/app-route";
 import { AppServiceMonitor } from "../modules/kubernetes/app-service-monitor";
@@ -17,8 +19,9 @@ import { AppWorkload } from "../modules/kubernetes/app-workload";
 import { ClusterIssuers } from "../modules/kubernetes/cluster-issuers";
 import { ClusterSecretStore } from "../modules/kubernetes/cluster-secret-store";
 import { PublicGateway } from "../modules/kubernetes/public-gateway";
+import { SecretStoreAdmissionPolicy } from "../modules/kubernetes/secret-store-admission-policy";
 import { planSubnets } from "../modules/subnet-plan";
-import { SERVICE_ACCOUNTS } from "./cluster-stack";
+import { DATABASE_ADMIN_NAMESPACE, SERVICE_ACCOUNTS } from "./cluster-stack";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /** What the app stack takes from the cluster and data stacks. */
@@ -50,8 +53,6 @@ export interface AppStackProps extends EnvironmentStackProps {
 }
 
 const APP = SERVICE_ACCOUNTS.app;
-/** The create-app-user Job's namespace: the only place the master credentials are. */
-const DATABASE_ADMIN_NAMESPACE = `${APP.namespace}-db-admin`;
 const GATEWAY_NAMESPACE = ENVOY_GATEWAY_CHART.namespace;
 const MONITORING_NAMESPACE = KUBE_PROMETHEUS_STACK_CHART.namespace;
 
@@ -93,6 +94,12 @@ export class AppStack extends EnvironmentStack {
     const store = new ClusterSecretStore(this, "secret-store", {
       name: "aws-secrets-manager",
       region: config.account.region,
+      namespaces: [APP.namespace],
+    });
+    new SecretStoreAdmissionPolicy(this, "secret-store-admission", {
+      clusterStore: store.name,
+      clusterStoreNamespaces: [APP.namespace],
+      adminStore: { namespace: DATABASE_ADMIN_NAMESPACE, name: DATABASE_ADMIN_STORE },
     });
     const gateway = new PublicGateway(this, "gateway", {
       name: gatewayName,
@@ -119,11 +126,14 @@ export class AppStack extends EnvironmentStack {
       port: APP_DATABASE.port,
       database: APP_DATABASE.name,
       schema: APP_DATABASE.schema,
+      databaseSubnetCidrs: planSubnets(config.network.vpcCidr, config.network.availabilityZones.length).database,
     });
 
     const namespace = new NamespaceV1(this, "namespace", {
-      metadata: { name: APP.namespace, labels: { name: APP.namespace } },
+      metadata: { name: APP.namespace, labels: { name: APP.namespace, ...podSecurityLabels("restricted") } },
     });
+    // Nothing in or out but DNS; the app's own policy (below) opens the gateway, Prometheus and data flows.
+    new DefaultDenyNetworkPolicy(this, "namespace-default-deny", { namespace: namespace.metadata.name });
     const secretName = `${APP.name}-secrets`;
     new AppExternalSecret(this, "secrets", {
       namespace: namespace.metadata.name,

@@ -3,6 +3,8 @@ import {
   APPLY_SESSION_SECONDS,
   CI_ROLES,
   CONCERNS,
+  IMAGE_WORKFLOW_PATH,
+  INFRA_BRANCH,
   PROJECT,
   PULL_REQUEST_CONCERNS,
   auditBucketName,
@@ -13,6 +15,7 @@ import {
   permissionsBoundaryName,
   planEnvironment,
   resourcePrefix,
+  stateAdminRoleArns,
   stateBucketName,
   stateKey,
   stateKeyAlias,
@@ -21,29 +24,34 @@ import {
   type EnvironmentConfig,
 } from "../config";
 import {
+  applyWriteStatements,
   assumeRolesStatements,
   deployIamStatements,
+  planReadStatements,
+  stateReadStatements,
+  stateWriteStatements,
   fullPlanStatements,
   imagePushStatements,
   pullRequestPlanStatements,
   type StateAccess,
 } from "../modules/ci-role-policies";
 import { GithubActionsRole } from "../modules/github-actions-role";
-import { GithubOidcProvider, githubSubjects } from "../modules/github-oidc";
+import { GithubOidcProvider, githubJobWorkflowRef, githubSubjects } from "../modules/github-oidc";
 import { KmsKey } from "../modules/kms-key";
 import { PermissionsBoundary } from "../modules/permissions-boundary";
+import type { PolicyStatement } from "../modules/iam-policy";
 import { S3DataEventTrail } from "../modules/s3-data-event-trail";
 import { SecureBucket } from "../modules/secure-bucket";
+import { stateTamperingDenyStatements, type StateStorageAdmins } from "../modules/state-protection-statements";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
-
-const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 
 /**
  * `<env>-bootstrap`, applied by people only: the bucket (and its KMS key) that holds the Terraform
  * state of every stack of the environment (with a trail of who reads it, where config asks one),
  * and the identities CI works with: the GitHub OIDC provider, the deploy, plan, pull-request plan and image-push roles, and the permissions
  * boundary of every role the deploy role creates. Keeping them here, out of the deploy role's
- * reach, is what stops CI from granting itself more.
+ * reach, is what stops CI from granting itself more. The state key, the buckets and the trail
+ * protect themselves: only `state.adminRoleNames` (and the account root) may change or destroy them.
  */
 export class BootstrapStack extends EnvironmentStack {
   /** Name of the state bucket. */
@@ -53,6 +61,7 @@ export class BootstrapStack extends EnvironmentStack {
     super(scope, "bootstrap", props);
     const { config } = this;
     const trailArn = config.state.dataEventTrail ? stateTrailArn(config) : undefined;
+    const admins: StateStorageAdmins = { accountId: config.account.id, adminRoleArns: stateAdminRoleArns(config) };
     const key = new KmsKey(this, "state-key", {
       description: `Terraform state of ${config.name}`,
       alias: stateKeyAlias(config),
@@ -61,20 +70,26 @@ export class BootstrapStack extends EnvironmentStack {
       // Without this key the state (and so every stack) cannot be read: never destroyed by a plan.
       preventDestroy: true,
       allowCloudTrailFrom: trailArn,
+      onlyChangedBy: admins,
     });
     const bucket = new SecureBucket(this, "state-bucket", {
       bucketName: stateBucketName(config),
       kmsKeyArn: key.arn,
       noncurrentVersionExpireAfterDays: config.state.noncurrentVersionExpirationDays,
+      onlyChangedBy: admins,
     });
     this.stateBucketName = bucket.bucketName;
+    let auditBucketArn: string | undefined;
     if (trailArn) {
       const auditBucket = new SecureBucket(this, "audit-bucket", {
         bucketName: auditBucketName(config),
         kmsKeyArn: key.arn,
         receivesTrailLogsFrom: trailArn,
         noncurrentVersionExpireAfterDays: config.state.noncurrentVersionExpirationDays,
+        onlyChangedBy: admins,
+        objectsAreEvidence: true,
       });
+      auditBucketArn = auditBucket.arn;
       new S3DataEventTrail(this, "state-access-trail", {
         trailName: stateTrailName(config),
         watchedBucketArn: bucket.arn,
@@ -83,8 +98,16 @@ export class BootstrapStack extends EnvironmentStack {
       });
     }
 
+    // Neither CI nor any role it creates may change or destroy the state storage, or stop the trail.
+    const stateDenies = stateTamperingDenyStatements({
+      keyArn: key.arn,
+      stateBucketArn: bucket.arn,
+      auditBucketArn,
+      trailArn,
+    });
     const boundary = new PermissionsBoundary(this, "permissions-boundary", {
       policyName: permissionsBoundaryName(config),
+      alsoDeny: stateDenies,
     });
     const oidc = new GithubOidcProvider(this, "github-oidc", { create: config.ci.createGithubOidcProvider });
     // Named, not referenced: the same ARN string every stack's roles carry and the deploy role's conditions compare.
@@ -94,11 +117,16 @@ export class BootstrapStack extends EnvironmentStack {
       ...Object.fromEntries(
         CI_ROLES.map((role) => [
           `${role.replace("-", "_")}_role_arn`,
-          new GithubActionsRole(this, `${role}-role`, roles[role]).arn,
+          new GithubActionsRole(this, `${role}-role`, withDenies(roles[role], stateDenies)).arn,
         ]),
       ),
     });
   }
+}
+
+/** A CI role's permissions with the given denies added to its inline policy. */
+function withDenies<T extends { statements?: PolicyStatement[] }>(role: T, denies: PolicyStatement[]): T {
+  return { ...role, statements: [...(role.statements ?? []), ...denies] };
 }
 
 /** Built from its name: the key and bucket policies must name the trail before it exists. */
@@ -121,19 +149,44 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
   // Plans read the parent zone's delegation through its read-only role (docs/dns.md).
   const parentRole = config.dns.parent?.roleArn;
   const readParentZone = assumeRolesStatements(parentRole ? [`${parentRole}${ZONE_READER_SUFFIX}`] : []);
+  const stateBucketArn = `arn:aws:s3:::${stateBucketName(config)}`;
+  const allStateObjects = `${stateBucketArn}/${config.name}/*`;
+  // Values a refresh reads (secret versions, the image-tag parameter): this environment's only.
+  const valueReads = {
+    secretsmanager: [`arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/${config.name}/*`],
+    ssm: [`arn:aws:ssm:${region}:${accountId}:parameter/${PROJECT}/${config.name}/*`],
+  };
+  // Writes on resources named after the environment stay on those names.
+  const applyScope = {
+    resourcesByService: {
+      s3: [`arn:aws:s3:::${resourcePrefix(config)}-*`, `arn:aws:s3:::${resourcePrefix(config)}-*/*`],
+      ...valueReads,
+      // RDS keeps the database's master password in a secret it names `rds!...`, in the caller's name.
+      secretsmanager: [...valueReads.secretsmanager, `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`],
+      // Parameters under the environment's path; the operators' Session Manager document by its name.
+      ssm: [...valueReads.ssm, `arn:aws:ssm:${region}:${accountId}:document/${resourcePrefix(config)}-*`],
+    },
+  };
   return {
     deploy: {
       ...common,
       roleName: ciRoleName(config, "deploy"),
       description: `GitHub Actions: terraform apply of ${config.name}, in its reviewed GitHub environment only`,
       subjects: [githubSubjects.environment(infraRepository, config.ci.githubEnvironment)],
-      managedPolicyArns: [MANAGED_POLICY("PowerUserAccess")],
-      statements: deployIamStatements({
-        accountId,
-        namePrefix: resourcePrefix(config),
-        boundaryArn,
-        protectedRoleArns: CI_ROLES.map((role) => ciRoleArn(config, role)),
-      }),
+      // What applying these stacks' resource types needs (modules/resource-type-actions.ts), no managed policy.
+      largeStatements: [...planReadStatements({ valueReadsOn: valueReads }), ...applyWriteStatements(applyScope)],
+      statements: [
+        ...deployIamStatements({
+          accountId,
+          namePrefix: resourcePrefix(config),
+          boundaryArn,
+          protectedRoleArns: CI_ROLES.map((role) => ciRoleArn(config, role)),
+          protectedPolicyArns: CI_ROLES.map((role) => `arn:aws:iam::${accountId}:policy/${ciRoleName(config, role)}-*`),
+        }),
+        ...stateWriteStatements({ ...stateAndData, bucketArn: stateBucketArn, readableObjectArns: [allStateObjects] }),
+        // Applying the zone's delegation writes the parent's NS records through its role (docs/dns.md).
+        ...assumeRolesStatements(parentRole ? [parentRole] : []),
+      ],
       maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
     },
     plan: {
@@ -141,8 +194,9 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       roleName: ciRoleName(config, "plan"),
       description: `GitHub Actions: full terraform plan of ${config.name} (reads secrets), in ${planEnvironment(config)} only`,
       subjects: [githubSubjects.environment(infraRepository, planEnvironment(config))],
-      managedPolicyArns: [MANAGED_POLICY("ReadOnlyAccess")],
+      largeStatements: planReadStatements({ valueReadsOn: valueReads }),
       statements: [
+        ...stateReadStatements({ ...stateAndData, bucketArn: stateBucketArn, readableObjectArns: [allStateObjects] }),
         ...fullPlanStatements(
           stateAndData,
           `arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/${config.name}/*`,
@@ -156,8 +210,14 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       roleName: ciRoleName(config, "pr-plan"),
       description: `GitHub Actions: pull-request plan of ${config.name} (${PULL_REQUEST_CONCERNS.join(", ")}); no secret readable`,
       subjects: [githubSubjects.pullRequest(infraRepository)],
-      managedPolicyArns: [MANAGED_POLICY("ReadOnlyAccess")],
+      // Small enough inline: no value reads, and the stacks a pull request plans read only their own state.
       statements: [
+        ...planReadStatements(),
+        ...stateReadStatements({
+          ...stateOnly,
+          bucketArn: stateBucketArn,
+          readableObjectArns: PULL_REQUEST_CONCERNS.map(stateObject),
+        }),
         ...pullRequestPlanStatements({
           ...stateOnly,
           secretStateObjectArns: CONCERNS.filter((c) => !PULL_REQUEST_CONCERNS.includes(c)).map(stateObject),
@@ -171,6 +231,8 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       roleName: ciRoleName(config, "push-image"),
       description: `GitHub Actions: push the app image to ${imageRepositoryName(config)} (ECR only)`,
       subjects: branches.map((b) => githubSubjects.branch(appRepository, b)),
+      // Only the image workflow of this repository's main, not any job of the app repository's main.
+      jobWorkflowRefs: [githubJobWorkflowRef(infraRepository, IMAGE_WORKFLOW_PATH, INFRA_BRANCH)],
       statements: imagePushStatements(`arn:aws:ecr:${region}:${accountId}:repository/${imageRepositoryName(config)}`, {
         ...stateOnly,
         keyAliases: [`alias/${resourcePrefix(config)}`],

@@ -11,6 +11,8 @@ import {
   permissionsBoundaryArn as permissionsBoundaryArnOf,
   resourcePrefix,
   runnerProjectName,
+  RUNNER_WORKFLOW_NAMES,
+  INFRA_BRANCH,
   type EnvironmentConfig,
   type NodeGroupConfig,
 } from "../config";
@@ -20,8 +22,8 @@ import { DelegatedRole } from "../modules/delegated-role";
 import { GithubActionsRunner } from "../modules/github-actions-runner";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageRepository } from "../modules/image-repository";
-import { ImageTagParameter } from "../modules/image-tag-parameter";
 import { OperatorAccessHost } from "../modules/operator-access-host";
+import { STORE_SESSION_TAG, storeSessionTagValue } from "../modules/kubernetes/database-app-user";
 import { PodIdentityRole } from "../modules/pod-identity-role";
 import { dnsRecordStatements, metricReadStatements, topicPublishStatements } from "../modules/role-policies";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
@@ -46,8 +48,10 @@ const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSCl
 const CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy";
 const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 
-/** Service accounts the platform and app stacks create, bound here to their roles. */
+/** Service accounts the platform and app stacks (or EKS add-ons) create, bound here to their roles. */
 export const SERVICE_ACCOUNTS = {
+  vpcCni: { namespace: "kube-system", name: "aws-node" },
+  ebsCsi: { namespace: "kube-system", name: "ebs-csi-controller-sa" },
   clusterAutoscaler: { namespace: "kube-system", name: "cluster-autoscaler" },
   externalSecrets: { namespace: "external-secrets", name: "external-secrets" },
   app: { namespace: "marketing-agents", name: "marketing-agents" },
@@ -56,6 +60,9 @@ export const SERVICE_ACCOUNTS = {
   fluentBit: { namespace: "logging", name: "aws-for-fluent-bit" },
   grafana: { namespace: "monitoring", name: "grafana" },
 } as const;
+
+/** The create-app-user Job's namespace: the only place the master credentials are. */
+export const DATABASE_ADMIN_NAMESPACE = `${SERVICE_ACCOUNTS.app.namespace}-db-admin`;
 
 /**
  * `<env>-cluster`: EKS with its managed node groups and add-ons, the Pod Identity roles later
@@ -85,18 +92,24 @@ export class ClusterStack extends EnvironmentStack {
     const prefix = resourcePrefix(config);
     const permissionsBoundaryArn = permissionsBoundaryArnOf(config);
 
+    // The add-ons' roles exist before the cluster (the add-ons make their own associations).
+    const addonCluster = { ...podIdentityCluster(config), name: clusterName(config) };
     const addonRoles = {
       vpcCni: new PodIdentityRole(this, "vpc-cni-role", {
         roleName: `${prefix}-vpc-cni`,
         description: "VPC CNI (aws-node) manages pod networking",
-        clusterName: clusterName(config),
+        cluster: addonCluster,
+        serviceAccount: SERVICE_ACCOUNTS.vpcCni,
+        associate: false,
         permissionsBoundaryArn,
         managedPolicyArns: [MANAGED_POLICY("AmazonEKS_CNI_Policy")],
       }),
       ebsCsi: new PodIdentityRole(this, "ebs-csi-role", {
         roleName: `${prefix}-ebs-csi`,
         description: "EBS CSI driver creates and attaches volumes",
-        clusterName: clusterName(config),
+        cluster: addonCluster,
+        serviceAccount: SERVICE_ACCOUNTS.ebsCsi,
+        associate: false,
         permissionsBoundaryArn,
         managedPolicyArns: [MANAGED_POLICY("service-role/AmazonEBSCSIDriverPolicy")],
       }),
@@ -109,8 +122,14 @@ export class ClusterStack extends EnvironmentStack {
       accountId: config.account.id,
       region: config.account.region,
       vpcId: props.vpcId,
-      subnetIds: props.privateSubnetIds,
+      // One element per subnet: the runner role names each subnet it may put interfaces in.
+      subnetIds: config.network.availabilityZones.map((_, i) => Fn.element(props.privateSubnetIds, i)),
       computeType: config.ci.runner.computeType,
+      jobs: {
+        workflowNames: RUNNER_WORKFLOW_NAMES,
+        branches: [INFRA_BRANCH],
+        actorAccountIds: config.ci.runner.actorAccountIds,
+      },
       buildTimeoutMinutes: APPLY_SESSION_SECONDS / 60,
       kmsKeyArn: props.kmsKeyArn,
       logRetentionDays: CI_LOG_RETENTION_DAYS,
@@ -159,14 +178,18 @@ export class ClusterStack extends EnvironmentStack {
         "eks-pod-identity-agent": { before_compute: true },
         "vpc-cni": {
           before_compute: true,
-          pod_identity_association: [{ role_arn: addonRoles.vpcCni.arn, service_account: "aws-node" }],
+          pod_identity_association: [
+            { role_arn: addonRoles.vpcCni.arn, service_account: SERVICE_ACCOUNTS.vpcCni.name },
+          ],
           // Enforces the app's NetworkPolicy (the VPC CNI's network policy agent is off by default).
           configuration_values: JSON.stringify({ enableNetworkPolicy: "true" }),
         },
         "kube-proxy": {},
         coredns: {},
         "aws-ebs-csi-driver": {
-          pod_identity_association: [{ role_arn: addonRoles.ebsCsi.arn, service_account: "ebs-csi-controller-sa" }],
+          pod_identity_association: [
+            { role_arn: addonRoles.ebsCsi.arn, service_account: SERVICE_ACCOUNTS.ebsCsi.name },
+          ],
         },
       }),
       iamRolePermissionsBoundary: permissionsBoundaryArn,
@@ -183,7 +206,7 @@ export class ClusterStack extends EnvironmentStack {
     this.clusterAutoscalerRole = new PodIdentityRole(this, "cluster-autoscaler-role", {
       roleName: `${prefix}-cluster-autoscaler`,
       description: "cluster-autoscaler resizes this cluster's node groups",
-      clusterName: this.eks.clusterName,
+      cluster,
       serviceAccount: SERVICE_ACCOUNTS.clusterAutoscaler,
       permissionsBoundaryArn,
       statements: clusterAutoscalerStatements(clusterName(config)),
@@ -191,14 +214,14 @@ export class ClusterStack extends EnvironmentStack {
     this.externalSecretsRole = new PodIdentityRole(this, "external-secrets-role", {
       roleName: `${prefix}-external-secrets`,
       description: "external-secrets reads this environment's secrets (granted by the data stack)",
-      clusterName: this.eks.clusterName,
+      cluster,
       serviceAccount: SERVICE_ACCOUNTS.externalSecrets,
       permissionsBoundaryArn,
     });
     this.appRole = new PodIdentityRole(this, "app-role", {
       roleName: `${prefix}-app`,
       description: "marketing-agents pods (buckets granted by the data stack)",
-      clusterName: this.eks.clusterName,
+      cluster,
       serviceAccount: SERVICE_ACCOUNTS.app,
       permissionsBoundaryArn,
     });
@@ -206,23 +229,23 @@ export class ClusterStack extends EnvironmentStack {
     new PodIdentityRole(this, "alertmanager-role", {
       roleName: `${prefix}-alertmanager`,
       description: "Alertmanager publishes alerts to the environment's SNS topic",
-      clusterName: this.eks.clusterName,
+      cluster,
       serviceAccount: SERVICE_ACCOUNTS.alertmanager,
       permissionsBoundaryArn,
-      statements: topicPublishStatements(props.alertTopicArn, props.kmsKeyArn),
+      statements: topicPublishStatements(props.alertTopicArn, props.kmsKeyArn, config.account.region),
     });
     new PodIdentityRole(this, "external-dns-role", {
       roleName: `${prefix}-external-dns`,
       description: "ExternalDNS writes the app's records in the environment's zone",
-      clusterName: this.eks.clusterName,
+      cluster,
       serviceAccount: SERVICE_ACCOUNTS.externalDns,
       permissionsBoundaryArn,
-      statements: dnsRecordStatements(props.dnsZoneArn),
+      statements: dnsRecordStatements(props.dnsZoneArn, { hostnames: [config.app.domain] }),
     });
     new PodIdentityRole(this, "grafana-role", {
       roleName: `${prefix}-grafana`,
       description: "Grafana's CloudWatch data source reads the database's and cache's metrics",
-      clusterName: this.eks.clusterName,
+      cluster,
       serviceAccount: SERVICE_ACCOUNTS.grafana,
       permissionsBoundaryArn,
       statements: metricReadStatements(),
@@ -235,7 +258,7 @@ export class ClusterStack extends EnvironmentStack {
     new PodIdentityRole(this, "fluent-bit-role", {
       roleName: `${prefix}-fluent-bit`,
       description: "Fluent Bit ships container logs to the cluster's container log group",
-      clusterName: this.eks.clusterName,
+      cluster,
       serviceAccount: SERVICE_ACCOUNTS.fluentBit,
       permissionsBoundaryArn,
       statements: containerLogs.shipperStatements(),
@@ -245,6 +268,15 @@ export class ClusterStack extends EnvironmentStack {
       description: "Reads the RDS master secret for the create-app-user Job (granted by the data stack)",
       permissionsBoundaryArn,
       trustedRole: this.externalSecretsRole,
+      // Only external-secrets of this cluster, and only for the database-admin namespace's store.
+      trustConditions: {
+        StringEquals: {
+          "aws:PrincipalTag/eks-cluster-arn": cluster.arn,
+          "aws:PrincipalTag/kubernetes-namespace": SERVICE_ACCOUNTS.externalSecrets.namespace,
+          "aws:PrincipalTag/kubernetes-service-account": SERVICE_ACCOUNTS.externalSecrets.name,
+          [`aws:RequestTag/${STORE_SESSION_TAG}`]: storeSessionTagValue(DATABASE_ADMIN_NAMESPACE),
+        },
+      },
     });
 
     this.imageRepository = new ImageRepository(this, "image-repository", {
@@ -271,8 +303,11 @@ export class ClusterStack extends EnvironmentStack {
 
 type AddonName = keyof EnvironmentConfig["cluster"]["addonVersions"];
 
-/** Interface endpoints that keep the SSM Agent's traffic in the VPC, when the network has them all. */
-const SSM_ENDPOINTS = ["ssm", "ssmmessages"] as const;
+/** The cluster as Pod Identity trusts name it: its ARN and account, literal (known before apply). */
+function podIdentityCluster(config: EnvironmentConfig): { arn: string; accountId: string } {
+  const { id, region } = config.account;
+  return { arn: `arn:aws:eks:${region}:${id}:cluster/${clusterName(config)}`, accountId: id };
+}
 
 /** The Session Manager host people forward the private API through, where config turns it on. */
 function operatorAccessHost(

@@ -19,7 +19,7 @@ import { ImageTagParameter } from "../modules/image-tag-parameter";
 import { ManagedSecret } from "../modules/managed-secret";
 import { RdsModule } from "../modules/rds-module";
 import { RedisCache } from "../modules/redis-cache";
-import { RoleGrant, secretReadStatements } from "../modules/role-policies";
+import { RoleGrant, secretReadStatements, viaService } from "../modules/role-policies";
 import { SecureBucket } from "../modules/secure-bucket";
 import { ServiceSecurityGroup } from "../modules/service-security-group";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
@@ -181,7 +181,7 @@ export class DataStack extends EnvironmentStack {
     new RoleGrant(this, "app-grant", {
       roleName: props.appRoleName,
       policyName: `${prefix}-app-data`,
-      statements: this.appStatements(props.kmsKeyArn),
+      statements: this.appStatements(props.kmsKeyArn, config.account.region),
     });
     new RoleGrant(this, "external-secrets-grant", {
       roleName: props.externalSecretsRoleName,
@@ -189,12 +189,17 @@ export class DataStack extends EnvironmentStack {
       statements: secretReadStatements(
         [this.databaseAppLogin.arn, this.cache.secretArn, this.apiKeysSecret.arn],
         props.kmsKeyArn,
+        config.account.region,
       ),
     });
     new RoleGrant(this, "database-admin-grant", {
       roleName: props.databaseAdminRoleName,
       policyName: `${prefix}-database-admin-read`,
-      statements: secretReadStatements([this.database.masterUserSecretArn, this.databaseAppLogin.arn], props.kmsKeyArn),
+      statements: secretReadStatements(
+        [this.database.masterUserSecretArn, this.databaseAppLogin.arn],
+        props.kmsKeyArn,
+        config.account.region,
+      ),
     });
 
     this.addOutputs({
@@ -208,8 +213,8 @@ export class DataStack extends EnvironmentStack {
     });
   }
 
-  /** The app reads and writes its artifacts and only writes logs. */
-  private appStatements(kmsKeyArn: string): PolicyStatement[] {
+  /** The app reads and writes its artifacts and only writes logs; the key works only through S3. */
+  private appStatements(kmsKeyArn: string, region: string): PolicyStatement[] {
     const artifacts = this.artifactsBucket.arn;
     return [
       { Sid: "ListArtifacts", Effect: "Allow", Action: "s3:ListBucket", Resource: artifacts },
@@ -221,10 +226,11 @@ export class DataStack extends EnvironmentStack {
       },
       { Sid: "WriteLogs", Effect: "Allow", Action: "s3:PutObject", Resource: `${this.logsBucket.arn}/*` },
       {
-        Sid: "UseEnvironmentKey",
+        Sid: "UseEnvironmentKeyThroughS3",
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: kmsKeyArn,
+        Condition: viaService("s3", region),
       },
     ];
   }

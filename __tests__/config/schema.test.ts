@@ -389,6 +389,18 @@ describe("environment configuration", () => {
       /environment "prod", setting state\.dataEventTrail: must be true in a production environment/,
     ],
     [
+      "no role of the people may manage the state storage",
+      "dev",
+      (c) => (c.state.adminRoleNames = []),
+      /environment "dev", setting state\.adminRoleNames: must list at least one role/,
+    ],
+    [
+      "a state admin role given as an ARN (it could name another account's role, which the key policy never trusts)",
+      "staging",
+      (c) => (c.state.adminRoleNames = ["arn:aws:iam::111111111111:role/PlatformAdmin"]),
+      /environment "staging", setting state\.adminRoleNames\[0\]: must be an IAM role name, with its path if any/,
+    ],
+    [
       "a backup window shorter than 30 minutes",
       "dev",
       (c) => (c.database.backupWindow = "03:00-03:20"),

@@ -241,7 +241,9 @@ describe("app stack", () => {
 
   describe("NetworkPolicy", () => {
     const policy = () =>
-      only(prod, "kubernetes_network_policy_v1").spec as { ingress: Json[]; egress: Json[]; policy_types: string[] };
+      Object.values(resourcesOf(prod.json("app"), "kubernetes_network_policy_v1")).find(
+        (p) => (p.metadata as Json).name === "marketing-agents",
+      )?.spec as { ingress: Json[]; egress: Json[]; policy_types: string[] };
 
     it("admits traffic on 8000 only from the gateway and monitoring namespaces", () => {
       expect(policy().policy_types).toEqual(["Ingress", "Egress"]);
@@ -379,6 +381,7 @@ describe("app stack", () => {
       ]);
       expect(manifest(prod, "ClusterSecretStore").spec).toEqual({
         provider: { aws: { service: "SecretsManager", region: "us-east-1" } },
+        conditions: [{ namespaces: ["marketing-agents"] }],
       });
     });
 
@@ -413,6 +416,8 @@ describe("app stack", () => {
             service: "SecretsManager",
             region: "us-east-1",
             role: expect.stringMatching(/cross-stack-output-aws_iam_roledatabase-admin-role_\w+arn\}$/),
+            // The admin role's trust accepts only this tag value (in-cluster-identities.test.ts).
+            sessionTags: [{ key: "external-secrets-store", value: "marketing-agents-db-admin/database-admin" }],
           },
         },
       });

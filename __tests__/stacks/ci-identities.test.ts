@@ -127,8 +127,15 @@ describe.each(["dev", "prod"])("%s CI identities", (env) => {
           Resource: "*",
         }),
       );
-      const allows = statements.filter((s) => s.Effect === "Allow").flatMap(actions);
-      expect(allows.filter((a) => covers(a, "secretsmanager:GetSecretValue") || covers(a, "s3:GetObject"))).toEqual([]);
+      const allows = statements.filter((s) => s.Effect === "Allow");
+      expect(allows.flatMap(actions).filter((a) => covers(a, "secretsmanager:GetSecretValue"))).toEqual([]);
+      // Objects: the state of the stacks a pull request plans, nothing else (evaluated in who-can-do-what).
+      const objectReads = allows.filter((s) => actions(s).some((a) => covers(a, "s3:GetObject")));
+      expect(objectReads.flatMap(resources).sort()).toEqual(
+        PULL_REQUEST_CONCERNS.map(
+          (c) => `arn:aws:s3:::marketing-agents-tfstate-${env}-${account}/${env}/${c}.tfstate`,
+        ).sort(),
+      );
     });
 
     it("cannot read the state of the stacks that hold secrets, nor the data buckets", () => {

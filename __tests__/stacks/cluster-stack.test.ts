@@ -101,7 +101,10 @@ describe("cluster stack", () => {
         },
         vpc_config: {
           vpc_id: FROM_NETWORK("prod", "modulevpcvpc_id"),
-          subnets: FROM_NETWORK("prod", "modulevpcprivate_subnets"),
+          // One element per zone's private subnet: the runner's role names each one.
+          subnets: prod.config.network.availabilityZones.map(
+            (_, i) => `\${element(${FROM_NETWORK("prod", "modulevpcprivate_subnets").slice(2, -1)}, ${i})}`,
+          ),
           security_group_ids: [`\${${group.address}.id}`],
         },
         environment: { privileged_mode: false, compute_type: "BUILD_GENERAL1_SMALL" },
@@ -109,10 +112,20 @@ describe("cluster stack", () => {
       expect(project.encryption_key).toMatch(/remote_state.*network/);
     });
 
-    it("starts a build only for queued workflow jobs", () => {
+    it("starts a build only for queued jobs of the infra workflow on main by the listed actors", () => {
+      // Which jobs match, under CodeBuild's rule: __tests__/modules/github-actions-runner.test.ts.
       expect(only(prod, "aws_codebuild_webhook")).toMatchObject({
         build_type: "BUILD",
-        filter_group: [{ filter: [{ type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" }] }],
+        filter_group: [
+          {
+            filter: [
+              { type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" },
+              { type: "WORKFLOW_NAME", pattern: "^(infra)$" },
+              { type: "HEAD_REF", pattern: "^(refs/heads/)?(main)$" },
+              { type: "ACTOR_ACCOUNT_ID", pattern: `^(${prod.config.ci.runner.actorAccountIds.join("|")})$` },
+            ],
+          },
+        ],
       });
     });
 
@@ -242,10 +255,14 @@ describe("cluster stack", () => {
     ]);
     for (const a of associations) expect(a.cluster_name).toBe("${module.eks.cluster_name}");
     const trust = trustOf(roleNamed(prod.json("cluster"), "marketing-agents-prod-app"));
-    expect(trust).toEqual({
+    expect(trust).toMatchObject({
       Effect: "Allow",
       Principal: { Service: "pods.eks.amazonaws.com" },
       Action: ["sts:AssumeRole", "sts:TagSession"],
+      // What the conditions admit is evaluated in in-cluster-identities.test.ts.
+      Condition: {
+        StringEquals: expect.objectContaining({ "aws:RequestTag/kubernetes-namespace": "marketing-agents" }),
+      },
     });
   });
 
@@ -257,6 +274,12 @@ describe("cluster stack", () => {
       Principal: { AWS: expect.stringMatching(/^\$\{aws_iam_role\.external-secrets-role_\w+\.arn\}$/) },
       // Pod Identity's session tags are transitive: the chained AssumeRole carries them.
       Action: ["sts:AssumeRole", "sts:TagSession"],
+      // Only the database-admin namespace's store (evaluated in in-cluster-identities.test.ts).
+      Condition: {
+        StringEquals: expect.objectContaining({
+          "aws:RequestTag/external-secrets-store": "marketing-agents-db-admin/database-admin",
+        }),
+      },
     });
     expect(role.permissions_boundary).toBe("arn:aws:iam::333333333333:policy/marketing-agents-prod-boundary");
     const assume = Object.values(resourcesOf(json, "aws_iam_role_policy")).find(

@@ -132,19 +132,30 @@ describe("DNS", () => {
   });
 
   it.each([
-    ["dev", ["plan", "pr-plan"]],
-    ["prod", []],
-  ])("lets %s's plan roles assume only the parent's read-only twin", (name, roles) => {
-    const json = synthEnvironment(name).json("bootstrap");
-    const assumers = Object.values(resourcesOf(json, "aws_iam_role_policy")).filter((p) =>
-      statementsOf(p.policy).some((st) => st.Action === "sts:AssumeRole"),
-    );
-    expect(assumers.map((p) => String(p.name).replace(`marketing-agents-${name}-`, "")).sort()).toEqual(roles);
-    for (const p of assumers) {
-      const assume = statementsOf(p.policy).find((st) => st.Action === "sts:AssumeRole");
-      expect(assume?.Resource).toEqual([`${zoneDelegationRoleArn(prod.config, name)}-read`]);
-    }
-  });
+    ["dev", { deploy: "", plan: "-read", "pr-plan": "-read" }],
+    ["prod", {}],
+  ])(
+    "lets %s's plan roles assume only the parent's read-only twin, and its deploy role only the writing role",
+    (name, suffixes) => {
+      const json = synthEnvironment(name).json("bootstrap");
+      const assumers = Object.values(resourcesOf(json, "aws_iam_role_policy")).filter((p) =>
+        statementsOf(p.policy).some((st) => st.Action === "sts:AssumeRole"),
+      );
+      const assumed = Object.fromEntries(
+        assumers.map((p) => [
+          String(p.name).replace(`marketing-agents-${name}-`, ""),
+          statementsOf(p.policy).find((st) => st.Action === "sts:AssumeRole")?.Resource,
+        ]),
+      );
+      const expected = Object.fromEntries(
+        Object.entries(suffixes).map(([role, suffix]) => [
+          role,
+          [`${zoneDelegationRoleArn(prod.config, name)}${suffix}`],
+        ]),
+      );
+      expect(assumed).toEqual(expected);
+    },
+  );
 
   describe.each([
     ["dev", "aws_route53_zone"],
@@ -162,9 +173,10 @@ describe("DNS", () => {
         (a) => a.service_account === "external-dns",
       );
       expect(association).toMatchObject({ namespace: "external-dns" });
-      const [write, find] = statementsOf(policyNamed(cluster, `marketing-agents-${name}-external-dns`)?.policy);
+      const [write, read, find] = statementsOf(policyNamed(cluster, `marketing-agents-${name}-external-dns`)?.policy);
       expect(write.Action).toContain("route53:ChangeResourceRecordSets");
       expect(write.Resource).toEqual(expect.stringMatching(zoneOutput("arn")));
+      expect(read.Resource).toEqual(expect.stringMatching(zoneOutput("arn")));
       expect(find).toMatchObject({ Action: ["route53:ListHostedZones", "route53:GetChange"], Resource: "*" });
     });
 

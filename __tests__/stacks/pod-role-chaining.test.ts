@@ -23,8 +23,26 @@ const allRoles: SynthesizedRole[] = loadEnvironments().flatMap((config) => {
   return CONCERNS.flatMap((concern) => rolesOfStack(`${config.name}-${concern}`, synth.json(concern)));
 });
 
+/** Condition keys about the session's tags and source: what a pod session carries, evaluated elsewhere. */
+const SESSION_KEY = /^aws:(RequestTag|PrincipalTag)\/|^aws:SourceAccount$/;
+
+/** The trust's conditions without the session-tag and source keys (other keys still decide). */
+function withoutSessionConditions(statement: SynthesizedRole["trust"][number]) {
+  const kept = Object.entries(statement.Condition ?? {})
+    .map(([operator, keys]) => [
+      operator,
+      Object.fromEntries(Object.entries(keys).filter(([k]) => !SESSION_KEY.test(k))),
+    ])
+    .filter(([, keys]) => Object.keys(keys).length > 0);
+  return { ...statement, Condition: Object.fromEntries(kept) };
+}
+
+/**
+ * The trust names the caller for the action, whatever it asks of the session's tags and source
+ * account (those, for pod roles and the db-admin role, are evaluated in in-cluster-identities.test.ts).
+ */
 const admits = (role: SynthesizedRole, caller: Caller, action: string) =>
-  trustAllows({ Statement: role.trust }, { action, caller });
+  trustAllows({ Statement: role.trust.map(withoutSessionConditions) }, { action, caller });
 
 /** Roles whose sessions carry Pod Identity's tags: pod roles, and every role assumed from one, transitively. */
 function podSessionRoles(roles: SynthesizedRole[]): SynthesizedRole[] {

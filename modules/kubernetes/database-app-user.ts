@@ -1,15 +1,30 @@
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
+import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { Fn, dependable, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { createHash } from "node:crypto";
 import { customResource } from "./custom-resource";
+import { DefaultDenyNetworkPolicy } from "./default-deny-network-policy";
+import { podSecurityLabels } from "./pod-security-labels";
 
 /** psql of this image runs the script (15 or later: it uses `\getenv`; any server major it supports). */
 export const PSQL_IMAGE = "public.ecr.aws/docker/library/postgres:17.6-alpine";
 /** uid of `postgres` in the alpine image. */
 const PSQL_USER = 70;
+/** Labels of the Job's pods (its network policy selects them). */
+const JOB_LABELS = { app: "create-app-user" };
+
+/** Name of the database-admin SecretStore (and of its ExternalSecret and Secret). */
+export const DATABASE_ADMIN_STORE = "database-admin";
+/** Session tag the store asks STS for: the admin role's trust accepts only this store's value. */
+export const STORE_SESSION_TAG = "external-secrets-store";
+
+/** The value of {@link STORE_SESSION_TAG} the store in this namespace sends: `<namespace>/<store>`. */
+export function storeSessionTagValue(namespace: string): string {
+  return `${namespace}/${DATABASE_ADMIN_STORE}`;
+}
 
 /** Settings of the app's database login. */
 export interface DatabaseAppUserProps {
@@ -32,6 +47,8 @@ export interface DatabaseAppUserProps {
   readonly database: string;
   /** Schema the app owns (created here). */
   readonly schema: string;
+  /** CIDRs of the database subnets: the Job's only way out besides DNS. */
+  readonly databaseSubnetCidrs: string[];
 }
 
 /**
@@ -101,23 +118,49 @@ export class DatabaseAppUser extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseAppUserProps) {
     super(scope, id);
+    if (props.databaseSubnetCidrs.length === 0) throw new Error("create-app-user: name the database subnets");
     const namespace = new NamespaceV1(this, "namespace", {
-      metadata: { name: props.namespace, labels: { name: props.namespace } },
+      metadata: { name: props.namespace, labels: { name: props.namespace, ...podSecurityLabels("restricted") } },
     }).metadata.name;
+    new DefaultDenyNetworkPolicy(this, "default-deny", { namespace });
+    // The Job reaches PostgreSQL and nothing else (no ingress; DNS from the default policy).
+    new NetworkPolicyV1(this, "job-to-database", {
+      metadata: { name: "create-app-user-to-database", namespace },
+      spec: {
+        podSelector: { matchLabels: JOB_LABELS },
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: props.databaseSubnetCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+            ports: [{ port: String(props.port), protocol: "TCP" }],
+          },
+        ],
+      },
+    });
+    // The tag names this store to STS; an admission policy keeps every other store from using AWS.
     const store = customResource(this, "store", {
       apiVersion: "external-secrets.io/v1",
       kind: "SecretStore",
-      metadata: { name: "database-admin", namespace },
-      spec: { provider: { aws: { service: "SecretsManager", region: props.region, role: props.adminRoleArn } } },
+      metadata: { name: DATABASE_ADMIN_STORE, namespace },
+      spec: {
+        provider: {
+          aws: {
+            service: "SecretsManager",
+            region: props.region,
+            role: props.adminRoleArn,
+            sessionTags: [{ key: STORE_SESSION_TAG, value: storeSessionTagValue(props.namespace) }],
+          },
+        },
+      },
     });
-    const secretName = "database-admin";
+    const secretName = DATABASE_ADMIN_STORE;
     const credentials = customResource(this, "credentials", {
       apiVersion: "external-secrets.io/v1",
       kind: "ExternalSecret",
       metadata: { name: secretName, namespace },
       spec: {
         refreshInterval: "1h",
-        secretStoreRef: { kind: "SecretStore", name: "database-admin" },
+        secretStoreRef: { kind: "SecretStore", name: DATABASE_ADMIN_STORE },
         target: { name: secretName, creationPolicy: "Owner" },
         data: [
           { secretKey: "PGUSER", remoteRef: { key: props.masterSecretArn, property: "username" } },
@@ -147,7 +190,7 @@ export class DatabaseAppUser extends Construct {
         backoffLimit: 4,
         activeDeadlineSeconds: 600,
         template: {
-          metadata: { labels: { app: "create-app-user" } },
+          metadata: { labels: JOB_LABELS },
           spec: {
             restartPolicy: "Never",
             automountServiceAccountToken: false,

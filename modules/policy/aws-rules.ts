@@ -385,7 +385,7 @@ export const AWS_RULES: PolicyRule[] = [
   {
     id: "CKV_AWS_274",
     why: "AdministratorAccess gives a role everything, including IAM itself",
-    fix: "attach a narrower policy (the deploy role uses PowerUserAccess plus environment-scoped IAM)",
+    fix: "attach a narrower policy (the CI roles use explicit allow-lists of their stacks' resource types)",
     check: eachBlock(
       (doc) => resources(doc, "aws_iam_role_policy_attachment"),
       (b) => !String(b.body.policy_arn).endsWith(":policy/AdministratorAccess"),

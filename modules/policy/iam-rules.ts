@@ -200,12 +200,23 @@ export const IAM_RULES: PolicyRule[] = [
     fix: "trust only githubSubjects.environment(...) on roles with deploy rights",
     check: (doc) => findings(doc, deployTrustProblems),
   },
+  /**
+   * Superseded by evaluation: __tests__/security/who-can-do-what.test.ts asks an IAM evaluator
+   * whether the pull-request role can read secret values, parameters, logs, RDS logs, image layers
+   * and secret-holding state, over all its policies (attached ones included, which this pattern
+   * rule does not read). Kept as the synth-time gate.
+   */
   {
     id: "OWN_PULL_REQUEST_NO_SECRETS",
     why: "pull-request code runs during plan: a role it can assume must not reach any secret value",
     fix: "build the pull-request role's policy with pullRequestPlanStatements (explicit denies, no secret-reading grant)",
     check: (doc) => findings(doc, pullRequestProblems),
   },
+  /**
+   * Superseded by evaluation: __tests__/security/who-can-do-what.test.ts asks an IAM evaluator
+   * whether the deploy role can create a role without the boundary, write the CI roles, its own
+   * allow-list or the boundary. Kept as the synth-time gate.
+   */
   {
     id: "OWN_DEPLOY_ROLE_BOUNDED",
     why: "a role that writes IAM could otherwise grant itself, or a role it makes, anything",

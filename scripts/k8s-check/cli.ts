@@ -64,12 +64,15 @@ async function apply(cluster: LocalCluster, item: ApiObject, dryRun: boolean): P
   const ownNamespace = ((item.object.metadata ?? {}) as Json).namespace;
   if (item.defaultNamespace && !ownNamespace) args.push("-n", item.defaultNamespace);
   const { ok, output } = await kubectl(cluster.kubeconfig, args, JSON.stringify(item.object));
+  // Pod Security Admission enforces on Pods only; for a workload (Deployment, Job...) the API server
+  // answers with a warning naming the pod template's violations: count it as a refusal.
+  const podSecurity = output.split("\n").filter((l) => /would violate PodSecurity/.test(l));
   const message = output
     .split("\n")
-    .filter((l) => l && !/^Warning:/.test(l))
+    .filter((l) => l && (!/^Warning:/.test(l) || podSecurity.includes(l)))
     .join(" ")
     .replace(/\s+/g, " ");
-  return { item, accepted: ok, message };
+  return { item, accepted: ok && podSecurity.length === 0, message };
 }
 
 async function inBatches(items: ApiObject[], run: (item: ApiObject) => Promise<Verdict>): Promise<Verdict[]> {
@@ -138,17 +141,29 @@ function stackObjectsAll(
   return { objects, releases, crdOnly };
 }
 
+/**
+ * Every namespace the objects use, created before them: a stack's own Namespace object as it is
+ * (its Pod Security labels then apply to what the check creates in it), else a bare one.
+ */
 function namespacesOf(objects: ApiObject[]): ApiObject[] {
-  const names = new Set<string>();
-  for (const { object, defaultNamespace } of objects) {
+  const namespaces = new Map<string, ApiObject>();
+  for (const item of objects) {
+    const { object, defaultNamespace } = item;
     const metadata = (object.metadata ?? {}) as Json;
-    if (object.kind === "Namespace") names.add(String(metadata.name));
-    else if (metadata.namespace) names.add(String(metadata.namespace));
-    else if (defaultNamespace) names.add(defaultNamespace);
+    if (object.kind === "Namespace") {
+      const seen = namespaces.get(String(metadata.name));
+      if (!seen || seen.source === "namespaces") namespaces.set(String(metadata.name), item);
+      continue;
+    }
+    const name = metadata.namespace ? String(metadata.namespace) : defaultNamespace;
+    if (name && !namespaces.has(name)) {
+      namespaces.set(name, {
+        source: "namespaces",
+        object: { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+      });
+    }
   }
-  return [...names]
-    .sort()
-    .map((name) => ({ source: "namespaces", object: { apiVersion: "v1", kind: "Namespace", metadata: { name } } }));
+  return [...namespaces.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, item]) => item);
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,379 @@
+/**
+ * Who can do what: the request table the IAM evaluator checks on every environment
+ * (who-can-do-what.test.ts) and README's "Who can do what" is generated from (`npm run who-can`).
+ * Each row is one API call by a session of one of the environment's roles, and IAM's expected answer.
+ * Positive controls (Allowed) keep the model honest: a harness that denied everything would fail them.
+ */
+import {
+  ciRoleArn,
+  ciRoleName,
+  clusterName,
+  containerLogGroupName,
+  imageRepositoryName,
+  imageTagParameterName,
+  permissionsBoundaryArn,
+  resourcePrefix,
+  runnerProjectName,
+  stateBucketName,
+  stateKey,
+  stateTrailName,
+  type CiRole,
+  type EnvironmentConfig,
+} from "../../config";
+import type { Decision } from "../model/iam-evaluator";
+
+/** What a row needs to name an environment's resources. */
+export interface RowContext {
+  readonly config: EnvironmentConfig;
+  /** The ARN of a resource a stack creates, by type and construct path (see iam-evaluator's arnOf). */
+  readonly arnOf: (type: string, path: string) => string;
+}
+
+/** One request and the decision IAM must reach. */
+export interface RequestRow {
+  /** A CI role, or the in-VPC runner's CodeBuild role. */
+  readonly role: CiRole | "runner";
+  readonly action: string;
+  /** The target, in words (README). */
+  readonly target: string;
+  readonly resource: (c: RowContext) => string;
+  readonly context?: (c: RowContext) => Record<string, string | string[]>;
+  readonly expected: Decision;
+  /** Why, in words (README). */
+  readonly why: string;
+  /** Only in environments where this holds (e.g. the trail exists). @default every environment */
+  readonly when?: (config: EnvironmentConfig) => boolean;
+}
+
+/** The IAM name of the row's role in one environment. */
+export function roleNameOf(row: RequestRow, config: EnvironmentConfig): string {
+  return row.role === "runner" ? runnerProjectName(config) : ciRoleName(config, row.role);
+}
+
+const account = (c: RowContext) => c.config.account.id;
+const region = (c: RowContext) => c.config.account.region;
+const regional = (c: RowContext, service: string, rest: string) =>
+  `arn:aws:${service}:${region(c)}:${account(c)}:${rest}`;
+const stateObject = (concern: Parameters<typeof stateKey>[1]) => (c: RowContext) =>
+  `arn:aws:s3:::${stateBucketName(c.config)}/${stateKey(c.config, concern)}`;
+const stateKeyArn = (c: RowContext) => c.arnOf("aws_kms_key", `${c.config.name}-bootstrap/state-key/key`);
+const environmentKeyArn = (c: RowContext) => c.arnOf("aws_kms_key", `${c.config.name}-network/environment-key/key`);
+const secret = (name: string) => (c: RowContext) =>
+  c.arnOf("aws_secretsmanager_secret", `${c.config.name}-data/${name}`);
+const logGroup = (c: RowContext) => regional(c, "logs", `log-group:${containerLogGroupName(c.config)}`);
+const repository = (c: RowContext) => regional(c, "ecr", `repository/${imageRepositoryName(c.config)}`);
+const parameter = (c: RowContext) => regional(c, "ssm", `parameter${imageTagParameterName(c.config)}`);
+const database = (c: RowContext) => regional(c, "rds", `db:${resourcePrefix(c.config)}`);
+const trail = (c: RowContext) => regional(c, "cloudtrail", `trail/${stateTrailName(c.config)}`);
+const withTrail = (config: EnvironmentConfig) => config.state.dataEventTrail;
+
+export const REQUESTS: readonly RequestRow[] = [
+  // Positive controls: what planning and applying these stacks needs.
+  {
+    role: "pr-plan",
+    action: "s3:GetObject",
+    target: "state of the network stack",
+    resource: stateObject("network"),
+    expected: "Allowed",
+    why: "a pull request plans bootstrap, network and cluster",
+  },
+  {
+    role: "pr-plan",
+    action: "kms:Decrypt",
+    target: "state key",
+    resource: stateKeyArn,
+    expected: "Allowed",
+    why: "the state is encrypted with it",
+  },
+  {
+    role: "pr-plan",
+    action: "ec2:DescribeVpcs",
+    target: "any resource (the action takes none)",
+    resource: () => "*",
+    expected: "Allowed",
+    why: "refreshing the network stack",
+  },
+  {
+    role: "plan",
+    action: "s3:GetObject",
+    target: "state of the data stack",
+    resource: stateObject("data"),
+    expected: "Allowed",
+    why: "the full plan of main reads every stack",
+  },
+  {
+    role: "plan",
+    action: "secretsmanager:GetSecretValue",
+    target: "the environment's API keys secret",
+    resource: secret("api-keys/secret"),
+    expected: "Allowed",
+    why: "refreshing a secret version reads its value (main only, reviewed environment)",
+  },
+  {
+    role: "deploy",
+    action: "eks:CreateNodegroup",
+    target: "the environment's cluster",
+    resource: (c) => regional(c, "eks", `cluster/${clusterName(c.config)}`),
+    expected: "Allowed",
+    why: "applying the cluster stack",
+  },
+  {
+    role: "deploy",
+    action: "rds:CreateDBInstance",
+    target: "the environment's database",
+    resource: database,
+    expected: "Allowed",
+    why: "applying the data stack",
+  },
+  {
+    role: "deploy",
+    action: "s3:PutObject",
+    target: "state of the app stack",
+    resource: stateObject("app"),
+    expected: "Allowed",
+    why: "an apply writes the state (and its lock file)",
+  },
+  {
+    role: "deploy",
+    action: "iam:CreateRole",
+    target: "a role of the environment, with the boundary",
+    resource: (c) => `arn:aws:iam::${account(c)}:role/${resourcePrefix(c.config)}-example`,
+    context: (c) => ({ "iam:PermissionsBoundary": permissionsBoundaryArn(c.config) }),
+    expected: "Allowed",
+    why: "the stacks create bounded roles",
+  },
+  {
+    role: "push-image",
+    action: "ecr:PutImage",
+    target: "the environment's image repository",
+    resource: repository,
+    expected: "Allowed",
+    why: "the image workflow pushes the app image",
+  },
+  // A pull request's plan reads no secret value, log, database log, image or secret state.
+  {
+    role: "pr-plan",
+    action: "secretsmanager:GetSecretValue",
+    target: "the environment's API keys secret",
+    resource: secret("api-keys/secret"),
+    expected: "ExplicitlyDenied",
+    why: "no secret value for a pull request",
+  },
+  {
+    role: "pr-plan",
+    action: "logs:GetLogEvents",
+    target: "a log stream of the containers' log group",
+    resource: (c) => `${logGroup(c)}:log-stream:app`,
+    expected: "ExplicitlyDenied",
+    why: "logs can hold request data",
+  },
+  {
+    role: "pr-plan",
+    action: "logs:StartLiveTail",
+    target: "the containers' log group",
+    resource: logGroup,
+    expected: "ExplicitlyDenied",
+    why: "a live tail is a log read",
+  },
+  {
+    role: "pr-plan",
+    action: "rds:DownloadDBLogFilePortion",
+    target: "the environment's database",
+    resource: database,
+    expected: "ExplicitlyDenied",
+    why: "database logs hold slow statements",
+  },
+  {
+    role: "pr-plan",
+    action: "ecr:GetDownloadUrlForLayer",
+    target: "the environment's image repository",
+    resource: repository,
+    expected: "ExplicitlyDenied",
+    why: "image layers are the product",
+  },
+  {
+    role: "pr-plan",
+    action: "ssm:GetParameter",
+    target: "the image-tag parameter",
+    resource: parameter,
+    expected: "ExplicitlyDenied",
+    why: "no parameter value for a pull request",
+  },
+  {
+    role: "pr-plan",
+    action: "ssm:GetParameterHistory",
+    target: "the image-tag parameter",
+    resource: parameter,
+    expected: "ExplicitlyDenied",
+    why: "nor its history",
+  },
+  {
+    role: "pr-plan",
+    action: "s3:GetObject",
+    target: "state of the data stack",
+    resource: stateObject("data"),
+    expected: "ExplicitlyDenied",
+    why: "its state holds secret values",
+  },
+  {
+    role: "pr-plan",
+    action: "s3:GetObject",
+    target: "state of the app stack",
+    resource: stateObject("app"),
+    expected: "ExplicitlyDenied",
+    why: "its state holds secret values",
+  },
+  {
+    role: "pr-plan",
+    action: "kms:Decrypt",
+    target: "the environment's data key",
+    resource: environmentKeyArn,
+    expected: "ImplicitlyDenied",
+    why: "it decrypts the state only",
+  },
+  // The deploy role cannot weaken the state storage, the CI identities or the boundary.
+  {
+    role: "deploy",
+    action: "kms:PutKeyPolicy",
+    target: "state key",
+    resource: stateKeyArn,
+    expected: "ExplicitlyDenied",
+    why: "the state key's policy is the people's",
+  },
+  {
+    role: "deploy",
+    action: "kms:ScheduleKeyDeletion",
+    target: "state key",
+    resource: stateKeyArn,
+    expected: "ExplicitlyDenied",
+    why: "without it no state can be read",
+  },
+  {
+    role: "deploy",
+    action: "s3:PutBucketPolicy",
+    target: "state bucket",
+    resource: (c) => `arn:aws:s3:::${stateBucketName(c.config)}`,
+    expected: "ExplicitlyDenied",
+    why: "the state bucket's policy is the people's",
+  },
+  {
+    role: "deploy",
+    action: "s3:DeleteBucketPolicy",
+    target: "state bucket",
+    resource: (c) => `arn:aws:s3:::${stateBucketName(c.config)}`,
+    expected: "ExplicitlyDenied",
+    why: "the state bucket's policy is the people's",
+  },
+  {
+    role: "deploy",
+    action: "s3:DeleteObjectVersion",
+    target: "state of the data stack",
+    resource: stateObject("data"),
+    expected: "ExplicitlyDenied",
+    why: "state history is the way back",
+  },
+  {
+    role: "deploy",
+    action: "cloudtrail:StopLogging",
+    target: "the state-access trail",
+    resource: trail,
+    expected: "ExplicitlyDenied",
+    why: "the trail records who read the state",
+    when: withTrail,
+  },
+  {
+    role: "deploy",
+    action: "cloudtrail:DeleteTrail",
+    target: "the state-access trail",
+    resource: trail,
+    expected: "ExplicitlyDenied",
+    why: "the trail records who read the state",
+    when: withTrail,
+  },
+  {
+    role: "deploy",
+    action: "iam:PutRolePolicy",
+    target: "the pull-request plan role",
+    resource: (c) => ciRoleArn(c.config, "pr-plan"),
+    context: (c) => ({ "iam:PermissionsBoundary": permissionsBoundaryArn(c.config) }),
+    expected: "ExplicitlyDenied",
+    why: "CI never changes the CI roles",
+  },
+  {
+    role: "deploy",
+    action: "iam:AttachRolePolicy",
+    target: "the deploy role itself",
+    resource: (c) => ciRoleArn(c.config, "deploy"),
+    context: (c) => ({
+      "iam:PermissionsBoundary": permissionsBoundaryArn(c.config),
+      "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess",
+    }),
+    expected: "ExplicitlyDenied",
+    why: "nor grants itself more",
+  },
+  {
+    role: "deploy",
+    action: "iam:CreatePolicyVersion",
+    target: "the permissions boundary",
+    resource: (c) => permissionsBoundaryArn(c.config),
+    expected: "ExplicitlyDenied",
+    why: "nor widens the boundary",
+  },
+  {
+    role: "deploy",
+    action: "iam:CreatePolicyVersion",
+    target: "the deploy role's own allow-list",
+    resource: (c) => `arn:aws:iam::${account(c)}:policy/${ciRoleName(c.config, "deploy")}-1`,
+    expected: "ExplicitlyDenied",
+    why: "nor its own allow-list",
+  },
+  {
+    role: "deploy",
+    action: "iam:CreateRole",
+    target: "a role of the environment, without the boundary",
+    resource: (c) => `arn:aws:iam::${account(c)}:role/${resourcePrefix(c.config)}-example`,
+    expected: "ImplicitlyDenied",
+    why: "every role it creates carries the boundary",
+  },
+  {
+    role: "deploy",
+    action: "sts:AssumeRole",
+    target: "a role of another account",
+    resource: () => "arn:aws:iam::999999999999:role/anything",
+    expected: "ImplicitlyDenied",
+    why: "it assumes no role the project does not own",
+  },
+  {
+    role: "deploy",
+    action: "organizations:LeaveOrganization",
+    target: "any resource (the action takes none)",
+    resource: () => "*",
+    expected: "ImplicitlyDenied",
+    why: "nothing outside these stacks' resource types",
+  },
+  // The runner's role runs the runner, nothing else.
+  {
+    role: "runner",
+    action: "secretsmanager:GetSecretValue",
+    target: "the environment's API keys secret",
+    resource: secret("api-keys/secret"),
+    expected: "ImplicitlyDenied",
+    why: "jobs get their rights from the CI roles, not from the runner",
+  },
+  {
+    role: "runner",
+    action: "sts:AssumeRole",
+    target: "the deploy role",
+    resource: (c) => ciRoleArn(c.config, "deploy"),
+    expected: "ImplicitlyDenied",
+    why: "the deploy role trusts GitHub's tokens only",
+  },
+  {
+    role: "runner",
+    action: "s3:GetObject",
+    target: "state of the data stack",
+    resource: stateObject("data"),
+    expected: "ImplicitlyDenied",
+    why: "the runner reads no state",
+  },
+];
