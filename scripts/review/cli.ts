@@ -1,6 +1,7 @@
 /**
  * npm run review [-- --against <dir | git ref>] [--out <dir>] [--dir <synth output>]
- * Reads cdktf.out (no cloud, no terraform) and writes <out>/review.md, <out>/review.json and one
+ * Reads cdktf.out (no cloud, no terraform) and writes <out>/review.md, <out>/review.json (with
+ * --against: the changes and each IAM role's changes) and one
  * diagram per environment (<env>.mmd, and <env>.svg when Graphviz's `dot` is installed). The
  * output folder is replaced whole, or removed when the run fails, so it never reads as current
  * when it is not. Every failure is one line and a non-zero exit.
@@ -21,7 +22,8 @@ const HELP = [
   USAGE,
   "Reads the synth output (--dir, default cdktf.out; no cloud, no terraform) and writes <out>/review.md,",
   "review.json and a diagram per environment (--out, default review-out). --against: what changed since",
-  "that synth output folder or git ref (synthesized in a temporary worktree).",
+  "that synth output folder or git ref (synthesized in a temporary worktree), and each IAM role's changes",
+  "in words (actions allowed and denied, boundary, trust).",
 ].join("\n");
 
 function parseArguments(argv: readonly string[]): Record<string, string> {
@@ -70,7 +72,8 @@ function main(argv: readonly string[]): string {
         if (svg?.status === 0) fs.writeFileSync(path.join(dir, `${env}.svg`), svg.stdout);
       }
     });
-    const summary = changes ? `, ${changes.length} changes` : "";
+    const roles = review.iamChanges?.length;
+    const summary = changes ? `, ${changes.length} changes, ${roles} IAM role${roles === 1 ? "" : "s"} changed` : "";
     return `review: ${review.environments.length} environments${summary}; wrote ${outdir}/review.md and review.json${hasDot ? " and SVG diagrams" : " (install graphviz for SVG diagrams)"}`;
   } catch (error) {
     // A failed run leaves no review behind that could pass for this one.

@@ -2,6 +2,7 @@
 import { estimateCost, ASSUMPTIONS, type CostEstimate } from "./cost";
 import { mermaid } from "./diagram";
 import { gatewaySettings, type GatewaySettings } from "./gateway";
+import { iamChanges, type RoleChange } from "./iam-changes";
 import { inventory, type StackInventory } from "./inventory";
 import { dangerous, type PlannedChange } from "./plan-diff";
 import { OFFERS } from "../../config/aws-data";
@@ -20,6 +21,8 @@ export interface Review {
   }[];
   /** Present with `--against`: what the change does. */
   readonly changes?: PlannedChange[];
+  /** Present with `--against`: each IAM role that is new, removed or whose access changed. */
+  readonly iamChanges?: RoleChange[];
   /** Present with `--against`: each environment's monthly estimate before the change. */
   readonly baselineCostUsd?: Record<string, number>;
 }
@@ -46,6 +49,7 @@ export function buildReview(
       gateway: gatewaySettings(stacks),
     })),
     changes,
+    iamChanges: baseline ? iamChanges(baseline, output, environmentOrder) : undefined,
     baselineCostUsd,
   };
 }
@@ -80,6 +84,30 @@ function changesSection(changes: PlannedChange[]): string[] {
       `| ${c.stack} | \`${c.address}\` | ${flag}${c.action}${c.stateful ? " (stateful)" : ""}${flag} | ${attrs} | ${c.note ?? ""} |`,
     );
   }
+  return lines;
+}
+
+const html = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** Markdown text that shows as written (`arn:...:role/x-*` must not turn into emphasis). */
+const literal = (text: string) => html(text).replace(/([*_`[\]\\])/g, "\\$1");
+
+/** Per environment, one folded entry per role: the summary line, and every change in full inside. */
+function iamSection(changes: RoleChange[]): string[] {
+  const count = (status: RoleChange["status"]) => changes.filter((c) => c.status === status).length;
+  const lines = [
+    "## IAM changes",
+    "",
+    `${count("changed")} role(s) changed, ${count("new")} new, ${count("removed")} removed. Actions are compared as written ` +
+      "(wildcards not expanded), Terraform references as text; AWS managed policies by name.",
+  ];
+  for (const env of [...new Set(changes.map((c) => c.environment))]) {
+    lines.push("", `### ${env}`, "");
+    for (const change of changes.filter((c) => c.environment === env)) {
+      lines.push(`<details><summary>${html(change.summary)}</summary>`, "");
+      lines.push(...change.details.map((d) => `- ${literal(d)}`), "", "</details>", "");
+    }
+  }
+  if (changes.length === 0) lines.push("", "No role changed.");
   return lines;
 }
 
@@ -184,10 +212,11 @@ function gatewaySection(review: Review): string[] {
   return lines;
 }
 
-/** The review as Markdown: changes first (when compared), then cost, the gateway, then the stacks. */
+/** The review as Markdown: changes and IAM changes first (when compared), then cost, the gateway, then the stacks. */
 export function toMarkdown(review: Review): string {
   const lines = ["# Infrastructure review", ""];
   if (review.changes) lines.push(...changesSection(review.changes), "");
+  if (review.iamChanges) lines.push(...iamSection(review.iamChanges), "");
   lines.push(...costSection(review), "", ...gatewaySection(review), "", ...inventorySection(review), "");
   return lines.join("\n");
 }
