@@ -18,7 +18,7 @@ import { AppServiceMonitor } from "../modules/kubernetes/app-service-monitor";
 import { AppWorkload } from "../modules/kubernetes/app-workload";
 import { ClusterIssuers } from "../modules/kubernetes/cluster-issuers";
 import { ClusterSecretStore } from "../modules/kubernetes/cluster-secret-store";
-import { PublicGateway } from "../modules/kubernetes/public-gateway";
+import { PUBLIC_GATEWAY_NAME, PublicGateway } from "../modules/kubernetes/public-gateway";
 import { SecretStoreAdmissionPolicy } from "../modules/kubernetes/secret-store-admission-policy";
 import { planSubnets } from "../modules/subnet-plan";
 import { DATABASE_ADMIN_NAMESPACE, SERVICE_ACCOUNTS } from "./cluster-stack";
@@ -85,7 +85,7 @@ export class AppStack extends EnvironmentStack {
     // coalesce: the first argument that is neither null nor an empty string.
     const imageTag = Fn.coalesce([rolloutTag.stringValue, recordedTag.insecureValue]);
 
-    const gatewayName = "public";
+    const gatewayName = PUBLIC_GATEWAY_NAME;
     const issuers = new ClusterIssuers(this, "issuers", {
       acmeEmail: platform.acmeEmail,
       staging: platform.letsEncryptStagingIssuer,

@@ -1,19 +1,31 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import { containerLogGroupName } from "../config";
-import { AwsForFluentBitAddOn } from "../modules/addons/aws-for-fluent-bit";
-import { CertManagerAddOn } from "../modules/addons/cert-manager";
+import { cidrSubnet } from "../config/cidr";
+import { EKS_SERVICE_CIDR } from "../config/schema";
+import { AWS_FOR_FLUENT_BIT_CHART, AwsForFluentBitAddOn } from "../modules/addons/aws-for-fluent-bit";
+import { CERT_MANAGER_CHART, CertManagerAddOn } from "../modules/addons/cert-manager";
 import { ClusterAutoscalerAddOn } from "../modules/addons/cluster-autoscaler";
-import { EnvoyGatewayAddOn } from "../modules/addons/envoy-gateway";
-import { ExternalDnsAddOn } from "../modules/addons/external-dns";
-import { ExternalSecretsAddOn } from "../modules/addons/external-secrets";
-import { KUBE_PROMETHEUS_STACK_CHART, KubePrometheusStackAddOn } from "../modules/addons/kube-prometheus-stack";
+import { ENVOY_GATEWAY_CHART, EnvoyGatewayAddOn } from "../modules/addons/envoy-gateway";
+import { EXTERNAL_DNS_CHART, ExternalDnsAddOn } from "../modules/addons/external-dns";
+import { EXTERNAL_SECRETS_CHART, ExternalSecretsAddOn } from "../modules/addons/external-secrets";
+import {
+  KUBE_PROMETHEUS_STACK_CHART,
+  KubePrometheusStackAddOn,
+  NODE_EXPORTER_NAMESPACE,
+} from "../modules/addons/kube-prometheus-stack";
 import { MetricsServerAddOn } from "../modules/addons/metrics-server";
-import { PrometheusAdapterAddOn } from "../modules/addons/prometheus-adapter";
-import { ReloaderAddOn } from "../modules/addons/reloader";
+import { PROMETHEUS_ADAPTER_CHART, PrometheusAdapterAddOn } from "../modules/addons/prometheus-adapter";
+import { platformNamespaces } from "../modules/addons/platform-namespaces";
+import { RELOADER_CHART, ReloaderAddOn } from "../modules/addons/reloader";
 import { ClusterConnection } from "../modules/cluster-connection";
 import { GeneratedLoginSecret } from "../modules/kubernetes/generated-login-secret";
 import { Gp3StorageClass } from "../modules/kubernetes/gp3-storage-class";
+import { SEED_CONTAINER, workloadPodLabels } from "../modules/kubernetes/app-workload";
+import { PlatformNamespace } from "../modules/kubernetes/platform-namespace";
+import { PUBLIC_GATEWAY_NAME } from "../modules/kubernetes/public-gateway";
+import { planSubnets } from "../modules/subnet-plan";
 import { SERVICE_ACCOUNTS } from "./cluster-stack";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
@@ -46,9 +58,30 @@ export class PlatformStack extends EnvironmentStack {
     });
     const replicas = platform.controllerReplicas;
 
+    // Every namespace a release installs into is created here first, labelled and closed; a
+    // release waits for its namespace and that namespace's policies (kube-system is EKS's).
+    const { network } = this.config;
+    const namespaces = new Map(
+      platformNamespaces({
+        // The nodes and the control plane's interfaces are in the private subnets (cluster stack).
+        clusterSubnetCidrs: planSubnets(network.vpcCidr, network.availabilityZones.length).private,
+        // The `kubernetes` Service's ClusterIP: the service CIDR's first address.
+        kubernetesServiceCidr: cidrSubnet(EKS_SERVICE_CIDR, 32 - Number(EKS_SERVICE_CIDR.split("/")[1]), 1),
+        app: {
+          namespace: SERVICE_ACCOUNTS.app.namespace,
+          podLabels: workloadPodLabels(SERVICE_ACCOUNTS.app.name),
+          port: SEED_CONTAINER.port,
+        },
+        gatewayName: PUBLIC_GATEWAY_NAME,
+      }).map((ns) => [ns.name, new PlatformNamespace(this, `namespace-${ns.name}`, ns)]),
+    );
+    const inNamespace = (...names: string[]): ITerraformDependable[] =>
+      names.flatMap((name) => namespaces.get(name)?.ready ?? []);
+
     const storageClass = new Gp3StorageClass(this, "gp3");
+    const monitoringNamespace = namespaces.get(KUBE_PROMETHEUS_STACK_CHART.namespace) as PlatformNamespace;
     const grafanaAdmin = new GeneratedLoginSecret(this, "grafana-admin", {
-      namespace: KUBE_PROMETHEUS_STACK_CHART.namespace,
+      namespace: monitoringNamespace.name,
       name: "grafana-admin",
       user: "admin",
     });
@@ -67,29 +100,41 @@ export class PlatformStack extends EnvironmentStack {
       },
     });
     // Prometheus first: the others create ServiceMonitors, a CRD it installs.
-    const prometheus = monitoring.deploy(this, cluster, [grafanaAdmin.secret]);
-    const gateway = new EnvoyGatewayAddOn({ replicas }).deploy(this, cluster);
+    const prometheus = monitoring.deploy(this, cluster, [
+      grafanaAdmin.secret,
+      ...inNamespace(KUBE_PROMETHEUS_STACK_CHART.namespace, NODE_EXPORTER_NAMESPACE),
+    ]);
+    const gateway = new EnvoyGatewayAddOn({ replicas }).deploy(
+      this,
+      cluster,
+      inNamespace(ENVOY_GATEWAY_CHART.namespace),
+    );
     // cert-manager's Gateway API support needs the Gateway API CRDs at start-up.
-    new CertManagerAddOn({ replicas }).deploy(this, cluster, [prometheus, gateway]);
+    new CertManagerAddOn({ replicas }).deploy(this, cluster, [
+      prometheus,
+      gateway,
+      ...inNamespace(CERT_MANAGER_CHART.namespace),
+    ]);
     new ExternalSecretsAddOn({ replicas, serviceAccountName: SERVICE_ACCOUNTS.externalSecrets.name }).deploy(
       this,
       cluster,
-      [prometheus],
+      [prometheus, ...inNamespace(EXTERNAL_SECRETS_CHART.namespace)],
     );
     new MetricsServerAddOn({ replicas }).deploy(this, cluster);
-    new ReloaderAddOn({ replicas }).deploy(this, cluster);
+    new ReloaderAddOn({ replicas }).deploy(this, cluster, inNamespace(RELOADER_CHART.namespace));
     new PrometheusAdapterAddOn({ replicas, prometheusUrl: monitoring.prometheusUrl }).deploy(this, cluster, [
       prometheus,
+      ...inNamespace(PROMETHEUS_ADAPTER_CHART.namespace),
     ]);
     new ExternalDnsAddOn({
       serviceAccountName: SERVICE_ACCOUNTS.externalDns.name,
       zoneName: this.config.dns.zoneName,
       zoneId: props.dnsZoneId,
-    }).deploy(this, cluster, [prometheus, gateway]);
+    }).deploy(this, cluster, [prometheus, gateway, ...inNamespace(EXTERNAL_DNS_CHART.namespace)]);
     new AwsForFluentBitAddOn({
       serviceAccountName: SERVICE_ACCOUNTS.fluentBit.name,
       logGroupName: containerLogGroupName(this.config),
-    }).deploy(this, cluster, [prometheus]);
+    }).deploy(this, cluster, [prometheus, ...inNamespace(AWS_FOR_FLUENT_BIT_CHART.namespace)]);
     new ClusterAutoscalerAddOn({ serviceAccountName: SERVICE_ACCOUNTS.clusterAutoscaler.name }).deploy(this, cluster);
   }
 }

@@ -69,7 +69,14 @@ describe("platform stack", () => {
         reloadStrategy: "annotations",
         readOnlyRootFileSystem: true,
         enableHA: true,
-        deployment: { replicas: 2 },
+        deployment: {
+          replicas: 2,
+          containerSecurityContext: {
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            readOnlyRootFilesystem: true,
+          },
+        },
       },
     });
     expect(valuesOf(dev, "reloader")).toMatchObject({ reloader: { enableHA: false, deployment: { replicas: 1 } } });

@@ -19,6 +19,12 @@ export const KUBE_PROMETHEUS_STACK_CHART: ChartSource = {
   namespace: "monitoring",
 };
 
+/**
+ * node-exporter's namespace: its pods read the host (hostNetwork, hostPID, hostPath), which only
+ * Pod Security "privileged" admits; out of monitoring, which then enforces "restricted".
+ */
+export const NODE_EXPORTER_NAMESPACE = "node-exporter";
+
 /** Grafana's data sources, by uid: the chart's Prometheus, and CloudWatch (added here). */
 export const GRAFANA_DATA_SOURCES = {
   prometheus: { type: "prometheus", uid: "prometheus" },
@@ -107,7 +113,11 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
           serviceAccount: { create: true, name: props.alerts.serviceAccountName },
           config: alertmanagerConfig(props.alerts.topicArn, props.alerts.region),
         },
+        "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
         grafana: {
+          // The chown init container runs as root with CAP_CHOWN (refused by "restricted"); the
+          // pod's fsGroup (472) already gives Grafana its volume.
+          initChownData: { enabled: false },
           serviceAccount: { create: true, name: props.grafanaServiceAccountName },
           additionalDataSources: [
             {

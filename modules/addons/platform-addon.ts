@@ -11,7 +11,7 @@ export interface ChartSource {
   readonly repository: string;
   /** Exact chart version; the values below are checked against this version's keys. */
   readonly version: string;
-  /** Namespace of the release (created if missing). */
+  /** Namespace of the release: the platform stack creates it (labelled, default deny) before the release. */
   readonly namespace: string;
 }
 
@@ -40,7 +40,8 @@ export function helmRelease(
     repository: source.repository,
     version: source.version,
     namespace: source.namespace,
-    createNamespace: true,
+    // Helm would create it bare: the platform stack owns each namespace (Pod Security labels, default deny).
+    createNamespace: false,
     values: [JSON.stringify(values)],
     atomic: true,
     cleanupOnFail: true,

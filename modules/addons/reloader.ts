@@ -48,7 +48,15 @@ export class ReloaderAddOn implements PlatformAddOn {
           reloadStrategy: "annotations",
           readOnlyRootFileSystem: true,
           enableHA: replicas > 1,
-          deployment: { replicas },
+          deployment: {
+            replicas,
+            // Pod Security "restricted" (the chart sets the pod's part: non-root, RuntimeDefault seccomp).
+            containerSecurityContext: {
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ["ALL"] },
+              readOnlyRootFilesystem: true,
+            },
+          },
         },
       },
       dependsOn,

@@ -108,6 +108,11 @@ export interface AppWorkloadProps {
   readonly requestTimeoutSeconds: number;
 }
 
+/** Labels of a workload's pods (and its Service's selector): what NetworkPolicies elsewhere select it by. */
+export function workloadPodLabels(name: string): Record<string, string> {
+  return { app: name };
+}
+
 /**
  * The marketing-agents Deployment with the seed's probes, resources, rolling update and scrape
  * annotations, hardened (non-root uid 1000, read-only root with writable /tmp and /app/logs, no
@@ -125,7 +130,7 @@ export class AppWorkload extends Construct {
   constructor(scope: Construct, id: string, props: AppWorkloadProps) {
     super(scope, id);
     const { namespace, name } = props;
-    this.labels = { app: name };
+    this.labels = workloadPodLabels(name);
     this.service = { name: `${name}-service`, port: 80, portName: "http" };
     this.hpaName = `${name}-hpa`;
 

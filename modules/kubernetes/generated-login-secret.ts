@@ -1,11 +1,10 @@
-import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { SecretV1 } from "@cdktf/provider-kubernetes/lib/secret-v1";
 import { Password } from "@cdktf/provider-random/lib/password";
 import { Construct } from "constructs";
 
 /** Settings of a generated login. */
 export interface GeneratedLoginSecretProps {
-  /** Namespace of the secret (created here, so the secret exists before the chart that reads it). */
+  /** Namespace of the secret (pass the namespace resource's name, so the secret waits for it). */
   readonly namespace: string;
   /** Secret name. */
   readonly name: string;
@@ -25,10 +24,9 @@ export class GeneratedLoginSecret extends Construct {
 
   constructor(scope: Construct, id: string, props: GeneratedLoginSecretProps) {
     super(scope, id);
-    const namespace = new NamespaceV1(this, "namespace", { metadata: { name: props.namespace } });
     const password = new Password(this, "password", { length: 32, special: false });
     this.secret = new SecretV1(this, "secret", {
-      metadata: { name: props.name, namespace: namespace.metadata.name },
+      metadata: { name: props.name, namespace: props.namespace },
       data: { "admin-user": props.user, "admin-password": password.result },
     });
     this.name = this.secret.metadata.name;

@@ -1,5 +1,5 @@
 /** Pod Security Standards level (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
-export type PodSecurityLevel = "restricted" | "baseline";
+export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
 
 /**
  * Pod Security Admission labels for a namespace the project creates: the API server refuses pods

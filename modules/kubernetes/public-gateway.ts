@@ -55,6 +55,9 @@ export function proxyDrainTimeoutSeconds(requestTimeoutSeconds: number): number 
   return PROXY_DEREGISTRATION_SECONDS + requestTimeoutSeconds;
 }
 
+/** Name of the public Gateway (and its GatewayClass and EnvoyProxy). */
+export const PUBLIC_GATEWAY_NAME = "public";
+
 /**
  * Labels Envoy Gateway puts on the proxy pods of a Gateway (it selects them the same way):
  * https://gateway.envoyproxy.io/v1.9/tasks/operations/customize-envoyproxy/
