@@ -6,10 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { ConfigError, PRODUCTION_ENVIRONMENTS, loadEnvironments } from "./config";
+import { ConfigError, GITHUB_SETTINGS_ENVIRONMENT, PRODUCTION_ENVIRONMENTS, loadEnvironments } from "./config";
 import { waiversFor } from "./config/waivers";
 import { PolicyError, evaluatePolicy, readSynthesizedStacks } from "./modules/policy";
 import { createEnvironmentStacks } from "./stacks/environment-stacks";
+import { GithubStack } from "./stacks/github-stack";
 
 /** Stack ids start with their environment's name: `prod-data` is production if prod is listed as such. */
 function isProductionStack(stack: string): boolean {
@@ -19,13 +20,20 @@ function isProductionStack(stack: string): boolean {
 function main(): void {
   // Validate before `new App()`: bad input writes nothing.
   const environments = loadEnvironments(process.env.ENVIRONMENTS);
+  const everyEnvironment = loadEnvironments();
   const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const staging = `${outdir}.staging`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(staging), { recursive: true });
 
   const app = new App({ outdir: staging });
-  for (const config of environments) createEnvironmentStacks(app, config);
+  for (const config of environments) {
+    const stacks = createEnvironmentStacks(app, config);
+    // The repository's GitHub settings: one stack, synthesized with the environment that keeps its state.
+    if (config.name === GITHUB_SETTINGS_ENVIRONMENT) {
+      new GithubStack(app, { environments: everyEnvironment }).addDependency(stacks.bootstrap);
+    }
+  }
   app.synth();
 
   const report = evaluatePolicy(readSynthesizedStacks(staging, isProductionStack), waiversFor(environments));

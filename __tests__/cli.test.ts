@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { build, type Plugin } from "esbuild";
+import { CONCERNS, ENVIRONMENTS } from "../config";
 
 const root = path.resolve(__dirname, "..");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cli-test-"));
@@ -112,6 +113,8 @@ describe("synth command", () => {
       "prod-bootstrap",
       "prod-cluster",
       "prod-data",
+      // The repository's GitHub settings: one stack, kept with GITHUB_SETTINGS_ENVIRONMENT's.
+      "prod-github",
       "prod-network",
       "prod-platform",
     ]);
@@ -126,7 +129,8 @@ describe("synth command", () => {
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [file, content] of before) if (file.startsWith("stacks/dev-")) expect(after.get(file)).toBe(content);
     const manifest = JSON.parse(after.get("manifest.json") as string) as { stacks: Record<string, unknown> };
-    expect(Object.keys(manifest.stacks)).toHaveLength(18);
+    // Every environment's stacks, and the one GitHub settings stack.
+    expect(Object.keys(manifest.stacks)).toHaveLength(ENVIRONMENTS.length * CONCERNS.length + 1);
     expect(synth(broken, outdir).status).toBe(1);
     expect(filesUnder(outdir)).toEqual(after);
   });

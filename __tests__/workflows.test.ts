@@ -339,6 +339,7 @@ describe("workflows", () => {
     it.each([
       ["bootstrap", /bootstrap is applied by people only/],
       ["app bootstrap", /bootstrap is applied by people only/],
+      ["github", /github is applied by people only/],
       ["apps", /stack "apps" does not exist/],
       ["app; rm -rf ~", /give stack names separated by single spaces/],
       ["$(id)", /give stack names separated by single spaces/],

@@ -1,5 +1,5 @@
 /** CI delivery: who may plan and apply what, and the limits every environment shares. */
-import { CONCERNS, resourcePrefix, type Concern } from "./naming";
+import { CONCERNS, GITHUB_CONCERN, resourcePrefix, type Concern, type StackConcern } from "./naming";
 import type { EnvironmentConfig } from "./schema";
 
 /**
@@ -22,6 +22,60 @@ export const RUNNER_WORKFLOW_NAMES: readonly string[] = ["infra"];
 
 /** The infrastructure repository's branch whose workflows deploy, push images and use the runner. */
 export const INFRA_BRANCH = "main";
+
+/** The called workflow whose job plans in `<env>-plan`: the plan role trusts only it, at INFRA_BRANCH. */
+export const PLAN_WORKFLOW_PATH = ".github/workflows/plan.yml";
+
+/** The called workflow whose job applies in `<env>`: the deploy role trusts only it, at INFRA_BRANCH. */
+export const APPLY_WORKFLOW_PATH = ".github/workflows/apply.yml";
+
+/** Checks (job names of infra.yml) a pull request must pass before it can merge into INFRA_BRANCH. */
+export const REQUIRED_STATUS_CHECKS: readonly string[] = ["check"];
+
+/**
+ * The environment whose people apply the infra repository's GitHub settings (stack
+ * `<it>-github`), and whose state bucket keeps their state (GITHUB_SETTINGS_STATE_KEY): the
+ * repository serves every environment, so its settings have one state, in production's account.
+ */
+export const GITHUB_SETTINGS_ENVIRONMENT = "prod";
+
+/** The state object of the GitHub settings, outside every environment's `<env>/` prefix (no CI role reads it). */
+export const GITHUB_SETTINGS_STATE_KEY = "github/settings.tfstate";
+
+/**
+ * One repository holds every environment's GitHub environments: all must name the same
+ * `ci.infraRepository`, distinct `ci.githubEnvironment`s, and GITHUB_SETTINGS_ENVIRONMENT must be one of them.
+ */
+export function repositoryProblems(configs: readonly EnvironmentConfig[]): string[] {
+  const [first] = configs;
+  if (!first) return [];
+  const problems: string[] = [];
+  if (!configs.some((c) => c.name === GITHUB_SETTINGS_ENVIRONMENT)) {
+    problems.push(
+      `environment "${GITHUB_SETTINGS_ENVIRONMENT}", setting GITHUB_SETTINGS_ENVIRONMENT (config/delivery.ts): not an environment; allowed: ${configs.map((c) => c.name).join(", ")}`,
+    );
+  }
+  configs.forEach((c, i) => {
+    if (c.ci.infraRepository !== first.ci.infraRepository) {
+      problems.push(
+        `environment "${c.name}", setting ci.infraRepository: must be ${first.ci.infraRepository}, the repository of environment "${first.name}" (one repository deploys every environment)`,
+      );
+    }
+    const taken = configs
+      .slice(0, i)
+      .find((o) => githubEnvironmentsOf(o).some((n) => githubEnvironmentsOf(c).includes(n)));
+    if (taken) {
+      problems.push(
+        `environment "${c.name}", setting ci.githubEnvironment: "${c.ci.githubEnvironment}" (or its -plan twin) is already a GitHub environment of environment "${taken.name}"; each environment needs its own`,
+      );
+    }
+  });
+  return problems;
+}
+
+function githubEnvironmentsOf(config: Pick<EnvironmentConfig, "ci">): string[] {
+  return [config.ci.githubEnvironment, planEnvironment(config)];
+}
 
 /** The reusable workflow of this repository that the app repository calls to build and push images. */
 export const IMAGE_WORKFLOW_PATH = ".github/workflows/app-image.yml";
@@ -46,8 +100,11 @@ export const CI_ROLES: readonly CiRole[] = ["deploy", "plan", "pr-plan", "push-i
  */
 export const PULL_REQUEST_CONCERNS: readonly Concern[] = ["bootstrap", "network", "cluster"];
 
-/** Stacks only people apply: bootstrap holds the CI identities, so CI cannot change its own rights. */
-export const PEOPLE_ONLY_CONCERNS: readonly Concern[] = ["bootstrap"];
+/**
+ * Stacks only people apply: bootstrap holds the CI identities, so CI cannot change its own rights;
+ * github holds the repository's environments and branch protection, which gate CI's roles.
+ */
+export const PEOPLE_ONLY_CONCERNS: readonly StackConcern[] = ["bootstrap", GITHUB_CONCERN];
 
 /** Stacks CI applies (and the deploy role may change). */
 export const CI_APPLIED_CONCERNS: readonly Concern[] = CONCERNS.filter((c) => !PEOPLE_ONLY_CONCERNS.includes(c));

@@ -1,3 +1,4 @@
+import { PLACEHOLDER_REVIEWER_TEAM_IDS, PLACEHOLDER_RUNNER_ACTOR_IDS } from "./placeholders";
 import type { EnvironmentConfig } from "./schema";
 
 /** Development: one NAT gateway, single-AZ data stores, no deletion protection. */
@@ -58,12 +59,14 @@ export const dev: EnvironmentConfig = {
     appRepository: "acme/marketing-agents",
     branches: ["main"],
     githubEnvironment: "dev",
+    // Placeholders: the platform team's GitHub team id and reviewers' user ids (docs/runbook.md).
+    reviewers: { teamIds: [...PLACEHOLDER_REVIEWER_TEAM_IDS], userIds: [] },
     runner: {
       // CodeConnections connection to GitHub, created once per account (docs/runbook.md).
       connectionArn: "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-4000-8000-000000000000",
       computeType: "BUILD_GENERAL1_SMALL",
       // Placeholders: the platform team's GitHub account ids and the rollout app's bot user id (docs/runbook.md).
-      actorAccountIds: [1000001, 1000002, 1000003],
+      actorAccountIds: [...PLACEHOLDER_RUNNER_ACTOR_IDS],
     },
   },
   database: {

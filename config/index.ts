@@ -8,6 +8,7 @@ import { ConfigError } from "./config-error";
 import { dev } from "./dev";
 import { prod } from "./prod";
 import { zoneDelegationRoleArn } from "./naming";
+import { repositoryProblems } from "./delivery";
 import { environmentSchema, type EnvironmentConfig } from "./schema";
 import { staging } from "./staging";
 
@@ -15,6 +16,7 @@ export { ConfigError } from "./config-error";
 export type { EnvironmentConfig, NodeGroupConfig } from "./schema";
 export { imageTagSchema } from "./schema";
 export * from "./naming";
+export * from "./placeholders";
 export * from "./delivery";
 
 /** Every environment, in promotion order. */
@@ -89,6 +91,7 @@ function crossEnvironmentProblems(configs: readonly EnvironmentConfig[], declare
     });
   });
   configs.forEach((parent) => problems.push(...zoneDelegationProblems(parent, configs, declared)));
+  problems.push(...repositoryProblems(configs));
   return problems;
 }
 

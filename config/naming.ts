@@ -8,6 +8,15 @@ export const PROJECT = "marketing-agents";
 export const CONCERNS = ["bootstrap", "network", "cluster", "data", "platform", "app"] as const;
 export type Concern = (typeof CONCERNS)[number];
 
+/**
+ * The concern of the infra repository's GitHub settings (stacks/github-stack.ts): one stack for
+ * the repository, not one per environment, kept and deployed as `<GITHUB_SETTINGS_ENVIRONMENT>-github`.
+ */
+export const GITHUB_CONCERN = "github";
+/** Every concern a stack id can end with: an environment's, or the repository's GitHub settings. */
+export const STACK_CONCERNS = [...CONCERNS, GITHUB_CONCERN] as const;
+export type StackConcern = (typeof STACK_CONCERNS)[number];
+
 /** `marketing-agents-<env>`: the prefix of this environment's AWS resource names. */
 export function resourcePrefix(config: Pick<EnvironmentConfig, "name">): string {
   return `${PROJECT}-${config.name}`;
@@ -36,6 +45,14 @@ export function stateTrailName(config: Pick<EnvironmentConfig, "name">): string 
 /** The alias of the KMS key that encrypts the state bucket. */
 export function stateKeyAlias(config: EnvironmentConfig): string {
   return `alias/${PROJECT}-${config.name}-tfstate`;
+}
+
+/**
+ * The alias of the key of AWS Backup's copy vault (in `database.backupPlan.copy.region`): the
+ * data stack names the key with it, the deploy role's key rights find it by it.
+ */
+export function backupCopyKeyAlias(config: Pick<EnvironmentConfig, "name">): string {
+  return `alias/${resourcePrefix(config)}-backup-copies`;
 }
 
 /** ARNs of the people's roles that alone may change or destroy the state storage (`state.adminRoleNames`). */

@@ -1,3 +1,4 @@
+import { PLACEHOLDER_REVIEWER_TEAM_IDS, PLACEHOLDER_RUNNER_ACTOR_IDS } from "./placeholders";
 import type { EnvironmentConfig } from "./schema";
 
 /** Production: three zones, a NAT gateway per zone, Multi-AZ data stores that refuse deletion. */
@@ -68,12 +69,14 @@ export const prod: EnvironmentConfig = {
     appRepository: "acme/marketing-agents",
     branches: ["main"],
     githubEnvironment: "prod",
+    // Placeholders: the platform team's GitHub team id and reviewers' user ids (docs/runbook.md).
+    reviewers: { teamIds: [...PLACEHOLDER_REVIEWER_TEAM_IDS], userIds: [] },
     runner: {
       // CodeConnections connection to GitHub, created once per account (docs/runbook.md).
       connectionArn: "arn:aws:codeconnections:us-east-1:333333333333:connection/00000000-0000-4000-8000-000000000000",
       computeType: "BUILD_GENERAL1_SMALL",
       // Placeholders: the platform team's GitHub account ids and the rollout app's bot user id (docs/runbook.md).
-      actorAccountIds: [1000001, 1000002, 1000003],
+      actorAccountIds: [...PLACEHOLDER_RUNNER_ACTOR_IDS],
     },
   },
   database: {

@@ -266,6 +266,20 @@ export const environmentSchema = object({
     branches: array(string().min(1)).min(1),
     /** GitHub environment (with required reviewers) allowed to assume the deploy role. */
     githubEnvironment: string().min(1),
+    /**
+     * Required reviewers of the GitHub environments `<githubEnvironment>` (applies) and
+     * `<githubEnvironment>-plan` (full plans, which read secrets), set by the repository's
+     * settings stack (stacks/github-stack.ts): GitHub team and user ids (`gh api orgs/<org>/teams/<slug>
+     * --jq .id`, `gh api users/<login> --jq .id`; ids survive a rename). GitHub takes one to six.
+     */
+    reviewers: object({
+      teamIds: array(number().int().positive()),
+      userIds: array(number().int().positive()),
+    })
+      .strict()
+      .refine((r) => r.teamIds.length + r.userIds.length >= 1 && r.teamIds.length + r.userIds.length <= 6, {
+        message: "must name one to six reviewers in all (teamIds and userIds): GitHub's limit for an environment",
+      }),
     /** The CodeBuild-hosted GitHub Actions runner in the private subnets (reaches the cluster API). */
     runner: object({
       /** AWS CodeConnections connection to GitHub (created and approved once per account by a person). */

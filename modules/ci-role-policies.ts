@@ -3,7 +3,7 @@
  * the bootstrap stack composes them and tests read them without synthesizing.
  */
 import type { PolicyStatement } from "./iam-policy";
-import { applyWriteActions, planReadActions } from "./resource-type-actions";
+import { PEOPLE_ONLY_KEY_ACTIONS, applyWriteActions, planReadActions } from "./resource-type-actions";
 
 /** IAM write actions, as prefixes: what the deploy role must never do to the CI identities. */
 export const IAM_WRITE_ACTIONS = [
@@ -241,8 +241,13 @@ export function assumeRolesStatements(roleArns: string[]): PolicyStatement[] {
   return [{ Sid: "AssumeTheseRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roleArns }];
 }
 
-/** Pushing the app image to one repository, and nothing else. */
-export function imagePushStatements(repositoryArn: string, access: StateAccess): PolicyStatement[] {
+/**
+ * Pushing the app image to one repository, and nothing else. No KMS right: ECR encrypts the layers
+ * of a KMS-encrypted repository through the grants it made on the key when the repository was
+ * created, not with the pusher's permissions
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html).
+ */
+export function imagePushStatements(repositoryArn: string): PolicyStatement[] {
   return [
     { Sid: "Login", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
     {
@@ -260,14 +265,89 @@ export function imagePushStatements(repositoryArn: string, access: StateAccess):
       ],
       Resource: repositoryArn,
     },
+  ];
+}
+
+/** The keys the stacks CI applies encrypt with, by alias (they are made in those stacks). */
+export interface DeployKeys {
+  readonly accountId: string;
+  /** The environment's region. */
+  readonly region: string;
+  /** Alias of the environment key (volumes, database, secrets, images, the primary backup vault). */
+  readonly environmentKeyAlias: string;
+  /** AWS Backup's copy vaults in other regions and the alias of each one's key; none: []. */
+  readonly backupCopyKeys: readonly { readonly region: string; readonly alias: string }[];
+}
+
+/**
+ * What the deploy role may do with the environment's keys for the services that encrypt with them
+ * (the key-use actions of modules/resource-type-actions.ts), never with any other key and never
+ * directly: each grant is for a key found by its alias (`kms:ResourceAliases`), and
+ * - grants only for an AWS resource (`kms:GrantIsForAWSResource`: RDS, EKS, EBS, ECR and AWS Backup
+ *   create them while creating the resource; the EBS guide asks for this condition,
+ *   https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html);
+ * - EBS volumes (the operator host's encrypted root volume) through EC2 only: the actions that guide
+ *   lists, with `kms:ViaService` ec2 (DescribeKey is a plan read, on `*`);
+ * - the backup vaults' keys, in the environment's region and each copy region: what
+ *   https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html asks of a vault's
+ *   creator (its policy has no `kms:ViaService`, and AWS Backup documents no value for it, so none
+ *   is required here: a condition the service may not send would fail the vault's creation);
+ * - ECR's grant retired through ECR when the repository is deleted
+ *   (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html).
+ * `kms:ViaService`: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service.
+ */
+export function deployKeyStatements(keys: DeployKeys): PolicyStatement[] {
+  const keysIn = (region: string) => `arn:aws:kms:${region}:${keys.accountId}:key/*`;
+  const via = (service: string, regions: string[]) => regions.map((r) => `${service}.${r}.amazonaws.com`);
+  const home = keys.region;
+  const backupRegions = [home, ...keys.backupCopyKeys.map((k) => k.region)];
+  const backupAliases = [keys.environmentKeyAlias, ...keys.backupCopyKeys.map((k) => k.alias)];
+  const byAlias = (aliases: string[]) => ({ "kms:ResourceAliases": aliases });
+  return [
     {
-      Sid: "EncryptLayersWithTheEnvironmentKey",
+      Sid: "GrantsOnlyForAwsResourcesOnTheEnvironmentsKeys",
       Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: `arn:aws:kms:${access.region}:${access.accountId}:key/*`,
-      Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": access.keyAliases } },
+      Action: "kms:CreateGrant",
+      Resource: backupRegions.map(keysIn),
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" }, "ForAnyValue:StringEquals": byAlias(backupAliases) },
+    },
+    {
+      Sid: "EncryptVolumesThroughEc2",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      Resource: keysIn(home),
+      Condition: {
+        StringEquals: { "kms:ViaService": via("ec2", [home]) },
+        "ForAnyValue:StringEquals": byAlias([keys.environmentKeyAlias]),
+      },
+    },
+    {
+      Sid: "TheBackupVaultsKeys",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:RetireGrant"],
+      Resource: backupRegions.map(keysIn),
+      Condition: { "ForAnyValue:StringEquals": byAlias(backupAliases) },
+    },
+    {
+      Sid: "RetireRepositoryGrantsThroughEcr",
+      Effect: "Allow",
+      Action: "kms:RetireGrant",
+      Resource: keysIn(home),
+      Condition: {
+        StringEquals: { "kms:ViaService": via("ecr", [home]) },
+        "ForAnyValue:StringEquals": byAlias([keys.environmentKeyAlias]),
+      },
     },
   ];
+}
+
+/**
+ * Every CI role (deploy included): never delete or disable a key. Nothing CI applies needs it
+ * (destroying an environment is done by people), and a deleted key loses the database, secrets,
+ * images and backups it encrypts, after its waiting period.
+ */
+export function ciKeyDestructionDenies(): PolicyStatement[] {
+  return [{ Sid: "NeverDeleteOrDisableAKey", Effect: "Deny", Action: [...PEOPLE_ONLY_KEY_ACTIONS], Resource: "*" }];
 }
 
 /** One statement per service, so each reads as "what this role may do with <service>". */

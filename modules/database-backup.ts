@@ -32,6 +32,8 @@ export interface DatabaseBackupProps {
   readonly retentionDays: number;
   /** A copy in a second region; null: none. */
   readonly copy: BackupCopy | null;
+  /** Alias of the copy region's key (the deploy role's key rights name it). */
+  readonly copyKeyAlias: string;
   /** Permissions boundary of the role AWS Backup works with. */
   readonly permissionsBoundaryArn: string;
   /** Default tags of the copy region's provider: the environment's, like every other provider's. */
@@ -119,7 +121,7 @@ export class DatabaseBackup extends Construct {
     });
     const key = new KmsKey(this, "copy-key", {
       description: `${props.name}: database backup copies in ${copy.region}`,
-      alias: `alias/${props.name}-backup-copies`,
+      alias: props.copyKeyAlias,
       accountId: props.accountId,
       region: copy.region,
       preventDestroy: props.preventDestroy,

@@ -27,6 +27,11 @@ export interface GithubActionsRoleProps extends RolePermissions {
    */
   readonly jobWorkflowRefs?: string[];
   /**
+   * Token `ref` claims allowed, exactly (`refs/heads/main`): the ref of the run, which for a
+   * called workflow is its caller's; unset: any. Evaluated by AWS STS like `job_workflow_ref`.
+   */
+  readonly refs?: string[];
+  /**
    * Allow-lists too large for the inline policy (IAM caps a role's inline policies at 10,240
    * characters): packed into customer managed policies `<roleName>-<n>` of at most 6,144
    * characters each, attached to the role. @default none
@@ -62,6 +67,7 @@ export class GithubActionsRole extends Construct {
               ...(props.jobWorkflowRefs && {
                 "token.actions.githubusercontent.com:job_workflow_ref": props.jobWorkflowRefs,
               }),
+              ...(props.refs && { "token.actions.githubusercontent.com:ref": props.refs }),
             },
           },
         },

@@ -26,8 +26,10 @@ export interface GithubActionsRunnerProps {
   /** One string per subnet (not a Terraform list token): the role's ENI rights name each one. */
   readonly subnetIds: string[];
   /**
-   * Which queued jobs may start a build (CodeBuild webhook filters, every one must match). A job
-   * from a pull request, another branch, another workflow or another person never gets this runner.
+   * Which queued jobs may start a build (CodeBuild webhook filters, every one must match). A job of
+   * another workflow or started by another person never gets this runner; which branch a job runs
+   * on is decided by GitHub (the environments' deployment branches, the jobs' `if`) and the CI
+   * roles' trusts, not by the webhook (see `runnerFilterGroup`).
    */
   readonly jobs: RunnerJobFilter;
   /** CodeBuild compute type, e.g. BUILD_GENERAL1_SMALL. */
@@ -46,8 +48,6 @@ export interface GithubActionsRunnerProps {
 export interface RunnerJobFilter {
   /** Names (`name:`) of the workflows whose runs may use the runner (WORKFLOW_NAME). */
   readonly workflowNames: readonly string[];
-  /** Branches whose runs may use it (HEAD_REF), e.g. `main`. */
-  readonly branches: readonly string[];
   /** GitHub account ids (never logins, which can be renamed) whose runs may use it (ACTOR_ACCOUNT_ID). */
   readonly actorAccountIds: readonly number[];
 }
@@ -109,7 +109,7 @@ export class GithubActionsRunner extends Construct {
         },
       ]),
     });
-    new RoleGrant(this, "permissions", {
+    const permissions = new RoleGrant(this, "permissions", {
       roleName: role.name,
       policyName: props.projectName,
       statements: runnerStatements(props, logs.arn, group.id),
@@ -139,6 +139,10 @@ export class GithubActionsRunner extends Construct {
         cloudwatchLogs: { status: "ENABLED", groupName: logs.name },
         s3Logs: { status: "DISABLED" },
       },
+      // CodeBuild checks the service role's VPC rights when the project is created: with only the
+      // role (serviceRole) to wait for, Terraform may create the project before the role's policy
+      // and CreateProject fails ("not authorized to perform: ec2:DescribeSecurityGroups").
+      dependsOn: permissions.resources,
     });
     new CodebuildWebhook(this, "webhook", {
       projectName: project.name,
@@ -155,22 +159,24 @@ export class GithubActionsRunner extends Construct {
  * (https://docs.aws.amazon.com/codebuild/latest/userguide/github-webhook.html: "A build is
  * triggered if any filter group evaluates to true, which occurs when all the filters in the group
  * evaluate to true"; types in https://docs.aws.amazon.com/codebuild/latest/APIReference/API_WebhookFilter.html).
- * WORKFLOW_NAME, HEAD_REF and ACTOR_ACCOUNT_ID are regular expressions, anchored here so a
- * `main-feature` branch or an `infra-test` workflow cannot match. The workflow name and branch are
- * chosen by whoever writes the workflow, so a fork's pull request could copy them; the actor's
- * account id (the payload's `sender.id`) cannot be chosen, and is the filter that keeps strangers out.
+ * WORKFLOW_NAME and ACTOR_ACCOUNT_ID are regular expressions, anchored here so an `infra-test`
+ * workflow or a longer id cannot match. The workflow name is chosen by whoever writes the workflow,
+ * so a fork's pull request could copy it; the actor's account id (the payload's `sender.id`)
+ * cannot be chosen, and is the filter that keeps strangers out.
+ * No HEAD_REF filter: CodeBuild documents where it reads HEAD_REF for push and pull-request
+ * payloads only, not for workflow_job (WORKFLOW_JOB_QUEUED), so such a filter might never match
+ * and no runner would ever start. The branch is pinned elsewhere: the GitHub environments deploy
+ * from main only, the jobs that ask for this runner run on main, and the CI roles trust main's
+ * called workflows only.
  */
 export function runnerFilterGroup(jobs: RunnerJobFilter): CodebuildWebhookFilterGroupFilter[] {
-  if (jobs.workflowNames.length === 0 || jobs.branches.length === 0 || jobs.actorAccountIds.length === 0) {
-    throw new Error("a runner needs at least one workflow, branch and actor: an empty filter would admit every job");
+  if (jobs.workflowNames.length === 0 || jobs.actorAccountIds.length === 0) {
+    throw new Error("a runner needs at least one workflow and actor: an empty filter would admit every job");
   }
   const anyOf = (values: readonly (string | number)[]) => values.map((v) => escapeRegExp(String(v))).join("|");
   return [
     { type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" },
     { type: "WORKFLOW_NAME", pattern: `^(${anyOf(jobs.workflowNames)})$` },
-    // The workflow_job payload names the branch (`head_branch`, "main"); a push names the ref
-    // ("refs/heads/main"). Both forms of the same branch match, nothing else does.
-    { type: "HEAD_REF", pattern: `^(refs/heads/)?(${anyOf(jobs.branches)})$` },
     { type: "ACTOR_ACCOUNT_ID", pattern: `^(${anyOf(jobs.actorAccountIds)})$` },
   ];
 }

@@ -16,10 +16,11 @@ export interface ServiceAccountRef {
 export interface PodIdentityCluster {
   /** Name of the cluster (pass the module output, so the cluster exists before the association). */
   readonly name: string;
-  /** ARN of the cluster, literal (`arn:aws:eks:<region>:<account>:cluster/<name>`): the trust pins it. */
+  /**
+   * ARN of the cluster, literal (`arn:aws:eks:<region>:<account>:cluster/<name>`): the trust pins
+   * it, and with it the account.
+   */
   readonly arn: string;
-  /** Account of the cluster: the only source account the trust accepts. */
-  readonly accountId: string;
 }
 
 /** Settings of an IAM role for pods. */
@@ -42,24 +43,21 @@ export interface PodIdentityRoleProps extends RolePermissions {
 }
 
 /**
- * The trust of a Pod Identity role: the EKS Pod Identity service, asking for this account, for one
- * service account of one cluster. EKS Pod Identity calls `sts:AssumeRole` and `sts:TagSession`
- * with the request tags `eks-cluster-arn`, `eks-cluster-name`, `kubernetes-namespace`,
- * `kubernetes-service-account`, `kubernetes-pod-name`, `kubernetes-pod-uid`
+ * The trust of a Pod Identity role: the EKS Pod Identity service, for one service account of one
+ * cluster. EKS Pod Identity calls `sts:AssumeRole` and `sts:TagSession` with the request tags
+ * `eks-cluster-arn`, `eks-cluster-name`, `kubernetes-namespace`, `kubernetes-service-account`,
+ * `kubernetes-pod-name`, `kubernetes-pod-uid`
  * (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html, "Setting Conditions";
  * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html#pod-id-abac-tags), so the
- * cluster's ARN is pinned through `aws:RequestTag/eks-cluster-arn`. `aws:SourceAccount` is the
- * cross-service confused-deputy key a service principal's request carries for the account it acts
- * for (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount);
- * the EKS best practices guide has Pod Identity trusts condition on these source keys
- * (https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html,
- * "Working with IAM roles for EKS Pod Identities", with `aws:SourceOrgId`), and a trust with
- * `aws:SourceAccount` is reported working in the issue below. `aws:SourceArn` is left out: EKS documents its
- * value only for the cluster role (`eks.amazonaws.com`,
+ * cluster's ARN, which names the account, is pinned through `aws:RequestTag/eks-cluster-arn`.
+ * Only these session-tag keys are conditioned on: they are what EKS documents for
+ * `pods.eks.amazonaws.com`. A source key (`aws:SourceAccount`, `aws:SourceArn`) is not: EKS documents
+ * none for Pod Identity (its confused-deputy page covers the cluster role only,
  * https://docs.aws.amazon.com/eks/latest/userguide/cross-service-confused-deputy-prevention.html),
- * not for `pods.eks.amazonaws.com`, and a trust pinning it has been seen to refuse real Pod Identity
- * requests (https://github.com/awslabs/mountpoint-s3-csi-driver/issues/781). The tags are absent
- * when an association disables session tags; this project never does.
+ * and a trust requiring a key EKS Auth does not send refuses every pod's credentials (vpc-cni and
+ * ebs-csi included: nodes would never become Ready); a trust pinning `aws:SourceArn` has been seen
+ * to refuse real Pod Identity requests (https://github.com/awslabs/mountpoint-s3-csi-driver/issues/781).
+ * The tags are absent when an association disables session tags; this project never does.
  */
 export function podIdentityTrust(cluster: PodIdentityCluster, serviceAccount: ServiceAccountRef): PolicyStatement {
   return {
@@ -69,7 +67,6 @@ export function podIdentityTrust(cluster: PodIdentityCluster, serviceAccount: Se
     Action: ["sts:AssumeRole", "sts:TagSession"],
     Condition: {
       StringEquals: {
-        "aws:SourceAccount": cluster.accountId,
         "aws:RequestTag/eks-cluster-arn": cluster.arn,
         "aws:RequestTag/kubernetes-namespace": serviceAccount.namespace,
         "aws:RequestTag/kubernetes-service-account": serviceAccount.name,
@@ -80,7 +77,7 @@ export function podIdentityTrust(cluster: PodIdentityCluster, serviceAccount: Se
 
 /**
  * An IAM role that pods assume through EKS Pod Identity: only the EKS Pod Identity service may
- * assume it, only for this account and cluster, and only for the one service account it names
+ * assume it, only for this cluster (of this account), and only for the one service account it names
  * (a second association to the role, from another namespace or cluster, gets no credentials).
  */
 export class PodIdentityRole extends Construct {

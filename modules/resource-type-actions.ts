@@ -23,6 +23,29 @@ export interface TypeActions {
 
 const NONE: TypeActions = { read: [], write: [] };
 
+/**
+ * KMS actions a service performs with a key for the caller (grants, data keys). A type lists the
+ * ones its API calls need, but the deploy role gets them only on the environment's keys, through
+ * the service that uses them (`deployKeyStatements` in ci-role-policies.ts), never from the
+ * per-service allow-list on `*`.
+ */
+export const KMS_KEY_USE_ACTIONS: readonly string[] = [
+  "kms:CreateGrant",
+  "kms:RetireGrant",
+  "kms:Decrypt",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+];
+
+/**
+ * Actions CI never needs and is denied on every key (`ciKeyDestructionDenies`): deleting or
+ * disabling a key loses what it encrypts (the database, secrets, images, backups). Destroying a
+ * key is done by people.
+ */
+export const PEOPLE_ONLY_KEY_ACTIONS: readonly string[] = ["kms:ScheduleKeyDeletion", "kms:DisableKey"];
+
 const EC2_TAGS = ["ec2:CreateTags", "ec2:DeleteTags"];
 const S3_BUCKET_READ = [
   "s3:ListBucket",
@@ -143,7 +166,8 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   },
   aws_backup_vault: {
     read: ["backup:DescribeBackupVault", "backup:ListTags"],
-    // A vault with a customer key: AWS Backup takes a grant on it for the caller.
+    // A vault with a customer key: the creator needs these on the vault's key, AWS Backup's
+    // "Required permissions", https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html.
     write: [
       "backup:CreateBackupVault",
       "backup:DeleteBackupVault",
@@ -151,6 +175,10 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
       "backup:UntagResource",
       "backup-storage:MountCapsule",
       "kms:CreateGrant",
+      "kms:DescribeKey",
+      "kms:RetireGrant",
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
     ],
   },
   aws_budgets_budget: {
@@ -206,10 +234,13 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   aws_db_instance: {
     read: ["rds:DescribeDBInstances", "rds:ListTagsForResource"],
     // A master password managed by RDS: RDS creates the secret (`rds!...`) in the caller's name.
+    // Deleting with a final snapshot (final_snapshot_identifier) takes a DB snapshot in the
+    // caller's name: rds:CreateDBSnapshot, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html.
     write: [
       "rds:CreateDBInstance",
       "rds:ModifyDBInstance",
       "rds:DeleteDBInstance",
+      "rds:CreateDBSnapshot",
       "rds:RebootDBInstance",
       "rds:AddTagsToResource",
       "rds:RemoveTagsFromResource",
@@ -254,6 +285,8 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   },
   aws_ecr_repository: {
     read: ["ecr:DescribeRepositories", "ecr:ListTagsForResource"],
+    // KMS encryption with a customer key: ECR creates a grant on it for the caller and retires it
+    // when the repository is deleted, https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html.
     write: [
       "ecr:CreateRepository",
       "ecr:DeleteRepository",
@@ -261,6 +294,8 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
       "ecr:PutImageScanningConfiguration",
       "ecr:TagResource",
       "ecr:UntagResource",
+      "kms:CreateGrant",
+      "kms:RetireGrant",
     ],
   },
   aws_eip: {
@@ -325,10 +360,17 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
       "elasticache:DescribeCacheClusters",
       "elasticache:ListTagsForResource",
     ],
+    // A changed num_cache_clusters is applied with Increase/DecreaseReplicaCount, not
+    // ModifyReplicationGroup (terraform-provider-aws internal/service/elasticache/replication_group.go);
+    // deleting with final_snapshot_identifier needs CreateSnapshot ("Without this permission, the
+    // API call will fail", https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Replication.DeletingRepGroup.html).
     write: [
       "elasticache:CreateReplicationGroup",
       "elasticache:ModifyReplicationGroup",
+      "elasticache:IncreaseReplicaCount",
+      "elasticache:DecreaseReplicaCount",
       "elasticache:DeleteReplicationGroup",
+      "elasticache:CreateSnapshot",
       "elasticache:AddTagsToResource",
       "elasticache:RemoveTagsFromResource",
     ],
@@ -369,7 +411,12 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
       "ec2:DescribeInstanceCreditSpecifications",
       "ec2:DescribeVolumes",
       "ec2:DescribeTags",
+      "ec2:DescribeIamInstanceProfileAssociations",
     ],
+    // Updates in place (terraform-provider-aws internal/service/ec2, aws_instance's update): a changed
+    // profile is (re)associated, credit_specification and root_block_device are modified. The root
+    // volume is encrypted with the environment key: EBS needs these KMS actions of the caller,
+    // https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption-requirements.html (DescribeKey is a read).
     write: [
       "ec2:RunInstances",
       "ec2:TerminateInstances",
@@ -377,6 +424,15 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
       "ec2:StartInstances",
       "ec2:ModifyInstanceAttribute",
       "ec2:ModifyInstanceMetadataOptions",
+      "ec2:AssociateIamInstanceProfile",
+      "ec2:ReplaceIamInstanceProfileAssociation",
+      "ec2:ModifyInstanceCreditSpecification",
+      "ec2:ModifyVolume",
+      "kms:CreateGrant",
+      "kms:Decrypt",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",
+      "kms:ReEncryptTo",
       ...EC2_TAGS,
     ],
   },
@@ -501,7 +557,16 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   },
   aws_vpc_endpoint: {
     read: ["ec2:DescribeVpcEndpoints", "ec2:DescribePrefixLists", "ec2:DescribeVpcEndpointServices"],
-    write: ["ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint", "ec2:DeleteVpcEndpoints", ...EC2_TAGS],
+    // An interface endpoint with private DNS associates the VPC with the service's private hosted
+    // zone: route53:AssociateVPCWithHostedZone is a dependent action of ec2:CreateVpcEndpoint
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+    write: [
+      "ec2:CreateVpcEndpoint",
+      "ec2:ModifyVpcEndpoint",
+      "ec2:DeleteVpcEndpoints",
+      "route53:AssociateVPCWithHostedZone",
+      ...EC2_TAGS,
+    ],
   },
   aws_vpc_security_group_egress_rule: SECURITY_GROUP_RULES,
   aws_vpc_security_group_ingress_rule: SECURITY_GROUP_RULES,
@@ -647,12 +712,26 @@ export function planReadActions(options: { readonly withValues: boolean }): stri
   );
 }
 
-/** What an apply writes, for every type CI applies, outside IAM (which is scoped on its own). */
+/** Every write action of the types CI applies (people-applied types left out). */
+function ciAppliedWrites(): string[] {
+  return Object.entries(RESOURCE_TYPE_ACTIONS)
+    .filter(([type]) => !PEOPLE_APPLIED_TYPES.includes(type))
+    .flatMap(([, t]) => t.write);
+}
+
+/**
+ * What an apply writes, for every type CI applies, outside IAM (scoped on its own), the key-use
+ * actions (granted on the environment's keys only, `keyUseWriteActions`) and what only people do.
+ */
 export function applyWriteActions(): string[] {
   return unique(
-    Object.entries(RESOURCE_TYPE_ACTIONS)
-      .filter(([type]) => !PEOPLE_APPLIED_TYPES.includes(type))
-      .flatMap(([, t]) => t.write)
-      .filter((a) => !a.startsWith("iam:")),
+    ciAppliedWrites().filter(
+      (a) => !a.startsWith("iam:") && !KMS_KEY_USE_ACTIONS.includes(a) && !PEOPLE_ONLY_KEY_ACTIONS.includes(a),
+    ),
   );
+}
+
+/** The key-use actions the types CI applies call: each must be granted by `deployKeyStatements`. */
+export function keyUseWriteActions(): string[] {
+  return unique(ciAppliedWrites().filter((a) => KMS_KEY_USE_ACTIONS.includes(a)));
 }

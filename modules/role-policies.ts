@@ -1,5 +1,6 @@
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import type { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { policyDocument, type PolicyStatement } from "./iam-policy";
 
@@ -21,17 +22,22 @@ export interface RoleGrantProps extends RolePermissions {
 
 /** Attaches managed policies and an inline policy to a role. */
 export class RoleGrant extends Construct {
+  /** The attachments and the inline policy: what a resource that needs the rights when it is created depends on. */
+  readonly resources: TerraformResource[] = [];
+
   constructor(scope: Construct, id: string, props: RoleGrantProps) {
     super(scope, id);
     (props.managedPolicyArns ?? []).forEach((policyArn, i) => {
-      new IamRolePolicyAttachment(this, `managed-${i}`, { role: props.roleName, policyArn });
+      this.resources.push(new IamRolePolicyAttachment(this, `managed-${i}`, { role: props.roleName, policyArn }));
     });
     if (props.statements?.length) {
-      new IamRolePolicy(this, "inline", {
-        role: props.roleName,
-        name: props.policyName,
-        policy: policyDocument(props.statements),
-      });
+      this.resources.push(
+        new IamRolePolicy(this, "inline", {
+          role: props.roleName,
+          name: props.policyName,
+          policy: policyDocument(props.statements),
+        }),
+      );
     }
   }
 }

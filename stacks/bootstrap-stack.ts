@@ -1,13 +1,16 @@
 import type { Construct } from "constructs";
 import {
   APPLY_SESSION_SECONDS,
+  APPLY_WORKFLOW_PATH,
   CI_ROLES,
   CONCERNS,
   IMAGE_WORKFLOW_PATH,
   INFRA_BRANCH,
+  PLAN_WORKFLOW_PATH,
   PROJECT,
   PULL_REQUEST_CONCERNS,
   auditBucketName,
+  backupCopyKeyAlias,
   ciRoleArn,
   ciRoleName,
   imageRepositoryName,
@@ -26,7 +29,9 @@ import {
 import {
   applyWriteStatements,
   assumeRolesStatements,
+  ciKeyDestructionDenies,
   deployIamStatements,
+  deployKeyStatements,
   planReadStatements,
   stateReadStatements,
   stateWriteStatements,
@@ -112,12 +117,14 @@ export class BootstrapStack extends EnvironmentStack {
     const oidc = new GithubOidcProvider(this, "github-oidc", { create: config.ci.createGithubOidcProvider });
     // Named, not referenced: the same ARN string every stack's roles carry and the deploy role's conditions compare.
     const roles = ciRoles(config, oidc.arn, permissionsBoundaryArn(config));
+    // Beyond the state storage, no CI role deletes or disables a key (destroying one is the people's).
+    const ciDenies = [...stateDenies, ...ciKeyDestructionDenies()];
     this.addOutputs({
       permissions_boundary_arn: boundary.arn,
       ...Object.fromEntries(
         CI_ROLES.map((role) => [
           `${role.replace("-", "_")}_role_arn`,
-          new GithubActionsRole(this, `${role}-role`, withDenies(roles[role], stateDenies)).arn,
+          new GithubActionsRole(this, `${role}-role`, withDenies(roles[role], ciDenies)).arn,
         ]),
       ),
     });
@@ -146,6 +153,11 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
   const stateObject = (concern: (typeof CONCERNS)[number]) =>
     `arn:aws:s3:::${stateBucketName(config)}/${stateKey(config, concern)}`;
   const common = { oidcProviderArn };
+  // The reviewed environment is not enough: only the called workflow that plans (applies) there, run from main.
+  const onMainOnly = (workflowPath: string) => ({
+    jobWorkflowRefs: [githubJobWorkflowRef(infraRepository, workflowPath, INFRA_BRANCH)],
+    refs: [`refs/heads/${INFRA_BRANCH}`],
+  });
   // Plans read the parent zone's delegation through its read-only role (docs/dns.md).
   const parentRole = config.dns.parent?.roleArn;
   const readParentZone = assumeRolesStatements(parentRole ? [`${parentRole}${ZONE_READER_SUFFIX}`] : []);
@@ -173,6 +185,7 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       roleName: ciRoleName(config, "deploy"),
       description: `GitHub Actions: terraform apply of ${config.name}, in its reviewed GitHub environment only`,
       subjects: [githubSubjects.environment(infraRepository, config.ci.githubEnvironment)],
+      ...onMainOnly(APPLY_WORKFLOW_PATH),
       // What applying these stacks' resource types needs (modules/resource-type-actions.ts), no managed policy.
       largeStatements: [...planReadStatements({ valueReadsOn: valueReads }), ...applyWriteStatements(applyScope)],
       statements: [
@@ -184,6 +197,15 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
           protectedPolicyArns: CI_ROLES.map((role) => `arn:aws:iam::${accountId}:policy/${ciRoleName(config, role)}-*`),
         }),
         ...stateWriteStatements({ ...stateAndData, bucketArn: stateBucketArn, readableObjectArns: [allStateObjects] }),
+        // Grants and data keys on the environment's keys only, through the services that use them.
+        ...deployKeyStatements({
+          accountId,
+          region,
+          environmentKeyAlias: `alias/${resourcePrefix(config)}`,
+          backupCopyKeys: config.database.backupPlan?.copy
+            ? [{ region: config.database.backupPlan.copy.region, alias: backupCopyKeyAlias(config) }]
+            : [],
+        }),
         // Applying the zone's delegation writes the parent's NS records through its role (docs/dns.md).
         ...assumeRolesStatements(parentRole ? [parentRole] : []),
       ],
@@ -194,6 +216,7 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       roleName: ciRoleName(config, "plan"),
       description: `GitHub Actions: full terraform plan of ${config.name} (reads secrets), in ${planEnvironment(config)} only`,
       subjects: [githubSubjects.environment(infraRepository, planEnvironment(config))],
+      ...onMainOnly(PLAN_WORKFLOW_PATH),
       largeStatements: planReadStatements({ valueReadsOn: valueReads }),
       statements: [
         ...stateReadStatements({ ...stateAndData, bucketArn: stateBucketArn, readableObjectArns: [allStateObjects] }),
@@ -233,10 +256,7 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       subjects: branches.map((b) => githubSubjects.branch(appRepository, b)),
       // Only the image workflow of this repository's main, not any job of the app repository's main.
       jobWorkflowRefs: [githubJobWorkflowRef(infraRepository, IMAGE_WORKFLOW_PATH, INFRA_BRANCH)],
-      statements: imagePushStatements(`arn:aws:ecr:${region}:${accountId}:repository/${imageRepositoryName(config)}`, {
-        ...stateOnly,
-        keyAliases: [`alias/${resourcePrefix(config)}`],
-      }),
+      statements: imagePushStatements(`arn:aws:ecr:${region}:${accountId}:repository/${imageRepositoryName(config)}`),
     },
   };
 }

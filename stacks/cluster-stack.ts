@@ -12,7 +12,6 @@ import {
   resourcePrefix,
   runnerProjectName,
   RUNNER_WORKFLOW_NAMES,
-  INFRA_BRANCH,
   type EnvironmentConfig,
   type NodeGroupConfig,
 } from "../config";
@@ -127,7 +126,6 @@ export class ClusterStack extends EnvironmentStack {
       computeType: config.ci.runner.computeType,
       jobs: {
         workflowNames: RUNNER_WORKFLOW_NAMES,
-        branches: [INFRA_BRANCH],
         actorAccountIds: config.ci.runner.actorAccountIds,
       },
       buildTimeoutMinutes: APPLY_SESSION_SECONDS / 60,
@@ -303,10 +301,10 @@ export class ClusterStack extends EnvironmentStack {
 
 type AddonName = keyof EnvironmentConfig["cluster"]["addonVersions"];
 
-/** The cluster as Pod Identity trusts name it: its ARN and account, literal (known before apply). */
-function podIdentityCluster(config: EnvironmentConfig): { arn: string; accountId: string } {
+/** The cluster as Pod Identity trusts name it: its ARN, literal (known before apply). */
+function podIdentityCluster(config: EnvironmentConfig): { arn: string } {
   const { id, region } = config.account;
-  return { arn: `arn:aws:eks:${region}:${id}:cluster/${clusterName(config)}`, accountId: id };
+  return { arn: `arn:aws:eks:${region}:${id}:cluster/${clusterName(config)}` };
 }
 
 /** The Session Manager host people forward the private API through, where config turns it on. */

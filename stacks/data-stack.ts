@@ -3,6 +3,7 @@ import { Id } from "@cdktf/provider-random/lib/id";
 import type { Construct } from "constructs";
 import {
   APP_DATABASE,
+  backupCopyKeyAlias,
   defaultTags,
   imageTagParameterName,
   permissionsBoundaryArn,
@@ -100,6 +101,7 @@ export class DataStack extends EnvironmentStack {
         startHourUtc: backupPlan.startHourUtc,
         retentionDays: backupPlan.retentionDays,
         copy: backupPlan.copy,
+        copyKeyAlias: backupCopyKeyAlias(config),
         permissionsBoundaryArn: permissionsBoundaryArn(config),
         tags: defaultTags(config, this.concern),
         preventDestroy: config.retainOnDestroy,

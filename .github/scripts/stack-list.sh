@@ -3,8 +3,9 @@
 #   stack-list.sh "<stack> [<stack>...]"
 # Prints one allowed stack name per line (for `mapfile -t`), or one line naming the bad value and
 # what is allowed, and exits 1. Allowed: the stacks CI applies (CI_APPLIED_CONCERNS in
-# config/delivery.ts; __tests__/workflows checks they match). bootstrap is applied by people only:
-# it holds the CI identities, which the deploy role cannot change.
+# config/delivery.ts; __tests__/workflows checks they match). bootstrap and github are applied by
+# people only (PEOPLE_ONLY_CONCERNS): bootstrap holds the CI identities, which the deploy role
+# cannot change; github holds the repository's GitHub environments and branch protection.
 set -euo pipefail
 ALLOWED=(network cluster data platform app)
 
@@ -19,6 +20,10 @@ read -r -a names <<<"$list"
 for name in "${names[@]}"; do
   if [ "$name" = bootstrap ]; then
     echo "stacks \"$list\": bootstrap is applied by people only (it holds the CI identities); allowed: ${ALLOWED[*]}" >&2
+    exit 1
+  fi
+  if [ "$name" = github ]; then
+    echo "stacks \"$list\": github is applied by people only (it holds the repository's GitHub settings); allowed: ${ALLOWED[*]}" >&2
     exit 1
   fi
   allowed=false

@@ -37,7 +37,12 @@ const applied = (value: string) => value.replace(/\$\{random_id\.[^}]+\.hex\}/g,
 
 function longestEnvironment(): EnvironmentConfig {
   const config = cloneConfig(staging) as EnvironmentConfig & { name: string };
-  const long = { ...config, name: LONGEST, network: { ...config.network, vpcCidr: "10.50.0.0/16" } };
+  const long = {
+    ...config,
+    name: LONGEST,
+    network: { ...config.network, vpcCidr: "10.50.0.0/16" },
+    ci: { ...config.ci, githubEnvironment: LONGEST },
+  };
   return loadEnvironments(LONGEST, [...ENVIRONMENTS, long])[0];
 }
 

@@ -100,8 +100,8 @@ describe("delivery limits", () => {
     expect(CONCERNS).toEqual(["bootstrap", "network", "cluster", "data", "platform", "app"]);
   });
 
-  it("lets people alone apply bootstrap, and CI every other stack", () => {
-    expect(PEOPLE_ONLY_CONCERNS).toEqual(["bootstrap"]);
+  it("lets people alone apply bootstrap and the repository's GitHub settings, and CI every other stack", () => {
+    expect(PEOPLE_ONLY_CONCERNS).toEqual(["bootstrap", "github"]);
     expect(CI_APPLIED_CONCERNS).toEqual(["network", "cluster", "data", "platform", "app"]);
   });
 

@@ -175,7 +175,7 @@ describe("deploy's command line", () => {
     [["qa", "--plan"], 'environment "qa" does not exist; allowed: dev, staging, prod'],
     [
       ["dev", "database", "--plan"],
-      'environment "dev", stack "database" does not exist; allowed: bootstrap, network, cluster, data, platform, app',
+      'environment "dev", stack "database" does not exist; allowed: bootstrap, network, cluster, data, platform, app, github',
     ],
     [
       ["prod", "app", "--apply", "--image-tag", "latest"],

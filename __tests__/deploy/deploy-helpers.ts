@@ -13,7 +13,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
 import { LOCK_DIRECTORY, TERRAFORM_LOCK_FILE, lockFileOf, pinnedProviders } from "../../scripts/deploy/provider-locks";
 import { loadStacks } from "../../scripts/deploy/stack-graph";
-import { loadEnvironments } from "../../config";
+import { loadEnvironments, type EnvironmentConfig } from "../../config";
 import { synthEnvironment } from "../helpers";
 
 /** The process environment with every AWS credential source switched off (no call can reach AWS). */
@@ -27,6 +27,14 @@ export function withoutAwsCredentials(): NodeJS.ProcessEnv {
   for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"])
     delete env[name];
   return env;
+}
+
+/**
+ * An environment as a team deploys it: its own GitHub ids in place of the committed placeholders
+ * (which preflight refuses for an apply, config/placeholders.ts).
+ */
+export function withOwnGithubIds(config: EnvironmentConfig): EnvironmentConfig {
+  return { ...config, ci: { ...config.ci, runner: { ...config.ci.runner, actorAccountIds: [5550101, 5550102] } } };
 }
 
 /** A fresh copy of an environment's real synth output (the deploy command writes into it). */

@@ -17,10 +17,11 @@ import {
   healthyAws,
   reachableProbes,
   synthOutputCopy,
+  withOwnGithubIds,
   writeMatchingLocks,
 } from "./deploy-helpers";
 
-const [dev] = loadEnvironments("dev");
+const dev = withOwnGithubIds(loadEnvironments("dev")[0]);
 
 function setUp(terraform: FakeTerraform, stateInBucketAfterMove = true) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-root-"));

@@ -4,13 +4,19 @@ import { DescribeAddonVersionsCommand, DescribeClusterCommand } from "@aws-sdk/c
 import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { loadEnvironments, type EnvironmentConfig } from "../../config";
+import {
+  PLACEHOLDER_REVIEWER_TEAM_IDS,
+  PLACEHOLDER_RUNNER_ACTOR_IDS,
+  loadEnvironments,
+  type EnvironmentConfig,
+} from "../../config";
 import { DeployError } from "../../scripts/deploy/deploy-error";
 import { CHECKS, runPreflight, type PreflightProbes, type PreflightTarget } from "../../scripts/deploy/preflight";
 import { synthEnvironment } from "../helpers";
-import { IMAGE_DIGEST, awsError, healthyAws, reachableProbes } from "./deploy-helpers";
+import { IMAGE_DIGEST, awsError, healthyAws, reachableProbes, withOwnGithubIds } from "./deploy-helpers";
 
-const [dev, prod] = loadEnvironments("dev,prod");
+const [devAsCommitted, prodAsCommitted] = loadEnvironments("dev,prod");
+const [dev, prod] = [devAsCommitted, prodAsCommitted].map(withOwnGithubIds);
 const EVERY_STACK = ["bootstrap", "network", "cluster", "data", "platform", "app"];
 
 function target(overrides: Partial<PreflightTarget> = {}, config: EnvironmentConfig = dev): PreflightTarget {
@@ -184,6 +190,39 @@ describe("preflight", () => {
       expect(message).not.toContain("\n");
     },
   );
+
+  describe("the committed placeholder GitHub ids (config/placeholders.ts)", () => {
+    it.each([devAsCommitted, prodAsCommitted])(
+      "$name: refuses to apply the cluster stack, before any AWS call, with one line naming the setting",
+      async (config) => {
+        const message = await failureOf(target({ concerns: ["network", "cluster"] }, config));
+        expect(message).toBe(
+          `preflight: environment "${config.name}": setting ci.runner.actorAccountIds holds the placeholder GitHub ids ${PLACEHOLDER_RUNNER_ACTOR_IDS.join(", ")}, so the in-VPC runner would start for none of your team (and for whoever owns those ids): replace them in config/${config.name}.ts with the GitHub account ids of the people who merge to main or start rollouts and of the rollout app's bot user (gh api users/<login> --jq .id) (docs/runbook.md, "First deploy of a new environment")`,
+        );
+        expect(Object.values(aws).map((m) => m.calls().length)).toEqual(Object.values(aws).map(() => 0));
+      },
+    );
+    it("names only the placeholders left when some were replaced", async () => {
+      const config = {
+        ...dev,
+        ci: { ...dev.ci, runner: { ...dev.ci.runner, actorAccountIds: [5550101, PLACEHOLDER_RUNNER_ACTOR_IDS[1]] } },
+      };
+      expect(await failureOf(target({ concerns: ["cluster"] }, config))).toMatch(
+        new RegExp(`holds the placeholder GitHub ids ${PLACEHOLDER_RUNNER_ACTOR_IDS[1]}, so`),
+      );
+    });
+    it("refuses to apply the repository's GitHub settings while any environment's reviewers are placeholders", async () => {
+      const [first] = loadEnvironments();
+      const message = await failureOf(target({ concerns: ["github"] }, prod));
+      expect(message).toBe(
+        `preflight: environment "${first.name}": setting ci.reviewers.teamIds holds the placeholder GitHub ids ${PLACEHOLDER_REVIEWER_TEAM_IDS.join(", ")}, so the GitHub environments would require a team that is not yours to approve deployments: replace them in config/${first.name}.ts with your platform team's id (gh api orgs/<org>/teams/<slug> --jq .id) (docs/runbook.md, "First deploy of a new environment")`,
+      );
+    });
+    it("lets stacks that do not use them, and plans, through", async () => {
+      await runPreflight(target({ concerns: ["network", "data"] }, devAsCommitted), reachableProbes, () => undefined);
+      await runPreflight(target({ mode: "plan" }, devAsCommitted), reachableProbes, () => undefined);
+    });
+  });
 
   it("never shows a secret value, even when it lists what is missing", async () => {
     aws.secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ OPENAI_API_KEY: "sk-live-123" }) });

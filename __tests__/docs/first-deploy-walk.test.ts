@@ -14,6 +14,7 @@
  * can a Kubernetes or Helm provider reach the cluster's API and is the principal an access entry.
  * A step that none of its commands can run fails the test with the step and the reason.
  */
+import * as path from "node:path";
 import type { App } from "cdktf";
 import {
   CONCERNS,
@@ -26,10 +27,13 @@ import {
   type EnvironmentConfig,
 } from "../../config";
 import { planOnlyVariables } from "../../scripts/deploy/plan-variables";
+import { environmentOutputs } from "../../scripts/environment-outputs";
 import { loadStacks, planWaves, selectStacks, type StackNode } from "../../scripts/deploy/stack-graph";
 import { synthEnvironment, type TerraformJson } from "../helpers";
 import { accountOf, trustAllows, type TrustStatement } from "../model/iam-trust";
-import { environmentJobMayAssume } from "../workflows/github-oidc-token";
+import { readWorkflows } from "../workflows/github-actions-model";
+import { environmentJobMayAssume, githubJobOf, type GithubJob } from "../workflows/github-oidc-token";
+import { expandRun, outputLines } from "../workflows/run-model";
 import { rolesOfStack, type SynthesizedRole } from "../model/synthesized-roles";
 import { commandsIn, firstDeploySteps, parentStepsFirst, type RunbookCommand, type RunbookStep } from "./runbook-steps";
 
@@ -85,6 +89,26 @@ function creatorOf(
   return null;
 }
 
+const workflows = readWorkflows(path.resolve(__dirname, "..", "..", ".github", "workflows"));
+
+/**
+ * The job of a rollout (infra.yml dispatched at `ref`, as ../workflows/run-model.ts runs it) that
+ * enters this GitHub environment: its token's workflow file and ref are what the role trusts.
+ */
+function rolloutJob(env: string, ref: string, githubEnvironment: string): GithubJob | undefined {
+  const run = expandRun(
+    workflows,
+    "infra.yml",
+    { event_name: "workflow_dispatch", ref, run_id: 1, run_attempt: 1, event: {} },
+    {
+      inputs: { environment: env, stacks: "app", image_tag: "" },
+      outputs: { environments: outputLines(environmentOutputs(configs)), "rollout-check": { stacks: "app" } },
+    },
+  );
+  const job = run.find((j) => j.environment === githubEnvironment);
+  return job && githubJobOf(job);
+}
+
 function person(arn: string): Principal {
   return { describe: `person ${arn}`, arn, network: "outside the VPC", missing: () => null };
 }
@@ -97,10 +121,12 @@ function ciOnRunner(
   env: string,
   roles: readonly SynthesizedRole[],
   job: Extract<CiRole, "plan" | "deploy">,
+  ref: string,
 ): Principal {
   const config = configOf(env);
   const arn = ciRoleArn(config, job);
   const githubEnvironment = job === "plan" ? planEnvironment(config) : config.ci.githubEnvironment;
+  const githubJob = rolloutJob(env, ref, githubEnvironment);
   const role = roles.find((r) => r.arn === arn);
   const runner = creatorOf(env, "aws_codebuild_project", (p) => p.name === runnerProjectName(config));
   const vpc = (runner?.body.vpc_config ?? {}) as { security_group_ids?: string[] };
@@ -113,8 +139,9 @@ function ciOnRunner(
     missing(applied) {
       if (!role) return `no stack creates ${arn}`;
       if (!applied.has(role.stack)) return `${arn} does not exist yet (${role.stack} not applied)`;
-      if (!environmentJobMayAssume(config, stackJson(`${env}-bootstrap`), role.trust, githubEnvironment))
-        return `a job in GitHub environment ${githubEnvironment} cannot assume ${arn}`;
+      if (!githubJob) return `no job of a rollout at ${ref} runs in GitHub environment ${githubEnvironment}`;
+      if (!environmentJobMayAssume(config, stackJson(`${env}-bootstrap`), role.trust, githubJob))
+        return `a job in GitHub environment ${githubEnvironment} (${githubJob.workflowPath} at ${githubJob.ref}) cannot assume ${arn}`;
       if (!runner || !vpc.security_group_ids) return `no stack creates an in-VPC runner ${runnerProjectName(config)}`;
       if (!applied.has(runner.stack))
         return `the runner ${runnerProjectName(config)} does not exist yet (${runner.stack} not applied)`;
@@ -126,7 +153,9 @@ function ciOnRunner(
 function principalsOf(env: string, command: RunbookCommand, roles: readonly SynthesizedRole[]): Principal[] {
   return command.via === "npm-deploy"
     ? configOf(env).cluster.adminRoleArns.map((arn) => person(arn))
-    : [ciOnRunner(env, roles, "plan"), ciOnRunner(env, roles, "deploy")];
+    : (["plan", "deploy"] as const).map((job) =>
+        ciOnRunner(env, roles, job, `refs/heads/${command.ref ?? INFRA_BRANCH}`),
+      );
 }
 
 /** The role ARN a provider's `assume_role` resolves to, as apply or plan-only run it. */
@@ -435,7 +464,31 @@ describe("the first deploy, walked as the runbook orders it", () => {
       expect(problems.map((p) => /^(\w+ step \d+)/.exec(p)?.[1])).toEqual(["prod step 3", "prod step 6"]);
       problems.forEach((p) =>
         expect(p).toContain(
-          `CI plan role ${prodPlanRole} (plan job, GitHub environment prod-plan) on the marketing-agents-prod-runner runner: a job in GitHub environment prod-plan cannot assume ${prodPlanRole}`,
+          `CI plan role ${prodPlanRole} (plan job, GitHub environment prod-plan) on the marketing-agents-prod-runner runner: a job in GitHub environment prod-plan (.github/workflows/plan.yml at refs/heads/main) cannot assume ${prodPlanRole}`,
+        ),
+      );
+    });
+
+    it("fails the step when the deploy role trusts another workflow file than the one whose job applies (apply.yml)", () => {
+      // What stacks/bootstrap-stack.ts would synthesize with APPLY_WORKFLOW_PATH naming the caller, deliver.yml.
+      const prodDeployRole = ciRoleArn(configOf("prod"), "deploy");
+      const applyRef = `${configOf("prod").ci.infraRepository}/.github/workflows/apply.yml@refs/heads/main`;
+      const trustsCaller = (role: SynthesizedRole): SynthesizedRole =>
+        role.arn !== prodDeployRole
+          ? role
+          : {
+              ...role,
+              trust: JSON.parse(
+                JSON.stringify(role.trust).split(applyRef).join(applyRef.replace("apply.yml", "deliver.yml")),
+              ) as TrustStatement[],
+            };
+      const changed = synthesizedRoles.map(trustsCaller);
+      expect(changed).not.toEqual(synthesizedRoles);
+      const problems = walk(changed).problems;
+      expect(problems.map((p) => /^(\w+ step \d+)/.exec(p)?.[1])).toEqual(["prod step 3", "prod step 6"]);
+      problems.forEach((p) =>
+        expect(p).toContain(
+          `a job in GitHub environment prod (.github/workflows/apply.yml at refs/heads/main) cannot assume ${prodDeployRole}`,
         ),
       );
     });

@@ -2,7 +2,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONCERNS, imageTagParameterName, loadEnvironments } from "../../config";
+import {
+  CONCERNS,
+  GITHUB_CONCERN,
+  GITHUB_SETTINGS_ENVIRONMENT,
+  imageTagParameterName,
+  loadEnvironments,
+} from "../../config";
 import { loadStacks, planWaves } from "../../scripts/deploy/stack-graph";
 import { synthOutputCopy } from "../deploy/deploy-helpers";
 
@@ -33,7 +39,8 @@ describe("runbook", () => {
   const dependencies = new Map(stacks.map((s) => [s.concern, s.dependencies.map(concernOf)]));
 
   describe("first deploy of a new environment", () => {
-    const groups = stackGroups(section("First deploy of a new environment"));
+    // The repository's GitHub settings are a prerequisite applied on their own (checked below), not an environment's stack.
+    const groups = stackGroups(section("First deploy of a new environment")).filter((g) => !g.includes(GITHUB_CONCERN));
     const firstGroup = new Map<string, number>();
     groups.forEach((g, i) => g.forEach((s) => firstGroup.has(s) || firstGroup.set(s, i)));
 
@@ -91,12 +98,15 @@ describe("runbook", () => {
       expect(commands.filter((c) => !/ --ref main /.test(c))).toEqual([]);
     });
 
-    it("limits both GitHub environments, <env> (applies) and <env>-plan, to the main branch", () => {
+    it("has both GitHub environments, <env> (applies) and <env>-plan, made by applying the settings stack, not by hand", () => {
       const setup = oneLine(section("First deploy of a new environment"));
-      const bullet = /- Create two GitHub environments[^]*?(?= - |$)/.exec(setup)?.[0] ?? "";
-      expect(bullet).toMatch(/`<env>` with its required reviewers/);
-      expect(bullet).toMatch(/Limit \*\*both\*\* to the `main` branch/);
-      expect(bullet).toMatch(/ci\.githubEnvironment/);
+      expect(setup).not.toMatch(/Create two GitHub environments/);
+      const bullet = /- The infra repository's GitHub settings are code[^]*?(?= - |$)/.exec(setup)?.[0] ?? "";
+      expect(bullet).toMatch(/`<ci\.githubEnvironment>` \(applies\) and `<ci\.githubEnvironment>-plan`/);
+      expect(bullet).toMatch(/required reviewers of `ci\.reviewers`/);
+      expect(bullet).toMatch(/deployments from `main` only/);
+      expect(bullet).toContain(`npm run deploy -- ${GITHUB_SETTINGS_ENVIRONMENT} ${GITHUB_CONCERN} --apply`);
+      expect(stackGroups(setup).filter((g) => g.includes(GITHUB_CONCERN))).toEqual([[GITHUB_CONCERN]]);
     });
 
     it("names the queueing group the workflow uses, and says a rollout can overlap a merge's delivery", () => {

@@ -117,10 +117,24 @@ function literal(located: Located, attribute: string): string {
   return resolve(located.stack, value);
 }
 
+/**
+ * The region a resource is created in: its provider's (`provider = aws.<alias>`, e.g. the backup
+ * copy region's key), else the stack's default provider's.
+ */
+function regionOf(located: Located): string {
+  const provider = located.body.provider;
+  if (typeof provider !== "string") return located.stack.region;
+  const alias = provider.replace(/^aws\./, "");
+  const region = (located.stack.json.provider?.aws ?? []).find((p) => p.alias === alias)?.region;
+  if (typeof region !== "string") throw new Error(`${located.stack.id}: no region for provider ${provider}`);
+  return region;
+}
+
 /** A computed attribute of a resource, as the provider documents it (`arn`, `id`, `name`...). */
 function attributeOf(located: Located, attribute: string): string {
   const { stack } = located;
-  const { account, region } = stack;
+  const { account } = stack;
+  const region = regionOf(located);
   const arn = (service: string, rest: string) => `arn:aws:${service}:${region}:${account}:${rest}`;
   const nameOr = (attr: string) => () => literal(located, attr);
   const table: Record<string, Record<string, () => string>> = {

@@ -15,7 +15,7 @@ const OTHER_SUBNET = "subnet-0zzz";
 const ec2 = (rest: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${rest}`;
 const ENV_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/env-key`;
 const CONNECTION = `arn:aws:codeconnections:${REGION}:${ACCOUNT}:connection/00000000-0000-4000-8000-000000000000`;
-const JOBS: RunnerJobFilter = { workflowNames: ["infra"], branches: ["main"], actorAccountIds: [1000001, 1000002] };
+const JOBS: RunnerJobFilter = { workflowNames: ["infra"], actorAccountIds: [1000001, 1000002] };
 
 /** The runner alone, with literal ids, so its policy can be evaluated as IAM would read it. */
 function synthRunner(): TerraformJson {
@@ -51,24 +51,29 @@ interface Filter {
 /** What CodeBuild matches a `workflow_job` (queued) delivery against. */
 interface QueuedJob {
   readonly workflowName: string;
-  /** `workflow_job.head_branch`. */
-  readonly headBranch: string;
   /** `sender.id`. */
   readonly actorId: number;
 }
+
+/**
+ * The filter types CodeBuild documents a value for in a workflow_job delivery: the event, the
+ * workflow's name, the sender's id. HEAD_REF is documented for push and pull-request payloads only
+ * (https://docs.aws.amazon.com/codebuild/latest/userguide/github-webhook.html), so a filter on it
+ * may never match a queued job and no runner would start.
+ */
+const WORKFLOW_JOB_FILTER_TYPES = ["EVENT", "WORKFLOW_NAME", "ACTOR_ACCOUNT_ID"];
 
 /**
  * CodeBuild's rule (https://docs.aws.amazon.com/codebuild/latest/userguide/github-webhook.html):
  * a build starts if any filter group matches, a group matches if all its filters do; EVENT is a
  * comma-separated list of event types, the others regular expressions (excludeMatchedPattern
  * inverts one), https://docs.aws.amazon.com/codebuild/latest/APIReference/API_WebhookFilter.html.
- * A filter type the model does not know throws: it must not pass by being ignored.
+ * A filter type the model does not know a workflow_job value for throws: it must not pass by being ignored.
  */
 function startsBuild(groups: { filter: Filter[] }[], job: QueuedJob): boolean {
   const valueOf: Record<string, string> = {
     EVENT: "WORKFLOW_JOB_QUEUED",
     WORKFLOW_NAME: job.workflowName,
-    HEAD_REF: job.headBranch,
     ACTOR_ACCOUNT_ID: String(job.actorId),
   };
   const matches = (f: Filter) => {
@@ -91,14 +96,17 @@ const filterGroups = (terraform: TerraformJson) =>
 
 describe("the in-VPC runner's webhook", () => {
   const groups = filterGroups(json);
-  const mainRun: QueuedJob = { workflowName: "infra", headBranch: "main", actorId: 1000001 };
+  const mainRun: QueuedJob = { workflowName: "infra", actorId: 1000001 };
+
+  it("filters only on what a workflow_job delivery carries (no HEAD_REF: it would never start a runner)", () => {
+    const types = groups.flatMap((g) => g.filter.map((f) => f.type));
+    expect(types.filter((t) => !WORKFLOW_JOB_FILTER_TYPES.includes(t))).toEqual([]);
+    expect([...new Set(types)].sort()).toEqual([...WORKFLOW_JOB_FILTER_TYPES].sort());
+  });
 
   it.each<[string, QueuedJob, boolean]>([
-    ["a job of infra on main started by a listed person", mainRun, true],
-    ["the same, with the branch given as a ref", { ...mainRun, headBranch: "refs/heads/main" }, true],
-    ["a pull request's job (its branch)", { ...mainRun, headBranch: "feature/x" }, false],
-    ["a fork's pull request from a branch it named main, by a stranger", { ...mainRun, actorId: 424242 }, false],
-    ["a branch that only starts with main", { ...mainRun, headBranch: "main-hotfix" }, false],
+    ["a job of infra started by a listed person", mainRun, true],
+    ["a fork's pull request copying the workflow, by a stranger", { ...mainRun, actorId: 424242 }, false],
     ["another workflow of the repository", { ...mainRun, workflowName: "mutation" }, false],
     ["a workflow whose name only contains infra", { ...mainRun, workflowName: "infra-test" }, false],
     ["a listed id as a prefix of another id", { ...mainRun, actorId: 10000011 }, false],
@@ -111,9 +119,19 @@ describe("the in-VPC runner's webhook", () => {
       const synth = synthEnvironment(env);
       const real = filterGroups(synth.json("cluster"));
       expect(startsBuild(real, { ...mainRun, actorId: synth.config.ci.runner.actorAccountIds[0] })).toBe(true);
-      expect(startsBuild(real, { ...mainRun, headBranch: "feature/x" })).toBe(false);
+      expect(startsBuild(real, { ...mainRun, workflowName: "mutation" })).toBe(false);
       expect(startsBuild(real, { ...mainRun, actorId: 424242 })).toBe(false);
     }
+  });
+});
+
+describe("the in-VPC runner's project", () => {
+  // CodeBuild checks the service role's VPC rights (ec2:DescribeSecurityGroups...) at CreateProject:
+  // the role alone being created is not enough, its policy must be there first.
+  it("is created after its role's policy, not only after the role", () => {
+    const project = Object.values(resourcesOf(json, "aws_codebuild_project"))[0];
+    const [policyId] = Object.keys(resourcesOf(json, "aws_iam_role_policy"));
+    expect(project.depends_on).toEqual(expect.arrayContaining([`aws_iam_role_policy.${policyId}`]));
   });
 });
 

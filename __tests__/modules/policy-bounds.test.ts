@@ -856,7 +856,10 @@ describe("project rules, branch by branch", () => {
   });
 
   it.each([
-    ["no AWS provider", { provider: {} }, 1],
+    ["no AWS provider, an AWS resource", { provider: {}, resource: { aws_s3_bucket: { b: {} } } }, 1],
+    ["no AWS provider, an AWS data source", { provider: {}, data: { aws_region: { r: {} } } }, 1],
+    ["no AWS provider, a module", { provider: {}, module: { vpc: { source: "a/b/c" } } }, 1],
+    ["no AWS provider and nothing of AWS (the GitHub settings)", { provider: { github: [{}] } }, 0],
     ["a provider without tags", { provider: { aws: [{}] } }, 1],
     [
       "an alias without the tag",

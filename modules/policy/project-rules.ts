@@ -72,6 +72,12 @@ function productionDataProblems(doc: StackDocument): Finding[] {
 }
 
 /** The bucket this stack keeps its own state in, when the stack creates it (bootstrap). */
+/** True when the stack holds a module or an AWS resource or data source (Terraform would give them a default AWS provider). */
+function holdsAwsBlocks(doc: StackDocument): boolean {
+  const types = [doc.json.resource, doc.json.data].flatMap((blocks) => Object.keys((blocks as JsonObject) ?? {}));
+  return modules(doc).length > 0 || types.some((type) => type.startsWith("aws_"));
+}
+
 function stateBuckets(doc: StackDocument): Block[] {
   const backendBucket = single(single(single(doc.json.terraform).backend).s3).bucket;
   return resources(doc, "aws_s3_bucket").filter((b) => backendBucket !== undefined && b.body.bucket === backendBucket);
@@ -128,6 +134,8 @@ export const PROJECT_RULES: PolicyRule[] = [
     check: (doc) => {
       const providers = ((doc.json.provider as JsonObject | undefined)?.aws ?? []) as JsonObject[];
       const tagged = (p: JsonObject) => Boolean(single(single(p.default_tags).tags).Environment);
+      // A stack of no AWS resource, data source or module (the GitHub settings) needs no AWS provider.
+      if (providers.length === 0 && !holdsAwsBlocks(doc)) return [];
       return providers.length > 0 && providers.every(tagged) ? [] : [{ address: "provider.aws" }];
     },
   },

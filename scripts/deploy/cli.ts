@@ -13,7 +13,16 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
-import { CONCERNS, ConfigError, imageTagSchema, loadEnvironments, type EnvironmentConfig } from "../../config";
+import {
+  CONCERNS,
+  ConfigError,
+  GITHUB_CONCERN,
+  GITHUB_SETTINGS_ENVIRONMENT,
+  STACK_CONCERNS,
+  imageTagSchema,
+  loadEnvironments,
+  type EnvironmentConfig,
+} from "../../config";
 import { swallowedByNpm, wantsHelp, type NpmFootprint } from "../command-line";
 import { deploy, type DeployRequest } from "./deploy";
 import { DeployError } from "./deploy-error";
@@ -29,6 +38,7 @@ export const HELP = [
   "",
   "Synthesizes <env>, checks that the deploy can succeed (preflight), then runs terraform on the",
   `stacks (default: all: ${CONCERNS.join(", ")}) in dependency order.`,
+  `${GITHUB_CONCERN}: the infra repository's GitHub settings, with ${GITHUB_SETTINGS_ENVIRONMENT} only and only when named (GITHUB_TOKEN of a repository admin).`,
   "Nothing changes without --apply.",
   "  --plan                  plan only: shows what would change, changes nothing",
   "  --record-plans <dir>    with --plan: write each stack's plan fingerprint and change list (no values) to <dir>",
@@ -122,10 +132,10 @@ export function parseArguments(argv: readonly string[], configs: readonly Enviro
     );
   }
   const concerns = stackNames.map((n) => (n.startsWith(`${environment}-`) ? n.slice(environment.length + 1) : n));
-  const unknown = concerns.find((c) => !(CONCERNS as readonly string[]).includes(c));
+  const unknown = concerns.find((c) => !(STACK_CONCERNS as readonly string[]).includes(c));
   if (unknown !== undefined) {
     throw new DeployError(
-      `environment "${environment}", stack "${unknown}" does not exist; allowed: ${CONCERNS.join(", ")}`,
+      `environment "${environment}", stack "${unknown}" does not exist; allowed: ${STACK_CONCERNS.join(", ")}`,
       2,
     );
   }
@@ -160,7 +170,7 @@ export interface Terminal {
 export function applyTarget(request: DeployRequest): string {
   const { config } = request;
   const named = request.stackNames.map((n) => (n.startsWith(`${config.name}-`) ? n.slice(config.name.length + 1) : n));
-  const concerns = named.length > 0 ? CONCERNS.filter((c) => named.includes(c)) : [...CONCERNS];
+  const concerns = named.length > 0 ? STACK_CONCERNS.filter((c) => named.includes(c)) : [...CONCERNS];
   const stacks = concerns.map((c) => `${config.name}-${c}`).join(", ");
   return `apply to ${config.name} (account ${config.account.id}, ${config.account.region}): ${stacks}`;
 }

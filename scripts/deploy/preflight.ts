@@ -10,9 +10,13 @@ import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
+  GITHUB_CONCERN,
+  PLACEHOLDER_REVIEWER_TEAM_IDS,
+  PLACEHOLDER_RUNNER_ACTOR_IDS,
   ciRoleName,
   clusterName,
   imageRepositoryName,
+  loadEnvironments,
   runnerProjectName,
   secretNames,
   stateBucketName,
@@ -103,6 +107,66 @@ const has = (context: Context, ...concerns: Concern[]) => concerns.some((c) => c
 const env = (context: Context) => `environment "${context.target.config.name}"`;
 const deployHint = (context: Context, stacks: string) =>
   `npm run deploy -- ${context.target.config.name} ${stacks} --apply`;
+
+/** A setting that holds GitHub ids, the committed placeholders for it, and the stack that uses it. */
+interface GithubIdSetting {
+  /** The setting's path in config/<env>.ts. */
+  readonly setting: string;
+  /** The stack whose deploy would go wrong with a placeholder. */
+  readonly concern: string;
+  readonly ids: (config: EnvironmentConfig) => readonly number[];
+  /** The stack reads this setting of every environment (the repository's GitHub settings), not only its own. */
+  readonly ofEveryEnvironment?: boolean;
+  readonly placeholders: readonly number[];
+  /** What a placeholder breaks, and what to put instead. */
+  readonly consequence: string;
+  readonly fix: string;
+}
+
+const GITHUB_ID_SETTINGS: readonly GithubIdSetting[] = [
+  {
+    setting: "ci.runner.actorAccountIds",
+    concern: "cluster",
+    ids: (config) => config.ci.runner.actorAccountIds,
+    placeholders: PLACEHOLDER_RUNNER_ACTOR_IDS,
+    consequence: "the in-VPC runner would start for none of your team (and for whoever owns those ids)",
+    fix: "the GitHub account ids of the people who merge to main or start rollouts and of the rollout app's bot user (gh api users/<login> --jq .id)",
+  },
+  {
+    setting: "ci.reviewers.teamIds",
+    concern: GITHUB_CONCERN,
+    ids: (config) => config.ci.reviewers.teamIds,
+    ofEveryEnvironment: true,
+    placeholders: PLACEHOLDER_REVIEWER_TEAM_IDS,
+    consequence: "the GitHub environments would require a team that is not yours to approve deployments",
+    fix: "your platform team's id (gh api orgs/<org>/teams/<slug> --jq .id)",
+  },
+];
+
+/**
+ * Before anything else, and without AWS: an apply never puts a committed placeholder id into an
+ * account (a plan may show them: it changes nothing).
+ */
+const noPlaceholderGithubIds: Check = {
+  name: "config names your GitHub ids, not the committed placeholders",
+  applies: (context) =>
+    context.target.mode === "apply" && GITHUB_ID_SETTINGS.some((s) => context.target.concerns.includes(s.concern)),
+  async run(context) {
+    const checked: string[] = [];
+    for (const s of GITHUB_ID_SETTINGS.filter((s) => context.target.concerns.includes(s.concern))) {
+      for (const config of s.ofEveryEnvironment ? loadEnvironments() : [context.target.config]) {
+        const found = s.ids(config).filter((id) => s.placeholders.includes(id));
+        if (found.length > 0) {
+          throw new DeployError(
+            `environment "${config.name}": setting ${s.setting} holds the placeholder GitHub ids ${found.join(", ")}, so ${s.consequence}: replace them in config/${config.name}.ts with ${s.fix} (docs/runbook.md, "First deploy of a new environment")`,
+          );
+        }
+      }
+      checked.push(s.setting);
+    }
+    return checked.join(", ");
+  },
+};
 
 const callerAccount: Check = {
   name: "AWS credentials are for the environment's account",
@@ -368,6 +432,7 @@ async function operatorHostAmiPublished(context: Context): Promise<string | unde
 
 /** The checks, in the order they run. */
 export const CHECKS: readonly Check[] = [
+  noPlaceholderGithubIds,
   callerAccount,
   terraformOnPath,
   stateBucket,

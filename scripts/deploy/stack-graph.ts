@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CONCERNS } from "../../config";
 import { DeployError } from "./deploy-error";
 
 /** One stack of the environment. */
@@ -38,11 +39,12 @@ export function loadStacks(outdir: string, environment: string): StackNode[] {
 }
 
 /**
- * The stacks a command line names (`app`, or `dev-app`), or all of them. Unknown names are
+ * The stacks a command line names (`app`, or `dev-app`), or all of the environment's own (the
+ * repository's GitHub settings only when named: they need a GitHub token). Unknown names are
  * refused with the list of known ones.
  */
 export function selectStacks(stacks: StackNode[], environment: string, names: readonly string[]): StackNode[] {
-  if (names.length === 0) return stacks;
+  if (names.length === 0) return stacks.filter((s) => (CONCERNS as readonly string[]).includes(s.concern));
   const known = stacks.map((s) => s.concern);
   const wanted = names.map((n) => (n.startsWith(`${environment}-`) ? n.slice(environment.length + 1) : n));
   const unknown = wanted.filter((n) => !known.includes(n));
