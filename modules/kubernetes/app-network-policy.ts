@@ -1,5 +1,6 @@
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { Construct } from "constructs";
+import { CLUSTER_DNS_EGRESS } from "./default-deny-network-policy";
 
 /** EKS Pod Identity agent: where the AWS SDK fetches the pod's credentials. */
 const POD_IDENTITY_AGENT = "169.254.170.23/32";
@@ -52,18 +53,7 @@ export class AppNetworkPolicy extends Construct {
           },
         ],
         egress: [
-          {
-            to: [
-              {
-                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-                podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-              },
-            ],
-            ports: [
-              { port: "53", protocol: "UDP" },
-              { port: "53", protocol: "TCP" },
-            ],
-          },
+          CLUSTER_DNS_EGRESS,
           toData(5432),
           toData(6379),
           { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT } }], ports: [{ port: "80", protocol: "TCP" }] },
