@@ -14,7 +14,7 @@ import { staging } from "./staging";
 
 export { ConfigError } from "./config-error";
 export type { EnvironmentConfig, NodeGroupConfig } from "./schema";
-export { imageTagSchema } from "./schema";
+export { EKS_SERVICE_CIDR, imageTagSchema } from "./schema";
 export * from "./naming";
 export * from "./placeholders";
 export * from "./delivery";

@@ -14,6 +14,7 @@ export const EKS_MODULE: RegistryModuleSpec = {
     "vpc_id",
     "subnet_ids",
     "control_plane_subnet_ids",
+    "service_ipv4_cidr",
     "endpoint_public_access",
     "endpoint_private_access",
     "endpoint_public_access_cidrs",
@@ -170,6 +171,11 @@ export interface EksModuleProps {
   readonly subnetIds: string[];
   /** Subnets for the control plane's network interfaces. @default subnetIds */
   readonly controlPlaneSubnetIds?: string[];
+  /**
+   * Kubernetes Service CIDR. Set only at creation. @default - EKS picks 10.100.0.0/16 or 172.20.0.0/16
+   * by the VPC's range, so pin it where anything (a NetworkPolicy to the `kubernetes` Service) names it.
+   */
+  readonly serviceIpv4Cidr?: string;
   /** Public API endpoint. @default false */
   readonly endpointPublicAccess?: boolean;
   /** Private API endpoint inside the VPC. @default true */

@@ -6,6 +6,7 @@ import {
   ciRoleArn,
   clusterName,
   containerLogGroupName,
+  EKS_SERVICE_CIDR,
   imageRepositoryName,
   nodeRoleName,
   permissionsBoundaryArn as permissionsBoundaryArnOf,
@@ -142,6 +143,8 @@ export class ClusterStack extends EnvironmentStack {
       vpcId: props.vpcId,
       subnetIds: props.privateSubnetIds,
       controlPlaneSubnetIds: props.privateSubnetIds,
+      // The platform's NetworkPolicies name the `kubernetes` Service's address in this range.
+      serviceIpv4Cidr: EKS_SERVICE_CIDR,
       endpointPublicAccess: config.cluster.endpointPublicAccess,
       endpointPrivateAccess: true,
       // Without a public endpoint the list means nothing; the module's default stays untouched.

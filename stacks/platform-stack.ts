@@ -1,9 +1,8 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
-import { containerLogGroupName } from "../config";
+import { containerLogGroupName, EKS_SERVICE_CIDR } from "../config";
 import { cidrSubnet } from "../config/cidr";
-import { EKS_SERVICE_CIDR } from "../config/schema";
 import { AWS_FOR_FLUENT_BIT_CHART, AwsForFluentBitAddOn } from "../modules/addons/aws-for-fluent-bit";
 import { CERT_MANAGER_CHART, CertManagerAddOn } from "../modules/addons/cert-manager";
 import { ClusterAutoscalerAddOn } from "../modules/addons/cluster-autoscaler";

@@ -1,4 +1,5 @@
 import { APPLY_SESSION_SECONDS } from "../../config";
+import { cidrsOverlap } from "../../config/cidr";
 import { resourcesOf, synthEnvironment, type SynthesizedEnvironment, type TerraformJson } from "../helpers";
 
 type Json = Record<string, unknown>;
@@ -351,4 +352,22 @@ describe("cluster stack", () => {
     expect(rules[1].selection).toMatchObject({ tagStatus: "untagged", countType: "sinceImagePushed" });
     expect(rules[2].selection).toEqual({ tagStatus: "any", countType: "imageCountMoreThan", countNumber: 100 });
   });
+});
+
+describe("the Kubernetes Service range", () => {
+  it.each(["dev", "prod"])(
+    "is pinned in %s's cluster, and holds the API server address the platform's NetworkPolicies allow",
+    (name) => {
+      const env = synthEnvironment(name);
+      const serviceCidr = (env.json("cluster").module?.eks as { service_ipv4_cidr?: string }).service_ipv4_cidr;
+      expect(serviceCidr).toBeDefined();
+      const apiServerBlocks = Object.values(resourcesOf(env.json("platform"), "kubernetes_network_policy_v1"))
+        .flatMap((p) => JSON.stringify(p).match(/"cidr":"[0-9.]+\/32"/g) ?? [])
+        .map((m) => m.slice(8, -1));
+      const inServiceRange = apiServerBlocks.filter((block) => cidrsOverlap(block, serviceCidr as string));
+      // Without the pin EKS picks 10.100.0.0/16 or 172.20.0.0/16 by the VPC's range, and every
+      // workload's API access through the `kubernetes` Service would be dropped silently.
+      expect(inServiceRange.length).toBeGreaterThan(0);
+    },
+  );
 });

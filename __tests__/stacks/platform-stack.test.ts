@@ -82,6 +82,18 @@ describe("platform stack", () => {
     expect(valuesOf(dev, "reloader")).toMatchObject({ reloader: { enableHA: false, deployment: { replicas: 1 } } });
   });
 
+  it("scrapes nothing EKS keeps out of reach (control plane, kube-proxy on 127.0.0.1), so no target is down from day one", () => {
+    const values = valuesOf(prod, "kube-prometheus-stack");
+    for (const component of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) {
+      expect({ component, enabled: (values[component] as Json | undefined)?.enabled }).toEqual({
+        component,
+        enabled: false,
+      });
+    }
+    // Grafana may not reach Alertmanager (NetworkPolicy), so it gets no data source that would only fail.
+    expect(values.grafana).toMatchObject({ sidecar: { datasources: { alertmanager: { enabled: false } } } });
+  });
+
   it("routes every alert but the Watchdog to the environment's SNS topic, signed with Alertmanager's own role", () => {
     const alertmanager = valuesOf(prod, "kube-prometheus-stack").alertmanager as Json;
     expect(alertmanager.serviceAccount).toEqual({ create: true, name: "alertmanager" });

@@ -114,10 +114,20 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
           config: alertmanagerConfig(props.alerts.topicArn, props.alerts.region),
         },
         "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
+        // EKS runs the control plane: its scheduler, controller manager and etcd cannot be scraped,
+        // and EKS's kube-proxy serves metrics on 127.0.0.1 only, so their targets would stay down
+        // and the chart's absent() alerts (critical) would page from the first day.
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        kubeProxy: { enabled: false },
         grafana: {
           // The chown init container runs as root with CAP_CHOWN (refused by "restricted"); the
           // pod's fsGroup (472) already gives Grafana its volume.
           initChownData: { enabled: false },
+          // No Alertmanager data source: alerts go to SNS, and Grafana may not reach Alertmanager
+          // (the monitoring namespace's NetworkPolicies), so the provisioned source would only fail.
+          sidecar: { datasources: { alertmanager: { enabled: false } } },
           serviceAccount: { create: true, name: props.grafanaServiceAccountName },
           additionalDataSources: [
             {
