@@ -27,6 +27,8 @@ export class GithubProtectedBranch extends Construct {
       allowsDeletions: false,
       allowsForcePushes: false,
       requireConversationResolution: true,
+      // Every commit on the branch carries a verified signature (GitHub signs the merges it makes).
+      requireSignedCommits: true,
       // strict: the checks must have passed on the branch as it is now, not on an older base.
       requiredStatusChecks: [{ strict: true, contexts: [...props.requiredChecks] }],
       requiredPullRequestReviews: [

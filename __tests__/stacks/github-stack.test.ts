@@ -146,6 +146,7 @@ describe("branch protection of main", () => {
       enforce_admins: true,
       allows_deletions: false,
       allows_force_pushes: false,
+      require_signed_commits: true,
       required_status_checks: [{ strict: true, contexts: [...REQUIRED_STATUS_CHECKS] }],
       required_pull_request_reviews: [
         { required_approving_review_count: 1, dismiss_stale_reviews: true, require_last_push_approval: true },
