@@ -1,7 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { loadEnvironments, type Concern, type EnvironmentConfig } from "../config";
+import { ConfigError, loadEnvironments, type Concern, type EnvironmentConfig } from "../config";
+import { dev } from "../config/dev";
+import { prod } from "../config/prod";
+import { staging } from "../config/staging";
 import { createEnvironmentStacks, type EnvironmentStacks } from "../stacks/environment-stacks";
 
 /** A synthesized Terraform JSON document (the parts the tests read). */
@@ -66,4 +69,26 @@ export function onlyResource(json: TerraformJson, type: string): Record<string, 
 /** A deep copy of a config object, for tests that break one field. */
 export function cloneConfig<T>(config: T): T {
   return JSON.parse(JSON.stringify(config)) as T;
+}
+
+/** A config whose every field, nested ones included, may be written (a test breaks one). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+
+/**
+ * Loads dev, staging and prod with one of them changed by `breakIt`, and returns the message
+ * config refuses them with (fails the test when config accepts them).
+ */
+export function problemsWhen(
+  target: "dev" | "staging" | "prod",
+  breakIt: (config: Mutable<EnvironmentConfig>) => void,
+): string {
+  const configs = { dev: cloneConfig(dev), staging: cloneConfig(staging), prod: cloneConfig(prod) };
+  breakIt(configs[target] as Mutable<EnvironmentConfig>);
+  try {
+    loadEnvironments(undefined, [configs.dev, configs.staging, configs.prod]);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected the configuration to be refused");
 }

@@ -1,24 +1,10 @@
-import { ConfigError, ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from "../../config";
+import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from "../../config";
 import { dev } from "../../config/dev";
 import { prod } from "../../config/prod";
 import { staging } from "../../config/staging";
-import { cloneConfig } from "../helpers";
+import { cloneConfig, problemsWhen, type Mutable } from "../helpers";
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
 type Breakage = (config: Mutable<EnvironmentConfig>) => void;
-
-/** Loads dev, staging and prod with one of them broken; returns the error message. */
-function problemsWhen(target: "dev" | "staging" | "prod", breakIt: Breakage): string {
-  const configs = { dev: cloneConfig(dev), staging: cloneConfig(staging), prod: cloneConfig(prod) };
-  breakIt(configs[target] as Mutable<EnvironmentConfig>);
-  try {
-    loadEnvironments(undefined, [configs.dev, configs.staging, configs.prod]);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error("expected the configuration to be refused");
-}
 
 describe("environment configuration", () => {
   it("accepts every environment shipped in config/", () => {

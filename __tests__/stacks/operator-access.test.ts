@@ -1,9 +1,6 @@
 /** cluster.operatorAccess: people's Session Manager way to a private cluster API. */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../../config";
-import { dev } from "../../config/dev";
-import { prod } from "../../config/prod";
-import { staging } from "../../config/staging";
+import { type EnvironmentConfig } from "../../config";
 import {
   AGENT_ACTIONS,
   CLUSTER_API_PORT,
@@ -13,7 +10,7 @@ import {
   ROOT_VOLUME_GIB,
   architectureOf,
 } from "../../modules/operator-access-host";
-import { cloneConfig, onlyResource, resourcesOf, synthEnvironment, type TerraformJson } from "../helpers";
+import { onlyResource, problemsWhen, resourcesOf, synthEnvironment, type TerraformJson } from "../helpers";
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -351,17 +348,6 @@ describe("operator access to a private cluster API", () => {
 });
 
 describe("operatorAccess settings", () => {
-  function problemsWhen(target: "dev" | "prod", change: (c: EnvironmentConfig) => void): string {
-    const configs = { dev: cloneConfig(dev), staging: cloneConfig(staging), prod: cloneConfig(prod) };
-    change(configs[target]);
-    try {
-      loadEnvironments(undefined, [configs.dev, configs.staging, configs.prod]);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return (error as Error).message;
-    }
-    throw new Error("expected the configuration to be refused");
-  }
   type Writable = { -readonly [K in keyof EnvironmentConfig["cluster"]]: EnvironmentConfig["cluster"][K] };
   const cluster = (c: EnvironmentConfig) => c.cluster as Writable;
 
