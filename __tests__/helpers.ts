@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { ConfigError, loadEnvironments, type Concern, type EnvironmentConfig } from "../config";
+import { ConfigError, loadEnvironments, zoneDelegationRoleArn, type Concern, type EnvironmentConfig } from "../config";
 import { dev } from "../config/dev";
 import { prod } from "../config/prod";
 import { staging } from "../config/staging";
@@ -91,4 +91,34 @@ export function problemsWhen(
     return (error as Error).message;
   }
   throw new Error("expected the configuration to be refused");
+}
+
+/**
+ * A new environment whose zone is delegated from `parent`'s, as the README's "Adding an
+ * environment" says: its own zone below the parent's and its host in it, a `dns.parent` naming the
+ * role the parent offers it, and the parent listing it in `dns.childEnvironments`.
+ */
+export function delegatedFrom(
+  parent: EnvironmentConfig,
+  child: EnvironmentConfig,
+): { parent: EnvironmentConfig; child: EnvironmentConfig } {
+  const zoneName = `${child.name}.${parent.dns.zoneName}`;
+  const offer = {
+    name: child.name,
+    accountId: child.account.id,
+    zoneName,
+    adminRoleArns: [...child.cluster.adminRoleArns],
+  };
+  return {
+    parent: { ...parent, dns: { ...parent.dns, childEnvironments: [...parent.dns.childEnvironments, offer] } },
+    child: {
+      ...child,
+      dns: {
+        ...child.dns,
+        zoneName,
+        parent: { zoneId: parent.dns.zoneId as string, roleArn: zoneDelegationRoleArn(parent, child.name) },
+      },
+      app: { ...child.app, domain: `marketing-agents.${zoneName}` },
+    },
+  };
 }

@@ -91,6 +91,7 @@ function crossEnvironmentProblems(configs: readonly EnvironmentConfig[], declare
     });
   });
   configs.forEach((parent) => problems.push(...zoneDelegationProblems(parent, configs, declared)));
+  problems.push(...unofferedDelegationProblems(configs));
   problems.push(...repositoryProblems(configs));
   return problems;
 }
@@ -129,6 +130,23 @@ function zoneDelegationProblems(
       ];
     }
     return [];
+  });
+}
+
+/**
+ * A child's `dns.parent` must name a delegation its parent offers (the parent lists the child in
+ * `dns.childEnvironments`): the parent's role trusts only the children it lists, so any other
+ * child's network stack could not even plan.
+ */
+function unofferedDelegationProblems(configs: readonly EnvironmentConfig[]): string[] {
+  return configs.flatMap((child) => {
+    const wanted = child.dns.parent;
+    if (!wanted) return [];
+    // A parent that lists the child but disagrees on the role is reported with that parent's list.
+    if (configs.some((parent) => parent.dns.childEnvironments.some((c) => c.name === child.name))) return [];
+    return [
+      `environment "${child.name}", setting dns.parent: no environment offers ${child.name} the delegation ${wanted.roleArn}; add ${child.name} to its parent's dns.childEnvironments and use the role it names`,
+    ];
   });
 }
 

@@ -159,6 +159,16 @@ describe("DNS settings", () => {
       ).toEqual(line("setting dns.childEnvironments[0].zoneName: must be below example.com (got dev.example.org)"));
     });
 
+    it("refuses a child whose parent does not list it (the parent's role would not trust it)", () => {
+      expect(
+        problemsAfter((e) => {
+          e.prod.dns.childEnvironments = e.prod.dns.childEnvironments.filter((c) => c.name !== "staging");
+        }),
+      ).toEqual([
+        `environment "staging", setting dns.parent: no environment offers staging the delegation ${zoneDelegationRoleArn(prod, "staging")}; add staging to its parent's dns.childEnvironments and use the role it names`,
+      ]);
+    });
+
     it("refuses a listed child that uses an existing zone instead of the delegation", () => {
       expect(
         problemsAfter((e) => {

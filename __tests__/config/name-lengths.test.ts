@@ -6,10 +6,12 @@
 import { Testing } from "cdktf";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CONCERNS, ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from "../../config";
+import { CONCERNS, loadEnvironments, type EnvironmentConfig } from "../../config";
+import { dev } from "../../config/dev";
+import { prod } from "../../config/prod";
 import { staging } from "../../config/staging";
 import { createEnvironmentStacks } from "../../stacks/environment-stacks";
-import { cloneConfig } from "../helpers";
+import { cloneConfig, delegatedFrom } from "../helpers";
 
 type Json = Record<string, unknown>;
 const LONGEST = "abcdefghijkl";
@@ -43,7 +45,8 @@ function longestEnvironment(): EnvironmentConfig {
     network: { ...config.network, vpcCidr: "10.50.0.0/16" },
     ci: { ...config.ci, githubEnvironment: LONGEST },
   };
-  return loadEnvironments(LONGEST, [...ENVIRONMENTS, long])[0];
+  const { parent, child } = delegatedFrom(prod, long);
+  return loadEnvironments(LONGEST, [dev, staging, parent, child])[0];
 }
 
 describe(`names of the longest environment name (${LONGEST})`, () => {

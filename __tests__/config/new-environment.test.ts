@@ -1,15 +1,18 @@
 /**
  * Adding an environment exactly as the README says: copy config/staging.ts, change its name,
- * account, CIDR, GitHub environment and runner connection, list it in ENVIRONMENTS. It must
+ * account, CIDR, GitHub environment, runner connection, zone and host, offer it a delegation in
+ * prod's dns.childEnvironments, list it in ENVIRONMENTS. It must
  * validate and pass the policy gate with no waiver written for it by name.
  */
 import { Testing, type App } from "cdktf";
-import { ENVIRONMENTS, loadEnvironments, type EnvironmentConfig } from "../../config";
+import { loadEnvironments, type EnvironmentConfig } from "../../config";
+import { dev } from "../../config/dev";
+import { prod } from "../../config/prod";
 import { staging } from "../../config/staging";
 import { waiversFor } from "../../config/waivers";
 import { evaluatePolicy, formatViolation, readSynthesizedStacks } from "../../modules/policy";
 import { createEnvironmentStacks } from "../../stacks/environment-stacks";
-import { cloneConfig } from "../helpers";
+import { cloneConfig, delegatedFrom } from "../helpers";
 
 function qaAsTheReadmeSays(): EnvironmentConfig {
   const qa = cloneConfig(staging) as {
@@ -30,7 +33,10 @@ function qaAsTheReadmeSays(): EnvironmentConfig {
 
 describe("a new environment added as the README says", () => {
   // Validated inside the tests, not at collection (see names.test.ts on mutation testing).
-  const environments = () => loadEnvironments(undefined, [...ENVIRONMENTS, qaAsTheReadmeSays()]);
+  const environments = () => {
+    const { parent, child } = delegatedFrom(prod, qaAsTheReadmeSays());
+    return loadEnvironments(undefined, [dev, staging, parent, child]);
+  };
 
   it("validates next to the others", () => {
     expect(environments().map((c) => c.name)).toEqual(["dev", "staging", "prod", "qa"]);

@@ -74,7 +74,7 @@ describe("runbook", () => {
   it("rolls out an image by deploying the app stack alone, with the tag", () => {
     const rollout = section("Roll out a new image");
     expect(stackGroups(rollout).every((g) => g.join() === "app")).toBe(true);
-    expect(rollout).toMatch(/npm run deploy -- prod app --image-tag sha-0123abc --apply\n/);
+    expect(rollout).toMatch(/npm run deploy -- staging app --image-tag sha-0123abc --apply\n/);
   });
 
   it("shows, like the README, what --plan prints on a machine without credentials", () => {
