@@ -92,3 +92,13 @@ describe("--help", () => {
     expect(wantsHelp(["dev", "--plan", "--helpful", "-help", "h"])).toBe(false);
   });
 });
+
+describe("who-can", () => {
+  it("refuses an unknown argument with one line and exit 2, writing nothing", () => {
+    const before = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const run = npmRun("who-can", "--bogus");
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split("\n")).toEqual(["who-can: unknown argument --bogus; usage: npm run who-can"]);
+    expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toBe(before);
+  });
+});

@@ -22,7 +22,13 @@ function writeReadme(): void {
   console.log(after === before ? "README.md: who-can table already up to date" : "README.md: who-can table written");
 }
 
-if (!printedHelp(process.argv.slice(2), USAGE)) {
+const argv = process.argv.slice(2);
+if (printedHelp(argv, USAGE)) {
+  // printed
+} else if (argv.length > 0) {
+  console.error(`who-can: unknown argument ${argv[0]}; ${USAGE.split("\n")[0]}`);
+  process.exitCode = 2;
+} else {
   try {
     writeReadme();
   } catch (error) {
