@@ -207,6 +207,13 @@ function namespacesOf(objects: ApiObject[]): ApiObject[] {
 
 async function main(argv: readonly string[]): Promise<number> {
   if (printedHelp(argv, USAGE)) return 0;
+  // Offline, helm can render a chart only from its packaged archive; without them it would try the
+  // chart's repository and fail on the network, far from the cause.
+  if (!fs.existsSync(CHARTS)) {
+    throw new CheckError(
+      `the pinned chart archives are not in ${CHARTS}: set K8S_CHECK_CHARTS to the folder holding them (reference/helm-charts/packages of ../shared)`,
+    );
+  }
   // The build prints its own one-line failure (and where its log is).
   const tools = spawnSync("bash", [path.join(ROOT, "scripts", "k8s-tools.sh")], { stdio: "inherit" });
   if (tools.status !== 0) return 1;
