@@ -1,7 +1,8 @@
 // Mutation testing of config/ and the policy gate (npm run mutation). Static mutants count
 // (ignoreStatic off): zod bounds and regexes run once, at import, and are exactly what the
 // config tests must pin down. Incremental: only mutants of changed code or tests run again;
-// `npm run mutation -- --force` runs them all.
+// `npm run mutation -- --force` runs them all. The incremental file is not in git: the mutation
+// workflow keeps it in the Actions cache, and a local run starts from the local copy, if any.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "jest",

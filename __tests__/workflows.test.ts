@@ -217,7 +217,9 @@ describe("workflows", () => {
     const lines = texts.flatMap((text) => text.split("\n")).filter((line) => /^\s*(- )?uses: /.test(line));
     const remote = lines.filter((line) => !/uses: \.\//.test(line));
     expect(remote.length).toBeGreaterThan(10);
-    for (const line of remote) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    // owner/repo, or owner/repo/path for an action in a folder of its repository (actions/cache/save).
+    for (const line of remote)
+      expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+(\/[\w.-]+)*@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
   });
 
   it("never leaves the checkout token on disk for later steps", () => {
