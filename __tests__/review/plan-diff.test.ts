@@ -15,9 +15,9 @@ describe("plan diff", () => {
     expect(planDiff(prod, copyOutput(prod))).toEqual([]);
   });
 
-  it("flags a change that replaces the database", () => {
+  it("flags a change that replaces the database: storage encryption is ForceNew in aws_db_instance", () => {
     const after = copyOutput(prod);
-    block(after, "prod-data", "module.postgres").identifier = "marketing-agents-prod-v2";
+    block(after, "prod-data", "module.postgres").storage_encrypted = false;
     const changes = planDiff(prod, after);
     expect(changes).toEqual([
       expect.objectContaining({
@@ -25,10 +25,12 @@ describe("plan diff", () => {
         address: "module.postgres",
         action: "replace",
         stateful: true,
-        changes: [{ path: "identifier", before: "marketing-agents-prod", after: "marketing-agents-prod-v2" }],
-        note: "replaced because identifier changed",
+        changes: [{ path: "storage_encrypted", before: true, after: false }],
       }),
     ]);
+    expect(changes[0].note).toContain(
+      "replaces module.db_instance.aws_db_instance.this (storage_encrypted): a new, empty database",
+    );
     expect(dangerous(changes)).toHaveLength(1);
   });
 
@@ -40,17 +42,22 @@ describe("plan diff", () => {
     expect(dangerous([change])).toEqual([]);
   });
 
-  it("flags a node group whose instance types change as replaced", () => {
+  it("reports a node group whose instance types change as a roll of its nodes, not as lost data", () => {
     const after = copyOutput(prod);
     const groups = block(after, "prod-cluster", "module.eks").eks_managed_node_groups as Record<string, Json>;
     groups.baseline.instance_types = ["m7i.xlarge"];
-    expect(planDiff(prod, after)).toEqual([
-      expect.objectContaining({
-        address: "module.eks",
+    const changes = planDiff(prod, after);
+    expect(changes).toEqual([expect.objectContaining({ address: "module.eks", action: "roll" })]);
+    expect(changes[0].effects).toEqual([
+      {
+        resource: 'module.eks_managed_node_group["baseline"].aws_eks_node_group.this',
+        type: "aws_eks_node_group",
         action: "replace",
-        note: "replaced because eks_managed_node_groups.baseline.instance_types changed",
-      }),
+        because: ["instance_types"],
+      },
     ]);
+    expect(changes[0].note).toContain("the new one first (create_before_destroy)");
+    expect(dangerous(changes)).toEqual([]);
   });
 
   it("flags a destroyed bucket, and hints at a rename when a block of the same type appears", () => {
@@ -116,7 +123,7 @@ describe("pinned upgrades", () => {
     const changes = clusterChangesAfter((c) => {
       (c.cluster as { nodeAmiReleaseVersion: string }).nodeAmiReleaseVersion = "1.35.2-20260301";
     });
-    expect(changes).toEqual([expect.objectContaining({ address: "module.eks", action: "update" })]);
+    expect(changes).toEqual([expect.objectContaining({ address: "module.eks", action: "roll" })]);
     expect(changes[0].changes.map((c) => c.path)).toEqual([
       "eks_managed_node_groups.baseline.ami_release_version",
       "eks_managed_node_groups.spot.ami_release_version",

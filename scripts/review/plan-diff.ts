@@ -1,18 +1,23 @@
 /**
  * What a change does, like a plan but from two synth outputs: resources and module calls added,
- * removed and changed, with the changed attributes, flagged where they destroy or replace
- * stateful things. Replacement is judged from a list of arguments known to force it.
+ * removed and changed, with the changed attributes (per key inside JSON and YAML documents, Helm values
+ * and Kubernetes manifests included; sensitive values masked), flagged where they destroy or replace
+ * stateful things. Replace, update and roll are judged as the pinned providers and modules would
+ * (scripts/review/change-effects.ts, from the generated table in scripts/review/schema/).
  */
+import { parse as parseYaml } from "yaml";
+import {
+  STATEFUL_TYPES,
+  classifyModule,
+  classifyResource,
+  isSensitive,
+  type Action,
+  type AttributeChange,
+  type ResourceEffect,
+} from "./change-effects";
 import type { Json, SynthOutput } from "./synth-output";
 
-export type Action = "create" | "destroy" | "update" | "replace";
-
-/** One attribute that differs. */
-export interface AttributeChange {
-  readonly path: string;
-  readonly before: unknown;
-  readonly after: unknown;
-}
+export type { Action, AttributeChange, ResourceEffect };
 
 /** One resource or module call that changes. */
 export interface PlannedChange {
@@ -23,85 +28,58 @@ export interface PlannedChange {
   /** It holds data or identity that cannot come back (databases, buckets, clusters, keys...). */
   readonly stateful: boolean;
   readonly changes: AttributeChange[];
-  /** Why it is a replacement, or other advice. */
+  /** Why it is a replacement or a roll, what AWS does on the update, or other advice. */
   readonly note?: string;
+  /** For a module call: what happens to each resource inside it. */
+  readonly effects?: ResourceEffect[];
 }
 
-/** Resource types and module sources that hold state worth a second look. */
-const STATEFUL = new Set([
-  "aws_db_instance",
-  "aws_rds_cluster",
-  "aws_elasticache_replication_group",
-  "aws_s3_bucket",
-  "aws_eks_cluster",
-  "aws_eks_node_group",
-  "aws_kms_key",
-  "aws_secretsmanager_secret",
-  "aws_ecr_repository",
-  "random_id",
-  "random_password",
-  "kubernetes_namespace_v1",
-  "helm_release",
+/** Module sources that hold state worth a second look when the call is removed. */
+const STATEFUL_MODULES = new Set([
   "terraform-aws-modules/rds/aws",
   "terraform-aws-modules/eks/aws",
   "terraform-aws-modules/vpc/aws",
 ]);
 
-/** Arguments whose change makes Terraform destroy and re-create (path prefixes, `*` = any key). */
-const FORCES_REPLACEMENT: Record<string, string[]> = {
-  aws_s3_bucket: ["bucket"],
-  aws_elasticache_replication_group: [
-    "replication_group_id",
-    "at_rest_encryption_enabled",
-    "kms_key_id",
-    "subnet_group_name",
-    "port",
-  ],
-  aws_kms_key: ["multi_region", "customer_master_key_spec", "key_usage"],
-  aws_secretsmanager_secret: ["name"],
-  aws_ecr_repository: ["name", "encryption_configuration"],
-  random_id: ["byte_length", "keepers", "prefix"],
-  random_password: ["length", "special", "override_special", "keepers"],
-  kubernetes_namespace_v1: ["metadata.name"],
-  "terraform-aws-modules/rds/aws": [
-    "identifier",
-    "engine",
-    "kms_key_id",
-    "storage_encrypted",
-    "db_name",
-    "username",
-    "port",
-  ],
-  "terraform-aws-modules/eks/aws": [
-    "name",
-    "encryption_config",
-    "eks_managed_node_groups.*.name",
-    "eks_managed_node_groups.*.instance_types",
-    "eks_managed_node_groups.*.capacity_type",
-    "eks_managed_node_groups.*.ami_type",
-    "eks_managed_node_groups.*.subnet_ids",
-  ],
-  "terraform-aws-modules/vpc/aws": ["cidr", "azs"],
-};
+/** The value printed instead of a secret. */
+export const MASKED = "(sensitive)";
+
+/** Keys inside documents whose values are secrets (a Terraform reference to one is not). */
+const SECRET_KEY = /(password|passwd|secret(?!Name|Ref|s?Store)|token|api[-_]?key|private[-_]?key|credential)/i;
 
 const obj = (value: unknown): Json =>
   value && typeof value === "object" && !Array.isArray(value) ? (value as Json) : {};
 
-/** A string holding a JSON object or array (IAM policies, NetworkPolicy rules, Helm values), parsed. */
-function jsonDocument(value: unknown): Json | unknown[] | undefined {
-  if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return undefined;
+/**
+ * A string holding a document: a JSON object or array (IAM policies, NetworkPolicy rules), or a YAML
+ * mapping or sequence (Helm values files), parsed; undefined for any other string.
+ */
+function document(value: unknown): Json | unknown[] | undefined {
+  if (typeof value !== "string") return undefined;
   try {
-    const parsed: unknown = JSON.parse(value);
+    if (/^\s*[[{]/.test(value)) {
+      const parsed: unknown = JSON.parse(value);
+      return parsed && typeof parsed === "object" ? (parsed as Json | unknown[]) : undefined;
+    }
+    if (!/\n/.test(value.trim()) || !/^\s*(- |[\w.-]+:(\s|$))/m.test(value)) return undefined;
+    const parsed: unknown = parseYaml(value);
     return parsed && typeof parsed === "object" ? (parsed as Json | unknown[]) : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** `[name=https]` for a list of objects that all have a distinct `name` (listeners, containers, ports), else `[i]`. */
+function listKeys(list: unknown[]): string[] {
+  const names = list.map((v) => obj(v).name);
+  const named = names.every((n) => typeof n === "string") && new Set(names).size === names.length;
+  return list.map((_, i) => (named ? `[name=${String(names[i])}]` : `[${i}]`));
+}
+
 /**
- * `{a: {b: 1}, c: [1]}` -> `a.b = 1`, `c = [1]` (lists compared whole, `//` metadata left out).
- * A JSON document held in a string is opened up, lists included (`policy{}.Statement[1].Action`),
- * so a change inside a policy shows as the statement and key that changed, not as two long strings.
+ * `{a: {b: 1}, c: [1]}` -> `a.b = 1`, `c = [1]` (`//` metadata left out). Lists of objects are opened
+ * (`spec.listeners[name=https].port`), so are documents held in strings (`values[0]{}.domainFilters`,
+ * `policy{}.Statement[1].Action[2]`, lists included); a list of plain values is compared whole.
  */
 function flatten(
   value: unknown,
@@ -109,11 +87,15 @@ function flatten(
   out = new Map<string, string>(),
   inDocument = false,
 ): Map<string, string> {
-  const document = jsonDocument(value);
-  if (document !== undefined) return flatten(document, `${prefix}{}`, out, true);
-  if (inDocument && Array.isArray(value) && value.length > 0) {
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out, true));
-    return out;
+  const parsed = document(value);
+  if (parsed !== undefined) return flatten(parsed, `${prefix}{}`, out, true);
+  if (Array.isArray(value) && value.length > 0) {
+    const opens = inDocument || value.some((v) => (v && typeof v === "object") || document(v) !== undefined);
+    if (opens) {
+      const keys = listKeys(value);
+      value.forEach((v, i) => flatten(v, `${prefix}${keys[i]}`, out, inDocument));
+      return out;
+    }
   }
   const o = obj(value);
   if (value && typeof value === "object" && !Array.isArray(value) && Object.keys(o).length > 0) {
@@ -126,27 +108,25 @@ function flatten(
   return out;
 }
 
-function attributeChanges(before: Json, after: Json): AttributeChange[] {
+const isReference = (v: unknown) => typeof v === "string" && /^\$\{[^}]*\}$/.test(v);
+
+/** A changed value shown as MASKED when the provider marks it sensitive or a document key names a secret. */
+function masked(kind: string, path: string, value: unknown): unknown {
+  if (value === undefined) return undefined;
+  const key = path.split(/[.{}]/).filter(Boolean).pop() ?? "";
+  const inDocument = path.includes("{}");
+  if (isSensitive(kind, path) || (inDocument && SECRET_KEY.test(key) && !isReference(value))) return MASKED;
+  return value;
+}
+
+function attributeChanges(kind: string, before: Json, after: Json): AttributeChange[] {
   const a = flatten(before);
   const b = flatten(after);
   const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
+  const value = (m: Map<string, string>, p: string) => (m.has(p) ? JSON.parse(m.get(p) as string) : undefined);
   return paths
     .filter((p) => a.get(p) !== b.get(p))
-    .map((p) => ({
-      path: p,
-      before: a.has(p) ? JSON.parse(a.get(p) as string) : undefined,
-      after: b.has(p) ? JSON.parse(b.get(p) as string) : undefined,
-    }));
-}
-
-function matchesPrefix(path: string, pattern: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .split("*")
-      .map((s) => s.replace(/[.]/g, "\\."))
-      .join("[^.]+")}(\\.|$)`,
-  );
-  return regex.test(path);
+    .map((p) => ({ path: p, before: masked(kind, p, value(a, p)), after: masked(kind, p, value(b, p)) }));
 }
 
 /** Every resource and module call of a stack, by address, with its kind (type or module source). */
@@ -161,20 +141,22 @@ function blocks(json: Json): Map<string, { kind: string; body: Json }> {
   return out;
 }
 
-function classify(kind: string, changes: AttributeChange[]): { action: Action; note?: string } {
-  const forcing = (FORCES_REPLACEMENT[kind] ?? []).flatMap((pattern) =>
-    changes.filter((c) => matchesPrefix(c.path, pattern)).map((c) => c.path),
-  );
+/** Action and note of a changed block: a resource by its provider's schema, a module call by where its inputs go. */
+function classify(
+  kind: string,
+  before: Json,
+  after: Json,
+  changes: AttributeChange[],
+): { action: Action; note?: string; effects?: ResourceEffect[] } {
+  if (!kind.includes("/")) return classifyResource(kind, before, after, changes);
+  const verdict = classifyModule(kind, before, after, changes);
   const removedNodeGroups = changes.filter(
     (c) => /^eks_managed_node_groups\.[^.]+\./.test(c.path) && c.after === undefined,
   );
-  if (forcing.length > 0)
-    return { action: "replace", note: `replaced because ${[...new Set(forcing)].join(", ")} changed` };
-  if (kind === "terraform-aws-modules/eks/aws" && removedNodeGroups.length > 0) {
-    return { action: "replace", note: "a node group is removed: its nodes are drained and destroyed" };
-  }
   const upgrades = kind === "terraform-aws-modules/eks/aws" ? clusterUpgrades(changes) : [];
-  return upgrades.length > 0 ? { action: "update", note: upgrades.join("; ") } : { action: "update" };
+  const notes = [...upgrades, ...(verdict.note ? [verdict.note] : [])];
+  if (removedNodeGroups.length > 0) notes.unshift("a node group is removed: its nodes are drained and destroyed");
+  return { action: verdict.action, effects: verdict.effects, note: notes.length ? notes.join("; ") : undefined };
 }
 
 /**
@@ -210,7 +192,7 @@ export function planDiff(before: SynthOutput, after: SynthOutput): PlannedChange
       const old = a.get(address);
       const now = b.get(address);
       const kind = (now ?? old)?.kind ?? "";
-      const stateful = STATEFUL.has(kind);
+      const stateful = STATEFUL_TYPES.has(kind) || STATEFUL_MODULES.has(kind);
       if (!old && now) return [{ stack, address, action: "create", stateful, changes: [] }];
       if (old && !now) {
         const renamed = [...b.keys()].some((x) => !a.has(x) && b.get(x)?.kind === kind);
@@ -225,9 +207,9 @@ export function planDiff(before: SynthOutput, after: SynthOutput): PlannedChange
           },
         ];
       }
-      const changes = attributeChanges(old?.body ?? {}, now?.body ?? {});
+      const changes = attributeChanges(kind, old?.body ?? {}, now?.body ?? {});
       if (changes.length === 0) return [];
-      return [{ stack, address, stateful, changes, ...classify(kind, changes) }];
+      return [{ stack, address, stateful, changes, ...classify(kind, old?.body ?? {}, now?.body ?? {}, changes) }];
     });
   });
 }

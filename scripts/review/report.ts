@@ -66,7 +66,7 @@ function changesSection(changes: PlannedChange[]): string[] {
   const lines = [
     "## Changes",
     "",
-    `${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("destroy")} to destroy.`,
+    `${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("roll")} to roll (nodes replaced, no data lost), ${count("destroy")} to destroy; ${count("ignored")} ignored by Terraform (lifecycle ignore_changes).`,
     "",
   ];
   if (risky.length > 0) {
