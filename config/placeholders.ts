@@ -17,3 +17,16 @@ export const PLACEHOLDER_RUNNER_ACTOR_IDS: readonly number[] = [1000001, 1000002
  * could approve a deployment.
  */
 export const PLACEHOLDER_REVIEWER_TEAM_IDS: readonly number[] = [2000001];
+
+/**
+ * `ORGANIZATION.id` until filled (config/organization.ts): the example id of AWS's documentation.
+ * With it the organization guardrails stack refuses to plan, since the credentials' organization
+ * is never this one, and `npm run deploy -- <env> org-guardrails --apply` refuses to start.
+ */
+export const PLACEHOLDER_ORGANIZATION_ID = "o-a1b2c3d4e5";
+
+/**
+ * `ORGANIZATION.policyAdminAccountId` until filled: an account id of AWS's documentation examples,
+ * nobody's policy administrator.
+ */
+export const PLACEHOLDER_POLICY_ADMIN_ACCOUNT_ID = "111122223333";

@@ -42,8 +42,8 @@ export interface DeployIamScope {
   readonly accountId: string;
   /** Prefix of every IAM name of the environment (`marketing-agents-<env>`). */
   readonly namePrefix: string;
-  /** ARN of the permissions boundary every role it creates must carry. */
-  readonly boundaryArn: string;
+  /** ARNs of the permissions boundaries: every role it creates must carry one of them. */
+  readonly boundaryArns: string[];
   /** ARNs of the CI identities (its own role included): never written by it. */
   readonly protectedRoleArns: string[];
   /** ARNs (or patterns) of the CI identities' own managed policies: never written by it. @default [] */
@@ -72,7 +72,7 @@ export function deployIamStatements(scope: DeployIamScope): PolicyStatement[] {
         "iam:PutRolePermissionsBoundary",
       ],
       Resource: ownRoles,
-      Condition: { StringEquals: { "iam:PermissionsBoundary": scope.boundaryArn } },
+      Condition: { StringEquals: { "iam:PermissionsBoundary": scope.boundaryArns } },
     },
     {
       Sid: "MaintainThisEnvironmentsRoles",
@@ -128,7 +128,7 @@ export function deployIamStatements(scope: DeployIamScope): PolicyStatement[] {
       Resource: [
         ...scope.protectedRoleArns,
         ...(scope.protectedPolicyArns ?? []),
-        scope.boundaryArn,
+        ...scope.boundaryArns,
         arn("oidc-provider", "token.actions.githubusercontent.com"),
       ],
     },

@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import { policyDocument } from "./iam-policy";
 import { KmsKey } from "./kms-key";
 import { RoleGrant } from "./role-policies";
+import { awsManagedPolicyArn } from "./aws-managed-policies";
 
 /** Where copies of each backup go. */
 export interface BackupCopy {
@@ -42,7 +43,6 @@ export interface DatabaseBackupProps {
   readonly preventDestroy: boolean;
 }
 
-const AWS_BACKUP_POLICY = (name: string) => `arn:aws:iam::aws:policy/service-role/${name}`;
 /** Minutes AWS Backup has to start the job, and to finish it, after the scheduled hour. */
 const START_WINDOW_MINUTES = 60;
 const COMPLETION_WINDOW_MINUTES = 8 * 60;
@@ -104,8 +104,8 @@ export class DatabaseBackup extends Construct {
       roleName: role.name,
       policyName: `${props.name}-backup`,
       managedPolicyArns: [
-        AWS_BACKUP_POLICY("AWSBackupServiceRolePolicyForBackup"),
-        AWS_BACKUP_POLICY("AWSBackupServiceRolePolicyForRestores"),
+        awsManagedPolicyArn("AWSBackupServiceRolePolicyForBackup"),
+        awsManagedPolicyArn("AWSBackupServiceRolePolicyForRestores"),
       ],
     });
     return role;

@@ -7,7 +7,7 @@ export interface PolicyStatement {
   readonly Principal?: Record<string, string | string[]> | "*";
   /** What the statement covers; a statement has Action or NotAction. */
   readonly Action?: string | string[];
-  /** Everything but these (only for boundaries: "all but IAM"). */
+  /** Everything but these. No policy of this project uses it: its boundaries are allow-lists. */
   readonly NotAction?: string | string[];
   readonly Resource?: string | string[];
   readonly Condition?: Record<string, Record<string, string | string[]>>;

@@ -150,6 +150,27 @@ const ROUTE_TABLE_READ = ["ec2:DescribeRouteTables"];
  * scoped to the environment's names and the boundary.
  */
 export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
+  // The account's external-access analyzer (bootstrap, people only). Creating the first analyzer
+  // creates Access Analyzer's service-linked role.
+  aws_accessanalyzer_analyzer: {
+    read: ["access-analyzer:GetAnalyzer", "access-analyzer:ListTagsForResource"],
+    write: [
+      "access-analyzer:CreateAnalyzer",
+      "access-analyzer:UpdateAnalyzer",
+      "access-analyzer:DeleteAnalyzer",
+      "access-analyzer:TagResource",
+      "access-analyzer:UntagResource",
+      "iam:CreateServiceLinkedRole",
+    ],
+  },
+  aws_accessanalyzer_archive_rule: {
+    read: ["access-analyzer:GetArchiveRule"],
+    write: [
+      "access-analyzer:CreateArchiveRule",
+      "access-analyzer:UpdateArchiveRule",
+      "access-analyzer:DeleteArchiveRule",
+    ],
+  },
   aws_backup_plan: {
     read: ["backup:GetBackupPlan", "backup:ListTags"],
     write: [
@@ -282,6 +303,11 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   aws_ecr_lifecycle_policy: {
     read: ["ecr:GetLifecyclePolicy"],
     write: ["ecr:PutLifecyclePolicy", "ecr:DeleteLifecyclePolicy"],
+  },
+  // The rule itself has no tags; ECR reads a rule's credential through its own service-linked role.
+  aws_ecr_pull_through_cache_rule: {
+    read: ["ecr:DescribePullThroughCacheRules"],
+    write: ["ecr:CreatePullThroughCacheRule", "ecr:UpdatePullThroughCacheRule", "ecr:DeletePullThroughCacheRule"],
   },
   aws_ecr_repository: {
     read: ["ecr:DescribeRepositories", "ecr:ListTagsForResource"],
@@ -697,7 +723,12 @@ export const MODULE_TYPES: Readonly<Record<string, ModuleTypes>> = {
 };
 
 /** Types only the bootstrap stack (applied by people) holds: never in a CI role's write list. */
-export const PEOPLE_APPLIED_TYPES: readonly string[] = ["aws_cloudtrail", "aws_iam_openid_connect_provider"];
+export const PEOPLE_APPLIED_TYPES: readonly string[] = [
+  "aws_accessanalyzer_analyzer",
+  "aws_accessanalyzer_archive_rule",
+  "aws_cloudtrail",
+  "aws_iam_openid_connect_provider",
+];
 
 const unique = (actions: readonly string[]) => [...new Set(actions)].sort();
 const allTypes = () => [...Object.values(RESOURCE_TYPE_ACTIONS), ...Object.values(DATA_SOURCE_ACTIONS)];

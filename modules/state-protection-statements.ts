@@ -209,3 +209,21 @@ export function stateTamperingDenyStatements(storage: ProtectedStateStorage): Po
   }
   return statements;
 }
+
+/**
+ * What a role CI creates never does with the state key: use it. None of them reads or writes state
+ * (only the CI roles and the people do), so the permissions boundaries deny it outright, on top of
+ * the guarded actions every non-admin is denied.
+ */
+export const STATE_KEY_USE_ACTIONS = [
+  "kms:Decrypt",
+  "kms:Encrypt",
+  "kms:GenerateDataKey*",
+  "kms:ReEncrypt*",
+  "kms:CreateGrant",
+];
+
+/** The boundaries' deny of any use of the state key. */
+export function stateKeyUseDenyStatements(keyArn: string): PolicyStatement[] {
+  return [{ Sid: "NeverUseTheStateKey", Effect: "Deny", Action: STATE_KEY_USE_ACTIONS, Resource: keyArn }];
+}

@@ -14,10 +14,11 @@ import {
   ciRoleArn,
   ciRoleName,
   imageRepositoryName,
-  permissionsBoundaryArn,
+  permissionsBoundaryArns,
   permissionsBoundaryName,
   planEnvironment,
   resourcePrefix,
+  serviceRoleBoundaryName,
   stateAdminRoleArns,
   stateBucketName,
   stateKey,
@@ -43,20 +44,39 @@ import {
 import { GithubActionsRole } from "../modules/github-actions-role";
 import { GithubOidcProvider, githubJobWorkflowRef, githubSubjects } from "../modules/github-oidc";
 import { KmsKey } from "../modules/kms-key";
+import { AccessAnalyzer } from "../modules/access-analyzer";
 import { PermissionsBoundary } from "../modules/permissions-boundary";
+import {
+  BACKUP_ROLE,
+  CLUSTER_ROLE,
+  FLOW_LOG_ROLE,
+  NODE_ROLES,
+  OPERATOR_HOST_ROLE,
+  POD_ROLES,
+  RDS_MONITORING_ROLE,
+  RUNNER_ROLE,
+  ZONE_DELEGATION_ROLES,
+  type BoundedRoleFamily,
+} from "../modules/permissions-boundary-statements";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { S3DataEventTrail } from "../modules/s3-data-event-trail";
 import { SecureBucket } from "../modules/secure-bucket";
-import { stateTamperingDenyStatements, type StateStorageAdmins } from "../modules/state-protection-statements";
+import {
+  stateKeyUseDenyStatements,
+  stateTamperingDenyStatements,
+  type StateStorageAdmins,
+} from "../modules/state-protection-statements";
 import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stack";
 
 /**
  * `<env>-bootstrap`, applied by people only: the bucket (and its KMS key) that holds the Terraform
  * state of every stack of the environment (with a trail of who reads it, where config asks one),
- * and the identities CI works with: the GitHub OIDC provider, the deploy, plan, pull-request plan and image-push roles, and the permissions
- * boundary of every role the deploy role creates. Keeping them here, out of the deploy role's
+ * and the identities CI works with: the GitHub OIDC provider, the deploy, plan, pull-request plan and
+ * image-push roles, and the two permissions boundaries (workload roles, AWS service roles) one of
+ * which every role the deploy role creates carries. Keeping them here, out of the deploy role's
  * reach, is what stops CI from granting itself more. The state key, the buckets and the trail
  * protect themselves: only `state.adminRoleNames` (and the account root) may change or destroy them.
+ * An IAM Access Analyzer of the account reports any role that trusts a principal outside it.
  */
 export class BootstrapStack extends EnvironmentStack {
   /** Name of the state bucket. */
@@ -110,17 +130,46 @@ export class BootstrapStack extends EnvironmentStack {
       auditBucketArn,
       trailArn,
     });
+    // No role CI creates reads or writes state: it may not use the state key at all.
+    const boundaryDenies = [...stateDenies, ...stateKeyUseDenyStatements(key.arn)];
+    const families = boundedRoleFamilies(config);
+    const boundaryScope = {
+      accountId: config.account.id,
+      namePrefix: resourcePrefix(config),
+      secretArnPatterns: environmentSecretPatterns(config),
+    };
     const boundary = new PermissionsBoundary(this, "permissions-boundary", {
       policyName: permissionsBoundaryName(config),
-      alsoDeny: stateDenies,
+      description: "Boundary of the workload roles CI creates (pods, runner, hosts): what their policies grant",
+      families: families.workload,
+      scope: boundaryScope,
+      alsoDeny: boundaryDenies,
+    });
+    const serviceRoleBoundary = new PermissionsBoundary(this, "service-role-boundary", {
+      policyName: serviceRoleBoundaryName(config),
+      description: "Boundary of the AWS service roles CI creates (EKS, nodes, flow logs, RDS, Backup)",
+      families: families.serviceRoles,
+      scope: boundaryScope,
+      alsoDeny: boundaryDenies,
     });
     const oidc = new GithubOidcProvider(this, "github-oidc", { create: config.ci.createGithubOidcProvider });
-    // Named, not referenced: the same ARN string every stack's roles carry and the deploy role's conditions compare.
-    const roles = ciRoles(config, oidc.arn, permissionsBoundaryArn(config));
+    // A role that trusts a principal outside the account shows up as a finding (docs/organization-guardrails.md).
+    // One account-level analyzer per account and region (IAM Access Analyzer quotas): made by the
+    // environment that makes the account's other one-per-account identity, the OIDC provider.
+    if (config.ci.createGithubOidcProvider) {
+      new AccessAnalyzer(this, "access-analyzer", {
+        analyzerName: `${resourcePrefix(config)}-external-access`,
+        trustedAccountIds: trustedAccounts(config),
+        knownFederation: { providerArn: oidc.arn, roleArns: ciRolesOfTheAccount(config) },
+      });
+    }
+    // Named, not referenced: the same ARN strings every stack's roles carry and the deploy role's conditions compare.
+    const roles = ciRoles(config, oidc.arn, permissionsBoundaryArns(config));
     // Beyond the state storage, no CI role deletes or disables a key (destroying one is the people's).
     const ciDenies = [...stateDenies, ...ciKeyDestructionDenies()];
     this.addOutputs({
       permissions_boundary_arn: boundary.arn,
+      service_role_boundary_arn: serviceRoleBoundary.arn,
       ...Object.fromEntries(
         CI_ROLES.map((role) => [
           `${role.replace("-", "_")}_role_arn`,
@@ -129,6 +178,50 @@ export class BootstrapStack extends EnvironmentStack {
       ),
     });
   }
+}
+
+/**
+ * The kinds of role the environment's other stacks create under each boundary: the host, the zone
+ * delegation roles and the backup role only where config makes them.
+ */
+function boundedRoleFamilies(config: EnvironmentConfig): {
+  workload: BoundedRoleFamily[];
+  serviceRoles: BoundedRoleFamily[];
+} {
+  return {
+    workload: [
+      POD_ROLES,
+      RUNNER_ROLE,
+      ...(config.cluster.operatorAccess.enabled ? [OPERATOR_HOST_ROLE] : []),
+      ...(config.dns.childEnvironments.length > 0 ? [ZONE_DELEGATION_ROLES] : []),
+    ],
+    serviceRoles: [
+      CLUSTER_ROLE,
+      NODE_ROLES,
+      FLOW_LOG_ROLE,
+      RDS_MONITORING_ROLE,
+      ...(config.database.backupPlan ? [BACKUP_ROLE] : []),
+    ],
+  };
+}
+
+/** The environment's secrets: its own path, and the master secret RDS keeps in the caller's name (`rds!...`). */
+function environmentSecretPatterns(config: EnvironmentConfig): string[] {
+  const secrets = `arn:aws:secretsmanager:${config.account.region}:${config.account.id}:secret`;
+  return [`${secrets}:${PROJECT}/${config.name}/*`, `${secrets}:rds!*`];
+}
+
+/** Accounts whose principals the environment's roles may trust: its child environments' (zone delegation). */
+function trustedAccounts(config: EnvironmentConfig): string[] {
+  return [...new Set(config.dns.childEnvironments.map((child) => child.accountId))].filter(
+    (id) => id !== config.account.id,
+  );
+}
+
+/** The CI roles of every environment of the account: this one's and those it shares the account with. */
+function ciRolesOfTheAccount(config: EnvironmentConfig): string[] {
+  const environments = [config.name, ...config.account.sharedWith];
+  return environments.flatMap((name) => CI_ROLES.map((role) => ciRoleArn({ name, account: config.account }, role)));
 }
 
 /** A CI role's permissions with the given denies added to its inline policy. */
@@ -142,7 +235,7 @@ function stateTrailArn(config: EnvironmentConfig): string {
 }
 
 /** The four CI roles: who may assume each (GitHub token subjects) and what it may do. */
-function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn: string) {
+function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArns: string[]) {
   const { infraRepository, appRepository, branches } = config.ci;
   const { id: accountId, region } = config.account;
   const stateOnly: StateAccess = { accountId, region, keyAliases: [stateKeyAlias(config)] };
@@ -192,7 +285,7 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
         ...deployIamStatements({
           accountId,
           namePrefix: resourcePrefix(config),
-          boundaryArn,
+          boundaryArns,
           protectedRoleArns: CI_ROLES.map((role) => ciRoleArn(config, role)),
           protectedPolicyArns: CI_ROLES.map((role) => `arn:aws:iam::${accountId}:policy/${ciRoleName(config, role)}-*`),
         }),

@@ -172,10 +172,16 @@ describe("npm run deploy", () => {
 
 describe("deploy's command line", () => {
   it.each([
-    [["qa", "--plan"], 'environment "qa" does not exist; allowed: dev, staging, prod'],
+    // Not a name the schema accepts ("-"), so no environment added later can make it known.
+    [
+      ["no-such-env", "--plan"],
+      `environment "no-such-env" does not exist; allowed: ${loadEnvironments()
+        .map((c) => c.name)
+        .join(", ")}`,
+    ],
     [
       ["dev", "database", "--plan"],
-      'environment "dev", stack "database" does not exist; allowed: bootstrap, network, cluster, data, platform, app, github',
+      'environment "dev", stack "database" does not exist; allowed: bootstrap, network, cluster, data, platform, app, github, org-guardrails',
     ],
     [
       ["prod", "app", "--apply", "--image-tag", "latest"],

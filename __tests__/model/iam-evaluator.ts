@@ -23,8 +23,15 @@
  * `@cloud-copilot/iam-simulate` is AGPL-3.0: a devDependency used by the tests only, never shipped.
  */
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { CONCERNS, loadEnvironments, stackId, type EnvironmentConfig } from "../../config";
+import { Testing } from "cdktf";
+import { CONCERNS, loadEnvironments, loadOrganization, stackId, type EnvironmentConfig } from "../../config";
+import { awsManagedPolicyNamed, type AwsManagedPolicyName } from "../../modules/aws-managed-policies";
+import { EKS_MODULE_ROLE_POLICIES } from "../../modules/eks-module";
+import { RDS_MONITORING_ROLE_POLICY } from "../../modules/rds-module";
+import { VPC_FLOW_LOG_ROLE_ACTIONS } from "../../modules/vpc-module";
+import { OrgGuardrailsStack } from "../../stacks/org-guardrails-stack";
 import { synthEnvironment, type TerraformJson } from "../helpers";
+import { evaluateTrust } from "./iam-trust";
 
 /** IAM's answer to a request, as the evaluator names it. */
 export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
@@ -273,6 +280,17 @@ function managedPolicy(stacks: Stack[], policyArn: string, why: string): { name:
 
 /** The role's identity policies: inline ones, attached customer managed ones, `inline_policy` blocks. */
 function identityPolicies(role: Located & { stacks: Stack[] }): { name: string; policy: unknown }[] {
+  const { policies, awsManaged } = identityPoliciesAndAwsManaged(role);
+  // Throws: an AWS managed policy's text is not in the synth.
+  awsManaged.forEach((arn) => managedPolicy(role.stacks, arn, `role ${String(role.body.name)}`));
+  return policies;
+}
+
+/** The role's identity policies as the synth holds them, and the ARNs of the AWS managed policies attached. */
+function identityPoliciesAndAwsManaged(role: Located & { stacks: Stack[] }): {
+  policies: { name: string; policy: unknown }[];
+  awsManaged: string[];
+} {
   const name = String(role.body.name);
   if ([role.body.managed_policy_arns].flat().filter(Boolean).length > 0) {
     throw new Error(`role ${name}: managed_policy_arns is not modelled`);
@@ -281,14 +299,20 @@ function identityPolicies(role: Located & { stacks: Stack[] }): { name: string; 
   const inline = resourcesInEnvironment(role.stacks, "aws_iam_role_policy")
     .filter((p) => roleArgument(p) === name)
     .map((p) => ({ name: `${p.stack.id}:${p.id}`, policy: policyOf(p) }));
-  const attached = resourcesInEnvironment(role.stacks, "aws_iam_role_policy_attachment")
+  const attachedArns = resourcesInEnvironment(role.stacks, "aws_iam_role_policy_attachment")
     .filter((a) => roleArgument(a) === name)
-    .map((a) => managedPolicy(role.stacks, resolve(a.stack, String(a.body.policy_arn)), `role ${name}`));
+    .map((a) => resolve(a.stack, String(a.body.policy_arn)));
+  const attached = attachedArns
+    .filter((arn) => !AWS_MANAGED_POLICY.test(arn))
+    .map((arn) => managedPolicy(role.stacks, arn, `role ${name}`));
   const blockPolicies = blocks.map((b, i) => ({
     name: `${name}-inline-${i}`,
     policy: JSON.parse(resolve(role.stack, String(b.policy))),
   }));
-  return [...inline, ...attached, ...blockPolicies];
+  return {
+    policies: [...inline, ...attached, ...blockPolicies],
+    awsManaged: attachedArns.filter((arn) => AWS_MANAGED_POLICY.test(arn)),
+  };
 }
 
 function boundaryOf(role: Located & { stacks: Stack[] }): { name: string; policy: unknown }[] {
@@ -355,10 +379,18 @@ function defaultKeyPolicy(account: string) {
   };
 }
 
-function trustingAccount(account: string) {
+/** A resource policy that lets every principal of the account do `action` (a role's trust: `sts:*`). */
+function trustingAccount(account: string, action = "sts:*") {
   return {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "sts:*" }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: action,
+        ...(action === "sts:*" ? {} : { Resource: "*" }),
+      },
+    ],
   };
 }
 
@@ -434,4 +466,350 @@ export function arnOf(environment: string, type: string, path: string): string {
 
 function metadataPath(located: Located): string | undefined {
   return (located.body["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
+}
+
+/** A statement of a policy document, as the harness reads one. */
+export interface Statement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action?: string | string[];
+  readonly NotAction?: string | string[];
+  readonly Resource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** A policy by name, with its text. */
+export interface NamedPolicy {
+  readonly name: string;
+  readonly policy: { readonly Statement: Statement[] };
+}
+
+/**
+ * A role under a permissions boundary, as Terraform would create it: what it is given and the
+ * boundary it carries. Roles a registry module makes (the EKS cluster and node roles, the flow-log
+ * role, the RDS monitoring role) are read from the module's inputs and what the module is
+ * documented to attach (EKS_MODULE_ROLE_POLICIES, VPC_FLOW_LOG_ROLE_ACTIONS, RDS_MONITORING_ROLE_POLICY).
+ */
+export interface BoundedRole {
+  /** The role's name; for a module-made role, what it is (`module.eks: node group spot`). */
+  readonly name: string;
+  /** The stack that creates it. */
+  readonly stack: string;
+  readonly account: string;
+  readonly region: string;
+  readonly boundary: NamedPolicy;
+  /** Its own statements (inline and customer managed policies, references resolved). */
+  readonly statements: readonly Statement[];
+  /** The catalogued AWS managed policies it carries (an uncatalogued one throws). */
+  readonly awsManaged: readonly AwsManagedPolicyName[];
+}
+
+function catalogued(arn: string, why: string): AwsManagedPolicyName {
+  const name = awsManagedPolicyNamed(arn);
+  if (!name) throw new Error(`${why}: ${arn} is not in modules/aws-managed-policies.ts`);
+  return name;
+}
+
+function statementsOfPolicy(policy: unknown): Statement[] {
+  return [(policy as { Statement: Statement | Statement[] }).Statement].flat();
+}
+
+function boundaryNamed(stacks: Stack[], arn: string, why: string): NamedPolicy {
+  const { name, policy } = managedPolicy(stacks, arn, why);
+  return { name, policy: { Statement: statementsOfPolicy(policy) } };
+}
+
+/** Every role of the environment that carries a permissions boundary, module-made ones included. */
+export function boundedRoles(environment: string): BoundedRole[] {
+  const stacks = allStacks().find((s) => s[0].config.name === environment);
+  if (!stacks) throw new Error(`no environment ${environment}`);
+  const made = stacks
+    .flatMap((stack) => resourcesIn(stack, "aws_iam_role"))
+    .filter((role) => role.body.permissions_boundary)
+    .map((role): BoundedRole => {
+      const name = String(role.body.name);
+      const { policies, awsManaged } = identityPoliciesAndAwsManaged({ ...role, stacks });
+      return {
+        name,
+        stack: role.stack.id,
+        account: role.stack.account,
+        region: role.stack.region,
+        boundary: boundaryNamed(stacks, resolve(role.stack, String(role.body.permissions_boundary)), name),
+        statements: policies.flatMap((p) => statementsOfPolicy(p.policy)),
+        awsManaged: awsManaged.map((arn) => catalogued(arn, name)),
+      };
+    });
+  return [...made, ...stacks.flatMap((stack) => moduleRoles(stack, stacks))];
+}
+
+/** The roles the registry modules of a stack create under a boundary. */
+function moduleRoles(stack: Stack, stacks: Stack[]): BoundedRole[] {
+  const roles: BoundedRole[] = [];
+  const role = (name: string, boundary: unknown, statements: Statement[], awsManaged: AwsManagedPolicyName[]) => {
+    if (typeof boundary !== "string" || boundary === "") return;
+    const arn = resolve(stack, boundary);
+    roles.push({
+      name,
+      stack: stack.id,
+      account: stack.account,
+      region: stack.region,
+      boundary: boundaryNamed(stacks, arn, name),
+      statements,
+      awsManaged,
+    });
+  };
+  for (const [id, body] of Object.entries(stack.json.module ?? {}) as [string, Body][]) {
+    if (body.source === "terraform-aws-modules/eks/aws") {
+      const encryption = body.encryption_config as { provider_key_arn?: string } | undefined;
+      const key = encryption?.provider_key_arn;
+      const encrypts = body.attach_encryption_policy !== false && typeof key === "string";
+      role(
+        `module.${id}: cluster role`,
+        body.iam_role_permissions_boundary,
+        encrypts
+          ? [
+              {
+                Effect: "Allow",
+                Action: [...EKS_MODULE_ROLE_POLICIES.cluster.encryptionPolicyActions],
+                Resource: resolve(stack, key),
+              },
+            ]
+          : [],
+        [...EKS_MODULE_ROLE_POLICIES.cluster.awsManaged],
+      );
+      for (const [group, settings] of Object.entries((body.eks_managed_node_groups ?? {}) as Record<string, Body>)) {
+        const additional = Object.values((settings.iam_role_additional_policies ?? {}) as Record<string, string>).map(
+          (arn) => resolve(stack, arn),
+        );
+        const why = `module.${id} node group ${group}`;
+        role(
+          `module.${id}: node group ${group}`,
+          settings.iam_role_permissions_boundary,
+          additional
+            .filter((arn) => !AWS_MANAGED_POLICY.test(arn))
+            .flatMap((arn) => statementsOfPolicy(managedPolicy(stacks, arn, why).policy)),
+          [
+            ...EKS_MODULE_ROLE_POLICIES.nodeGroup.awsManaged,
+            ...(settings.iam_role_attach_cni_policy === false
+              ? []
+              : [EKS_MODULE_ROLE_POLICIES.nodeGroup.withCniPolicy]),
+            ...additional.filter((arn) => AWS_MANAGED_POLICY.test(arn)).map((arn) => catalogued(arn, why)),
+          ],
+        );
+      }
+    }
+    if (body.source === "terraform-aws-modules/vpc/aws" && body.create_flow_log_cloudwatch_iam_role === true) {
+      // The module scopes the actions to its flow log group, whose name the synth does not hold.
+      role(
+        `module.${id}: flow-log role`,
+        body.vpc_flow_log_permissions_boundary,
+        [{ Effect: "Allow", Action: [...VPC_FLOW_LOG_ROLE_ACTIONS], Resource: "*" }],
+        [],
+      );
+    }
+    if (body.source === "terraform-aws-modules/rds/aws" && body.create_monitoring_role === true) {
+      role(
+        `module.${id}: monitoring role`,
+        body.monitoring_role_permissions_boundary,
+        [],
+        [RDS_MONITORING_ROLE_POLICY],
+      );
+    }
+  }
+  return roles;
+}
+
+/** One request by a session of a bounded role, decided on given identity statements and its boundary. */
+export interface BoundedRequest {
+  readonly role: BoundedRole;
+  /** What the role is given for this request (a statement of its own, or what a worst case attaches). */
+  readonly identity: readonly Statement[];
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Record<string, string | string[]>;
+  /**
+   * Weigh the target's resource policy too: the one a stack of the environment gives it, and for a
+   * resource of another account a stand-in that trusts the role's whole account (the most that
+   * account could grant, so only the role's side decides). @default false - identity and boundary only
+   */
+  readonly withResourcePolicy?: boolean;
+  /** Leave the boundary out (what the role's own policies decide). @default false */
+  readonly withoutBoundary?: boolean;
+}
+
+/** IAM's decision on a bounded role's request; "error" when the evaluator rejects the request. */
+export async function evaluateBounded(request: BoundedRequest): Promise<Decision | "error"> {
+  const { role } = request;
+  const stacks = allStacks().find((s) => s.some((stack) => stack.id === role.stack));
+  if (!stacks) throw new Error(`no stack ${role.stack}`);
+  const sessionName = role.name.replace(/[^\w+=,.@-]/g, "-");
+  const targetAccount = request.resource.split(":")[4] || role.account;
+  const target = !request.withResourcePolicy
+    ? { policy: undefined, account: targetAccount, context: {} }
+    : targetAccount === role.account
+      ? resourceSide(stacks, { account: role.account }, request.action, request.resource)
+      : { policy: trustingAccount(role.account, "*"), account: targetAccount, context: {} };
+  const simulation: Simulation = {
+    request: {
+      principal: `arn:aws:sts::${role.account}:assumed-role/${sessionName}/session`,
+      action: request.action,
+      resource: { resource: request.resource, accountId: target.account },
+      contextVariables: {
+        "aws:PrincipalArn": `arn:aws:iam::${role.account}:role/${sessionName}`,
+        "aws:PrincipalAccount": role.account,
+        "aws:PrincipalType": "AssumedRole",
+        "aws:SecureTransport": "true",
+        "aws:RequestedRegion": role.region,
+        ...target.context,
+        ...request.context,
+      },
+    },
+    identityPolicies: [{ name: "identity", policy: { Version: "2012-10-17", Statement: request.identity } }],
+    permissionBoundaryPolicies: request.withoutBoundary ? [] : [role.boundary],
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: target.policy,
+  };
+  const result = await runSimulation(simulation, {});
+  return result.resultType === "error" ? "error" : (result.overallResult as Decision);
+}
+
+/** Who asks STS for a session of one of the project's roles. */
+export type AssumingCaller =
+  /** A role of some account; `organizationId` when that account is in an organization. */
+  | { readonly kind: "role"; readonly arn: string; readonly organizationId?: string }
+  /** An AWS service principal (`pods.eks.amazonaws.com`). */
+  | { readonly kind: "service"; readonly service: string }
+  /** A web identity of an OIDC provider (its ARN in the target's account), with the token's claims. */
+  | { readonly kind: "federated"; readonly provider: string };
+
+/** One request to STS for a session of a role in one of the environments' accounts. */
+export interface AssumptionRequest {
+  readonly caller: AssumingCaller;
+  /** `sts:AssumeRole`, `sts:TagSession`, `sts:AssumeRoleWithWebIdentity`... */
+  readonly action: string;
+  /** ARN of the role asked for. */
+  readonly roleArn: string;
+  /**
+   * Its trust: undefined for a role a stack creates (the synthesized trust), or the trust of a role
+   * the deploy role could create (it may write any trust on `marketing-agents-<env>-*`).
+   */
+  readonly trust?: unknown;
+  /** Request context the caller brings (session tags asked for, a token's claims). */
+  readonly context?: Record<string, string | string[]>;
+  /** Leave the organization's resource control policies out (what the accounts had without them). @default false */
+  readonly withoutOrganizationPolicies?: boolean;
+}
+
+let guardrails: TerraformJson | undefined;
+
+/** The organization guardrails stack, synthesized once per test file. */
+function guardrailsStack(): TerraformJson {
+  if (!guardrails) {
+    const app = Testing.app();
+    const stack = new OrgGuardrailsStack(app, { organization: loadOrganization(), environments: loadEnvironments() });
+    guardrails = JSON.parse(Testing.synth(stack)) as TerraformJson;
+  }
+  return guardrails;
+}
+
+/** The resource control policies the guardrails stack attaches to an account. */
+export function resourceControlPoliciesOf(account: string): { name: string; policy: unknown }[] {
+  const json = guardrailsStack();
+  const policies = Object.entries(json.resource?.aws_organizations_policy ?? {}).filter(
+    ([, body]) => body.type === "RESOURCE_CONTROL_POLICY",
+  );
+  const attachments = Object.values(json.resource?.aws_organizations_policy_attachment ?? {});
+  return policies
+    .filter(([id]) =>
+      attachments.some((a) => a.policy_id === `\${aws_organizations_policy.${id}.id}` && a.target_id === account),
+    )
+    .map(([, body]) => ({ name: String(body.name), policy: JSON.parse(String(body.content)) }));
+}
+
+/** The synthesized trust of a role some stack creates. */
+function synthesizedTrust(roleArn: string): unknown {
+  const target = allStacks()
+    .flat()
+    .flatMap((s) => resourcesIn(s, "aws_iam_role"))
+    .find((r) => attributeOf(r, "arn") === roleArn);
+  if (!target) throw new Error(`no stack creates the role ${roleArn}`);
+  return policyOf(target, "assume_role_policy");
+}
+
+const TRUST_DECISIONS: Record<string, Decision> = {
+  allow: "Allowed",
+  "implicit-deny": "ImplicitlyDenied",
+  "explicit-deny": "ExplicitlyDenied",
+};
+
+/**
+ * STS's decision on a request for a session of a role: the role's trust and the organization's
+ * resource control policies (RCPs) of its account, by @cloud-copilot/iam-simulate. A caller of
+ * another account is given every permission by its own account (a stand-in: only the target's side
+ * is under test); a service principal and a web identity have no identity policy.
+ *
+ * A web identity's trust is decided by the trust model (iam-trust.ts) instead: iam-simulate 0.1.173
+ * ignores `token.actions.githubusercontent.com:sub` and `:aud` (its catalog of STS condition keys,
+ * from the Service Authorization Reference, lists GitHub's other claims but not these two), so it
+ * would refuse every GitHub trust. The RCPs, which name `:repository` (a key it knows), are still
+ * evaluated by iam-simulate, with a stand-in trust that lets the token in.
+ */
+export async function evaluateAssumption(request: AssumptionRequest): Promise<Decision> {
+  const account = request.roleArn.split(":")[4];
+  const trust = request.trust ?? synthesizedTrust(request.roleArn);
+  const rcps = request.withoutOrganizationPolicies ? [] : resourceControlPoliciesOf(account);
+  const { caller } = request;
+  if (caller.kind === "federated") {
+    const letIn = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Federated: caller.provider }, Action: request.action }],
+    };
+    const organization = await simulateAssumption(request, caller.provider, [], letIn, rcps);
+    if (organization === "ExplicitlyDenied") return organization;
+    return TRUST_DECISIONS[evaluateTrust(trust, { action: request.action, caller, context: request.context })];
+  }
+  if (caller.kind === "service") {
+    return simulateAssumption(request, caller.service, [], trust, rcps, { "aws:PrincipalIsAWSService": "true" });
+  }
+  const callerAccount = caller.arn.split(":")[4];
+  const allowAll = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+  const session = caller.arn.replace(/^arn:aws:iam::(\d{12}):role\/(.+)$/, "arn:aws:sts::$1:assumed-role/$2/session");
+  return simulateAssumption(request, session, [{ name: "its-own-account", policy: allowAll }], trust, rcps, {
+    "aws:PrincipalArn": caller.arn,
+    "aws:PrincipalAccount": callerAccount,
+    "aws:PrincipalType": "AssumedRole",
+    "aws:PrincipalIsAWSService": "false",
+    ...(caller.organizationId ? { "aws:PrincipalOrgID": caller.organizationId } : {}),
+  });
+}
+
+async function simulateAssumption(
+  request: AssumptionRequest,
+  principal: string,
+  identityPolicies: { name: string; policy: unknown }[],
+  trust: unknown,
+  rcps: { name: string; policy: unknown }[],
+  callerContext: Record<string, string> = {},
+): Promise<Decision> {
+  const account = request.roleArn.split(":")[4];
+  const result = await runSimulation(
+    {
+      request: {
+        principal,
+        action: request.action,
+        resource: { resource: request.roleArn, accountId: account },
+        contextVariables: { "aws:SecureTransport": "true", ...callerContext, ...request.context },
+      },
+      identityPolicies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: rcps.length > 0 ? [{ orgIdentifier: account, policies: rcps }] : [],
+      resourcePolicy: trust,
+    },
+    {},
+  );
+  if (result.resultType === "error") {
+    throw new Error(`${principal} ${request.action} ${request.roleArn}: ${JSON.stringify(result.errors)}`);
+  }
+  return result.overallResult as Decision;
 }

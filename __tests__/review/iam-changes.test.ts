@@ -196,11 +196,11 @@ describe("review: IAM changes per role", () => {
     expect(byRole(changes, "marketing-agents-prod-dns-dev-read").summary).toBe(
       "marketing-agents-prod-dns-dev-read (prod-network): boundary: removed (was marketing-agents-prod-boundary)",
     );
-    const backup = byRole(changes, "marketing-agents-prod-backup");
-    expect(backup.summary).toBe(
-      "marketing-agents-prod-backup (prod-data): boundary marketing-agents-prod-boundary: denies 1 more action",
+    const delegation = byRole(changes, "marketing-agents-prod-dns-dev");
+    expect(delegation.summary).toBe(
+      "marketing-agents-prod-dns-dev (prod-network): boundary marketing-agents-prod-boundary: denies 1 more action",
     );
-    expect(backup.details).toEqual([
+    expect(delegation.details).toEqual([
       "boundary marketing-agents-prod-boundary: denies 1 more action: ssm:DeleteParameter",
     ]);
   });

@@ -3,9 +3,36 @@
  * environment's synthesized stacks: identity policies, the permissions boundary, and the resource
  * policy of the target (state key, state bucket, a role's trust).
  */
-import { loadEnvironments } from "../../config";
-import { arnOf, evaluate, loadProject } from "../model/iam-evaluator";
-import { REQUESTS, roleNameOf } from "./who-can-do-what";
+import { loadEnvironments, type EnvironmentConfig } from "../../config";
+import { arnOf, evaluate, evaluateAssumption, loadProject, type Decision } from "../model/iam-evaluator";
+import { REQUESTS, isOutsider, roleNameOf, type RequestRow } from "./who-can-do-what";
+
+/** IAM's decision on one row in one environment (an outsider's: STS's, with the organization's policies). */
+async function decide(
+  row: RequestRow,
+  config: EnvironmentConfig,
+  options: { withoutOrganizationPolicies?: boolean } = {},
+): Promise<Decision> {
+  const context = { config, arnOf: (type: string, path: string) => arnOf(config.name, type, path) };
+  if (isOutsider(row.role)) {
+    if (!row.assumption) throw new Error(`${row.role} ${row.action}: an outsider's row names its caller`);
+    const { caller, trust } = row.assumption(context);
+    return evaluateAssumption({
+      caller,
+      trust,
+      action: row.action,
+      roleArn: row.resource(context),
+      context: row.context?.(context),
+      ...options,
+    });
+  }
+  return evaluate({
+    role: roleNameOf(row, config),
+    action: row.action,
+    resource: row.resource(context),
+    context: row.context?.(context),
+  });
+}
 
 const cases = loadEnvironments().flatMap((config) =>
   REQUESTS.filter((row) => row.when?.(config) ?? true).map((row) => ({ config, row })),
@@ -17,18 +44,28 @@ describe("who can do what, evaluated on the synthesized stacks", () => {
   it.each(
     cases.map(({ config, row }) => [config.name, row.role, row.action, row.target, row.expected, { config, row }]),
   )("%s: %s %s on %s is %s", async (_env, _role, _action, _target, expected, { config, row }) => {
-    const context = { config, arnOf: (type: string, path: string) => arnOf(config.name, type, path) };
-    const decision = await evaluate({
-      role: roleNameOf(row, config),
-      action: row.action,
-      resource: row.resource(context),
-      context: row.context?.(context),
-    });
-    expect(decision).toBe(expected);
+    expect(await decide(row, config)).toBe(expected);
   });
+
+  it.each(
+    cases
+      .filter(({ row }) => isOutsider(row.role) && row.expected === "ExplicitlyDenied")
+      .map(({ config, row }) => [config.name, row.role, row.action, row.target, { config, row }]),
+  )(
+    "%s: %s %s on %s is denied by the organization's resource control policy alone",
+    async (_env, _role, _action, _target, { config, row }) => {
+      // Without it, the trust the deploy role wrote would let the request in.
+      expect(await decide(row, config, { withoutOrganizationPolicies: true })).toBe("Allowed");
+    },
+  );
 
   it("holds positive controls for every role that plans or applies", () => {
     const allowed = new Set(REQUESTS.filter((r) => r.expected === "Allowed").map((r) => r.role));
-    expect([...allowed].sort()).toEqual(["deploy", "plan", "pr-plan", "push-image"]);
+    expect([...allowed].filter((role) => !isOutsider(role)).sort()).toEqual([
+      "deploy",
+      "plan",
+      "pr-plan",
+      "push-image",
+    ]);
   });
 });

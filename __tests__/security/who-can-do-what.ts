@@ -1,10 +1,13 @@
 /**
  * Who can do what: the request table the IAM evaluator checks on every environment
- * (who-can-do-what.test.ts) and README's "Who can do what" is generated from (`npm run who-can`).
+ * (who-can-do-what.test.ts) and docs/who-can.md's table is generated from (`npm run docs`).
  * Each row is one API call by a session of one of the environment's roles, and IAM's expected answer.
  * Positive controls (Allowed) keep the model honest: a harness that denied everything would fail them.
  */
 import {
+  APPLY_WORKFLOW_PATH,
+  INFRA_BRANCH,
+  ORGANIZATION,
   ciRoleArn,
   ciRoleName,
   clusterName,
@@ -17,10 +20,12 @@ import {
   stateBucketName,
   stateKey,
   stateTrailName,
+  zoneDelegationRoleArn,
   type CiRole,
   type EnvironmentConfig,
 } from "../../config";
-import type { Decision } from "../model/iam-evaluator";
+import { githubJobWorkflowRef, githubSubjects } from "../../modules/github-oidc";
+import type { AssumingCaller, Decision } from "../model/iam-evaluator";
 
 /** What a row needs to name an environment's resources. */
 export interface RowContext {
@@ -29,25 +34,51 @@ export interface RowContext {
   readonly arnOf: (type: string, path: string) => string;
 }
 
+/**
+ * Principals that are not the environment's roles, asking STS for a session of one: the rows that
+ * hold the organization's identity perimeter (its resource control policy) and its exemptions.
+ */
+export const OUTSIDERS = [
+  "outside-account",
+  "organization-account",
+  "eks-pod-identity",
+  "github-actions",
+  "github-other-repository",
+] as const;
+export type Outsider = (typeof OUTSIDERS)[number];
+
 /** One request and the decision IAM must reach. */
 export interface RequestRow {
-  /** A CI role, or the in-VPC runner's CodeBuild role. */
-  readonly role: CiRole | "runner";
+  /** A CI role, the in-VPC runner's CodeBuild role, or a principal asking for a session of a role. */
+  readonly role: CiRole | "runner" | Outsider;
   readonly action: string;
-  /** The target, in words (README). */
+  /** The target, in words (docs/who-can.md). */
   readonly target: string;
   readonly resource: (c: RowContext) => string;
   readonly context?: (c: RowContext) => Record<string, string | string[]>;
   readonly expected: Decision;
-  /** Why, in words (README). */
+  /** Why, in words (docs/who-can.md). */
   readonly why: string;
   /** Only in environments where this holds (e.g. the trail exists). @default every environment */
   readonly when?: (config: EnvironmentConfig) => boolean;
+  /**
+   * For an outsider's row: who exactly asks, and the trust of a role the deploy role could create
+   * (undefined: the target is a role a stack creates, with its synthesized trust).
+   */
+  readonly assumption?: (c: RowContext) => { readonly caller: AssumingCaller; readonly trust?: unknown };
+}
+
+/** Whether a row's caller is a principal asking for a session, not one of the environment's roles. */
+export function isOutsider(role: RequestRow["role"]): role is Outsider {
+  return (OUTSIDERS as readonly string[]).includes(role);
 }
 
 /** The IAM name of the row's role in one environment. */
 export function roleNameOf(row: RequestRow, config: EnvironmentConfig): string {
-  return row.role === "runner" ? runnerProjectName(config) : ciRoleName(config, row.role);
+  const { role } = row;
+  if (role === "runner") return runnerProjectName(config);
+  if (isOutsider(role)) throw new Error(`${role} is not a role of the environment`);
+  return ciRoleName(config, role);
 }
 
 const account = (c: RowContext) => c.config.account.id;
@@ -84,6 +115,49 @@ const ciRolesDeny = (action: string, why: string): RequestRow[] =>
     expected: "ExplicitlyDenied" as const,
     why,
   }));
+
+/** A role the deploy role could make in the environment: it may write any trust on these names. */
+const madeByDeploy = (c: RowContext) => `arn:aws:iam::${account(c)}:role/${resourcePrefix(c.config)}-made-by-deploy`;
+const OUTSIDE_ACCOUNT = "999999999999";
+const outsideRole = `arn:aws:iam::${OUTSIDE_ACCOUNT}:role/anyone`;
+/** Another account of the organization: a child environment's, or one the organization lends. */
+const ORGANIZATION_ACCOUNT = "444444444444";
+/** A trust that lets a whole account in, sessions tagged or not (what a hostile apply could write). */
+const trustingAccount = (accountId: string) => ({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+      Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+    },
+  ],
+});
+const githubProvider = (c: RowContext) =>
+  `arn:aws:iam::${account(c)}:oidc-provider/token.actions.githubusercontent.com`;
+/** The claims of the apply workflow's token, in the environment's reviewed GitHub environment, from main. */
+const applyTokenClaims = (c: RowContext) => {
+  const repository = c.config.ci.infraRepository;
+  return {
+    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+    "token.actions.githubusercontent.com:sub": githubSubjects.environment(repository, c.config.ci.githubEnvironment),
+    "token.actions.githubusercontent.com:job_workflow_ref": githubJobWorkflowRef(
+      repository,
+      APPLY_WORKFLOW_PATH,
+      INFRA_BRANCH,
+    ),
+    "token.actions.githubusercontent.com:ref": `refs/heads/${INFRA_BRANCH}`,
+    "token.actions.githubusercontent.com:repository": repository,
+  };
+};
+/** What EKS Pod Identity asks STS for, for the app's service account (its session tags). */
+const podIdentityTags = (c: RowContext) => ({
+  "aws:RequestTag/eks-cluster-arn": regional(c, "eks", `cluster/${clusterName(c.config)}`),
+  "aws:RequestTag/eks-cluster-name": clusterName(c.config),
+  "aws:RequestTag/kubernetes-namespace": "marketing-agents",
+  "aws:RequestTag/kubernetes-service-account": "marketing-agents",
+  "aws:TagKeys": ["eks-cluster-arn", "eks-cluster-name", "kubernetes-namespace", "kubernetes-service-account"],
+});
 
 export const REQUESTS: readonly RequestRow[] = [
   // Positive controls: what planning and applying these stacks needs.
@@ -568,5 +642,107 @@ export const REQUESTS: readonly RequestRow[] = [
     resource: stateObject("data"),
     expected: "ImplicitlyDenied",
     why: "the runner reads no state",
+  },
+  // Who may assume the environment's roles: the organization's resource control policy
+  // (stacks/org-guardrails-stack.ts) holds whatever trust the deploy role writes.
+  {
+    role: "outside-account",
+    action: "sts:AssumeRole",
+    target: "a role the deploy role made, trusting that account",
+    resource: madeByDeploy,
+    assumption: () => ({ caller: { kind: "role", arn: outsideRole }, trust: trustingAccount(OUTSIDE_ACCOUNT) }),
+    expected: "ExplicitlyDenied",
+    why: "outside the organization: its resource control policy, whatever the trust says",
+  },
+  {
+    role: "outside-account",
+    action: "sts:TagSession",
+    target: "a role the deploy role made, trusting that account",
+    resource: madeByDeploy,
+    assumption: () => ({ caller: { kind: "role", arn: outsideRole }, trust: trustingAccount(OUTSIDE_ACCOUNT) }),
+    expected: "ExplicitlyDenied",
+    why: "nor tags a session of one",
+  },
+  {
+    role: "organization-account",
+    action: "sts:AssumeRole",
+    target: "a role trusting that account",
+    resource: madeByDeploy,
+    assumption: () => ({
+      caller: {
+        kind: "role",
+        arn: `arn:aws:iam::${ORGANIZATION_ACCOUNT}:role/anyone`,
+        organizationId: ORGANIZATION.id,
+      },
+      trust: trustingAccount(ORGANIZATION_ACCOUNT),
+    }),
+    expected: "Allowed",
+    why: "inside the organization the role's trust decides (and Access Analyzer reports it)",
+  },
+  {
+    role: "organization-account",
+    action: "sts:AssumeRole",
+    target: "the zone delegation role of a child environment",
+    resource: (c) => zoneDelegationRoleArn(c.config, c.config.dns.childEnvironments[0].name),
+    assumption: (c) => {
+      const [child] = c.config.dns.childEnvironments;
+      const deploy = ciRoleArn({ name: child.name, account: { id: child.accountId } }, "deploy");
+      return { caller: { kind: "role", arn: deploy, organizationId: ORGANIZATION.id } };
+    },
+    expected: "Allowed",
+    why: "a child environment's deploy role writes its NS records",
+    when: (config) => config.dns.childEnvironments.length > 0,
+  },
+  {
+    role: "eks-pod-identity",
+    action: "sts:AssumeRole",
+    target: "the app's role, for the app's service account",
+    resource: (c) => `arn:aws:iam::${account(c)}:role/${resourcePrefix(c.config)}-app`,
+    context: podIdentityTags,
+    assumption: () => ({ caller: { kind: "service", service: "pods.eks.amazonaws.com" } }),
+    expected: "Allowed",
+    why: "AWS services are exempt (aws:PrincipalIsAWSService); the trust pins the cluster and service account",
+  },
+  {
+    role: "eks-pod-identity",
+    action: "sts:TagSession",
+    target: "the app's role, for the app's service account",
+    resource: (c) => `arn:aws:iam::${account(c)}:role/${resourcePrefix(c.config)}-app`,
+    context: podIdentityTags,
+    assumption: () => ({ caller: { kind: "service", service: "pods.eks.amazonaws.com" } }),
+    expected: "Allowed",
+    why: "Pod Identity tags every session it asks for",
+  },
+  {
+    role: "github-actions",
+    action: "sts:AssumeRoleWithWebIdentity",
+    target: "the deploy role, from the apply workflow on main in the reviewed environment",
+    resource: (c) => ciRoleArn(c.config, "deploy"),
+    context: applyTokenClaims,
+    assumption: (c) => ({ caller: { kind: "federated", provider: githubProvider(c) } }),
+    expected: "Allowed",
+    why: "the project's repositories are the perimeter's GitHub tenants",
+  },
+  {
+    role: "github-other-repository",
+    action: "sts:AssumeRoleWithWebIdentity",
+    target: "a role the deploy role made, trusting any GitHub token",
+    resource: madeByDeploy,
+    context: () => ({
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": "repo:someone/else:ref:refs/heads/main",
+      "token.actions.githubusercontent.com:repository": "someone/else",
+    }),
+    assumption: (c) => ({
+      caller: { kind: "federated", provider: githubProvider(c) },
+      trust: {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Federated: githubProvider(c) }, Action: "sts:AssumeRoleWithWebIdentity" },
+        ],
+      },
+    }),
+    expected: "ExplicitlyDenied",
+    why: "another repository's workflows: the organization's resource control policy",
   },
 ];

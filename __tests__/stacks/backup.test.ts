@@ -53,7 +53,9 @@ describe("database backups", () => {
       expect(JSON.parse(String(role?.assume_role_policy)).Statement).toEqual([
         { Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" },
       ]);
-      expect(role?.permissions_boundary).toBe("arn:aws:iam::222222222222:policy/marketing-agents-staging-boundary");
+      expect(role?.permissions_boundary).toBe(
+        "arn:aws:iam::222222222222:policy/marketing-agents-staging-service-role-boundary",
+      );
       const attached = Object.values(resourcesOf(json, "aws_iam_role_policy_attachment"))
         .filter((a) => String(a.role).includes("database-backup_role"))
         .map((a) => a.policy_arn);

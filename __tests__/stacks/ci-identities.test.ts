@@ -39,6 +39,7 @@ describe.each(["dev", "prod"])("%s CI identities", (env) => {
   const prefix = `marketing-agents-${env}`;
   const account = synth.config.account.id;
   const boundaryArn = `arn:aws:iam::${account}:policy/${prefix}-boundary`;
+  const serviceBoundaryArn = `arn:aws:iam::${account}:policy/${prefix}-service-role-boundary`;
 
   it("lives in bootstrap, which CI never applies, not in a stack the deploy role changes", () => {
     for (const concern of CONCERNS.filter((c) => c !== "bootstrap")) {
@@ -57,7 +58,7 @@ describe.each(["dev", "prod"])("%s CI identities", (env) => {
       ]);
     });
 
-    it("creates roles, or grants them permissions, only with the environment's boundary on", () => {
+    it("creates roles, or grants them permissions, only with one of the environment's boundaries on", () => {
       const grantActions = [
         "iam:CreateRole",
         "iam:PutRolePolicy",
@@ -68,7 +69,9 @@ describe.each(["dev", "prod"])("%s CI identities", (env) => {
         const allowing = statements.filter((s) => s.Effect === "Allow" && actions(s).some((a) => covers(a, action)));
         expect(allowing.length).toBeGreaterThan(0);
         allowing.forEach((s) =>
-          expect(s.Condition).toEqual({ StringEquals: { "iam:PermissionsBoundary": boundaryArn } }),
+          expect(s.Condition).toEqual({
+            StringEquals: { "iam:PermissionsBoundary": [boundaryArn, serviceBoundaryArn] },
+          }),
         );
       }
     });
@@ -80,6 +83,7 @@ describe.each(["dev", "prod"])("%s CI identities", (env) => {
         expect(resources(deny)).toContain(`arn:aws:iam::${account}:role/${prefix}-${role}`);
       }
       expect(resources(deny)).toContain(boundaryArn);
+      expect(resources(deny)).toContain(serviceBoundaryArn);
       for (const action of [
         "iam:PutRolePolicy",
         "iam:AttachRolePolicy",
@@ -171,52 +175,63 @@ describe.each(["dev", "prod"])("%s CI identities", (env) => {
     expect(push.Resource).toBe(`arn:aws:ecr:us-east-1:${account}:repository/${prefix}`);
   });
 
-  describe("permissions boundary", () => {
-    it("lets no role under it write IAM or pass a role, but lets EKS make its service-linked roles", () => {
-      const boundary = Object.values(resourcesOf(json, "aws_iam_policy")).find((p) => p.name === `${prefix}-boundary`);
-      const statements = JSON.parse(boundary?.policy as string).Statement as (Statement & { NotAction?: string[] })[];
-      const allows = (action: string) =>
-        statements.some(
-          (s) =>
-            s.Effect === "Allow" &&
-            (s.Action
-              ? actions(s).some((a) => covers(a, action))
-              : !(s.NotAction ?? []).some((a) => covers(a, action))),
-        );
-      for (const action of [
-        "iam:CreateRole",
-        "iam:PutRolePolicy",
-        "iam:AttachRolePolicy",
-        "iam:PassRole",
-        "iam:CreatePolicyVersion",
-        "organizations:LeaveOrganization",
-      ]) {
-        expect({ action, allowed: allows(action) }).toEqual({ action, allowed: false });
+  describe("permissions boundaries", () => {
+    const boundaryStatements = (name: string) => {
+      const boundary = Object.values(resourcesOf(json, "aws_iam_policy")).find((p) => p.name === name);
+      return JSON.parse(boundary?.policy as string).Statement as (Statement & { NotAction?: string[] })[];
+    };
+    const allows = (name: string, action: string) =>
+      boundaryStatements(name).some((s) => s.Effect === "Allow" && actions(s).some((a) => covers(a, action)));
+
+    it("are allow-lists: no NotAction, no service wildcard (what each allows is evaluated in __tests__/security)", () => {
+      for (const name of [`${prefix}-boundary`, `${prefix}-service-role-boundary`]) {
+        const statements = boundaryStatements(name);
+        expect(statements.filter((s) => s.NotAction !== undefined)).toEqual([]);
+        expect(statements.flatMap(actions).filter((a) => /(^|:)\*$/.test(a))).toEqual([]);
       }
-      for (const action of ["iam:CreateServiceLinkedRole", "ec2:CreateNetworkInterface", "s3:PutObject"]) {
-        expect({ action, allowed: allows(action) }).toEqual({ action, allowed: true });
+    });
+
+    it("let no role under them write IAM or pass a role; service roles make the load balancers' service-linked role", () => {
+      for (const name of [`${prefix}-boundary`, `${prefix}-service-role-boundary`]) {
+        for (const action of [
+          "iam:CreateRole",
+          "iam:PutRolePolicy",
+          "iam:AttachRolePolicy",
+          "iam:PassRole",
+          "iam:CreatePolicyVersion",
+          "organizations:LeaveOrganization",
+        ]) {
+          expect({ name, action, allowed: allows(name, action) }).toEqual({ name, action, allowed: false });
+        }
+      }
+      expect(allows(`${prefix}-service-role-boundary`, "iam:CreateServiceLinkedRole")).toBe(true);
+      expect(allows(`${prefix}-boundary`, "iam:CreateServiceLinkedRole")).toBe(false);
+      for (const action of ["ec2:CreateNetworkInterface", "s3:PutObject", "secretsmanager:GetSecretValue"]) {
+        expect({ action, allowed: allows(`${prefix}-boundary`, action) }).toEqual({ action, allowed: true });
       }
     });
 
     it.each(CONCERNS.filter((c) => c !== "bootstrap"))(
-      "is on every role %s creates, module-made ones included",
+      "bound every role %s creates: AWS service roles by the service-role boundary, the others by the workload one",
       (concern) => {
         const stack = synth.json(concern as Concern);
+        const serviceTrusts = ["backup.amazonaws.com"];
         for (const role of Object.values(resourcesOf(stack, "aws_iam_role"))) {
+          const service = serviceTrusts.some((t) => String(role.assume_role_policy).includes(t));
           expect({ role: role.name, boundary: role.permissions_boundary }).toEqual({
             role: role.name,
-            boundary: boundaryArn,
+            boundary: service ? serviceBoundaryArn : boundaryArn,
           });
         }
         const modules = stack.module ?? {};
         if (modules.eks) {
-          expect(modules.eks.iam_role_permissions_boundary).toBe(boundaryArn);
+          expect(modules.eks.iam_role_permissions_boundary).toBe(serviceBoundaryArn);
           for (const group of Object.values(modules.eks.eks_managed_node_groups as Record<string, Json>)) {
-            expect(group.iam_role_permissions_boundary).toBe(boundaryArn);
+            expect(group.iam_role_permissions_boundary).toBe(serviceBoundaryArn);
           }
         }
-        if (modules.vpc) expect(modules.vpc.vpc_flow_log_permissions_boundary).toBe(boundaryArn);
-        if (modules.postgres) expect(modules.postgres.monitoring_role_permissions_boundary).toBe(boundaryArn);
+        if (modules.vpc) expect(modules.vpc.vpc_flow_log_permissions_boundary).toBe(serviceBoundaryArn);
+        if (modules.postgres) expect(modules.postgres.monitoring_role_permissions_boundary).toBe(serviceBoundaryArn);
       },
     );
   });

@@ -354,8 +354,9 @@ const TRAIL_ROWS: Row[] = [
   ["deploy", "s3:PutLifecycleConfiguration", "auditBucket", "ExplicitlyDenied"],
   ["deploy", "s3:DeleteObject", "auditLog", "ExplicitlyDenied"],
   ["deploy", "s3:DeleteObjectVersion", "auditLog", "ExplicitlyDenied"],
-  ["bounded", "cloudtrail:StopLogging", "trail", "ExplicitlyDenied"],
-  ["bounded", "cloudtrail:DeleteTrail", "trail", "ExplicitlyDenied"],
+  // The boundary is an allow-list with no CloudTrail action: nothing to deny explicitly.
+  ["bounded", "cloudtrail:StopLogging", "trail", "ImplicitlyDenied"],
+  ["bounded", "cloudtrail:DeleteTrail", "trail", "ImplicitlyDenied"],
   ["bounded", "s3:DeleteObject", "auditLog", "ExplicitlyDenied"],
   ["admin", "cloudtrail:StopLogging", "trail", "Allowed"],
   ["admin", "cloudtrail:DeleteTrail", "trail", "Allowed"],

@@ -215,7 +215,9 @@ export const IAM_RULES: PolicyRule[] = [
   /**
    * Superseded by evaluation: __tests__/security/who-can-do-what.test.ts asks an IAM evaluator
    * whether the deploy role can create a role without the boundary, write the CI roles, its own
-   * allow-list or the boundary. Kept as the synth-time gate.
+   * allow-list or the boundary, and whether a role it makes with a trust of any account or any
+   * GitHub repository can be assumed from outside (the organization's resource control policy,
+   * stacks/org-guardrails-stack.ts, which no pattern rule can see). Kept as the synth-time gate.
    */
   {
     id: "OWN_DEPLOY_ROLE_BOUNDED",
@@ -229,10 +231,15 @@ export const IAM_RULES: PolicyRule[] = [
     fix: "add Condition ArnEquals aws:PrincipalArn with the exact role ARNs (as ZoneDelegationRole does)",
     check: (doc) => findings(doc, accountTrustProblems),
   },
+  /**
+   * Presence only. What a boundary allows is evaluated, not read here:
+   * __tests__/security/permissions-boundary.test.ts asks an IAM evaluator whether each boundary lets
+   * through what its roles are given, nothing more, and none of boundary-limits.ts's requests.
+   */
   {
     id: "OWN_IAM_BOUNDARY",
-    why: "every role CI creates must carry the environment's permissions boundary, or the deploy role's limits mean nothing",
-    fix: "pass permissionsBoundaryArn(config) to the role (module inputs *_permissions_boundary included)",
+    why: "every role CI creates must carry one of the environment's permissions boundaries, or the deploy role's limits mean nothing",
+    fix: "pass permissionsBoundaryArn(config), or serviceRoleBoundaryArn(config) for an AWS service's role, to the role (module inputs *_permissions_boundary included)",
     check: boundaryProblems,
   },
 ];
