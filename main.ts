@@ -6,11 +6,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { ConfigError, GITHUB_SETTINGS_ENVIRONMENT, PRODUCTION_ENVIRONMENTS, loadEnvironments } from "./config";
+import {
+  ConfigError,
+  GITHUB_SETTINGS_ENVIRONMENT,
+  PRODUCTION_ENVIRONMENTS,
+  loadEnvironments,
+  ORGANIZATION_GUARDRAILS_ENVIRONMENT,
+  loadOrganization,
+} from "./config";
 import { waiversFor } from "./config/waivers";
 import { PolicyError, evaluatePolicy, readSynthesizedStacks } from "./modules/policy";
 import { createEnvironmentStacks } from "./stacks/environment-stacks";
 import { GithubStack } from "./stacks/github-stack";
+import { OrgGuardrailsStack } from "./stacks/org-guardrails-stack";
+import { describePublish, publishSynthOutput } from "./scripts/publish-synth-output";
+import { summarizeSynth } from "./scripts/synth-summary";
 
 /** Stack ids start with their environment's name: `prod-data` is production if prod is listed as such. */
 function isProductionStack(stack: string): boolean {
@@ -21,6 +31,7 @@ function main(): void {
   // Validate before `new App()`: bad input writes nothing.
   const environments = loadEnvironments(process.env.ENVIRONMENTS);
   const everyEnvironment = loadEnvironments();
+  const organization = loadOrganization();
   const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
   const staging = `${outdir}.staging`;
   fs.rmSync(staging, { recursive: true, force: true });
@@ -33,45 +44,30 @@ function main(): void {
     if (config.name === GITHUB_SETTINGS_ENVIRONMENT) {
       new GithubStack(app, { environments: everyEnvironment }).addDependency(stacks.bootstrap);
     }
+    // The organization's guardrails: one stack, with the environment whose bucket keeps its state.
+    if (config.name === ORGANIZATION_GUARDRAILS_ENVIRONMENT) {
+      new OrgGuardrailsStack(app, { organization, environments: everyEnvironment }).addDependency(stacks.bootstrap);
+    }
   }
   app.synth();
 
-  const report = evaluatePolicy(readSynthesizedStacks(staging, isProductionStack), waiversFor(environments));
+  const synthesized = readSynthesizedStacks(staging, isProductionStack);
+  const report = evaluatePolicy(synthesized, waiversFor(environments));
   if (report.violations.length > 0 || report.waiverProblems.length > 0) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw new PolicyError(report);
   }
-  keepOtherEnvironments(
-    outdir,
-    staging,
+  // The output's stacks become exactly these: a selection keeps the other declared environments'.
+  const published = publishSynthOutput(outdir, staging, {
+    selected: environments.map((c) => c.name),
+    declared: everyEnvironment.map((c) => c.name),
+  });
+  const summary = summarizeSynth(
+    synthesized,
+    report,
     environments.map((c) => c.name),
   );
-  fs.rmSync(outdir, { recursive: true, force: true });
-  fs.renameSync(staging, outdir);
-}
-
-interface Manifest {
-  stacks: Record<string, { workingDirectory: string }>;
-}
-
-/**
- * A synth of some environments (ENVIRONMENTS=prod) must not drop the others' output: their
- * stacks, as last synthesized, are carried into the new output and its manifest.
- */
-function keepOtherEnvironments(outdir: string, staging: string, synthesized: string[]): void {
-  const manifestOf = (dir: string) => path.join(dir, "manifest.json");
-  if (!fs.existsSync(manifestOf(outdir))) return;
-  const previous = JSON.parse(fs.readFileSync(manifestOf(outdir), "utf8")) as Manifest;
-  const current = JSON.parse(fs.readFileSync(manifestOf(staging), "utf8")) as Manifest;
-  const isSynthesized = (stack: string) => synthesized.some((env) => stack.startsWith(`${env}-`));
-  for (const [stack, entry] of Object.entries(previous.stacks)) {
-    if (isSynthesized(stack) || current.stacks[stack]) continue;
-    fs.cpSync(path.join(outdir, entry.workingDirectory), path.join(staging, entry.workingDirectory), {
-      recursive: true,
-    });
-    current.stacks[stack] = entry;
-  }
-  fs.writeFileSync(manifestOf(staging), JSON.stringify(current, null, 2));
+  [...summary, ...describePublish(published, outdir)].forEach((line) => console.log(line));
 }
 
 const SYNTH_USAGE = [

@@ -10,6 +10,7 @@ import { build, type Plugin } from "esbuild";
 import { CONCERNS, ENVIRONMENTS } from "../config";
 
 const root = path.resolve(__dirname, "..");
+const DECLARED = ENVIRONMENTS.map((e) => (e as { name: string }).name);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cli-test-"));
 
 /** Replaces `./dev` imported by config/index.ts with a fixture environment file. */
@@ -56,6 +57,10 @@ function filesUnder(dir: string): Map<string, string> {
   return files;
 }
 
+interface Manifest {
+  stacks: Record<string, { workingDirectory: string }>;
+}
+
 let good: string;
 let broken: string;
 let insecure: string;
@@ -96,10 +101,11 @@ describe("synth command", () => {
 
   it("fails when an unknown environment is selected, and writes nothing", () => {
     const outdir = path.join(work, "out-unknown");
-    const run = synth(good, outdir, "prod,qa");
+    // Not a name the schema accepts ("-"), so no environment added later can make it known.
+    const run = synth(good, outdir, "prod,no-such-env");
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
-      'environment "qa", setting ENVIRONMENTS: unknown environment; allowed: dev, staging, prod',
+      `environment "no-such-env", setting ENVIRONMENTS: unknown environment; allowed: ${DECLARED.join(", ")}`,
     );
     expect(fs.existsSync(outdir)).toBe(false);
   });
@@ -116,6 +122,8 @@ describe("synth command", () => {
       // The repository's GitHub settings: one stack, kept with GITHUB_SETTINGS_ENVIRONMENT's.
       "prod-github",
       "prod-network",
+      // The organization's guardrails: one stack, kept with ORGANIZATION_GUARDRAILS_ENVIRONMENT's.
+      "prod-org-guardrails",
       "prod-platform",
     ]);
   });
@@ -129,10 +137,58 @@ describe("synth command", () => {
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     for (const [file, content] of before) if (file.startsWith("stacks/dev-")) expect(after.get(file)).toBe(content);
     const manifest = JSON.parse(after.get("manifest.json") as string) as { stacks: Record<string, unknown> };
-    // Every environment's stacks, and the one GitHub settings stack.
-    expect(Object.keys(manifest.stacks)).toHaveLength(ENVIRONMENTS.length * CONCERNS.length + 1);
+    // Every environment's stacks, the one GitHub settings stack and the one organization guardrails stack.
+    expect(Object.keys(manifest.stacks)).toHaveLength(ENVIRONMENTS.length * CONCERNS.length + 2);
     expect(synth(broken, outdir).status).toBe(1);
     expect(filesUnder(outdir)).toEqual(after);
+  });
+
+  it("a full synth removes the stacks of an environment no longer declared, says so, and touches nothing else", () => {
+    const outdir = path.join(work, "out-owned");
+    expect(synth(good, outdir).status).toBe(0);
+    // What an earlier synth with one more environment left ("Retired" can never be declared: the
+    // schema takes lower-case names only), and what people or tools put beside the stacks.
+    const manifestFile = path.join(outdir, "manifest.json");
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
+    const synthesized = Object.keys(manifest.stacks);
+    const [sample] = synthesized;
+    fs.cpSync(path.join(outdir, "stacks", sample), path.join(outdir, "stacks", "Retired-app"), { recursive: true });
+    manifest.stacks["Retired-app"] = { ...manifest.stacks[sample], workingDirectory: "stacks/Retired-app" };
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+    fs.writeFileSync(path.join(outdir, "notes.txt"), "mine\n");
+    fs.mkdirSync(path.join(outdir, "stacks", sample, ".terraform"));
+    fs.writeFileSync(path.join(outdir, "stacks", sample, ".terraform", "marker"), "init\n");
+    fs.mkdirSync(path.join(outdir, "stacks", "not-a-stack"));
+    fs.writeFileSync(path.join(outdir, "stacks", "not-a-stack", "readme.txt"), "mine\n");
+
+    const run = synth(good, outdir);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(
+      `removed from ${outdir}: Retired-app (environment Retired is not in ENVIRONMENTS, config/index.ts)`,
+    );
+    expect(fs.existsSync(path.join(outdir, "stacks", "Retired-app"))).toBe(false);
+    const after = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Manifest;
+    expect(Object.keys(after.stacks)).toEqual(synthesized);
+    expect(fs.readFileSync(path.join(outdir, "notes.txt"), "utf8")).toBe("mine\n");
+    expect(fs.existsSync(path.join(outdir, "stacks", sample, ".terraform", "marker"))).toBe(true);
+    expect(fs.existsSync(path.join(outdir, "stacks", "not-a-stack", "readme.txt"))).toBe(true);
+  });
+
+  it("a selected synth says which environments it kept as last synthesized, and which it has none of", () => {
+    const fresh = path.join(work, "out-selected-fresh");
+    const others = DECLARED.filter((n) => n !== "prod");
+    expect(synth(good, fresh, "prod").stdout).toContain(
+      `not in ${fresh} (not selected, never synthesized there): ${others.join(", ")}; a full synth adds them`,
+    );
+    const outdir = path.join(work, "out-selected");
+    expect(synth(good, outdir).status).toBe(0);
+    const full = Object.keys(
+      (JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8")) as Manifest).stacks,
+    );
+    const run = synth(good, outdir, "prod");
+    expect(run.status).toBe(0);
+    const kept = others.map((n) => `${n} (${full.filter((s) => s.startsWith(`${n}-`)).length} stacks)`).join(", ");
+    expect(run.stdout).toContain(`kept in ${outdir} as last synthesized (not selected): ${kept}`);
   });
 
   it("writes byte-identical output when run twice", () => {

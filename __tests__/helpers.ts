@@ -1,10 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { ConfigError, loadEnvironments, zoneDelegationRoleArn, type Concern, type EnvironmentConfig } from "../config";
-import { dev } from "../config/dev";
-import { prod } from "../config/prod";
-import { staging } from "../config/staging";
+import { ConfigError, ENVIRONMENTS, loadEnvironments, type Concern, type EnvironmentConfig } from "../config";
 import { createEnvironmentStacks, type EnvironmentStacks } from "../stacks/environment-stacks";
 
 /** A synthesized Terraform JSON document (the parts the tests read). */
@@ -74,51 +71,46 @@ export function cloneConfig<T>(config: T): T {
 /** A config whose every field, nested ones included, may be written (a test breaks one). */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
 
+/** The names of the environments config/index.ts declares (ENVIRONMENTS), in promotion order. */
+export function declaredNames(): string[] {
+  return ENVIRONMENTS.map((raw) => (raw as { name: string }).name);
+}
+
+/** A copy of every declared environment, each free to change, in promotion order. */
+export function declaredEnvironments(): Mutable<EnvironmentConfig>[] {
+  return ENVIRONMENTS.map((raw) => cloneConfig(raw) as Mutable<EnvironmentConfig>);
+}
+
+/** A copy of every declared environment, by name. */
+export function declaredByName(): Record<string, Mutable<EnvironmentConfig>> {
+  return Object.fromEntries(declaredEnvironments().map((c) => [c.name, c]));
+}
+
+/** Config's refusal of these environments, one line per problem; [] when it accepts them. */
+export function problemsOf(configs: readonly unknown[]): string[] {
+  try {
+    loadEnvironments(undefined, configs);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+}
+
 /**
- * Loads dev, staging and prod with one of them changed by `breakIt`, and returns the message
+ * Loads every declared environment with one of them changed by `breakIt`, and returns the message
  * config refuses them with (fails the test when config accepts them).
  */
-export function problemsWhen(
-  target: "dev" | "staging" | "prod",
-  breakIt: (config: Mutable<EnvironmentConfig>) => void,
-): string {
-  const configs = { dev: cloneConfig(dev), staging: cloneConfig(staging), prod: cloneConfig(prod) };
-  breakIt(configs[target] as Mutable<EnvironmentConfig>);
+export function problemsWhen(target: string, breakIt: (config: Mutable<EnvironmentConfig>) => void): string {
+  const configs = declaredEnvironments();
+  const config = configs.find((c) => c.name === target);
+  if (!config) throw new Error(`${target} is not a declared environment (${declaredNames().join(", ")})`);
+  breakIt(config);
   try {
-    loadEnvironments(undefined, [configs.dev, configs.staging, configs.prod]);
+    loadEnvironments(undefined, configs);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
   }
   throw new Error("expected the configuration to be refused");
-}
-
-/**
- * A new environment whose zone is delegated from `parent`'s, as the README's "Adding an
- * environment" says: its own zone below the parent's and its host in it, a `dns.parent` naming the
- * role the parent offers it, and the parent listing it in `dns.childEnvironments`.
- */
-export function delegatedFrom(
-  parent: EnvironmentConfig,
-  child: EnvironmentConfig,
-): { parent: EnvironmentConfig; child: EnvironmentConfig } {
-  const zoneName = `${child.name}.${parent.dns.zoneName}`;
-  const offer = {
-    name: child.name,
-    accountId: child.account.id,
-    zoneName,
-    adminRoleArns: [...child.cluster.adminRoleArns],
-  };
-  return {
-    parent: { ...parent, dns: { ...parent.dns, childEnvironments: [...parent.dns.childEnvironments, offer] } },
-    child: {
-      ...child,
-      dns: {
-        ...child.dns,
-        zoneName,
-        parent: { zoneId: parent.dns.zoneId as string, roleArn: zoneDelegationRoleArn(parent, child.name) },
-      },
-      app: { ...child.app, domain: `marketing-agents.${zoneName}` },
-    },
-  };
 }

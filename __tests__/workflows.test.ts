@@ -13,6 +13,7 @@ import {
   RUNNER_WORKFLOW_NAMES,
   runnerProjectName,
 } from "../config";
+import { WRITE_WORKFLOWS_COMMAND, workflowEnvironmentProblems } from "../scripts/environment-workflows";
 import { condition, interpolate, type Context } from "./workflows/expressions";
 
 interface Step {
@@ -133,6 +134,15 @@ describe("workflows", () => {
       const command = deployCommand(job);
       expect([name, /--apply --yes/.test(command) !== /--plan/.test(command)]).toEqual([name, true]);
     }
+  });
+
+  it(`has the per-environment jobs config makes (${WRITE_WORKFLOWS_COMMAND} writes them)`, () => {
+    const text = fs.readFileSync(path.join(workflowsDir, "infra.yml"), "utf8");
+    expect(workflowEnvironmentProblems(text, loadEnvironments())).toEqual([]);
+    // The check sees an environment config has and the workflow does not.
+    expect(workflowEnvironmentProblems(text, [...loadEnvironments(), { name: "other" }])).toEqual([
+      expect.stringContaining("no job deliver-other"),
+    ]);
   });
 
   it("plans and applies every stack CI applies after a merge, in each environment", () => {
@@ -387,13 +397,21 @@ describe("workflows", () => {
       });
     });
 
-    it("fails on vulnerabilities from medium up (the scanner's default cut-off), in the source and the built image", () => {
+    it("fails only on fixable vulnerabilities at the caller's cut-off (medium by default), in the source and the built image", () => {
       const scans = steps.filter((s) => s.uses?.startsWith("anchore/scan-action@"));
       expect(scans.map((s) => Object.keys(s.with ?? {}).find((k) => k === "path" || k === "image"))).toEqual([
         "path",
         "image",
       ]);
-      scans.forEach((s) => expect(s.with).toMatchObject({ "fail-build": true, "severity-cutoff": "medium" }));
+      scans.forEach((s) =>
+        expect(s.with).toMatchObject({
+          "fail-build": true,
+          "only-fixed": true,
+          "severity-cutoff": "${{ inputs.scan-severity-cutoff }}",
+        }),
+      );
+      const input = (workflow("app-image.yml").on.workflow_call.inputs ?? {})["scan-severity-cutoff"];
+      expect(input).toMatchObject({ type: "string", default: "medium" });
     });
 
     it("builds once, then copies that digest into the other environments' ECR and checks it", () => {

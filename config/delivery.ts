@@ -1,5 +1,12 @@
 /** CI delivery: who may plan and apply what, and the limits every environment shares. */
-import { CONCERNS, GITHUB_CONCERN, resourcePrefix, type Concern, type StackConcern } from "./naming";
+import {
+  CONCERNS,
+  GITHUB_CONCERN,
+  ORGANIZATION_CONCERN,
+  resourcePrefix,
+  type Concern,
+  type StackConcern,
+} from "./naming";
 import type { EnvironmentConfig } from "./schema";
 
 /**
@@ -16,9 +23,10 @@ export function runnerProjectName(config: Pick<EnvironmentConfig, "name">): stri
 
 /**
  * Workflows (their `name:`) whose jobs run on the in-VPC runner: infra.yml's runs (its plan.yml and
- * apply.yml jobs are called through deliver.yml, in the same run). The runner's webhook admits no other.
+ * apply.yml jobs are called through deliver.yml, in the same run) and drift.yml's (plan.yml, which
+ * plans main against each environment every weekday). The runner's webhook admits no other.
  */
-export const RUNNER_WORKFLOW_NAMES: readonly string[] = ["infra"];
+export const RUNNER_WORKFLOW_NAMES: readonly string[] = ["infra", "drift"];
 
 /** The infrastructure repository's branch whose workflows deploy, push images and use the runner. */
 export const INFRA_BRANCH = "main";
@@ -102,9 +110,10 @@ export const PULL_REQUEST_CONCERNS: readonly Concern[] = ["bootstrap", "network"
 
 /**
  * Stacks only people apply: bootstrap holds the CI identities, so CI cannot change its own rights;
- * github holds the repository's environments and branch protection, which gate CI's roles.
+ * github holds the repository's environments and branch protection, which gate CI's roles;
+ * org-guardrails holds the organization's policy on who may assume the accounts' roles.
  */
-export const PEOPLE_ONLY_CONCERNS: readonly StackConcern[] = ["bootstrap", GITHUB_CONCERN];
+export const PEOPLE_ONLY_CONCERNS: readonly StackConcern[] = ["bootstrap", GITHUB_CONCERN, ORGANIZATION_CONCERN];
 
 /** Stacks CI applies (and the deploy role may change). */
 export const CI_APPLIED_CONCERNS: readonly Concern[] = CONCERNS.filter((c) => !PEOPLE_ONLY_CONCERNS.includes(c));
@@ -134,4 +143,22 @@ export function permissionsBoundaryName(config: Pick<EnvironmentConfig, "name">)
 
 export function permissionsBoundaryArn(config: Pick<EnvironmentConfig, "name" | "account">): string {
   return `arn:aws:iam::${config.account.id}:policy/${permissionsBoundaryName(config)}`;
+}
+
+/**
+ * The permissions boundary of the roles AWS services run with (the EKS cluster and its nodes, flow
+ * logs, RDS monitoring, AWS Backup), which carry AWS managed policies: the deploy role may create a
+ * role with it or with `permissionsBoundaryName`, no other.
+ */
+export function serviceRoleBoundaryName(config: Pick<EnvironmentConfig, "name">): string {
+  return `${resourcePrefix(config)}-service-role-boundary`;
+}
+
+export function serviceRoleBoundaryArn(config: Pick<EnvironmentConfig, "name" | "account">): string {
+  return `arn:aws:iam::${config.account.id}:policy/${serviceRoleBoundaryName(config)}`;
+}
+
+/** Both boundaries: every role CI creates carries one of them. */
+export function permissionsBoundaryArns(config: Pick<EnvironmentConfig, "name" | "account">): string[] {
+  return [permissionsBoundaryArn(config), serviceRoleBoundaryArn(config)];
 }

@@ -5,7 +5,8 @@ import type { EnvironmentConfig } from "./schema";
 export const dev: EnvironmentConfig = {
   name: "dev",
   stage: "development",
-  account: { id: "111111111111", region: "us-east-1" },
+  // An account of its own: no other environment lives in it.
+  account: { id: "111111111111", region: "us-east-1", sharedWith: [] },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
   // No trail of state reads: a development account, where the trail's cost buys nothing.
   state: {
@@ -19,15 +20,25 @@ export const dev: EnvironmentConfig = {
     availabilityZones: ["us-east-1a", "us-east-1b"],
     natGateways: "single",
     flowLogRetentionDays: 14,
+    // Refused traffic only, aggregated over 10 minutes, in the cheaper log class: dev needs the
+    // flow logs to debug a blocked connection, not for forensics.
+    flowLogAggregationSeconds: 600,
+    flowLogTrafficType: "REJECT",
+    flowLogClass: "INFREQUENT_ACCESS",
     // None: the NAT gateway carries these calls; each endpoint would cost more than the traffic here.
     interfaceEndpoints: [],
   },
   cluster: {
     kubernetesVersion: "1.35",
+    // EKS upgrades a STANDARD cluster itself when the minor leaves standard support: config refuses
+    // that date, so dev is upgraded first (config/versions.ts).
+    supportType: "STANDARD",
     endpointPublicAccess: true,
     endpointPublicAccessCidrs: ["203.0.113.0/24"],
     adminRoleArns: ["arn:aws:iam::111111111111:role/PlatformAdmin"],
     logRetentionDays: 30,
+    // Infrequent Access: half the ingestion price; Logs Insights still queries it (no Live Tail).
+    containerLogClass: "INFREQUENT_ACCESS",
     nodeGroups: {
       // The seed's group: SPOT t3.medium, 2..10 nodes, 3 at creation.
       spot: {
@@ -71,6 +82,8 @@ export const dev: EnvironmentConfig = {
   },
   database: {
     engineMajorVersion: "15",
+    // PostgreSQL 15 is in RDS standard support until 2028-02-29 (config/versions.ts).
+    acceptExtendedSupport: false,
     instanceClass: "db.t3.micro",
     allocatedStorageGib: 20,
     maxAllocatedStorageGib: 100,
@@ -85,6 +98,12 @@ export const dev: EnvironmentConfig = {
     logRetentionDays: 30,
     // None: the automated backups (1 day) are enough for a disposable database.
     backupPlan: null,
+    // deletionProtection is off already: nothing to lift for a restore.
+    liftDeletionProtection: false,
+    // Created empty: a restore is a config change here, kept while the restored instance lives (docs/runbook.md).
+    restore: null,
+    // Bump by one to rotate the app's database login without an outage (docs/day-2.md).
+    appLoginGeneration: 0,
   },
   cache: {
     engine: "redis",
@@ -95,6 +114,8 @@ export const dev: EnvironmentConfig = {
     finalSnapshot: false,
   },
   retainOnDestroy: false,
+  // Disposable: `npm run destroy -- dev` may delete it (docs/runbook.md, "Destroy and recreate").
+  lifecycle: { allowDestroy: true },
   secrets: { recoveryWindowDays: 0 },
   buckets: {
     retainOnDestroy: false,

@@ -1,6 +1,6 @@
 /**
  * The environments this project deploys, validated together.
- * Adding an environment: write `config/<name>.ts` and list it in ENVIRONMENTS.
+ * Adding an environment: docs/environments.md, "Add an environment" (every step, tested).
  */
 import type { z } from "zod";
 import { cidrsOverlap } from "./cidr";
@@ -8,9 +8,12 @@ import { ConfigError } from "./config-error";
 import { dev } from "./dev";
 import { prod } from "./prod";
 import { zoneDelegationRoleArn } from "./naming";
+import { accountProblems, copiedSettingProblems } from "./cross-environment";
 import { repositoryProblems } from "./delivery";
+import { issueMessage } from "./issue-messages";
 import { environmentSchema, type EnvironmentConfig } from "./schema";
 import { staging } from "./staging";
+import { kubernetesPromotionProblems } from "./versions";
 
 export { ConfigError } from "./config-error";
 export type { EnvironmentConfig, NodeGroupConfig } from "./schema";
@@ -18,6 +21,8 @@ export { EKS_SERVICE_CIDR, imageTagSchema } from "./schema";
 export * from "./naming";
 export * from "./placeholders";
 export * from "./delivery";
+export * from "./organization";
+export * from "./versions";
 
 /** Every environment, in promotion order. */
 export const ENVIRONMENTS: readonly unknown[] = [dev, staging, prod];
@@ -41,9 +46,9 @@ function environmentLabel(raw: unknown, index: number): string {
   return typeof name === "string" ? name : `#${index + 1}`;
 }
 
-function formatIssue(env: string, issue: z.core.$ZodIssue): string {
+function formatIssue(env: string, issue: z.core.$ZodIssue, raw: unknown): string {
   const field = describePath(issue.path) || "(root)";
-  return `environment "${env}", setting ${field}: ${issue.message}`;
+  return `environment "${env}", setting ${field}: ${issueMessage(issue, environmentSchema, raw)}`;
 }
 
 /** Validates one environment; returns the typed config or the list of problems. */
@@ -51,7 +56,7 @@ export function validateEnvironment(raw: unknown, index = 0): { config?: Environ
   const result = environmentSchema.safeParse(raw);
   if (result.success) return { config: result.data, problems: [] };
   const label = environmentLabel(raw, index);
-  return { problems: result.error.issues.map((i) => formatIssue(label, i)) };
+  return { problems: result.error.issues.map((i) => formatIssue(label, i, raw)) };
 }
 
 /**
@@ -93,6 +98,11 @@ function crossEnvironmentProblems(configs: readonly EnvironmentConfig[], declare
   configs.forEach((parent) => problems.push(...zoneDelegationProblems(parent, configs, declared)));
   problems.push(...unofferedDelegationProblems(configs));
   problems.push(...repositoryProblems(configs));
+  // What a copied environment file keeps from its original: zone, host, account, its ARNs.
+  problems.push(...copiedSettingProblems(configs));
+  problems.push(...accountProblems(configs, declared));
+  // Environments upgrade one at a time, dev first: configs are in promotion order.
+  problems.push(...kubernetesPromotionProblems(configs));
   return problems;
 }
 
@@ -124,6 +134,8 @@ function zoneDelegationProblems(
     if (!zoneName.endsWith(`.${parent.dns.zoneName}`)) {
       return [`${where}.zoneName: must be below ${parent.dns.zoneName} (got ${zoneName})`];
     }
+    const copied = actual?.roleArn ? copiedDelegation(configs, actual.roleArn, name) : undefined;
+    if (copied) return [copied];
     if (actual?.zoneId !== expected.zoneId || actual.roleArn !== expected.roleArn) {
       return [
         `environment "${name}", setting dns.parent: must be { zoneId: "${expected.zoneId}", roleArn: "${expected.roleArn}" }, the delegation ${parent.name} offers it`,
@@ -144,10 +156,28 @@ function unofferedDelegationProblems(configs: readonly EnvironmentConfig[]): str
     if (!wanted) return [];
     // A parent that lists the child but disagrees on the role is reported with that parent's list.
     if (configs.some((parent) => parent.dns.childEnvironments.some((c) => c.name === child.name))) return [];
+    const copied = wanted.roleArn ? copiedDelegation(configs, wanted.roleArn, child.name) : undefined;
+    if (copied) return [copied];
     return [
       `environment "${child.name}", setting dns.parent: no environment offers ${child.name} the delegation ${wanted.roleArn}; add ${child.name} to its parent's dns.childEnvironments and use the role it names`,
     ];
   });
+}
+
+/**
+ * The line for a child whose `dns.parent.roleArn` is the delegation a parent offers another
+ * environment (kept from the file it was copied from); undefined when the role is no one else's.
+ */
+function copiedDelegation(configs: readonly EnvironmentConfig[], roleArn: string, child: string): string | undefined {
+  for (const parent of configs) {
+    const owner = parent.dns.childEnvironments.find(
+      (c) => c.name !== child && zoneDelegationRoleArn(parent, c.name) === roleArn,
+    );
+    if (owner) {
+      return `environment "${child}", setting dns.parent.roleArn: ${roleArn} is the delegation ${parent.name} offers environment "${owner.name}"; list ${child} in ${parent.name}'s dns.childEnvironments and use ${zoneDelegationRoleArn(parent, child)}`;
+    }
+  }
+  return undefined;
 }
 
 /** Both lists hold the same strings, in any order. */

@@ -13,8 +13,13 @@ export type Concern = (typeof CONCERNS)[number];
  * the repository, not one per environment, kept and deployed as `<GITHUB_SETTINGS_ENVIRONMENT>-github`.
  */
 export const GITHUB_CONCERN = "github";
-/** Every concern a stack id can end with: an environment's, or the repository's GitHub settings. */
-export const STACK_CONCERNS = [...CONCERNS, GITHUB_CONCERN] as const;
+/**
+ * The concern of the organization guardrails (stacks/org-guardrails-stack.ts): one stack for the
+ * organization, kept and deployed as `<ORGANIZATION_GUARDRAILS_ENVIRONMENT>-org-guardrails`.
+ */
+export const ORGANIZATION_CONCERN = "org-guardrails";
+/** Every concern a stack id can end with: an environment's, the repository's GitHub settings, the organization's guardrails. */
+export const STACK_CONCERNS = [...CONCERNS, GITHUB_CONCERN, ORGANIZATION_CONCERN] as const;
 export type StackConcern = (typeof STACK_CONCERNS)[number];
 
 /** `marketing-agents-<env>`: the prefix of this environment's AWS resource names. */
@@ -25,6 +30,16 @@ export function resourcePrefix(config: Pick<EnvironmentConfig, "name">): string 
 /** `<env>-<concern>`: the stack id, so `cdktf deploy 'prod-*'` selects one environment. */
 export function stackId(config: EnvironmentConfig, concern: Concern): string {
   return `${config.name}-${concern}`;
+}
+
+/**
+ * The environment a stack id belongs to: what comes before its first hyphen. An environment name
+ * has none (`name` in config/schema.ts) while a concern may, so `prod-org-guardrails` is prod's.
+ * Reads ids of any synth output, also one of another git ref whose environments differ from this one's.
+ */
+export function environmentOfStackId(id: string): string {
+  const dash = id.indexOf("-");
+  return dash < 0 ? id : id.slice(0, dash);
 }
 
 /** The bucket holding this environment's Terraform state (account id keeps it globally unique). */
@@ -75,16 +90,30 @@ export function secretNames(config: Pick<EnvironmentConfig, "name">) {
 }
 
 /**
- * The app's database, and its own login: not the master user, no role or database creation, and
- * owner of its own schema only (created by the app stack's create-app-user Job).
+ * The app's database, and its own logins: not the master user, no role or database creation.
+ * `appRole` (no login) owns the app's schema and everything in it; the app logs in as one of
+ * `appLogins`, members of it whose sessions act as it, alternating at each rotation
+ * (`database.appLoginGeneration`), so one login's password is set while the other still serves.
+ * The app stack's create-app-user and retire-app-logins Jobs keep them so.
  */
 export const APP_DATABASE = {
   name: "marketing_agents",
   masterUser: "marketing_agents",
-  appUser: "marketing_agents_app",
+  appRole: "marketing_agents_app",
+  appLogins: ["marketing_agents_app_a", "marketing_agents_app_b"],
   schema: "marketing_agents",
   port: 5432,
 } as const;
+
+/** The login the app uses at a rotation generation: the first at even ones, the second at odd ones. */
+export function appLoginAt(generation: number): string {
+  return APP_DATABASE.appLogins[generation % 2];
+}
+
+/** The environment's private ECR registry: its own repository and the pull-through cache. */
+export function ecrRegistryHost(config: Pick<EnvironmentConfig, "account">): string {
+  return `${config.account.id}.dkr.ecr.${config.account.region}.amazonaws.com`;
+}
 
 /** The ECR repository of the app's image. */
 export function imageRepositoryName(config: Pick<EnvironmentConfig, "name">): string {
@@ -134,11 +163,17 @@ export function containerLogGroupName(config: EnvironmentConfig): string {
   return `/aws/eks/${clusterName(config)}/containers`;
 }
 
+/**
+ * The tag naming the environment a resource belongs to: a shared account's budgets count
+ * costs by it (activated as a cost allocation tag).
+ */
+export const ENVIRONMENT_TAG_KEY = "Environment";
+
 /** Tags every AWS resource of the environment carries (provider default tags). */
 export function defaultTags(config: EnvironmentConfig, concern: Concern): Record<string, string> {
   return {
     Project: PROJECT,
-    Environment: config.name,
+    [ENVIRONMENT_TAG_KEY]: config.name,
     Stack: concern,
     ManagedBy: "cdktf",
     Owner: config.tags.owner,

@@ -5,7 +5,8 @@ import type { EnvironmentConfig } from "./schema";
 export const prod: EnvironmentConfig = {
   name: "prod",
   stage: "production",
-  account: { id: "333333333333", region: "us-east-1" },
+  // An account of its own: no other environment lives in it.
+  account: { id: "333333333333", region: "us-east-1", sharedWith: [] },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
   state: {
     noncurrentVersionExpirationDays: 365,
@@ -18,17 +19,28 @@ export const prod: EnvironmentConfig = {
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
     natGateways: "one-per-az",
     flowLogRetentionDays: 365,
+    // Every flow (a year of forensics), aggregated over 10 minutes instead of 1, in the
+    // Infrequent Access class (npm run review prices each choice).
+    flowLogAggregationSeconds: 600,
+    flowLogTrafficType: "ALL",
+    flowLogClass: "INFREQUENT_ACCESS",
     // Image pulls, credentials, secrets and logs stay off the NAT gateways; ssm and ssmmessages
     // are the operator access host's only way to Session Manager (it sends nothing out of the VPC).
     interfaceEndpoints: ["ecr.api", "ecr.dkr", "sts", "secretsmanager", "logs", "ssm", "ssmmessages"],
   },
   cluster: {
     kubernetesVersion: "1.35",
+    // EXTENDED: EKS never upgrades prod on its own; past standard support it costs $0.60 instead
+    // of $0.10 per hour (npm run review prices it from that date).
+    supportType: "EXTENDED",
     // API reachable only inside the VPC: CI's platform and app jobs run on the in-VPC runner.
     endpointPublicAccess: false,
     endpointPublicAccessCidrs: [],
     adminRoleArns: ["arn:aws:iam::333333333333:role/PlatformAdmin"],
     logRetentionDays: 365,
+    // A year of container logs in Infrequent Access: half the ingestion price of Standard;
+    // Logs Insights still queries them (no Live Tail: use kubectl logs for a live view).
+    containerLogClass: "INFREQUENT_ACCESS",
     nodeGroups: {
       // The seed's group: SPOT t3.medium, 2..10 nodes, 3 at creation.
       spot: {
@@ -81,6 +93,8 @@ export const prod: EnvironmentConfig = {
   },
   database: {
     engineMajorVersion: "15",
+    // PostgreSQL 15 is in RDS standard support until 2028-02-29 (config/versions.ts).
+    acceptExtendedSupport: false,
     instanceClass: "db.m7g.large",
     allocatedStorageGib: 20,
     maxAllocatedStorageGib: 100,
@@ -94,6 +108,12 @@ export const prod: EnvironmentConfig = {
     logRetentionDays: 365,
     // A year of daily backups, and a copy of each kept 90 days in a second region.
     backupPlan: { startHourUtc: 7, retentionDays: 365, copy: { region: "us-west-2", retentionDays: 90 } },
+    // Deletion protection stays on; true only during a restore drill (docs/runbook.md, "Restore the database").
+    liftDeletionProtection: false,
+    // Created empty: a restore is a config change here, kept while the restored instance lives (docs/runbook.md).
+    restore: null,
+    // Bump by one to rotate the app's database login without an outage (docs/day-2.md).
+    appLoginGeneration: 0,
   },
   cache: {
     engine: "redis",
@@ -104,6 +124,8 @@ export const prod: EnvironmentConfig = {
     finalSnapshot: true,
   },
   retainOnDestroy: true,
+  // Never destroyed by a command: the production floor keeps deletion protection on (docs/runbook.md, "Destroy and recreate").
+  lifecycle: { allowDestroy: false },
   secrets: { recoveryWindowDays: 30 },
   buckets: {
     retainOnDestroy: true,

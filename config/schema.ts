@@ -3,23 +3,25 @@
  * Every difference between dev, staging and prod is a field here; stacks only read it.
  */
 // Named imports: `z` as a namespace object keeps all of zod (and its 64 locales) in the bundle.
-import { array, boolean, email, enum as oneOf, number, object, record, string } from "zod";
+import { array, boolean, discriminatedUnion, email, enum as oneOf, literal, number, object, record, string } from "zod";
 import type { RefinementCtx, ZodObject, infer as Infer } from "zod";
 import { DOCUMENTATION_CIDRS, cidrsOverlap, isCidr, isDocumentationRange, parseCidr } from "./cidr";
 import { IAM_NAME_PREFIX_MAX, nodeRoleName } from "./naming";
 import { OFFERS, OFFERED_REGIONS, isAwsRegion, isEc2InstanceType, offersIn, type RegionOffers } from "./aws-data";
 import { MIN_WINDOW_MINUTES, dailyWindowMinutes, dailyWindowsMeet, weeklyWindowMinutes, windowsClash } from "./windows";
+import {
+  EKS_KUBERNETES_SUPPORT,
+  KUBERNETES_MINOR_PINS,
+  RDS_POSTGRES_SUPPORT,
+  amiReleaseMinor,
+  isSameOrOneMinorBelow,
+  supportPhase,
+} from "./versions";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-/**
- * The Kubernetes minor the pinned add-ons are built for: cluster-autoscaler 9.59.0 runs 1.35, and
- * its minor must match the cluster's. Upgrading EKS means bumping that chart with this constant.
- */
-export const SUPPORTED_KUBERNETES_MINOR = "1.35";
 
 /** Account ids AWS documentation uses in examples: an ARN in one of them is a placeholder. */
 export const DOCUMENTATION_ACCOUNT_IDS = ["123456789012", "111122223333", "444455556666", "777788889999"] as const;
@@ -100,6 +102,52 @@ const githubRepository = string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
   message: 'must be "owner/name" of a GitHub repository',
 });
 
+/**
+ * Where the database's data comes from when the data stack (re)creates the instance: RDS restores
+ * it into the environment's own instance (same identifier and endpoint, every setting of the data
+ * stack). Which one `from` names:
+ * - "snapshot": a DB snapshot, by name or ARN (`snapshot_identifier`);
+ * - "backup": an AWS Backup recovery point of the instance. For RDS that is a DB snapshot whose
+ *   ARN is `arn:aws:rds:<region>:<account>:snapshot:awsbackup:job-<id>`, restored the same way
+ *   (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceFromDBSnapshot.html:
+ *   DBSnapshotIdentifier takes the snapshot's name or ARN);
+ * - "point-in-time": the automated backups of an instance, by its DbiResourceId (they outlive the
+ *   instance the restore replaces: the data stack keeps them, delete_automated_backups false), to
+ *   `restoreTime` (UTC) or "latest".
+ */
+const restoreSchema = discriminatedUnion(
+  "from",
+  [
+    object({
+      from: literal("snapshot"),
+      /** The snapshot's name (e.g. rds:marketing-agents-prod-2026-12-01-03-10) or ARN. */
+      snapshotIdentifier: string().regex(/^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?[a-z][a-z0-9:-]{0,254}$/i, {
+        message: "must be a DB snapshot's name or ARN (aws rds describe-db-snapshots)",
+      }),
+    }).strict(),
+    object({
+      from: literal("backup"),
+      /** The recovery point's ARN, as AWS Backup lists it for an RDS instance. */
+      recoveryPointArn: string().regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:awsbackup:[a-z0-9-]+$/i, {
+        message:
+          "must be an RDS recovery point's ARN, arn:aws:rds:<region>:<account>:snapshot:awsbackup:job-<id> (aws backup list-recovery-points-by-backup-vault)",
+      }),
+    }).strict(),
+    object({
+      from: literal("point-in-time"),
+      /** DbiResourceId of the instance whose automated backups are replayed (aws rds describe-db-instance-automated-backups). */
+      sourceDbiResourceId: string().regex(/^db-[A-Z0-9]{10,40}$/, {
+        message: 'must be a DbiResourceId such as "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ" (not the instance identifier)',
+      }),
+      /** The UTC time to restore to, as RDS writes it (2026-12-01T03:15:00Z), or "latest". */
+      restoreTime: string().regex(/^(latest|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)$/, {
+        message: 'must be a UTC time such as "2026-12-01T03:15:00Z", or "latest"',
+      }),
+    }).strict(),
+  ],
+  { error: 'must say where the data comes from: from "snapshot", "backup" or "point-in-time" (or null)' },
+);
+
 /** An immutable Docker image tag (a version or git sha), never `latest`. */
 export const imageTagSchema = string()
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: "must be a Docker tag" })
@@ -146,6 +194,14 @@ export const environmentSchema = object({
       .refine((r) => !isAwsRegion(r) || offersIn(r) !== undefined, {
         message: `must be a region of config/aws/offers.json (as of ${OFFERS.as_of}; it has ${OFFERED_REGIONS.join(", ")}): add the region's zones and prices there to use it`,
       }),
+    /**
+     * The other environments that live in this same account, each listing this one back
+     * (config/index.ts checks both sides); empty: the account is this environment's alone, which
+     * config requires of any two environments that do not declare it. In a shared account one
+     * environment creates the GitHub OIDC provider (`ci.createGithubOidcProvider`), and each
+     * budget counts only its environment's `Environment` tag (docs/environments.md).
+     */
+    sharedWith: array(string().regex(/^[a-z][a-z0-9]{1,11}$/, { message: "must be the name of another environment" })),
   }).strict(),
   /** Cost-allocation tags added to every AWS resource through the provider's default tags. */
   tags: object({ owner: string().min(1), costCenter: string().min(1) }).strict(),
@@ -184,6 +240,21 @@ export const environmentSchema = object({
     /** Retention of the VPC flow logs in CloudWatch (days). */
     flowLogRetentionDays: logRetentionDays,
     /**
+     * Seconds over which a flow's packets are aggregated into one record: 60 or 600 (VPC Flow
+     * Logs' two choices). 600 writes fewer records for long flows, so less CloudWatch ingestion.
+     */
+    flowLogAggregationSeconds: number().refine((n) => n === 60 || n === 600, {
+      message: "must be 60 or 600 (seconds), the two intervals VPC Flow Logs offers",
+    }),
+    /** Which flows are recorded: ALL, or REJECT only (what security groups and NACLs refused). */
+    flowLogTrafficType: oneOf(["ALL", "REJECT"]),
+    /**
+     * CloudWatch Logs class of the flow log group: STANDARD or INFREQUENT_ACCESS (half the
+     * ingestion price; no metric or subscription filters, no Live Tail). Changing it replaces the
+     * group (and drops the flow logs it holds).
+     */
+    flowLogClass: oneOf(["STANDARD", "INFREQUENT_ACCESS"]),
+    /**
      * AWS services reached through interface endpoints instead of the NAT gateways (S3 always
      * has its free gateway endpoint). Each costs per zone and hour; `npm run review` shows it.
      */
@@ -192,8 +263,17 @@ export const environmentSchema = object({
     }),
   }).strict(),
   cluster: object({
-    /** EKS Kubernetes minor version, e.g. "1.35". */
+    /**
+     * EKS Kubernetes minor version, e.g. "1.35": one of config/versions.ts KUBERNETES_MINOR_PINS,
+     * and no newer than the environment before this one in promotion order (dev first).
+     */
     kubernetesVersion: string().regex(/^1\.\d{2}$/, { message: 'must be a Kubernetes minor such as "1.35"' }),
+    /**
+     * EKS upgrade policy (`upgrade_policy.support_type`): STANDARD lets EKS upgrade the control
+     * plane itself when the minor's standard support ends; EXTENDED keeps it for 12 more months
+     * at $0.60 instead of $0.10 per cluster-hour (`npm run review` prices it).
+     */
+    supportType: oneOf(["STANDARD", "EXTENDED"]),
     /**
      * Whether the API has a public endpoint (the private one is always on). Off, only the VPC
      * reaches the API: nodes, and CI through the in-VPC runner (`ci.runner`).
@@ -207,6 +287,12 @@ export const environmentSchema = object({
     ),
     /** Retention of control-plane and other CloudWatch log groups (days). */
     logRetentionDays: logRetentionDays,
+    /**
+     * CloudWatch Logs class of the container log group (Fluent Bit): STANDARD or
+     * INFREQUENT_ACCESS (half the ingestion price; Logs Insights still queries it, but no metric
+     * or subscription filters, no Live Tail). Changing it replaces the group and its logs.
+     */
+    containerLogClass: oneOf(["STANDARD", "INFREQUENT_ACCESS"]),
     /** Managed node groups by name. */
     nodeGroups: record(string().regex(/^[a-z][a-z0-9-]{0,30}$/), nodeGroupSchema).refine(
       (g) => Object.keys(g).length > 0,
@@ -301,6 +387,11 @@ export const environmentSchema = object({
   database: object({
     /** PostgreSQL major version; RDS picks and upgrades the minor. */
     engineMajorVersion: string().regex(/^\d{2}$/, { message: 'must be a PostgreSQL major such as "15"' }),
+    /**
+     * Accept RDS Extended Support charges (per vCPU-hour, standby included) for a major past its
+     * RDS end of standard support (config/versions.ts): without it such a major is refused.
+     */
+    acceptExtendedSupport: boolean(),
     instanceClass: dbInstanceClass,
     /** Initial storage (GiB). */
     allocatedStorageGib: number().int().min(20),
@@ -343,6 +434,22 @@ export const environmentSchema = object({
     })
       .strict()
       .nullable(),
+    /**
+     * Turns the instance's deletion protection off while it stays true in config: the first step of
+     * a restore drill (docs/runbook.md, "Restore the database"), since RDS refuses to delete a
+     * protected instance and a restore replaces it. False the rest of the time.
+     */
+    liftDeletionProtection: boolean(),
+    /**
+     * Where the running instance's data came from; null: created empty. Keep it as long as that
+     * instance lives: a change here (or its removal) replaces the instance (npm run review says so).
+     */
+    restore: restoreSchema.nullable(),
+    /**
+     * Counts rotations of the app's database login: even runs the app as its first login, odd as
+     * its second. Bump it by one to rotate without an outage (docs/day-2.md); never lower it.
+     */
+    appLoginGeneration: number().int().min(0),
   }).strict(),
   cache: object({
     /** Redis OSS or Valkey (cheaper, wire-compatible). */
@@ -367,6 +474,15 @@ export const environmentSchema = object({
   }).strict(),
   /** Refuse `terraform destroy` of the environment KMS key and the image repository (lifecycle prevent_destroy). */
   retainOnDestroy: boolean(),
+  /** The end of the environment's life: what `npm run destroy -- <env>` may do (docs/runbook.md, "Destroy and recreate"). */
+  lifecycle: object({
+    /**
+     * Let `npm run destroy` delete the environment's stacks (bootstrap stays). False refuses it
+     * before anything runs; a production environment keeps it false until it is decommissioned.
+     * True needs cluster.deletionProtection and database.deletionProtection false (AWS would refuse).
+     */
+    allowDestroy: boolean(),
+  }).strict(),
   buckets: object({
     /** Refuse `terraform destroy` of the logs and artifacts buckets (lifecycle prevent_destroy). */
     retainOnDestroy: boolean(),
@@ -471,8 +587,9 @@ export const environmentSchema = object({
       zoneId: hostedZoneId,
       /**
        * The role in the parent zone's account that may write this zone's NS records there (the
-       * parent environment's `dns.childEnvironments` creates it, and a read-only twin for plans);
-       * null when the parent zone is in this environment's account.
+       * parent environment's `dns.childEnvironments` creates it, and a read-only twin for plans).
+       * config/index.ts requires exactly the role the parent offers, even in a shared account, so
+       * null (the stack's own provider writing into the parent zone) is refused.
        */
       roleArn: string()
         .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { message: "must be an IAM role ARN" })
@@ -552,12 +669,16 @@ function checkEnvironmentRules(env: Infer<ZodObject>, ctx: Context): void {
   checkAdminRoles(config, ctx);
   checkNodeGroups(config, ctx);
   checkDatabase(config, ctx);
+  checkPostgresSupport(config, ctx);
   checkBackupPlan(config, ctx);
+  checkRestore(config, ctx);
   checkApp(config, ctx);
   checkGateway(config, ctx);
   checkDns(config, ctx);
   checkBuckets(config, ctx);
+  checkLifecycle(config, ctx);
   if (config.stage === "production") checkProductionSafety(config, ctx);
+  if (config.stage === "production") checkProductionAccount(config, ctx);
 }
 
 /** Zones, instance types, classes, node types and versions: what the region's offer table has. */
@@ -731,21 +852,28 @@ function checkOperatorAccess({ cluster, account, network }: EnvironmentConfig, c
   }
 }
 
-function checkKubernetesVersion({ cluster }: EnvironmentConfig, ctx: Context): void {
+/**
+ * The minor must have pinned add-ons and be in EKS support today; nodes and kube-proxy follow it.
+ * Nodes may stay one minor behind the control plane (an upgrade rolls them last: docs/day-2.md).
+ */
+function checkKubernetesVersion({ cluster }: EnvironmentConfig, ctx: Context, today = new Date()): void {
   const minor = cluster.kubernetesVersion;
-  if (minor !== SUPPORTED_KUBERNETES_MINOR) {
+  const pinned = Object.keys(KUBERNETES_MINOR_PINS);
+  if (!pinned.includes(minor)) {
     issue(
       ctx,
       ["cluster", "kubernetesVersion"],
-      `must be ${SUPPORTED_KUBERNETES_MINOR}, the version the pinned cluster-autoscaler chart supports (got ${minor}); bump the chart to change it`,
+      `must be one of ${pinned.join(", ")}, the minors config/versions.ts pins the cluster-autoscaler chart and kubectl for (got ${minor}); add a row there to use it`,
     );
   }
-  // EKS refuses a node group release and a kube-proxy built for another minor than the cluster's.
-  if (!cluster.nodeAmiReleaseVersion.startsWith(`${minor}.`)) {
+  checkEksSupport(minor, cluster.supportType, ctx, today);
+  const nodes = amiReleaseMinor(cluster.nodeAmiReleaseVersion);
+  // EKS refuses a node group release, and a kube-proxy, newer than the control plane.
+  if (!isSameOrOneMinorBelow(nodes, minor)) {
     issue(
       ctx,
       ["cluster", "nodeAmiReleaseVersion"],
-      `must be a release for Kubernetes ${minor} ("${minor}.<patch>-<yyyymmdd>", got ${cluster.nodeAmiReleaseVersion})`,
+      `must be a release for Kubernetes ${minor} or one minor below ("${minor}.<patch>-<yyyymmdd>", got ${cluster.nodeAmiReleaseVersion})`,
     );
   }
   const kubeProxy = cluster.addonVersions["kube-proxy"];
@@ -754,6 +882,66 @@ function checkKubernetesVersion({ cluster }: EnvironmentConfig, ctx: Context): v
       ctx,
       ["cluster", "addonVersions", "kube-proxy"],
       `must be built for Kubernetes ${minor} ("v${minor}.<patch>-eksbuild.<n>", got ${kubeProxy})`,
+    );
+  }
+}
+
+/**
+ * STANDARD past the end of standard support means EKS upgrades the control plane on its own
+ * schedule; past extended support it upgrades it whatever the policy. Both are refused.
+ */
+function checkEksSupport(minor: string, supportType: string, ctx: Context, today: Date): void {
+  const window = EKS_KUBERNETES_SUPPORT[minor];
+  const path = ["cluster", "kubernetesVersion"];
+  if (!window) {
+    issue(
+      ctx,
+      path,
+      `${minor} has no EKS support dates in config/versions.ts (EKS_KUBERNETES_SUPPORT): add its row from the EKS release calendar`,
+    );
+    return;
+  }
+  const phase = supportPhase(window, today);
+  if (phase === "ended") {
+    issue(
+      ctx,
+      path,
+      `Kubernetes ${minor} left EKS extended support on ${window.extendedEnds}: EKS upgrades such a cluster itself; upgrade it`,
+    );
+  } else if (phase === "extended" && supportType === "STANDARD") {
+    issue(
+      ctx,
+      ["cluster", "supportType"],
+      `must be "EXTENDED" while the cluster runs Kubernetes ${minor}, past its EKS standard support (${window.standardEnds}): with "STANDARD" EKS upgrades the control plane itself; upgrade the minor, or set "EXTENDED" ($0.60 instead of $0.10 per cluster-hour)`,
+    );
+  }
+}
+
+/** A major past RDS standard support is charged per vCPU-hour: only where config accepts it. */
+function checkPostgresSupport({ database }: EnvironmentConfig, ctx: Context, today = new Date()): void {
+  const major = database.engineMajorVersion;
+  const window = RDS_POSTGRES_SUPPORT[major];
+  const path = ["database", "engineMajorVersion"];
+  if (!window) {
+    issue(
+      ctx,
+      path,
+      `PostgreSQL ${major} has no RDS support dates in config/versions.ts (RDS_POSTGRES_SUPPORT): add its row from the RDS release calendar`,
+    );
+    return;
+  }
+  const phase = supportPhase(window, today);
+  if (phase === "ended") {
+    issue(
+      ctx,
+      path,
+      `PostgreSQL ${major} left RDS Extended Support on ${window.extendedEnds}: RDS upgrades such an instance itself; upgrade it`,
+    );
+  } else if (phase === "extended" && !database.acceptExtendedSupport) {
+    issue(
+      ctx,
+      path,
+      `PostgreSQL ${major} left RDS standard support on ${window.standardEnds}: upgrade the major, or set database.acceptExtendedSupport to true (RDS Extended Support, charged per vCPU-hour; npm run review prices it)`,
     );
   }
 }
@@ -786,6 +974,46 @@ function checkDatabase({ database }: EnvironmentConfig, ctx: Context): void {
       ctx,
       ["database", "performanceInsights"],
       `is not offered on ${database.instanceClass}: use a medium or larger class, or false`,
+    );
+  }
+}
+
+/**
+ * A restore reads what RDS can restore into this environment: a snapshot of its own account and
+ * region (a copy in the backup plan's second region must be copied back first), or automated
+ * backups, which exist only with backupRetentionDays above 0.
+ */
+function checkRestore({ database, account }: EnvironmentConfig, ctx: Context): void {
+  if (database.liftDeletionProtection && !database.deletionProtection) {
+    issue(
+      ctx,
+      ["database", "liftDeletionProtection"],
+      "lifts nothing: deletionProtection is already false; set liftDeletionProtection false",
+    );
+  }
+  const restore = database.restore;
+  if (restore === null) return;
+  if (restore.from === "point-in-time") {
+    if (database.backupRetentionDays === 0) {
+      issue(
+        ctx,
+        ["database", "restore", "from"],
+        '"point-in-time" replays automated backups, and backupRetentionDays 0 keeps none: restore from "snapshot" or "backup"',
+      );
+    }
+    return;
+  }
+  const [field, arn] =
+    restore.from === "backup"
+      ? ["recoveryPointArn", restore.recoveryPointArn]
+      : ["snapshotIdentifier", restore.snapshotIdentifier];
+  if (!arn.startsWith("arn:")) return; // a snapshot's name: RDS looks it up in this account and region
+  const [, , , region, accountId] = arn.split(":");
+  if (region !== account.region || accountId !== account.id) {
+    issue(
+      ctx,
+      ["database", "restore", field],
+      `must be in ${account.region} and account ${account.id} (got ${region}, ${accountId}): copy it there first (aws rds copy-db-snapshot)`,
     );
   }
 }
@@ -910,6 +1138,29 @@ function checkBuckets({ buckets }: EnvironmentConfig, ctx: Context): void {
       ["buckets", "logsExpireAfterDays"],
       `must be greater than logsInfrequentAccessAfterDays (${buckets.logsInfrequentAccessAfterDays})`,
     );
+  }
+}
+
+/** A destroy the config allows must be one AWS accepts: deletion protection refuses it halfway. */
+function checkLifecycle({ lifecycle, cluster, database }: EnvironmentConfig, ctx: Context): void {
+  if (!lifecycle.allowDestroy) return;
+  const protections: [string, boolean][] = [
+    ["cluster.deletionProtection", cluster.deletionProtection],
+    ["database.deletionProtection", database.deletionProtection],
+  ];
+  for (const [setting] of protections.filter(([, on]) => on)) {
+    issue(
+      ctx,
+      ["lifecycle", "allowDestroy"],
+      `can be true only with ${setting} false (AWS refuses to delete a protected resource, so the destroy would stop halfway): set ${setting} false and apply it first`,
+    );
+  }
+}
+
+/** Whoever deploys another environment of the account could reach production's resources, and its budget. */
+function checkProductionAccount({ account }: EnvironmentConfig, ctx: Context): void {
+  if (account.sharedWith.length > 0) {
+    issue(ctx, ["account", "sharedWith"], "must be empty (an account of its own) in a production environment");
   }
 }
 

@@ -5,7 +5,8 @@ import type { EnvironmentConfig } from "./schema";
 export const staging: EnvironmentConfig = {
   name: "staging",
   stage: "staging",
-  account: { id: "222222222222", region: "us-east-1" },
+  // An account of its own: no other environment lives in it.
+  account: { id: "222222222222", region: "us-east-1", sharedWith: [] },
   tags: { owner: "platform-team", costCenter: "marketing-ai" },
   state: {
     noncurrentVersionExpirationDays: 90,
@@ -18,15 +19,23 @@ export const staging: EnvironmentConfig = {
     availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
     natGateways: "single",
     flowLogRetentionDays: 30,
+    // Every flow, as prod records it, aggregated over 10 minutes, in the cheaper log class.
+    flowLogAggregationSeconds: 600,
+    flowLogTrafficType: "ALL",
+    flowLogClass: "INFREQUENT_ACCESS",
     // None: the NAT gateway carries these calls; each endpoint would cost more than the traffic here.
     interfaceEndpoints: [],
   },
   cluster: {
     kubernetesVersion: "1.35",
+    // Upgraded after dev, before prod (config/versions.ts keeps the order).
+    supportType: "STANDARD",
     endpointPublicAccess: true,
     endpointPublicAccessCidrs: ["203.0.113.0/24"],
     adminRoleArns: ["arn:aws:iam::222222222222:role/PlatformAdmin"],
     logRetentionDays: 90,
+    // Infrequent Access: half the ingestion price; Logs Insights still queries it (no Live Tail).
+    containerLogClass: "INFREQUENT_ACCESS",
     nodeGroups: {
       spot: {
         instanceTypes: ["t3.medium"],
@@ -69,6 +78,8 @@ export const staging: EnvironmentConfig = {
   },
   database: {
     engineMajorVersion: "15",
+    // PostgreSQL 15 is in RDS standard support until 2028-02-29 (config/versions.ts).
+    acceptExtendedSupport: false,
     instanceClass: "db.t3.medium",
     allocatedStorageGib: 20,
     maxAllocatedStorageGib: 100,
@@ -82,6 +93,12 @@ export const staging: EnvironmentConfig = {
     logRetentionDays: 90,
     // A month of daily AWS Backup copies; no second region.
     backupPlan: { startHourUtc: 7, retentionDays: 35, copy: null },
+    // Deletion protection stays on; true only during a restore drill (docs/runbook.md, "Restore the database").
+    liftDeletionProtection: false,
+    // Created empty: a restore is a config change here, kept while the restored instance lives (docs/runbook.md).
+    restore: null,
+    // Bump by one to rotate the app's database login without an outage (docs/day-2.md).
+    appLoginGeneration: 0,
   },
   cache: {
     engine: "redis",
@@ -92,6 +109,8 @@ export const staging: EnvironmentConfig = {
     finalSnapshot: true,
   },
   retainOnDestroy: false,
+  // Deletion protection is on: turning it off and this on is a reviewed change of its own.
+  lifecycle: { allowDestroy: false },
   secrets: { recoveryWindowDays: 7 },
   buckets: {
     retainOnDestroy: true,

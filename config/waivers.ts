@@ -1,7 +1,7 @@
 /**
  * Accepted exceptions to the policy rules, each with its reason. A waiver is declared per concern
  * and per setting, never per environment name, so a new environment gets the waivers its own
- * settings call for. The README lists them; a waiver without a reason, for an unknown rule, or
+ * settings call for. docs/policy.md lists them (generated); a waiver without a reason, for an unknown rule, or
  * matching nothing fails the synth. Addresses may use `*` for the construct hash cdktf appends.
  */
 import type { Waiver } from "../modules/policy";
@@ -13,7 +13,7 @@ export interface WaiverRule {
   readonly concern: Concern;
   readonly address: string;
   readonly rule: string;
-  /** When it applies, in words (the README's "when" column). */
+  /** When it applies, in words (docs/policy.md's "when" column). */
   readonly when: string;
   readonly applies: (config: EnvironmentConfig) => boolean;
   readonly reason: string;
@@ -67,6 +67,15 @@ export const WAIVER_RULES: readonly WaiverRule[] = [
       "S3 server access logs (and load balancer logs) can only be delivered to SSE-S3 buckets; it is still encrypted (AES256).",
   },
   {
+    concern: "network",
+    address: "aws_secretsmanager_secret.image-pull-credentials_*",
+    rule: "CKV_AWS_149",
+    when: "always",
+    applies: always,
+    reason:
+      "The Docker Hub and GitHub credentials of ECR's pull-through cache: ECR reads them only when they are encrypted with Secrets Manager's own key, aws/secretsmanager (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-creating-secret.html). They are read-only registry tokens, set by people, never in Terraform.",
+  },
+  {
     concern: "cluster",
     address: "module.eks",
     rule: "CKV_AWS_39",
@@ -83,6 +92,24 @@ export const WAIVER_RULES: readonly WaiverRule[] = [
     applies: (c) => !c.database.deletionProtection,
     reason:
       "A disposable database, re-created from migrations; the schema and the production floor of the gate require deletion protection in production.",
+  },
+  {
+    concern: "data",
+    address: "module.postgres",
+    rule: "CKV_AWS_293",
+    when: "database.liftDeletionProtection is true",
+    applies: (c) => c.database.liftDeletionProtection,
+    reason:
+      "A restore drill's first step: RDS refuses to delete a protected instance, and the restore replaces it (docs/runbook.md, \"Restore the database\"). The final snapshot stays on; the restore's own change turns protection back on.",
+  },
+  {
+    concern: "data",
+    address: "module.postgres",
+    rule: "OWN_PROD_DATA_PROTECTION",
+    when: "database.liftDeletionProtection is true",
+    applies: (c) => c.database.liftDeletionProtection,
+    reason:
+      'Deletion protection is off for a restore drill only (docs/runbook.md, "Restore the database"); the final snapshot, backups and Multi-AZ this rule also holds are unchanged, and config refuses to lift it where it is not on.',
   },
   {
     concern: "data",

@@ -2,12 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadEnvironments, type EnvironmentConfig } from "../../config";
 import { OFFERS, isAwsRegion, isEc2InstanceType } from "../../config/aws-data";
-import { dev } from "../../config/dev";
-import { prod } from "../../config/prod";
-import { staging } from "../../config/staging";
 import { awsDataFromSdk } from "../../scripts/aws-data-source";
 import { estimateCost } from "../../scripts/review/cost";
-import { cloneConfig } from "../helpers";
+import { declaredByName } from "../helpers";
 import { block, copyOutput, synthOutputOf } from "../review/review-helpers";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
@@ -33,11 +30,12 @@ describe("AWS data", () => {
   describe.each(["us-east-1", "eu-west-1"])("in %s, everything the config accepts is priced", (region) => {
     const offers = OFFERS.regions[region];
     const inRegion = (change: (c: Mutable<EnvironmentConfig>) => void) => {
-      const config = cloneConfig(dev) as Mutable<EnvironmentConfig>;
+      const configs = declaredByName();
+      const config = configs.dev;
       config.account.region = region;
       config.network.availabilityZones = [`${region}a`, `${region}b`];
       change(config);
-      return () => loadEnvironments("dev", [config, staging, prod]);
+      return () => loadEnvironments("dev", Object.values(configs));
     };
     // Synthesized on first use, not when jest collects the file (mutation runs filter tests out).
     let synthesized: ReturnType<typeof synthOutputOf> | undefined;

@@ -6,17 +6,17 @@ import { ConfigError, loadEnvironments, zoneDelegationRoleArn, type EnvironmentC
 import { dev } from "../../config/dev";
 import { prod } from "../../config/prod";
 import { staging } from "../../config/staging";
-import { cloneConfig } from "../helpers";
+import { declaredByName, declaredNames, type Mutable } from "../helpers";
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
-type Environments = Record<"dev" | "staging" | "prod", Mutable<EnvironmentConfig>>;
+type Environments = Record<string, Mutable<EnvironmentConfig>> &
+  Record<"dev" | "staging" | "prod", Mutable<EnvironmentConfig>>;
 
-/** The problems of dev, staging and prod after `change`; [] when they load. */
+/** The problems of every declared environment after `change`; [] when they load. */
 function problemsAfter(change: (envs: Environments) => void): string[] {
-  const envs = { dev: cloneConfig(dev), staging: cloneConfig(staging), prod: cloneConfig(prod) } as Environments;
+  const envs = declaredByName() as Environments;
   change(envs);
   try {
-    loadEnvironments(undefined, [envs.dev, envs.staging, envs.prod]);
+    loadEnvironments(undefined, Object.values(envs));
     return [];
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
@@ -102,11 +102,11 @@ describe("DNS settings", () => {
     it("refuses a child that is not an environment", () => {
       expect(
         problemsAfter((e) => {
-          e.prod.dns.childEnvironments[0].name = "qa";
+          e.prod.dns.childEnvironments[0].name = "no-such-env";
         }),
       ).toEqual(
         line(
-          'environment "prod", setting dns.childEnvironments[0]: qa is not an environment; allowed: dev, staging, prod',
+          `environment "prod", setting dns.childEnvironments[0]: no-such-env is not an environment; allowed: ${declaredNames().join(", ")}`,
         ),
       );
     });
@@ -144,7 +144,7 @@ describe("DNS settings", () => {
     it("refuses a child zone other than the child's own", () => {
       expect(
         problemsAfter((e) => {
-          e.prod.dns.childEnvironments[1].zoneName = "qa.example.com";
+          e.prod.dns.childEnvironments[1].zoneName = "other.example.com";
         }),
       ).toEqual(line("setting dns.childEnvironments[1].zoneName: must be staging.example.com, the zone of staging"));
     });

@@ -7,11 +7,8 @@ import { Testing } from "cdktf";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CONCERNS, loadEnvironments, type EnvironmentConfig } from "../../config";
-import { dev } from "../../config/dev";
-import { prod } from "../../config/prod";
-import { staging } from "../../config/staging";
 import { createEnvironmentStacks } from "../../stacks/environment-stacks";
-import { cloneConfig, delegatedFrom } from "../helpers";
+import { addedAsDocumented } from "../add-environment";
 
 type Json = Record<string, unknown>;
 const LONGEST = "abcdefghijkl";
@@ -37,16 +34,9 @@ const LIMITS: Record<string, Record<string, number>> = {
 /** A `${...}` value's length once applied: random suffixes are 8 hex characters; others are not names. */
 const applied = (value: string) => value.replace(/\$\{random_id\.[^}]+\.hex\}/g, "12345678");
 
+/** An environment of that name, added as docs/environments.md says. */
 function longestEnvironment(): EnvironmentConfig {
-  const config = cloneConfig(staging) as EnvironmentConfig & { name: string };
-  const long = {
-    ...config,
-    name: LONGEST,
-    network: { ...config.network, vpcCidr: "10.50.0.0/16" },
-    ci: { ...config.ci, githubEnvironment: LONGEST },
-  };
-  const { parent, child } = delegatedFrom(prod, long);
-  return loadEnvironments(LONGEST, [dev, staging, parent, child])[0];
+  return loadEnvironments(LONGEST, addedAsDocumented({ name: LONGEST }))[0];
 }
 
 describe(`names of the longest environment name (${LONGEST})`, () => {

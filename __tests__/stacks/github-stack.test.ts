@@ -19,7 +19,7 @@ import {
 } from "../../config";
 import { environmentOutputs } from "../../scripts/environment-outputs";
 import { GithubStack } from "../../stacks/github-stack";
-import { cloneConfig, resourcesOf, onlyResource, type TerraformJson } from "../helpers";
+import { problemsWhen, resourcesOf, onlyResource, type TerraformJson } from "../helpers";
 import { readWorkflows } from "../workflows/github-actions-model";
 import { expandRun, outputLines } from "../workflows/run-model";
 
@@ -177,17 +177,13 @@ describe("OIDC subject claims", () => {
 
 describe("config for one repository", () => {
   it("refuses environments that name different infra repositories", () => {
-    const [dev, staging, prod] = configs.map((c) => cloneConfig(c)) as (EnvironmentConfig & { ci: Json })[];
-    (staging.ci as Json).infraRepository = "acme/other-infra";
-    expect(() => loadEnvironments(undefined, [dev, staging, prod])).toThrow(
-      'environment "staging", setting ci.infraRepository: must be acme/marketing-agents-infra, the repository of environment "dev" (one repository deploys every environment)',
+    expect(problemsWhen("staging", (c) => (c.ci.infraRepository = "acme/other-infra"))).toContain(
+      `environment "staging", setting ci.infraRepository: must be acme/marketing-agents-infra, the repository of environment "${configs[0].name}" (one repository deploys every environment)`,
     );
   });
 
   it("refuses two environments whose GitHub environments would be the same", () => {
-    const [dev, staging, prod] = configs.map((c) => cloneConfig(c)) as (EnvironmentConfig & { ci: Json })[];
-    (staging.ci as Json).githubEnvironment = "dev-plan";
-    expect(() => loadEnvironments(undefined, [dev, staging, prod])).toThrow(
+    expect(problemsWhen("staging", (c) => (c.ci.githubEnvironment = "dev-plan"))).toContain(
       'environment "staging", setting ci.githubEnvironment: "dev-plan" (or its -plan twin) is already a GitHub environment of environment "dev"; each environment needs its own',
     );
   });
@@ -196,9 +192,7 @@ describe("config for one repository", () => {
     ["none", { teamIds: [], userIds: [] }],
     ["seven", { teamIds: [1, 2, 3, 4], userIds: [5, 6, 7] }],
   ])("refuses %s reviewers (GitHub takes one to six)", (_what, reviewers) => {
-    const [dev, staging, prod] = configs.map((c) => cloneConfig(c)) as (EnvironmentConfig & { ci: Json })[];
-    (prod.ci as Json).reviewers = reviewers;
-    expect(() => loadEnvironments(undefined, [dev, staging, prod])).toThrow(
+    expect(problemsWhen("prod", (c) => (c.ci.reviewers = reviewers))).toContain(
       'environment "prod", setting ci.reviewers: must name one to six reviewers in all (teamIds and userIds): GitHub\'s limit for an environment',
     );
   });

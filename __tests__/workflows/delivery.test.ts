@@ -142,7 +142,9 @@ describe("GitHub environments and roles: config's ci.githubEnvironment, as the b
   it("follows config when ci.githubEnvironment is not the environment's name", () => {
     const renamed = configs.map((c) => ({ ...c, ci: { ...c.ci, githubEnvironment: `infra-${c.name}` } }));
     expect(credentialed(merge(1, renamed))).toEqual(renamed.flatMap(expected));
-    expect(credentialed(rollout(1, "prod", renamed))).toEqual(expected(renamed[renamed.length - 1]));
+    expect(credentialed(rollout(1, "prod", renamed))).toEqual(
+      expected(renamed.find((c) => c.name === "prod") as EnvironmentConfig),
+    );
   });
 
   it.each(names)(
