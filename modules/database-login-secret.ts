@@ -10,6 +10,11 @@ export interface DatabaseLoginSecretProps {
   readonly description: string;
   /** The login's user name. */
   readonly username: string;
+  /**
+   * Rotation counter: a new value generates a new password (a `keepers` entry of the
+   * random_password), so a rotation is a reviewed change, not a `terraform apply -replace`.
+   */
+  readonly rotation: number;
   /** KMS key ARN that encrypts the secret. */
   readonly kmsKeyArn: string;
   /** Days a deleted secret can be restored (0 deletes at once). */
@@ -32,7 +37,11 @@ export class DatabaseLoginSecret extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseLoginSecretProps) {
     super(scope, id);
     // Letters and digits only: no character needs escaping in a connection URL or in SQL.
-    const password = new Password(this, "password", { length: 48, special: false });
+    const password = new Password(this, "password", {
+      length: 48,
+      special: false,
+      keepers: { rotation: String(props.rotation) },
+    });
     const secret = new ManagedSecret(this, "secret", {
       name: props.name,
       description: props.description,

@@ -2,20 +2,20 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { Fn, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { APP_DATABASE, IMAGE_TAG_VARIABLE } from "../config";
+import { APP_DATABASE, IMAGE_TAG_VARIABLE, appLoginAt, type EnvironmentConfig } from "../config";
 import { ENVOY_GATEWAY_CHART, ENVOY_GATEWAY_CONTROLLER } from "../modules/addons/envoy-gateway";
 import { KUBE_PROMETHEUS_STACK_CHART } from "../modules/addons/kube-prometheus-stack";
 import { ClusterConnection } from "../modules/cluster-connection";
 import { AppAlertRules } from "../modules/kubernetes/app-alert-rules";
 import { AppDashboard } from "../modules/kubernetes/app-dashboard";
 import { AppExternalSecret } from "../modules/kubernetes/app-external-secret";
-import { DATABASE_ADMIN_STORE, DatabaseAppUser } from "../modules/kubernetes/database-app-user";
+import { DATABASE_ADMIN_STORE, DatabaseAppUser, PSQL_IMAGE } from "../modules/kubernetes/database-app-user";
 import { DefaultDenyNetworkPolicy } from "../modules/kubernetes/default-deny-network-policy";
 import { podSecurityLabels } from "../modules/kubernetes/pod-security-labels";
 import { AppNetworkPolicy } from "../modules/kubernetes/app-network-policy";
 import { AppRoute } from "../modules/kubernetes/app-route";
 import { AppServiceMonitor } from "../modules/kubernetes/app-service-monitor";
-import { AppWorkload } from "../modules/kubernetes/app-workload";
+import { AppWorkload, LOG_FORWARDER } from "../modules/kubernetes/app-workload";
 import { ClusterIssuers } from "../modules/kubernetes/cluster-issuers";
 import { ClusterSecretStore } from "../modules/kubernetes/cluster-secret-store";
 import { PUBLIC_GATEWAY_NAME, PublicGateway } from "../modules/kubernetes/public-gateway";
@@ -42,6 +42,8 @@ export interface AppStackProps extends EnvironmentStackProps {
   readonly databaseAppSecretArn: string;
   /** Id of that secret's current value. */
   readonly databaseAppSecretVersionId: string;
+  /** DbiResourceId of the PostgreSQL instance: a new one (a restore) re-syncs the app's login. */
+  readonly databaseResourceId: string;
   /** RDS instance identifier (CloudWatch dimension of its metrics). */
   readonly databaseIdentifier: string;
   /** ElastiCache node ids (CloudWatch dimension of their metrics). */
@@ -122,11 +124,18 @@ export class AppStack extends EnvironmentStack {
       masterSecretArn: props.databaseMasterSecretArn,
       appSecretArn: props.databaseAppSecretArn,
       appSecretVersionId: props.databaseAppSecretVersionId,
+      appRole: APP_DATABASE.appRole,
+      appLogins: APP_DATABASE.appLogins,
+      appLogin: appLoginAt(config.database.appLoginGeneration),
+      databaseOrigin: databaseOrigin(config.database.restore),
+      databaseResourceId: props.databaseResourceId,
       host: props.databaseAddress,
       port: APP_DATABASE.port,
       database: APP_DATABASE.name,
       schema: APP_DATABASE.schema,
       databaseSubnetCidrs: planSubnets(config.network.vpcCidr, config.network.availabilityZones.length).database,
+      // Public images come through the environment's pull-through cache.
+      psqlImage: this.imageMirror().image(PSQL_IMAGE),
     });
 
     const namespace = new NamespaceV1(this, "namespace", {
@@ -134,12 +143,15 @@ export class AppStack extends EnvironmentStack {
     });
     // Nothing in or out but DNS; the app's own policy (below) opens the gateway, Prometheus and data flows.
     new DefaultDenyNetworkPolicy(this, "namespace-default-deny", { namespace: namespace.metadata.name });
-    const secretName = `${APP.name}-secrets`;
-    new AppExternalSecret(this, "secrets", {
+    // A new Secret at each login rotation: the pods move to it only once it holds the new login.
+    const secretName = `${APP.name}-secrets-${config.database.appLoginGeneration}`;
+    const secrets = new AppExternalSecret(this, "secrets", {
       namespace: namespace.metadata.name,
       targetSecret: secretName,
       store: store.name,
       databaseSecret: props.databaseAppSecretArn,
+      databaseSecretVersionId: props.databaseAppSecretVersionId,
+      after: [appUser.done],
       databaseHost: props.databaseAddress,
       databasePort: APP_DATABASE.port,
       databaseName: APP_DATABASE.name,
@@ -150,6 +162,7 @@ export class AppStack extends EnvironmentStack {
       namespace: namespace.metadata.name,
       name: APP.name,
       image: `${props.imageRepositoryUrl}:${imageTag}`,
+      logForwarderImage: this.imageMirror().image(LOG_FORWARDER.image),
       replicas: app.replicas,
       minReplicas: app.minReplicas,
       maxReplicas: app.maxReplicas,
@@ -164,9 +177,11 @@ export class AppStack extends EnvironmentStack {
       },
       secretName,
       requestsPerSecondMetric: "requests_per_second",
-      startAfter: [appUser.done],
+      startAfter: [appUser.done, secrets.ready],
       requestTimeoutSeconds: platform.gateway.requestTimeoutSeconds,
     });
+    // Only once every pod runs on the new login are the app's other logins disabled.
+    appUser.retireOtherLogins([workload.rolledOut]);
     new AppRoute(this, "route", {
       namespace: namespace.metadata.name,
       name: APP.name,
@@ -207,5 +222,21 @@ export class AppStack extends EnvironmentStack {
       serviceLabels: workload.labels,
       portName: workload.service.portName,
     });
+  }
+}
+
+/**
+ * Where the database's data came from, in words (the Jobs' annotation): a restore changes it, so
+ * the review shows the login Jobs run again, and they re-sync the app's login in restored data.
+ */
+export function databaseOrigin(restore: EnvironmentConfig["database"]["restore"]): string {
+  if (restore === null) return "created empty";
+  switch (restore.from) {
+    case "snapshot":
+      return `snapshot ${restore.snapshotIdentifier}`;
+    case "backup":
+      return `backup ${restore.recoveryPointArn}`;
+    case "point-in-time":
+      return `point-in-time ${restore.sourceDbiResourceId} at ${restore.restoreTime}`;
   }
 }

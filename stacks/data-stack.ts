@@ -3,10 +3,11 @@ import { Id } from "@cdktf/provider-random/lib/id";
 import type { Construct } from "constructs";
 import {
   APP_DATABASE,
+  appLoginAt,
   backupCopyKeyAlias,
   defaultTags,
   imageTagParameterName,
-  permissionsBoundaryArn,
+  serviceRoleBoundaryArn,
   resourcePrefix,
   secretNames,
   type EnvironmentConfig,
@@ -18,7 +19,7 @@ import { DatabaseLoginSecret } from "../modules/database-login-secret";
 import type { PolicyStatement } from "../modules/iam-policy";
 import { ImageTagParameter } from "../modules/image-tag-parameter";
 import { ManagedSecret } from "../modules/managed-secret";
-import { RdsModule } from "../modules/rds-module";
+import { RdsModule, type RdsModuleProps } from "../modules/rds-module";
 import { RedisCache } from "../modules/redis-cache";
 import { RoleGrant, secretReadStatements, viaService } from "../modules/role-policies";
 import { SecureBucket } from "../modules/secure-bucket";
@@ -102,7 +103,7 @@ export class DataStack extends EnvironmentStack {
         retentionDays: backupPlan.retentionDays,
         copy: backupPlan.copy,
         copyKeyAlias: backupCopyKeyAlias(config),
-        permissionsBoundaryArn: permissionsBoundaryArn(config),
+        permissionsBoundaryArn: serviceRoleBoundaryArn(config),
         tags: defaultTags(config, this.concern),
         preventDestroy: config.retainOnDestroy,
       });
@@ -152,10 +153,13 @@ export class DataStack extends EnvironmentStack {
       recoveryWindowDays: config.secrets.recoveryWindowDays,
     });
 
+    // One of the app's two logins, the other at each rotation: the app stack's Job sets its
+    // password while the pods still use the other one (docs/day-2.md).
     this.databaseAppLogin = new DatabaseLoginSecret(this, "database-app-login", {
       name: secretNames(config).databaseApp,
-      description: `${APP_DATABASE.appUser}: the app's PostgreSQL login, created by the app stack's create-app-user Job`,
-      username: APP_DATABASE.appUser,
+      description: `The app's PostgreSQL login (${APP_DATABASE.appLogins.join(" or ")}, acting as ${APP_DATABASE.appRole}), set by the app stack's create-app-user Job`,
+      username: appLoginAt(config.database.appLoginGeneration),
+      rotation: config.database.appLoginGeneration,
       kmsKeyArn: props.kmsKeyArn,
       recoveryWindowDays: config.secrets.recoveryWindowDays,
     });
@@ -269,8 +273,17 @@ function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securi
     backupRetentionPeriod: db.backupRetentionDays,
     skipFinalSnapshot: !db.finalSnapshot,
     finalSnapshotIdentifierPrefix: `${prefix}-final`,
-    deletionProtection: db.deletionProtection,
+    // Off during a restore drill only: RDS refuses to delete a protected instance, and a restore replaces it.
+    deletionProtection: db.deletionProtection && !db.liftDeletionProtection,
+    // Kept after the instance goes (until their retention ends): a replaced instance can still be
+    // restored to a point in time by its DbiResourceId.
+    deleteAutomatedBackups: false,
+    ...restoreInputs(db.restore),
     copyTagsToSnapshot: true,
+    // The major is `database.engineMajorVersion` alone, and the review names every change of it a
+    // major upgrade; RDS refuses one without this flag, which by itself upgrades nothing:
+    // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html
+    allowMajorVersionUpgrade: true,
     autoMinorVersionUpgrade: true,
     iamDatabaseAuthenticationEnabled: true,
     performanceInsightsEnabled: db.performanceInsights,
@@ -283,7 +296,7 @@ function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securi
     monitoringInterval: 60,
     createMonitoringRole: true,
     monitoringRoleName: `${prefix}-rds-monitoring`,
-    monitoringRolePermissionsBoundary: permissionsBoundaryArn(config),
+    monitoringRolePermissionsBoundary: serviceRoleBoundaryArn(config),
     createDbParameterGroup: true,
     parameterGroupName: prefix,
     parameters: [
@@ -292,4 +305,27 @@ function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securi
     ],
     createDbOptionGroup: false,
   };
+}
+
+/**
+ * The module inputs that create the instance from `database.restore`; none for an empty one. An
+ * AWS Backup recovery point of RDS is a DB snapshot, named by its ARN.
+ */
+function restoreInputs(restore: EnvironmentConfig["database"]["restore"]): Partial<RdsModuleProps> {
+  if (restore === null) return {};
+  switch (restore.from) {
+    case "snapshot":
+      return { snapshotIdentifier: restore.snapshotIdentifier };
+    case "backup":
+      return { snapshotIdentifier: restore.recoveryPointArn };
+    case "point-in-time":
+      return {
+        restoreToPointInTime: {
+          source_dbi_resource_id: restore.sourceDbiResourceId,
+          ...(restore.restoreTime === "latest"
+            ? { use_latest_restorable_time: "true" }
+            : { restore_time: restore.restoreTime }),
+        },
+      };
+  }
 }

@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import type { EnvironmentConfig } from "../config";
+import { ecrRegistryHost, imageRepositoryName, type EnvironmentConfig } from "../config";
 import { AppStack } from "./app-stack";
 import { BootstrapStack } from "./bootstrap-stack";
 import { ClusterStack } from "./cluster-stack";
@@ -30,6 +30,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     kmsKeyArn: network.key.arn,
     alertTopicArn: network.alerts.arn,
     dnsZoneArn: network.zone.zoneArn,
+    imagePullCredentialArns: network.imagePullCredentials.arns,
   });
   const data = new DataStack(scope, {
     config,
@@ -52,7 +53,9 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
   const app = new AppStack(scope, {
     config,
     clusterName: cluster.eks.clusterName,
-    imageRepositoryUrl: cluster.imageRepository.url,
+    // Known at plan (the repository's URL is its registry and name): the reviewed plan shows the
+    // whole image, and k8s-check can tell it is the environment's own registry.
+    imageRepositoryUrl: `${ecrRegistryHost(config)}/${imageRepositoryName(config)}`,
     imageTagParameterName: data.imageTag.name,
     databaseAddress: data.database.address,
     databaseIdentifier: data.database.instanceIdentifier,
@@ -61,6 +64,7 @@ export function createEnvironmentStacks(scope: Construct, config: EnvironmentCon
     databaseAdminRoleArn: cluster.databaseAdminRole.arn,
     databaseAppSecretArn: data.databaseAppLogin.arn,
     databaseAppSecretVersionId: data.databaseAppLogin.versionId,
+    databaseResourceId: data.database.resourceId,
     redisSecretName: data.cache.secretName,
     apiKeysSecretName: data.apiKeysSecret.name,
   });

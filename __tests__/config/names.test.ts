@@ -14,6 +14,7 @@ import {
   PEOPLE_ONLY_CONCERNS,
   PROJECT,
   PULL_REQUEST_CONCERNS,
+  appLoginAt,
   auditBucketName,
   ciRoleArn,
   ciRoleName,
@@ -73,14 +74,24 @@ describe("derived names (prod, account 333333333333)", () => {
     });
   });
 
-  it("gives the app its own login, apart from the master user, in its own schema", () => {
+  it("gives the app its own role and two logins, apart from the master user, in its own schema", () => {
     expect(APP_DATABASE).toEqual({
       name: "marketing_agents",
       masterUser: "marketing_agents",
-      appUser: "marketing_agents_app",
+      appRole: "marketing_agents_app",
+      appLogins: ["marketing_agents_app_a", "marketing_agents_app_b"],
       schema: "marketing_agents",
       port: 5432,
     });
+  });
+
+  it("alternates the app's logins from one rotation generation to the next", () => {
+    expect([0, 1, 2, 3].map(appLoginAt)).toEqual([
+      "marketing_agents_app_a",
+      "marketing_agents_app_b",
+      "marketing_agents_app_a",
+      "marketing_agents_app_b",
+    ]);
   });
 
   it("tags every resource with project, environment, stack, owner and cost center", () => {
@@ -100,8 +111,8 @@ describe("delivery limits", () => {
     expect(CONCERNS).toEqual(["bootstrap", "network", "cluster", "data", "platform", "app"]);
   });
 
-  it("lets people alone apply bootstrap and the repository's GitHub settings, and CI every other stack", () => {
-    expect(PEOPLE_ONLY_CONCERNS).toEqual(["bootstrap", "github"]);
+  it("lets people alone apply bootstrap, the repository's GitHub settings and the organization's guardrails, and CI every other stack", () => {
+    expect(PEOPLE_ONLY_CONCERNS).toEqual(["bootstrap", "github", "org-guardrails"]);
     expect(CI_APPLIED_CONCERNS).toEqual(["network", "cluster", "data", "platform", "app"]);
   });
 

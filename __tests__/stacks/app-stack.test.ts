@@ -75,7 +75,7 @@ describe("app stack", () => {
 
     it("restarts its pods when the app Secret changes (a rotated password reaches running pods)", () => {
       const metadata = only(prod, "kubernetes_deployment_v1").metadata as Json;
-      expect(metadata.annotations).toEqual({ "secret.reloader.stakater.com/reload": "marketing-agents-secrets" });
+      expect(metadata.annotations).toEqual({ "secret.reloader.stakater.com/reload": "marketing-agents-secrets-0" });
     });
 
     it("rolls its pods when a setting changes: the pod template carries the ConfigMap data's checksum", () => {
@@ -131,9 +131,10 @@ describe("app stack", () => {
     it("runs the ECR image at a rollout's planned tag, else the tag the image-tag parameter records (a merge never changes it)", () => {
       const [name, data] = Object.entries(prod.json("app").data?.aws_ssm_parameter as Record<string, Json>)[0];
       expect(data.name).toMatch(/remote_state.*prod-data/);
+      // The repository's URL is known at plan (its registry and name), so the plan shows the whole image.
       expect(container(prod).image).toMatch(
         new RegExp(
-          `^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-prod-cluster\\.outputs\\.\\S+repository_url\\}:\\$\\{coalesce\\(var\\.image_tag, data\\.aws_ssm_parameter\\.${name}\\.insecure_value\\)\\}$`,
+          `^333333333333\\.dkr\\.ecr\\.us-east-1\\.amazonaws\\.com/marketing-agents-prod:\\$\\{coalesce\\(var\\.image_tag, data\\.aws_ssm_parameter\\.${name}\\.insecure_value\\)\\}$`,
         ),
       );
       // Empty unless the deploy command passes --image-tag's value: then the plan shows the new image.
@@ -194,7 +195,7 @@ describe("app stack", () => {
     it("reads settings from the ConfigMap and secrets from the ExternalSecret's Secret", () => {
       expect(container(prod).env_from).toEqual([
         { config_map_ref: { name: expect.stringMatching(/kubernetes_config_map_v1/) } },
-        { secret_ref: { name: "marketing-agents-secrets" } },
+        { secret_ref: { name: "marketing-agents-secrets-0" } },
       ]);
       expect(appConfig(prod)).toMatchObject({
         metadata: { name: "marketing-agents-config" },
@@ -347,7 +348,7 @@ describe("app stack", () => {
     });
 
     it("builds the app Secret from Secrets Manager: DATABASE_URL over TLS, REDIS_URL and the three API keys", () => {
-      const secret = manifest(prod, "ExternalSecret", "marketing-agents-secrets");
+      const secret = manifest(prod, "ExternalSecret", "marketing-agents-secrets-0");
       expect(secret.apiVersion).toBe("external-secrets.io/v1");
       const spec = secret.spec as {
         secretStoreRef: Json;
@@ -355,7 +356,7 @@ describe("app stack", () => {
         data: { remoteRef: Json }[];
       };
       expect(spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "aws-secrets-manager" });
-      expect(spec.target.name).toBe("marketing-agents-secrets");
+      expect(spec.target.name).toBe("marketing-agents-secrets-0");
       expect(Object.keys(spec.target.template.data).sort()).toEqual([
         "ANTHROPIC_API_KEY",
         "DATABASE_URL",
@@ -398,7 +399,8 @@ describe("app stack", () => {
 
   describe("the app's own database login (create-app-user Job)", () => {
     const json = prod.json("app");
-    const job = only(prod, "kubernetes_job_v1");
+    const jobs = Object.entries(resourcesOf(json, "kubernetes_job_v1"));
+    const [, job] = jobs.find(([id]) => id.startsWith("database-app-user_job_")) as [string, Json];
     const jobPod = ((job.spec as Json).template as Json).spec as Json;
     const adminSecret = manifest(prod, "ExternalSecret", "database-admin");
 
@@ -439,8 +441,9 @@ describe("app stack", () => {
       for (const ref of refs) {
         expect(ref.remoteRef.version).toMatch(/^uuid\/\$\{data\.terraform_remote_state\.\S+version_id\}$/);
       }
+      // ... and when the instance is new (its DbiResourceId) or config restores it from elsewhere.
       expect((job.metadata as Json).name).toMatch(
-        /^create-app-user-\$\{substr\(sha1\(join\("\/", \["[0-9a-f]{64}", data\.terraform_remote_state\.\S+version_id\]\)\), 0, 10\)\}$/,
+        /^create-app-user-\$\{substr\(sha1\(join\("\/", \["[0-9a-f]{64}", data\.terraform_remote_state\.\S+version_id, data\.terraform_remote_state\.\S+db_instance_resource_id, "created empty"\]\)\), 0, 10\)\}$/,
       );
     });
 
@@ -453,7 +456,10 @@ describe("app stack", () => {
       });
       const [psql] = jobPod.container as Json[];
       expect(psql).toMatchObject({
-        image: "public.ecr.aws/docker/library/postgres:17.6-alpine",
+        // ECR Public's postgres, through the environment's pull-through cache.
+        image: expect.stringMatching(
+          /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/\w+-ecr-public\/docker\/library\/postgres:17\.6-alpine$/,
+        ),
         command: ["psql", "--no-psqlrc", "--file=/sql/create-app-user.sql"],
         env_from: [{ secret_ref: { name: "database-admin" } }],
         security_context: { read_only_root_filesystem: true, allow_privilege_escalation: false },
@@ -466,7 +472,8 @@ describe("app stack", () => {
         ]),
       );
       expect(only(prod, "kubernetes_deployment_v1").depends_on).toEqual([
-        expect.stringMatching(/^kubernetes_job_v1\.database-app-user_job/),
+        expect.stringMatching(/^kubernetes_job_v1\.database-app-user_job_/),
+        expect.stringMatching(/^kubernetes_manifest\.secrets_external-secret_/),
       ]);
     });
 
@@ -479,8 +486,10 @@ describe("app stack", () => {
       // The RDS master is no superuser: naming SUPERUSER or REPLICATION at all is refused (npm run db-check runs it).
       expect(sql).toContain(`ALTER ROLE :"app_user" WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'app_password';`);
       expect(sql).not.toMatch(/(?:ALTER|CREATE) ROLE[^;\n]*(?:SUPERUSER|REPLICATION|BYPASSRLS)/);
-      expect(sql).toContain(`CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"app_user";`);
+      // The schema belongs to the app's role; each login's sessions act as it.
+      expect(sql).toContain(`CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"app_role";`);
       expect(sql).toContain(`ALTER ROLE :"app_user" IN DATABASE :"database" SET search_path = :"schema";`);
+      expect(sql).toContain(`ALTER ROLE :"app_user" IN DATABASE :"database" SET role = :"app_role";`);
       expect(sql).not.toMatch(/GRANT\s+(rds_superuser|ALL PRIVILEGES ON DATABASE)/i);
     });
   });

@@ -166,12 +166,13 @@ describe("data stack", () => {
     it("generates the app's login: its user name and a 48-character password, as references only", () => {
       const json = prod.json("data");
       const [password] = Object.values(resourcesOf(json, "random_password")).filter((p) => p.length === 48);
-      expect(password).toMatchObject({ length: 48, special: false });
+      // A new rotation generation (config's database.appLoginGeneration) is a new password.
+      expect(password).toMatchObject({ length: 48, special: false, keepers: { rotation: "0" } });
       const [version] = Object.entries(resourcesOf(json, "aws_secretsmanager_secret_version"))
         .filter(([id]) => id.startsWith("database-app-login"))
         .map(([, v]) => v);
       expect(version.secret_string).toMatch(
-        /^\$\{jsonencode\(\{"username" = "marketing_agents_app", "password" = random_password\.database-app-login_password_\w+\.result\}\)\}$/,
+        /^\$\{jsonencode\(\{"username" = "marketing_agents_app_a", "password" = random_password\.database-app-login_password_\w+\.result\}\)\}$/,
       );
     });
   });

@@ -87,6 +87,11 @@ export interface AppWorkloadProps {
   readonly name: string;
   /** Full image reference, `<repository>:<tag>`. */
   readonly image: string;
+  /**
+   * The log forwarder's image, LOG_FORWARDER.image rewritten to the environment's pull-through
+   * cache (modules/image-mirror.ts). @default LOG_FORWARDER.image
+   */
+  readonly logForwarderImage?: string;
   /** Replicas at creation; the HPA owns the number afterwards. */
   readonly replicas: number;
   /** HPA floor. */
@@ -126,6 +131,8 @@ export class AppWorkload extends Construct {
   readonly hpaName: string;
   /** Service name and port. */
   readonly service: { readonly name: string; readonly port: number; readonly portName: string };
+  /** The Deployment, rolled out (Terraform waits for the rollout): depend on it to act once every pod runs the new template. */
+  readonly rolledOut: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: AppWorkloadProps) {
     super(scope, id);
@@ -140,6 +147,7 @@ export class AppWorkload extends Construct {
     });
     const serviceAccount = new ServiceAccountV1(this, "service-account", { metadata: { name, namespace } });
     const deployment = this.deployment(props, config.metadata.name, serviceAccount.metadata.name);
+    this.rolledOut = deployment;
 
     new ServiceV1(this, "service", {
       metadata: { name: this.service.name, namespace, labels: this.labels },
@@ -262,7 +270,7 @@ export class AppWorkload extends Construct {
                   { name: "tmp", mountPath: "/tmp" },
                 ],
               },
-              logForwarder(),
+              logForwarder(props.logForwarderImage),
             ],
             volume: [
               { name: "logs", emptyDir: { sizeLimit: "1Gi" } },
@@ -298,10 +306,10 @@ function resourceMetric(name: "cpu" | "memory", averageUtilization: number) {
 }
 
 /** The log folder's copy to stdout (LOG_FORWARDER): read-only, as locked down as the app. */
-function logForwarder() {
+function logForwarder(image: string = LOG_FORWARDER.image) {
   return {
     name: LOG_FORWARDER.name,
-    image: LOG_FORWARDER.image,
+    image,
     imagePullPolicy: "IfNotPresent",
     command: ["sh", "-c", LOG_FORWARDER.script],
     // Longer than the script's 10 s scan, so a file it has not seen yet does not count as lost.

@@ -1,4 +1,4 @@
-import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import { Manifest, type ManifestConfig } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { Construct } from "constructs";
 
 /** A Kubernetes object as its API expects it. */
@@ -17,6 +17,11 @@ export interface KubernetesObject {
  * A custom resource (`kubernetes_manifest`). Terraform reads the CRD's schema at plan time, so the
  * stack holding it must be deployed after the stack installing the CRD.
  */
-export function customResource(scope: Construct, id: string, object: KubernetesObject): Manifest {
-  return new Manifest(scope, id, { manifest: object });
+export function customResource(
+  scope: Construct,
+  id: string,
+  object: KubernetesObject,
+  options: Omit<ManifestConfig, "manifest"> = {},
+): Manifest {
+  return new Manifest(scope, id, { ...options, manifest: object });
 }

@@ -1,7 +1,8 @@
 /**
- * What the create-app-user Job of a synthesized app stack runs, read from its cdk.tf.json: the
- * script files of its ConfigMap, the psql command line, the literal environment it sets and the
- * keys its Secret adds. db-check runs exactly this, so the check cannot drift from what ships.
+ * What the app's login Jobs of a synthesized app stack run (create-app-user, and
+ * retire-app-logins), read from its cdk.tf.json: the script files of their ConfigMap, the psql
+ * command line, the literal environment each sets and the keys its Secret adds. db-check runs
+ * exactly this, so the check cannot drift from what ships.
  */
 type Json = Record<string, unknown>;
 
@@ -21,6 +22,7 @@ export interface AppUserJob {
 export class JobShapeError extends Error {}
 
 const JOB_LABEL = "create-app-user";
+const RETIRE_LABEL = "retire-app-logins";
 
 function resources(stack: Json, type: string): Json[] {
   const byType = (stack.resource ?? ({} as Json)) as Record<string, Record<string, Json>>;
@@ -30,14 +32,19 @@ function resources(stack: Json, type: string): Json[] {
 /** A nested block: an object in cdktf's JSON, or a one-item list. */
 const first = (value: unknown): Json | undefined => (Array.isArray(value) ? value[0] : value) as Json | undefined;
 
-/** The one Job whose pod is labelled create-app-user. */
-function jobOf(stack: Json): Json {
-  const jobs = resources(stack, "kubernetes_job_v1").filter((job) => {
+/** The Jobs whose pods are labelled `app: <label>`. */
+function jobsLabelled(stack: Json, label: string): Json[] {
+  return resources(stack, "kubernetes_job_v1").filter((job) => {
     const template = first((first(job.spec as Json) ?? ({} as Json)).template as Json) ?? ({} as Json);
     const labels = ((first(template.metadata as Json) ?? ({} as Json)) as Json).labels as Json | undefined;
-    return labels?.app === JOB_LABEL;
+    return labels?.app === label;
   });
-  if (jobs.length !== 1) throw new JobShapeError(`expected one ${JOB_LABEL} Job, found ${jobs.length}`);
+}
+
+/** The one Job labelled `label`. */
+function jobOf(stack: Json, label = JOB_LABEL): Json {
+  const jobs = jobsLabelled(stack, label);
+  if (jobs.length !== 1) throw new JobShapeError(`expected one ${label} Job, found ${jobs.length}`);
   return jobs[0];
 }
 
@@ -65,7 +72,16 @@ function externalSecretKeys(stack: Json, secretName: string): string[] {
 
 /** Reads the create-app-user Job of an app stack's synthesized JSON. */
 export function appUserJob(stack: Json): AppUserJob {
-  const spec = first(jobOf(stack).spec as Json) as Json;
+  return readJob(stack, jobOf(stack));
+}
+
+/** Reads the retire-app-logins Job of an app stack's synthesized JSON; undefined when it has none. */
+export function retireLoginsJob(stack: Json): AppUserJob | undefined {
+  return jobsLabelled(stack, RETIRE_LABEL).length === 0 ? undefined : readJob(stack, jobOf(stack, RETIRE_LABEL));
+}
+
+function readJob(stack: Json, job: Json): AppUserJob {
+  const spec = first(job.spec as Json) as Json;
   const pod = first((first(spec.template as Json) as Json).spec as Json) as Json;
   const containers = pod.container as Json[];
   if (containers.length !== 1) throw new JobShapeError(`the ${JOB_LABEL} Job has ${containers.length} containers`);
