@@ -10,7 +10,11 @@ export interface ImageRepositoryProps {
   readonly kmsKeyArn: string;
   /** How many images to keep; older ones expire. */
   readonly keepLastImages: number;
-  /** Refuse `terraform destroy` of the repository (and the images running from it). @default false */
+  /**
+   * Refuse `terraform destroy` of the repository (and the images running from it). False deletes
+   * it with its images on destroy (`force_delete`; ECR refuses to delete a repository that holds
+   * images otherwise). @default false
+   */
   readonly preventDestroy?: boolean;
 }
 
@@ -67,6 +71,7 @@ export class ImageRepository extends Construct {
       imageTagMutability: "IMMUTABLE",
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: "KMS", kmsKey: props.kmsKeyArn }],
+      forceDelete: !props.preventDestroy,
     });
     if (props.preventDestroy) repository.addOverride("lifecycle.prevent_destroy", true);
     new EcrLifecyclePolicy(this, "lifecycle", {

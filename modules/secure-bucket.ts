@@ -55,7 +55,11 @@ export interface SecureBucketProps {
    * @default false
    */
   readonly objectsAreEvidence?: boolean;
-  /** Keep the bucket when Terraform destroys the stack (state, audit data). @default true */
+  /**
+   * Keep the bucket when Terraform destroys the stack (state, audit data). False also empties it
+   * on destroy (`force_destroy`, every object version included): a bucket that is not kept goes
+   * with its objects, or the destroy would stop at BucketNotEmpty. @default true
+   */
   readonly preventDestroy?: boolean;
 }
 
@@ -81,8 +85,9 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
-    const bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName });
-    if (props.preventDestroy ?? true) bucket.addOverride("lifecycle.prevent_destroy", true);
+    const kept = props.preventDestroy ?? true;
+    const bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: !kept });
+    if (kept) bucket.addOverride("lifecycle.prevent_destroy", true);
     this.bucketName = bucket.bucket;
     this.arn = bucket.arn;
 

@@ -13,6 +13,10 @@
  *   https://docs.github.com/en/actions/sharing-automations/reusing-workflows
  * - A job runs only when every job it needs succeeded, unless its `if` says otherwise (none of
  *   these workflows does): https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idneeds
+ * - A calling job's `strategy.matrix` (here a list of `include` entries) calls the workflow once
+ *   per entry, with `matrix` in the context of its `with:`: "You can use matrix strategies with
+ *   jobs that call reusable workflows" (`jobs.<job_id>.strategy` is among the keywords a calling
+ *   job supports): https://docs.github.com/en/actions/sharing-automations/reusing-workflows
  */
 import { condition, interpolate, type Context } from "./expressions";
 import { localCallee, type Workflow, type WorkflowJob } from "./github-actions-model";
@@ -79,17 +83,35 @@ function expandWorkflow(
     const groups = [...workflowGroups, ...groupsOf(job.concurrency, context, here)];
     const callee = typeof job.uses === "string" ? localCallee(job.uses) : undefined;
     if (callee) {
-      const inputs = Object.fromEntries(
-        Object.entries(job.with ?? {}).map(([key, value]) => [key, interpolate(value, context)]),
-      );
-      // A called workflow's github context is its caller's; its inputs are what the caller passes.
-      result.push(...expandWorkflow(workflows, callee, { github: base.github, inputs }, {}, [...path, here], groups));
+      for (const { matrix, label } of matrixEntries(job, context)) {
+        const called: Context = matrix ? { ...context, matrix } : context;
+        const inputs = Object.fromEntries(
+          Object.entries(job.with ?? {}).map(([key, value]) => [key, interpolate(value, called)]),
+        );
+        // A called workflow's github context is its caller's; its inputs are what the caller passes.
+        const at = [...path, `${here}${label}`];
+        result.push(...expandWorkflow(workflows, callee, { github: base.github, inputs }, {}, at, groups));
+      }
     } else {
       const environment = job.environment === undefined ? undefined : String(interpolate(job.environment, context));
       result.push({ path: [...path, here], job, context, environment, groups });
     }
   }
   return result;
+}
+
+/**
+ * The calls a calling job makes: one per `strategy.matrix.include` entry (labelled `[<values>]`),
+ * or one without a matrix. Only `include` lists are modelled: anything else fails the test.
+ */
+function matrixEntries(job: WorkflowJob, context: Context): { matrix?: Context; label: string }[] {
+  const strategy = job.strategy as { matrix?: unknown } | undefined;
+  if (strategy?.matrix === undefined) return [{ label: "" }];
+  const matrix = interpolate(strategy.matrix, context) as { include?: Context[] } | undefined;
+  if (!Array.isArray(matrix?.include) || Object.keys(matrix).length !== 1) {
+    throw new Error(`a matrix other than an include list is not modelled: ${JSON.stringify(matrix)}`);
+  }
+  return matrix.include.map((entry) => ({ matrix: entry, label: `[${Object.values(entry).join(", ")}]` }));
 }
 
 /** A job's or workflow's `concurrency` (a string is the group), evaluated. */
