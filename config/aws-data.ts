@@ -13,6 +13,8 @@ import regionsJson from "./aws/regions.json";
 export interface RegionOffers {
   readonly zones: readonly string[];
   readonly eks_cluster_per_hour: number;
+  /** A cluster whose Kubernetes minor is in extended support (the whole price, not the surcharge). */
+  readonly eks_cluster_extended_support_per_hour: number;
   readonly ebs_gp3_per_gb_month: number;
   readonly nat_gateway_per_hour: number;
   readonly nat_gateway_per_gb: number;
@@ -22,8 +24,17 @@ export interface RegionOffers {
   readonly nlb_per_hour: number;
   readonly nlb_lcu_per_hour: number;
   readonly rds_gp3_per_gb_month: number;
+  /** RDS Extended Support, years 1 and 2 past the major's end of standard support, per vCPU (standby included). */
+  readonly rds_extended_support_per_vcpu_hour: number;
+  /** RDS Extended Support, year 3. */
+  readonly rds_extended_support_year3_per_vcpu_hour: number;
   readonly s3_standard_per_gb_month: number;
+  /** CloudWatch Logs ingestion, Standard class (vended logs such as flow logs: the first tier). */
   readonly cloudwatch_logs_ingest_per_gb: number;
+  /** CloudWatch Logs ingestion, Infrequent Access class. */
+  readonly cloudwatch_logs_ingest_infrequent_access_per_gb: number;
+  /** CloudWatch Logs storage (archive), either class. */
+  readonly cloudwatch_logs_storage_per_gb_month: number;
   readonly kms_key_per_month: number;
   readonly cloudwatch_alarm_per_month: number;
   /** One public hosted zone (queries for alias records to AWS load balancers are free). */

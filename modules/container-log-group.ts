@@ -10,6 +10,11 @@ export interface ContainerLogGroupProps {
   readonly retentionDays: number;
   /** Key that encrypts the events. */
   readonly kmsKeyArn: string;
+  /**
+   * STANDARD or INFREQUENT_ACCESS (half the ingestion price; Logs Insights still queries it, but
+   * no Live Tail, metric or subscription filters). Changing it replaces the group. @default "STANDARD"
+   */
+  readonly logGroupClass?: "STANDARD" | "INFREQUENT_ACCESS";
 }
 
 /**
@@ -28,6 +33,7 @@ export class ContainerLogGroup extends Construct {
       name: props.name,
       retentionInDays: props.retentionDays,
       kmsKeyId: props.kmsKeyArn,
+      logGroupClass: props.logGroupClass ?? "STANDARD",
     });
     this.name = group.name;
     this.arn = group.arn;

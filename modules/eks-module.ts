@@ -1,4 +1,5 @@
 import type { Construct } from "constructs";
+import type { AwsManagedPolicyName } from "./aws-managed-policies";
 import { RegistryModule, type RegistryModuleSpec } from "./registry-module";
 
 /**
@@ -11,6 +12,7 @@ export const EKS_MODULE: RegistryModuleSpec = {
   inputs: [
     "name",
     "kubernetes_version",
+    "upgrade_policy",
     "vpc_id",
     "subnet_ids",
     "control_plane_subnet_ids",
@@ -124,6 +126,11 @@ export interface EksManagedNodeGroup {
   readonly desired_size: number;
   /** EKS-optimized AMI family, e.g. AL2023_x86_64_STANDARD. */
   readonly ami_type: string;
+  /**
+   * Kubernetes minor of the nodes, e.g. "1.35": the control plane's or one below while an upgrade
+   * rolls the nodes last. @default - the cluster's version
+   */
+  readonly kubernetes_version?: string;
   /** AMI release, e.g. 1.35.0-20251209. @default - the newest at creation */
   readonly ami_release_version?: string;
   /** Follow the newest AMI release on every apply (rolls the nodes whenever AWS publishes one). @default module's */
@@ -165,6 +172,11 @@ export interface EksModuleProps {
   readonly name: string;
   /** Kubernetes minor version, e.g. "1.35". */
   readonly kubernetesVersion: string;
+  /**
+   * What EKS does when the minor leaves standard support: `STANDARD` upgrades the control plane
+   * then, `EXTENDED` keeps it 12 more months at the extended-support price. @default null (EKS: EXTENDED)
+   */
+  readonly upgradePolicy?: { readonly support_type: "STANDARD" | "EXTENDED" };
   /** VPC of the cluster. */
   readonly vpcId: string;
   /** Subnets for nodes (and the control plane unless controlPlaneSubnetIds is set). */
@@ -215,6 +227,33 @@ export interface EksModuleProps {
   /** Tags on every resource of the module. @default {} */
   readonly tags?: Record<string, string>;
 }
+
+/**
+ * What the module attaches to the IAM roles it creates, which carry `iam_role_permissions_boundary`:
+ * the service-role boundary must let all of it through. Read from the module at v21.11.0: main.tf
+ * "IAM Role" attaches AmazonEKSClusterPolicy to the cluster role (neither auto mode nor Outposts
+ * here) and, with `attach_encryption_policy` and `encryption_config`, a `cluster_encryption` policy
+ * of these four actions on the secrets key
+ * (https://github.com/terraform-aws-modules/terraform-aws-eks/blob/v21.11.0/main.tf);
+ * modules/eks-managed-node-group/main.tf attaches AmazonEKSWorkerNodePolicy and
+ * AmazonEC2ContainerRegistryReadOnly to every node group role, AmazonEKS_CNI_Policy only with
+ * `iam_role_attach_cni_policy`, and `iam_role_additional_policies` as given
+ * (https://github.com/terraform-aws-modules/terraform-aws-eks/blob/v21.11.0/modules/eks-managed-node-group/main.tf).
+ */
+export const EKS_MODULE_ROLE_POLICIES = {
+  cluster: {
+    awsManaged: ["AmazonEKSClusterPolicy"],
+    encryptionPolicyActions: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+  },
+  nodeGroup: {
+    awsManaged: ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"],
+    /** Attached too when `iam_role_attach_cni_policy` is true (IPv4 clusters). */
+    withCniPolicy: "AmazonEKS_CNI_Policy",
+  },
+} as const satisfies {
+  cluster: { awsManaged: readonly AwsManagedPolicyName[]; encryptionPolicyActions: readonly string[] };
+  nodeGroup: { awsManaged: readonly AwsManagedPolicyName[]; withCniPolicy: AwsManagedPolicyName };
+};
 
 /** The EKS control plane, its node groups and add-ons (terraform-aws-modules/eks/aws). */
 export class EksModule extends RegistryModule {

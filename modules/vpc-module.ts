@@ -30,6 +30,7 @@ export const VPC_MODULE: RegistryModuleSpec = {
     "create_flow_log_cloudwatch_iam_role",
     "flow_log_cloudwatch_log_group_retention_in_days",
     "flow_log_cloudwatch_log_group_kms_key_id",
+    "flow_log_cloudwatch_log_group_class",
     "flow_log_max_aggregation_interval",
     "flow_log_traffic_type",
     "vpc_flow_log_iam_role_name",
@@ -90,6 +91,11 @@ export interface VpcModuleProps {
   readonly flowLogCloudwatchLogGroupRetentionInDays?: number;
   /** KMS key ARN that encrypts the flow log group. @default null (CloudWatch's own key) */
   readonly flowLogCloudwatchLogGroupKmsKeyId?: string;
+  /**
+   * CloudWatch Logs class of the flow log group: STANDARD or INFREQUENT_ACCESS (changing it
+   * replaces the group). @default null (STANDARD)
+   */
+  readonly flowLogCloudwatchLogGroupClass?: "STANDARD" | "INFREQUENT_ACCESS";
   /** Seconds over which flow records are aggregated: 60 or 600. @default 600 */
   readonly flowLogMaxAggregationInterval?: number;
   /** ACCEPT, REJECT or ALL. @default "ALL" */
@@ -105,6 +111,19 @@ export interface VpcModuleProps {
   /** Tags on every resource of the module. @default {} */
   readonly tags?: Record<string, string>;
 }
+
+/**
+ * The policy the module gives the flow-log role it creates (`create_flow_log_cloudwatch_iam_role`),
+ * on the flow log group: these four actions, read from vpc-flow-logs.tf at v6.5.1
+ * (https://github.com/terraform-aws-modules/terraform-aws-vpc/blob/v6.5.1/vpc-flow-logs.tf,
+ * `vpc_flow_log_cloudwatch`). The service-role boundary must let them through.
+ */
+export const VPC_FLOW_LOG_ROLE_ACTIONS: readonly string[] = [
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+  "logs:DescribeLogGroups",
+  "logs:DescribeLogStreams",
+];
 
 /** The VPC, its subnets, gateways and flow logs (terraform-aws-modules/vpc/aws). */
 export class VpcModule extends RegistryModule {

@@ -1,6 +1,7 @@
 import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import {
+  amiReleaseMinor,
   APPLY_SESSION_SECONDS,
   CI_LOG_RETENTION_DAYS,
   ciRoleArn,
@@ -10,17 +11,20 @@ import {
   imageRepositoryName,
   nodeRoleName,
   permissionsBoundaryArn as permissionsBoundaryArnOf,
+  serviceRoleBoundaryArn,
   resourcePrefix,
   runnerProjectName,
   RUNNER_WORKFLOW_NAMES,
   type EnvironmentConfig,
   type NodeGroupConfig,
 } from "../config";
+import { awsManagedPolicyArn } from "../modules/aws-managed-policies";
 import { EksModule, type EksAccessEntry, type EksAddon, type EksManagedNodeGroup } from "../modules/eks-module";
 import { ContainerLogGroup } from "../modules/container-log-group";
 import { DelegatedRole } from "../modules/delegated-role";
 import { GithubActionsRunner } from "../modules/github-actions-runner";
 import type { PolicyStatement } from "../modules/iam-policy";
+import { ImagePullThroughCache, type ImagePullThroughCacheProps } from "../modules/image-pull-through-cache";
 import { ImageRepository } from "../modules/image-repository";
 import { OperatorAccessHost } from "../modules/operator-access-host";
 import { STORE_SESSION_TAG, storeSessionTagValue } from "../modules/kubernetes/database-app-user";
@@ -40,13 +44,14 @@ export interface ClusterStackProps extends EnvironmentStackProps {
   readonly alertTopicArn: string;
   /** The environment's DNS zone, the only one ExternalDNS may write. */
   readonly dnsZoneArn: string;
+  /** Secret ARNs of the upstream registries' credentials (network stack), by upstream. */
+  readonly imagePullCredentialArns: ImagePullThroughCacheProps["credentialArns"];
 }
 
 const CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 /** Read access to every object, secrets included: enough for the Kubernetes and Helm providers to plan. */
 const CLUSTER_VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy";
-const MANAGED_POLICY = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 
 /** Service accounts the platform and app stacks (or EKS add-ons) create, bound here to their roles. */
 export const SERVICE_ACCOUNTS = {
@@ -81,6 +86,8 @@ export class ClusterStack extends EnvironmentStack {
   readonly databaseAdminRole: DelegatedRole;
   /** The application's image repository. */
   readonly imageRepository: ImageRepository;
+  /** The pull-through cache rules every public image of the cluster comes through. */
+  readonly pullThroughCache: ImagePullThroughCache;
   /** The in-VPC GitHub Actions runner: CI's way to the cluster API. */
   readonly runner: GithubActionsRunner;
   /** People's Session Manager way to the private API (`cluster.operatorAccess`); undefined when off. */
@@ -102,7 +109,7 @@ export class ClusterStack extends EnvironmentStack {
         serviceAccount: SERVICE_ACCOUNTS.vpcCni,
         associate: false,
         permissionsBoundaryArn,
-        managedPolicyArns: [MANAGED_POLICY("AmazonEKS_CNI_Policy")],
+        managedPolicyArns: [awsManagedPolicyArn("AmazonEKS_CNI_Policy")],
       }),
       ebsCsi: new PodIdentityRole(this, "ebs-csi-role", {
         roleName: `${prefix}-ebs-csi`,
@@ -111,7 +118,7 @@ export class ClusterStack extends EnvironmentStack {
         serviceAccount: SERVICE_ACCOUNTS.ebsCsi,
         associate: false,
         permissionsBoundaryArn,
-        managedPolicyArns: [MANAGED_POLICY("service-role/AmazonEBSCSIDriverPolicy")],
+        managedPolicyArns: [awsManagedPolicyArn("AmazonEBSCSIDriverPolicy")],
       }),
     };
 
@@ -137,9 +144,19 @@ export class ClusterStack extends EnvironmentStack {
 
     this.operatorAccess = operatorAccessHost(this, config, props);
 
+    // Before the nodes: they pull every public image through these rules.
+    this.pullThroughCache = new ImagePullThroughCache(this, "pull-through-cache", {
+      mirror: this.imageMirror(),
+      credentialArns: props.imagePullCredentialArns,
+      accountId: config.account.id,
+      region: config.account.region,
+      nodePolicyName: `${prefix}-node-pull-through-cache`,
+    });
+
     this.eks = new EksModule(this, "eks", {
       name: clusterName(config),
       kubernetesVersion: config.cluster.kubernetesVersion,
+      upgradePolicy: { support_type: config.cluster.supportType },
       vpcId: props.vpcId,
       subnetIds: props.privateSubnetIds,
       controlPlaneSubnetIds: props.privateSubnetIds,
@@ -193,8 +210,9 @@ export class ClusterStack extends EnvironmentStack {
           ],
         },
       }),
-      iamRolePermissionsBoundary: permissionsBoundaryArn,
-      eksManagedNodeGroups: nodeGroups(config, props.privateSubnetIds),
+      // The cluster and node roles run AWS's managed policies: the service-role boundary.
+      iamRolePermissionsBoundary: serviceRoleBoundaryArn(config),
+      eksManagedNodeGroups: nodeGroups(config, props.privateSubnetIds, this.pullThroughCache.nodePolicyArn),
       deletionProtection: config.cluster.deletionProtection,
     });
 
@@ -255,6 +273,7 @@ export class ClusterStack extends EnvironmentStack {
       name: containerLogGroupName(config),
       retentionDays: config.cluster.logRetentionDays,
       kmsKeyArn: props.kmsKeyArn,
+      logGroupClass: config.cluster.containerLogClass,
     });
     new PodIdentityRole(this, "fluent-bit-role", {
       roleName: `${prefix}-fluent-bit`,
@@ -347,10 +366,14 @@ function pinnedAddons(config: EnvironmentConfig, addons: Record<AddonName, EksAd
   return Object.fromEntries(entries);
 }
 
-function nodeGroups(config: EnvironmentConfig, subnetIds: string[]): Record<string, EksManagedNodeGroup> {
+function nodeGroups(
+  config: EnvironmentConfig,
+  subnetIds: string[],
+  pullThroughPolicyArn: string,
+): Record<string, EksManagedNodeGroup> {
   const entries = Object.entries(config.cluster.nodeGroups).map(([name, group]) => [
     name,
-    nodeGroup(config, name, group, subnetIds),
+    nodeGroup(config, name, group, subnetIds, pullThroughPolicyArn),
   ]);
   return Object.fromEntries(entries);
 }
@@ -360,6 +383,7 @@ function nodeGroup(
   name: string,
   group: NodeGroupConfig,
   subnetIds: string[],
+  pullThroughPolicyArn: string,
 ): EksManagedNodeGroup {
   return {
     name: `${config.name}-${name}`,
@@ -369,6 +393,9 @@ function nodeGroup(
     max_size: group.maxSize,
     desired_size: group.desiredSize,
     ami_type: "AL2023_x86_64_STANDARD",
+    // The release's own minor: the control plane's, or one below until the nodes roll (the last
+    // step of an upgrade, docs/day-2.md).
+    kubernetes_version: amiReleaseMinor(config.cluster.nodeAmiReleaseVersion),
     // The pinned release: a new AMI rolls the nodes only when config says so.
     ami_release_version: config.cluster.nodeAmiReleaseVersion,
     use_latest_ami_release_version: false,
@@ -386,8 +413,12 @@ function nodeGroup(
     iam_role_name: nodeRoleName(config, name),
     // aws-node gets the CNI policy through Pod Identity, not from the node role.
     iam_role_attach_cni_policy: false,
-    iam_role_additional_policies: { ssm: MANAGED_POLICY("AmazonSSMManagedInstanceCore") },
-    iam_role_permissions_boundary: permissionsBoundaryArnOf(config),
+    iam_role_additional_policies: {
+      ssm: awsManagedPolicyArn("AmazonSSMManagedInstanceCore"),
+      // Public images come through the environment's pull-through cache (modules/image-mirror.ts).
+      "pull-through-cache": pullThroughPolicyArn,
+    },
+    iam_role_permissions_boundary: serviceRoleBoundaryArn(config),
   };
 }
 

@@ -3,6 +3,7 @@ import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
   defaultTags,
+  ecrRegistryHost,
   stackId,
   stateBucketName,
   stateKey,
@@ -10,6 +11,7 @@ import {
   type Concern,
   type EnvironmentConfig,
 } from "../config";
+import { ImageMirror } from "../modules/image-mirror";
 
 /** What every environment stack is given. */
 export interface EnvironmentStackProps {
@@ -40,6 +42,14 @@ export abstract class EnvironmentStack extends TerraformStack {
       defaultTags: [{ tags: defaultTags(props.config, concern) }],
     });
     this.useRemoteState();
+  }
+
+  /**
+   * Where this environment's public images are pulled from: its ECR registry's pull-through cache
+   * (the cluster stack creates the rules, the platform and app stacks rewrite their images to it).
+   */
+  protected imageMirror(): ImageMirror {
+    return new ImageMirror({ registryHost: ecrRegistryHost(this.config), prefixStart: this.config.name });
   }
 
   /** Declares outputs by name, for people and CI (other stacks read cross-stack references instead). */

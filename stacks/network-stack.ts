@@ -3,7 +3,9 @@ import type { Construct } from "constructs";
 import {
   ciRoleArn,
   defaultTags,
+  ENVIRONMENT_TAG_KEY,
   permissionsBoundaryArn,
+  serviceRoleBoundaryArn,
   resourcePrefix,
   zoneDelegationRoleName,
   PARENT_ZONE_ROLE_VARIABLE,
@@ -12,6 +14,7 @@ import {
 import { NatGatewayAlarms } from "../modules/alarms/nat-gateway-alarms";
 import { ALERT_PUBLISHERS, AlertTopic } from "../modules/alert-topic";
 import { HostedZone } from "../modules/hosted-zone";
+import { ImagePullCredentials } from "../modules/image-pull-credentials";
 import { KmsKey } from "../modules/kms-key";
 import { MonthlyBudget } from "../modules/monthly-budget";
 import { planSubnets } from "../modules/subnet-plan";
@@ -37,6 +40,11 @@ export class NetworkStack extends EnvironmentStack {
   readonly alerts: AlertTopic;
   /** The zone ExternalDNS publishes the environment's host names in. */
   readonly zone: HostedZone;
+  /**
+   * The Docker Hub and GitHub credentials of the cluster stack's pull-through cache rules (empty:
+   * people set them before the cluster stack, which needs them: docs/runbook.md).
+   */
+  readonly imagePullCredentials: ImagePullCredentials;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, "network", props);
@@ -64,6 +72,8 @@ export class NetworkStack extends EnvironmentStack {
       limitUsd: config.alerts.monthlyBudgetUsd,
       alertPercentages: config.alerts.budgetAlertPercentages,
       topicArn: this.alerts.arn,
+      // A shared account's spend is several environments': count this one's resources only.
+      costTag: config.account.sharedWith.length > 0 ? { key: ENVIRONMENT_TAG_KEY, value: config.name } : undefined,
     });
 
     const subnets = planSubnets(network.vpcCidr, network.availabilityZones.length);
@@ -94,13 +104,14 @@ export class NetworkStack extends EnvironmentStack {
       createFlowLogCloudwatchIamRole: true,
       flowLogCloudwatchLogGroupRetentionInDays: network.flowLogRetentionDays,
       flowLogCloudwatchLogGroupKmsKeyId: this.key.arn,
-      flowLogMaxAggregationInterval: 60,
-      flowLogTrafficType: "ALL",
+      flowLogCloudwatchLogGroupClass: network.flowLogClass,
+      flowLogMaxAggregationInterval: network.flowLogAggregationSeconds,
+      flowLogTrafficType: network.flowLogTrafficType,
       vpcFlowLogIamRoleName: `${name}-vpc-flow-log`,
       // As a prefix the name would pass IAM's 38 characters for the longest environment names.
       vpcFlowLogIamRoleUseNamePrefix: false,
       vpcFlowLogIamPolicyName: `${name}-vpc-flow-log`,
-      vpcFlowLogPermissionsBoundary: permissionsBoundaryArn(config),
+      vpcFlowLogPermissionsBoundary: serviceRoleBoundaryArn(config),
     });
 
     new VpcEndpoints(this, "endpoints", {
@@ -111,6 +122,11 @@ export class NetworkStack extends EnvironmentStack {
       routeTableIds: Fn.concat([this.vpc.privateRouteTableIds, this.vpc.databaseRouteTableIds]),
       subnetIds: this.vpc.privateSubnetIds,
       interfaceServices: network.interfaceEndpoints,
+    });
+
+    this.imagePullCredentials = new ImagePullCredentials(this, "image-pull-credentials", {
+      namePrefix: name,
+      recoveryWindowDays: config.secrets.recoveryWindowDays,
     });
 
     new NatGatewayAlarms(this, "nat-alarms", {

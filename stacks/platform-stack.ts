@@ -1,7 +1,7 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
-import { containerLogGroupName, EKS_SERVICE_CIDR } from "../config";
+import { containerLogGroupName, EKS_SERVICE_CIDR, KUBERNETES_MINOR_PINS } from "../config";
 import { cidrSubnet } from "../config/cidr";
 import { AWS_FOR_FLUENT_BIT_CHART, AwsForFluentBitAddOn } from "../modules/addons/aws-for-fluent-bit";
 import { CERT_MANAGER_CHART, CertManagerAddOn } from "../modules/addons/cert-manager";
@@ -56,6 +56,10 @@ export class PlatformStack extends EnvironmentStack {
       kubernetes: true,
     });
     const replicas = platform.controllerReplicas;
+    // Add-ons whose version follows the cluster's minor (config refuses a minor without pins).
+    const pins = KUBERNETES_MINOR_PINS[this.config.cluster.kubernetesVersion];
+    // Every chart's images come through the environment's ECR pull-through cache.
+    const images = this.imageMirror();
 
     // Every namespace a release installs into is created here first, labelled and closed; a
     // release waits for its namespace and that namespace's policies (kube-system is EKS's).
@@ -92,6 +96,8 @@ export class PlatformStack extends EnvironmentStack {
       grafanaAdminSecret: grafanaAdmin.name,
       grafanaServiceAccountName: SERVICE_ACCOUNTS.grafana.name,
       region: this.config.account.region,
+      crdUpgradeKubectlTag: pins.crdUpgradeKubectlTag,
+      images,
       alerts: {
         topicArn: props.alertTopicArn,
         region: this.config.account.region,
@@ -103,25 +109,25 @@ export class PlatformStack extends EnvironmentStack {
       grafanaAdmin.secret,
       ...inNamespace(KUBE_PROMETHEUS_STACK_CHART.namespace, NODE_EXPORTER_NAMESPACE),
     ]);
-    const gateway = new EnvoyGatewayAddOn({ replicas }).deploy(
+    const gateway = new EnvoyGatewayAddOn({ replicas, images }).deploy(
       this,
       cluster,
       inNamespace(ENVOY_GATEWAY_CHART.namespace),
     );
     // cert-manager's Gateway API support needs the Gateway API CRDs at start-up.
-    new CertManagerAddOn({ replicas }).deploy(this, cluster, [
+    new CertManagerAddOn({ replicas, images }).deploy(this, cluster, [
       prometheus,
       gateway,
       ...inNamespace(CERT_MANAGER_CHART.namespace),
     ]);
-    new ExternalSecretsAddOn({ replicas, serviceAccountName: SERVICE_ACCOUNTS.externalSecrets.name }).deploy(
+    new ExternalSecretsAddOn({ replicas, serviceAccountName: SERVICE_ACCOUNTS.externalSecrets.name, images }).deploy(
       this,
       cluster,
       [prometheus, ...inNamespace(EXTERNAL_SECRETS_CHART.namespace)],
     );
-    new MetricsServerAddOn({ replicas }).deploy(this, cluster);
-    new ReloaderAddOn({ replicas }).deploy(this, cluster, inNamespace(RELOADER_CHART.namespace));
-    new PrometheusAdapterAddOn({ replicas, prometheusUrl: monitoring.prometheusUrl }).deploy(this, cluster, [
+    new MetricsServerAddOn({ replicas, images }).deploy(this, cluster);
+    new ReloaderAddOn({ replicas, images }).deploy(this, cluster, inNamespace(RELOADER_CHART.namespace));
+    new PrometheusAdapterAddOn({ replicas, prometheusUrl: monitoring.prometheusUrl, images }).deploy(this, cluster, [
       prometheus,
       ...inNamespace(PROMETHEUS_ADAPTER_CHART.namespace),
     ]);
@@ -129,11 +135,17 @@ export class PlatformStack extends EnvironmentStack {
       serviceAccountName: SERVICE_ACCOUNTS.externalDns.name,
       zoneName: this.config.dns.zoneName,
       zoneId: props.dnsZoneId,
+      images,
     }).deploy(this, cluster, [prometheus, gateway, ...inNamespace(EXTERNAL_DNS_CHART.namespace)]);
     new AwsForFluentBitAddOn({
       serviceAccountName: SERVICE_ACCOUNTS.fluentBit.name,
       logGroupName: containerLogGroupName(this.config),
+      images,
     }).deploy(this, cluster, [prometheus, ...inNamespace(AWS_FOR_FLUENT_BIT_CHART.namespace)]);
-    new ClusterAutoscalerAddOn({ serviceAccountName: SERVICE_ACCOUNTS.clusterAutoscaler.name }).deploy(this, cluster);
+    new ClusterAutoscalerAddOn({
+      serviceAccountName: SERVICE_ACCOUNTS.clusterAutoscaler.name,
+      chartVersion: pins.clusterAutoscalerChart,
+      images,
+    }).deploy(this, cluster);
   }
 }

@@ -7,7 +7,7 @@ import { DescribeImagesCommand as DescribeAmisCommand, EC2Client } from "@aws-sd
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeAddonVersionsCommand, DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
@@ -74,6 +74,8 @@ export function healthyAws(account: string, role = "PlatformAdmin") {
   mocks.secrets.on(GetSecretValueCommand).resolves({
     SecretString: JSON.stringify({ OPENAI_API_KEY: "sk-a", ANTHROPIC_API_KEY: "sk-b", TAVILY_API_KEY: "tv-c" }),
   });
+  // The pull-through cache's registry credentials have a current value (preflight never reads it).
+  mocks.secrets.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { v1: ["AWSCURRENT"] } });
   mocks.eks
     .on(DescribeClusterCommand)
     .resolves({ cluster: { endpoint: "https://ABC.gr7.us-east-1.eks.amazonaws.com" } });

@@ -342,11 +342,13 @@ describe("the first deploy, walked as the runbook orders it", () => {
     const commands = steps.map((s) => [s.number, s.commands.map((c) => `${c.via} ${c.stacks.join(" ")}`)]);
     expect(commands).toEqual([
       [1, ["npm-deploy bootstrap"]],
-      [2, ["npm-deploy network cluster"]],
-      [3, ["npm-deploy data platform", "gh-workflow data platform"]],
-      [4, []],
-      [5, []],
-      [6, ["npm-deploy app", "gh-workflow app"]],
+      [2, ["npm-deploy network"]],
+      [3, []],
+      [4, ["npm-deploy cluster"]],
+      [5, ["npm-deploy data platform", "gh-workflow data platform"]],
+      [6, []],
+      [7, []],
+      [8, ["npm-deploy app", "gh-workflow app"]],
     ]);
   });
 
@@ -426,7 +428,7 @@ describe("the first deploy, walked as the runbook orders it", () => {
     const problems = walk(synthesizedRoles.map(onlyDeployRole)).problems;
     expect(problems).toEqual([
       expect.stringMatching(
-        /^dev step 2: no principal can run it: `npm run deploy -- dev network cluster.*`: dev-network as person arn:aws:iam::111111111111:role\/PlatformAdmin: provider aws\.dns_parent assumes arn:aws:iam::333333333333:role\/marketing-agents-prod-dns-dev, whose trust \(prod-network\) does not admit arn:aws:iam::111111111111:role\/PlatformAdmin$/,
+        /^dev step 2: no principal can run it: `npm run deploy -- dev network.*`: dev-network as person arn:aws:iam::111111111111:role\/PlatformAdmin: provider aws\.dns_parent assumes arn:aws:iam::333333333333:role\/marketing-agents-prod-dns-dev, whose trust \(prod-network\) does not admit arn:aws:iam::111111111111:role\/PlatformAdmin$/,
       ),
     ]);
   });
@@ -437,7 +439,7 @@ describe("the first deploy, walked as the runbook orders it", () => {
     it("checks both jobs: the plan role (plan-only, read-only twins) and the deploy role, each logged in to the cluster", () => {
       const result = walk();
       expect(result.problems).toEqual([]);
-      // prod's data and platform (step 3) and app (step 6) run only through the workflow: both roles logged in.
+      // prod's data and platform (step 5) and app (step 8) run only through the workflow: both roles logged in.
       for (const stack of ["prod-platform", "prod-app"]) {
         expect(result.clusterLogins).toContainEqual(expect.stringMatching(new RegExp(`^${stack} .* ${prodPlanRole}$`)));
         expect(result.clusterLogins).toContainEqual(
@@ -461,7 +463,7 @@ describe("the first deploy, walked as the runbook orders it", () => {
       const changed = synthesizedRoles.map(planTrustsApplyEnvironment);
       expect(changed).not.toEqual(synthesizedRoles);
       const problems = walk(changed).problems;
-      expect(problems.map((p) => /^(\w+ step \d+)/.exec(p)?.[1])).toEqual(["prod step 3", "prod step 6"]);
+      expect(problems.map((p) => /^(\w+ step \d+)/.exec(p)?.[1])).toEqual(["prod step 5", "prod step 8"]);
       problems.forEach((p) =>
         expect(p).toContain(
           `CI plan role ${prodPlanRole} (plan job, GitHub environment prod-plan) on the marketing-agents-prod-runner runner: a job in GitHub environment prod-plan (.github/workflows/plan.yml at refs/heads/main) cannot assume ${prodPlanRole}`,
@@ -485,7 +487,7 @@ describe("the first deploy, walked as the runbook orders it", () => {
       const changed = synthesizedRoles.map(trustsCaller);
       expect(changed).not.toEqual(synthesizedRoles);
       const problems = walk(changed).problems;
-      expect(problems.map((p) => /^(\w+ step \d+)/.exec(p)?.[1])).toEqual(["prod step 3", "prod step 6"]);
+      expect(problems.map((p) => /^(\w+ step \d+)/.exec(p)?.[1])).toEqual(["prod step 5", "prod step 8"]);
       problems.forEach((p) =>
         expect(p).toContain(
           `a job in GitHub environment prod (.github/workflows/apply.yml at refs/heads/main) cannot assume ${prodDeployRole}`,

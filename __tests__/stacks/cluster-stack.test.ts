@@ -113,7 +113,7 @@ describe("cluster stack", () => {
       expect(project.encryption_key).toMatch(/remote_state.*network/);
     });
 
-    it("starts a build only for queued jobs of the infra workflow by the listed actors (no branch filter)", () => {
+    it("starts a build only for queued jobs of the infra and drift workflows by the listed actors (no branch filter)", () => {
       // Which jobs match, under CodeBuild's rule: __tests__/modules/github-actions-runner.test.ts.
       expect(only(prod, "aws_codebuild_webhook")).toMatchObject({
         build_type: "BUILD",
@@ -121,7 +121,7 @@ describe("cluster stack", () => {
           {
             filter: [
               { type: "EVENT", pattern: "WORKFLOW_JOB_QUEUED" },
-              { type: "WORKFLOW_NAME", pattern: "^(infra)$" },
+              { type: "WORKFLOW_NAME", pattern: "^(infra|drift)$" },
               { type: "ACTOR_ACCOUNT_ID", pattern: `^(${prod.config.ci.runner.actorAccountIds.join("|")})$` },
             ],
           },

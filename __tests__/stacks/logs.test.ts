@@ -70,7 +70,8 @@ describe.each(["dev", "prod"])("logs in %s", (name) => {
     expect(containers.map((c) => c.name)).toEqual(["marketing-agents", LOG_FORWARDER.name]);
     const sidecar = containers[1];
     expect(sidecar).toMatchObject({
-      image: LOG_FORWARDER.image,
+      // LOG_FORWARDER.image (ECR Public's busybox) through the environment's pull-through cache.
+      image: `${env.config.account.id}.dkr.ecr.${env.config.account.region}.amazonaws.com/${env.config.name}-ecr-public/docker/library/busybox:1.37.0`,
       command: ["sh", "-c", LOG_FORWARDER.script],
       volume_mount: [{ name: "logs", mount_path: "/app/logs", read_only: true }],
       security_context: expect.objectContaining({ read_only_root_filesystem: true, allow_privilege_escalation: false }),

@@ -1,4 +1,4 @@
-import { SUPPORTED_KUBERNETES_MINOR } from "../../config/schema";
+import { KUBERNETES_MINOR_PINS } from "../../config/versions";
 import { ENVOY_GATEWAY_CHART, GATEWAY_CRDS_CHART } from "../../modules/addons/envoy-gateway";
 import { CRD_UPGRADE_KUBECTL_TAG } from "../../modules/addons/kube-prometheus-stack";
 import { resourcesOf, synthEnvironment, type SynthesizedEnvironment } from "../helpers";
@@ -65,6 +65,8 @@ describe("platform stack", () => {
 
   it("runs Reloader with the annotations strategy (no env var Terraform would see as drift), HA in prod", () => {
     expect(valuesOf(prod, "reloader")).toEqual({
+      // Through prod's pull-through cache of GitHub Container Registry.
+      image: { repository: "333333333333.dkr.ecr.us-east-1.amazonaws.com/prod-ghcr/stakater/reloader" },
       reloader: {
         reloadStrategy: "annotations",
         readOnlyRootFileSystem: true,
@@ -139,10 +141,20 @@ describe("platform stack", () => {
         forceConflicts: true,
         image: { busybox: { tag: "1.37.0" }, kubectl: { tag: CRD_UPGRADE_KUBECTL_TAG } },
       });
-      // kubectl may be one minor away from the API server; pin it to the cluster's.
-      expect(CRD_UPGRADE_KUBECTL_TAG.startsWith(`v${SUPPORTED_KUBERNETES_MINOR}.`)).toBe(true);
-      expect(prod.config.cluster.kubernetesVersion).toBe(SUPPORTED_KUBERNETES_MINOR);
     });
+
+    it.each(["dev", "prod"])(
+      "%s runs the kubectl and cluster-autoscaler chart config pins for its own Kubernetes minor",
+      (name) => {
+        const env = name === "dev" ? dev : prod;
+        const pins = KUBERNETES_MINOR_PINS[env.config.cluster.kubernetesVersion];
+        // kubectl may be one minor away from the API server; the autoscaler's minor must match it.
+        expect(pins.crdUpgradeKubectlTag.startsWith(`v${env.config.cluster.kubernetesVersion}.`)).toBe(true);
+        const upgradeJob = (valuesOf(env, "kube-prometheus-stack").crds as Json).upgradeJob as Json;
+        expect(upgradeJob.image).toMatchObject({ kubectl: { tag: pins.crdUpgradeKubectlTag } });
+        expect(releases(env)["cluster-autoscaler"].version).toBe(pins.clusterAutoscalerChart);
+      },
+    );
   });
 
   it("installs cert-manager with its CRDs and Gateway API support, after the Gateway API CRDs", () => {

@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 /** 0.2.0 defaults to image 3.2.1; the release pins AWS_FOR_FLUENT_BIT_IMAGE_TAG instead. */
@@ -18,6 +19,8 @@ export const AWS_FOR_FLUENT_BIT_CHART: ChartSource = {
  * would find no credentials (IMDS is out of their reach: hop limit 1).
  */
 export const AWS_FOR_FLUENT_BIT_IMAGE_TAG = "3.4.14";
+/** The chart's image, pulled through the environment's cache. */
+const AWS_FOR_FLUENT_BIT_IMAGE = "public.ecr.aws/aws-observability/aws-for-fluent-bit";
 
 /** Settings of the log shipper. */
 export interface AwsForFluentBitProps {
@@ -25,6 +28,8 @@ export interface AwsForFluentBitProps {
   readonly serviceAccountName: string;
   /** The log group (made by the cluster stack, with its key and retention) every container writes to. */
   readonly logGroupName: string;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /**
@@ -43,7 +48,7 @@ export class AwsForFluentBitAddOn implements PlatformAddOn {
       this.id,
       AWS_FOR_FLUENT_BIT_CHART,
       {
-        image: { tag: AWS_FOR_FLUENT_BIT_IMAGE_TAG },
+        image: { repository: this.props.images.image(AWS_FOR_FLUENT_BIT_IMAGE), tag: AWS_FOR_FLUENT_BIT_IMAGE_TAG },
         serviceAccount: { create: true, name: this.props.serviceAccountName },
         cloudWatchLogs: {
           enabled: true,

@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 export const CERT_MANAGER_CHART: ChartSource = {
@@ -15,6 +16,8 @@ export const CERT_MANAGER_CHART: ChartSource = {
 export interface CertManagerProps {
   /** Replicas of the controller, webhook and CA injector. @default 1 */
   readonly replicas?: number;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface CertManagerProps {
 export class CertManagerAddOn implements PlatformAddOn {
   readonly id = "cert-manager";
 
-  constructor(private readonly props: CertManagerProps = {}) {}
+  constructor(private readonly props: CertManagerProps) {}
 
   deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
     const replicas = this.props.replicas ?? 1;
@@ -34,6 +37,9 @@ export class CertManagerAddOn implements PlatformAddOn {
       CERT_MANAGER_CHART,
       {
         crds: { enabled: true, keep: true },
+        // Every cert-manager image (and the ACME solver's, passed to the controller) is
+        // <imageRegistry>/jetstack/<name>: the registry becomes the cache of quay.io.
+        imageRegistry: this.props.images.registryFor("quay.io"),
         replicaCount: replicas,
         podDisruptionBudget: { enabled: replicas > 1 },
         webhook: { replicaCount: replicas, podDisruptionBudget: { enabled: replicas > 1 } },

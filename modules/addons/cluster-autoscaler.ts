@@ -2,9 +2,13 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
-/** 9.59.0 runs cluster-autoscaler 1.35.0, whose minor must match the cluster's (config SUPPORTED_KUBERNETES_MINOR). */
+/**
+ * 9.59.0 runs cluster-autoscaler 1.35.0, whose minor must match the cluster's: the platform stack
+ * passes the chart config pins for the cluster's minor (config/versions.ts KUBERNETES_MINOR_PINS).
+ */
 export const CLUSTER_AUTOSCALER_CHART: ChartSource = {
   chart: "cluster-autoscaler",
   repository: "https://kubernetes.github.io/autoscaler",
@@ -16,6 +20,10 @@ export const CLUSTER_AUTOSCALER_CHART: ChartSource = {
 export interface ClusterAutoscalerProps {
   /** Service account name: must match the Pod Identity association of the cluster stack. */
   readonly serviceAccountName: string;
+  /** Chart version, whose autoscaler minor is the cluster's. @default CLUSTER_AUTOSCALER_CHART.version */
+  readonly chartVersion?: string;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /**
@@ -31,9 +39,10 @@ export class ClusterAutoscalerAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      CLUSTER_AUTOSCALER_CHART,
+      { ...CLUSTER_AUTOSCALER_CHART, version: this.props.chartVersion ?? CLUSTER_AUTOSCALER_CHART.version },
       {
         cloudProvider: "aws",
+        image: { repository: this.props.images.image("registry.k8s.io/autoscaling/cluster-autoscaler") },
         awsRegion: cluster.region,
         autoDiscovery: { clusterName: cluster.name },
         rbac: { serviceAccount: { create: true, name: this.props.serviceAccountName } },

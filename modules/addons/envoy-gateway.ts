@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { zoneSpread } from "../kubernetes/zone-spread";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
@@ -21,6 +22,16 @@ export const GATEWAY_CRDS_CHART: ChartSource = { ...ENVOY_GATEWAY_CHART, chart: 
 /** Gateway API channel of the CRDs: the one gateway-helm's own crds subchart installs (v1.6.1 experimental). */
 export const GATEWAY_API_CHANNEL = "experimental";
 
+/**
+ * Images the controller runs and deploys, as Envoy Gateway v1.9.0 defaults them (its chart's
+ * values and the proxy and rate-limit defaults built into the controller), pulled through the cache.
+ */
+export const ENVOY_GATEWAY_IMAGES = {
+  envoyGateway: `docker.io/envoyproxy/gateway:${ENVOY_GATEWAY_CHART.version}`,
+  envoyProxy: "docker.io/envoyproxy/envoy:distroless-v1.39.0",
+  ratelimit: "docker.io/envoyproxy/ratelimit:17b1956c",
+} as const;
+
 /** The controller name GatewayClasses use to pick Envoy Gateway. */
 export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller";
 
@@ -28,6 +39,8 @@ export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-cont
 export interface EnvoyGatewayProps {
   /** Replicas of the controller. @default 1 */
   readonly replicas?: number;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /**
@@ -38,10 +51,11 @@ export interface EnvoyGatewayProps {
 export class EnvoyGatewayAddOn implements PlatformAddOn {
   readonly id = "envoy-gateway";
 
-  constructor(private readonly props: EnvoyGatewayProps = {}) {}
+  constructor(private readonly props: EnvoyGatewayProps) {}
 
   deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
     const replicas = this.props.replicas ?? 1;
+    const { images } = this.props;
     const crds = helmRelease(
       scope,
       `${this.id}-crds`,
@@ -55,6 +69,15 @@ export class EnvoyGatewayAddOn implements PlatformAddOn {
       ENVOY_GATEWAY_CHART,
       {
         crds: { enabled: false },
+        // The controller's own image, and the proxies' and rate limiter's it deploys (written into
+        // its EnvoyGateway configuration), all from the cache.
+        global: {
+          images: {
+            envoyGateway: { image: images.image(ENVOY_GATEWAY_IMAGES.envoyGateway) },
+            envoyProxy: { image: images.image(ENVOY_GATEWAY_IMAGES.envoyProxy) },
+            ratelimit: { image: images.image(ENVOY_GATEWAY_IMAGES.ratelimit) },
+          },
+        },
         deployment: {
           replicas,
           // The chart's own selector labels (templates/envoy-gateway-deployment.yaml).

@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 /** 1.21.1 runs ExternalDNS 0.21.0. */
@@ -20,6 +21,8 @@ export interface ExternalDnsProps {
   readonly zoneName: string;
   /** The zone's id: ExternalDNS writes in this zone only, as its role allows. */
   readonly zoneId: string;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /**
@@ -40,6 +43,7 @@ export class ExternalDnsAddOn implements PlatformAddOn {
       this.id,
       EXTERNAL_DNS_CHART,
       {
+        image: { repository: props.images.image("registry.k8s.io/external-dns/external-dns") },
         provider: { name: "aws" },
         sources: ["gateway-httproute"],
         domainFilters: [props.zoneName],

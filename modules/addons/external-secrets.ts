@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 export const EXTERNAL_SECRETS_CHART: ChartSource = {
@@ -17,6 +18,8 @@ export interface ExternalSecretsProps {
   readonly serviceAccountName: string;
   /** Replicas of the controller, webhook and cert controller. @default 1 */
   readonly replicas?: number;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /** external-secrets: copies Secrets Manager secrets into Kubernetes Secrets, with its CRDs. */
@@ -27,17 +30,20 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
 
   deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
     const replicas = this.props.replicas ?? 1;
+    // One image for the controller, the webhook and the cert controller.
+    const image = { repository: this.props.images.image("ghcr.io/external-secrets/external-secrets") };
     return helmRelease(
       scope,
       this.id,
       EXTERNAL_SECRETS_CHART,
       {
         installCRDs: true,
+        image,
         replicaCount: replicas,
         podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
         serviceAccount: { create: true, name: this.props.serviceAccountName },
-        webhook: { replicaCount: replicas },
-        certController: { replicaCount: replicas },
+        webhook: { replicaCount: replicas, image },
+        certController: { replicaCount: replicas, image },
         serviceMonitor: { enabled: true },
       },
       dependsOn,

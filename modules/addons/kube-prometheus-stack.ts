@@ -2,11 +2,12 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 /**
- * kubectl of the CRD upgrade Job: the cluster's Kubernetes minor (config's SUPPORTED_KUBERNETES_MINOR),
- * as kubectl supports one minor either side of the API server.
+ * kubectl of the CRD upgrade Job by default: kubectl supports one minor either side of the API
+ * server, so the platform stack passes the tag config pins for the cluster's minor.
  */
 export const CRD_UPGRADE_KUBECTL_TAG = "v1.35.0";
 /** busybox of that Job (unpacks the chart's CRD bundle): pinned, never the chart's default `latest`. */
@@ -57,6 +58,10 @@ export interface KubePrometheusStackProps {
   readonly grafanaServiceAccountName: string;
   /** Region of the CloudWatch data source. */
   readonly region: string;
+  /** kubectl tag of the CRD upgrade Job, the cluster's minor. @default CRD_UPGRADE_KUBECTL_TAG */
+  readonly crdUpgradeKubectlTag?: string;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /**
@@ -76,6 +81,8 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
 
   deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
     const { props } = this;
+    // The chart and its subcharts take `registry` and `repository` apart: both from the cache.
+    const image = (upstream: string) => props.images.split(upstream);
     return helmRelease(
       scope,
       this.id,
@@ -88,12 +95,27 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
           upgradeJob: {
             enabled: true,
             forceConflicts: true,
-            image: { busybox: { tag: CRD_UPGRADE_BUSYBOX_TAG }, kubectl: { tag: CRD_UPGRADE_KUBECTL_TAG } },
+            image: {
+              busybox: { ...image("docker.io/busybox"), tag: CRD_UPGRADE_BUSYBOX_TAG },
+              kubectl: {
+                ...image("registry.k8s.io/kubectl"),
+                tag: props.crdUpgradeKubectlTag ?? CRD_UPGRADE_KUBECTL_TAG,
+              },
+            },
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
           },
         },
+        prometheusOperator: {
+          image: image("quay.io/prometheus-operator/prometheus-operator"),
+          // The operator writes this image into every Prometheus and Alertmanager pod.
+          prometheusConfigReloader: { image: image("quay.io/prometheus-operator/prometheus-config-reloader") },
+          admissionWebhooks: { patch: { image: image("ghcr.io/jkroepke/kube-webhook-certgen") } },
+          // The operator's default for a Thanos sidecar (none runs here): from the cache too.
+          thanosImage: image("quay.io/thanos/thanos"),
+        },
         prometheus: {
           prometheusSpec: {
+            image: image("quay.io/prometheus/prometheus"),
             retention: props.retention,
             serviceMonitorSelectorNilUsesHelmValues: false,
             podMonitorSelectorNilUsesHelmValues: false,
@@ -110,10 +132,15 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
           },
         },
         alertmanager: {
+          alertmanagerSpec: { image: image("quay.io/prometheus/alertmanager") },
           serviceAccount: { create: true, name: props.alerts.serviceAccountName },
           config: alertmanagerConfig(props.alerts.topicArn, props.alerts.region),
         },
-        "prometheus-node-exporter": { namespaceOverride: NODE_EXPORTER_NAMESPACE },
+        "prometheus-node-exporter": {
+          namespaceOverride: NODE_EXPORTER_NAMESPACE,
+          image: image("quay.io/prometheus/node-exporter"),
+        },
+        "kube-state-metrics": { image: image("registry.k8s.io/kube-state-metrics/kube-state-metrics") },
         // EKS runs the control plane: its scheduler, controller manager and etcd cannot be scraped,
         // and EKS's kube-proxy serves metrics on 127.0.0.1 only, so their targets would stay down
         // and the chart's absent() alerts (critical) would page from the first day.
@@ -122,12 +149,16 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
         kubeEtcd: { enabled: false },
         kubeProxy: { enabled: false },
         grafana: {
+          image: image("docker.io/grafana/grafana"),
           // The chown init container runs as root with CAP_CHOWN (refused by "restricted"); the
           // pod's fsGroup (472) already gives Grafana its volume.
           initChownData: { enabled: false },
           // No Alertmanager data source: alerts go to SNS, and Grafana may not reach Alertmanager
           // (the monitoring namespace's NetworkPolicies), so the provisioned source would only fail.
-          sidecar: { datasources: { alertmanager: { enabled: false } } },
+          sidecar: {
+            image: image("quay.io/kiwigrid/k8s-sidecar"),
+            datasources: { alertmanager: { enabled: false } },
+          },
           serviceAccount: { create: true, name: props.grafanaServiceAccountName },
           additionalDataSources: [
             {

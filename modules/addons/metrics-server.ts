@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 export const METRICS_SERVER_CHART: ChartSource = {
@@ -15,13 +16,15 @@ export const METRICS_SERVER_CHART: ChartSource = {
 export interface MetricsServerProps {
   /** Replicas (2+ keeps `kubectl top` and the HPA's CPU/memory metrics up during node drains). @default 1 */
   readonly replicas?: number;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /** metrics-server: the resource metrics (CPU, memory) the HorizontalPodAutoscaler reads. */
 export class MetricsServerAddOn implements PlatformAddOn {
   readonly id = "metrics-server";
 
-  constructor(private readonly props: MetricsServerProps = {}) {}
+  constructor(private readonly props: MetricsServerProps) {}
 
   deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
     const replicas = this.props.replicas ?? 1;
@@ -29,7 +32,11 @@ export class MetricsServerAddOn implements PlatformAddOn {
       scope,
       this.id,
       METRICS_SERVER_CHART,
-      { replicas, podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 } },
+      {
+        image: { repository: this.props.images.image("registry.k8s.io/metrics-server/metrics-server") },
+        replicas,
+        podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
+      },
       dependsOn,
     );
   }

@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 export const PROMETHEUS_ADAPTER_CHART: ChartSource = {
@@ -21,6 +22,8 @@ export interface PrometheusAdapterProps {
   readonly metricName?: string;
   /** Replicas (the custom metrics API is down while none runs). @default 1 */
   readonly replicas?: number;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /** One prometheus-adapter rule (chart `rules.custom` item). */
@@ -59,6 +62,7 @@ export class PrometheusAdapterAddOn implements PlatformAddOn {
       this.id,
       PROMETHEUS_ADAPTER_CHART,
       {
+        image: { repository: props.images.image("registry.k8s.io/prometheus-adapter/prometheus-adapter") },
         replicas,
         // The chart defaults maxUnavailable: 1 and writes both fields, which the API refuses
         // ("minAvailable and maxUnavailable cannot be both set"): null removes its default.

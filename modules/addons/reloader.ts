@@ -2,6 +2,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
 import type { ClusterRefs } from "../cluster-connection";
+import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
 export const RELOADER_CHART: ChartSource = {
@@ -24,6 +25,8 @@ export const RELOAD_ON_SECRET_ANNOTATION = "secret.reloader.stakater.com/reload"
 export interface ReloaderProps {
   /** Replicas (2+ runs it highly available, with leader election). @default 1 */
   readonly replicas?: number;
+  /** Where its images are pulled from: the environment's pull-through cache. */
+  readonly images: ImageMirror;
 }
 
 /**
@@ -35,7 +38,7 @@ export interface ReloaderProps {
 export class ReloaderAddOn implements PlatformAddOn {
   readonly id = "reloader";
 
-  constructor(private readonly props: ReloaderProps = {}) {}
+  constructor(private readonly props: ReloaderProps) {}
 
   deploy(scope: Construct, _cluster: ClusterRefs, dependsOn?: ITerraformDependable[]): Release {
     const replicas = this.props.replicas ?? 1;
@@ -44,6 +47,7 @@ export class ReloaderAddOn implements PlatformAddOn {
       this.id,
       RELOADER_CHART,
       {
+        image: { repository: this.props.images.image("ghcr.io/stakater/reloader") },
         reloader: {
           reloadStrategy: "annotations",
           readOnlyRootFileSystem: true,

@@ -7,16 +7,21 @@ import { DescribeImagesCommand as DescribeAmisCommand, EC2Client } from "@aws-sd
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import {
   GITHUB_CONCERN,
+  ORGANIZATION,
+  ORGANIZATION_CONCERN,
   PLACEHOLDER_REVIEWER_TEAM_IDS,
   PLACEHOLDER_RUNNER_ACTOR_IDS,
+  amiReleaseMinor,
   ciRoleName,
   clusterName,
   imageRepositoryName,
   loadEnvironments,
+  organizationPlaceholders,
+  resourcePrefix,
   runnerProjectName,
   secretNames,
   stateBucketName,
@@ -24,6 +29,7 @@ import {
   type Concern,
   type EnvironmentConfig,
 } from "../../config";
+import { CREDENTIALED_UPSTREAMS, PULL_THROUGH_SECRET_PREFIX } from "../../modules/image-mirror";
 import { APP_API_KEYS } from "../../modules/kubernetes/app-external-secret";
 import { amiName, architectureOf } from "../../modules/operator-access-host";
 import { DeployError } from "./deploy-error";
@@ -165,6 +171,25 @@ const noPlaceholderGithubIds: Check = {
       checked.push(s.setting);
     }
     return checked.join(", ");
+  },
+};
+
+/**
+ * Without AWS, like the GitHub ids: the organization guardrails never go out with the committed
+ * placeholders of config/organization.ts (Terraform would stop at the policy's precondition anyway,
+ * after assuming a role in someone else's account).
+ */
+const noPlaceholderOrganization: Check = {
+  name: "config names your organization, not the committed placeholders",
+  applies: (context) => context.target.mode === "apply" && context.target.concerns.includes(ORGANIZATION_CONCERN),
+  async run() {
+    const found = organizationPlaceholders(ORGANIZATION);
+    if (found.length > 0) {
+      throw new DeployError(
+        `organization (config/organization.ts): ${found.join(" and ")} ${found.length === 1 ? "is" : "are"} the committed placeholder, so the guardrails would go to an organization that is not yours: put your organization's id and policy administrator account (docs/organization-guardrails.md)`,
+      );
+    }
+    return ORGANIZATION.id;
   },
 };
 
@@ -342,6 +367,47 @@ const apiKeysSet: Check = {
   },
 };
 
+/**
+ * The cluster stack's pull-through cache rules: ECR reads each credential when it creates the rule,
+ * so the network stack's empty secrets must hold a value first. Asked with DescribeSecret (whether
+ * a current version exists), never by reading the value.
+ */
+const registryCredentialsSet: Check = {
+  name: "the registry credentials of the pull-through cache have a value",
+  applies: (context) => has(context, "cluster") && context.target.mode === "apply",
+  async run(context) {
+    const { config } = context.target;
+    const missing: string[] = [];
+    for (const upstream of CREDENTIALED_UPSTREAMS) {
+      const secretId = `${PULL_THROUGH_SECRET_PREFIX}${resourcePrefix(config)}/${upstream}`;
+      try {
+        const secret = await context.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+        const stages = Object.values(secret.VersionIdsToStages ?? {}).flat();
+        if (!stages.includes("AWSCURRENT")) missing.push(secretId);
+      } catch (error) {
+        if (awsErrorName(error) !== "ResourceNotFoundException") throw error;
+        if (has(context, "network")) {
+          context.deferred = true;
+          return "not yet: the network stack creates the secrets first; checked again before the cluster";
+        }
+        throw new DeployError(
+          `${env(context)}: secret ${secretId} does not exist: deploy the network stack first (${deployHint(context, "network")})`,
+        );
+      }
+    }
+    if (missing.length > 0) {
+      const setIt = missing.map(
+        (id) =>
+          `aws secretsmanager put-secret-value --secret-id ${id} --secret-string '{"username":"...","accessToken":"..."}'`,
+      );
+      throw new DeployError(
+        `${env(context)}: ${missing.join(" and ")} ${missing.length === 1 ? "has" : "have"} no value yet, and ECR reads ${missing.length === 1 ? "it" : "them"} when the cluster stack creates its pull-through cache rules: set ${missing.length === 1 ? "it" : "them"} (docs/runbook.md, first deploy): ${setIt.join("; ")}`,
+      );
+    }
+    return `${CREDENTIALED_UPSTREAMS.length} set (values not read)`;
+  },
+};
+
 const clusterReachable: Check = {
   name: "the cluster API is reachable from here",
   applies: (context) => has(context, "platform", "app"),
@@ -386,7 +452,8 @@ const pinnedVersionsOffered: Check = {
         );
       }
     }
-    const ami = eksAmiName(cluster.kubernetesVersion, cluster.nodeAmiReleaseVersion);
+    // The nodes' own minor: the cluster's, or one below until they roll (config/versions.ts).
+    const ami = eksAmiName(amiReleaseMinor(cluster.nodeAmiReleaseVersion), cluster.nodeAmiReleaseVersion);
     const images = await context.clients.ec2.send(
       new DescribeAmisCommand({ Owners: ["amazon"], Filters: [{ Name: "name", Values: [ami] }] }),
     );
@@ -433,6 +500,7 @@ async function operatorHostAmiPublished(context: Context): Promise<string | unde
 /** The checks, in the order they run. */
 export const CHECKS: readonly Check[] = [
   noPlaceholderGithubIds,
+  noPlaceholderOrganization,
   callerAccount,
   terraformOnPath,
   stateBucket,
@@ -441,6 +509,7 @@ export const CHECKS: readonly Check[] = [
   imageToRun,
   imagePushed,
   apiKeysSet,
+  registryCredentialsSet,
   pinnedVersionsOffered,
   clusterReachable,
 ];

@@ -8,15 +8,19 @@
  * tools first when they are missing (scripts/k8s-tools.sh), after reading its command line, so
  * `--help` costs nothing. It first
  * proves the check bites: deliberately broken objects must be rejected. One line per rejected
- * object with the server's message, a summary line; exit 1 on any rejection. The control plane is
- * stopped, by PID, whatever happens.
+ * object with the server's message, a summary line; exit 1 on any rejection. It also refuses every
+ * image reference that is not from the environment's own ECR (its repositories and pull-through
+ * cache prefixes, ./image-sources.ts): the dry run accepts any image, a node then pulls it from
+ * wherever it names. The control plane is stopped, by PID, whatever happens.
  */
 import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { environmentOfStackId } from "../../config/naming";
 import { printedHelp } from "../command-line";
 import { stackObjects, type ApiObject, type Json } from "./api-objects";
 import { CRD_ONLY_CHARTS, packagedCrds, releasesOf, renderRelease } from "./charts";
+import { PUBLIC_IMAGE_PROBE, imageProblems, registriesOf } from "./image-sources";
 import { startLocalCluster, type LocalCluster } from "./local-cluster";
 import { BROKEN_OBJECTS } from "./self-check";
 
@@ -224,7 +228,7 @@ async function main(argv: readonly string[]): Promise<number> {
       throw new CheckError(`${tool} is not built: run bash scripts/k8s-tools.sh`);
   }
   const stacks = loadStacks(outdir);
-  const environments = new Set(stacks.map((s) => s.id.replace(/-[a-z]+$/, "")));
+  const environments = new Set(stacks.map((s) => environmentOfStackId(s.id)));
   const crds = chartCrds(stacks);
   const cluster = await startLocalCluster(BIN, (line) => console.log(`k8s-check: ${line}`));
   const stop = () => cluster.stop();
@@ -274,6 +278,17 @@ async function main(argv: readonly string[]): Promise<number> {
         `k8s-check: self-check ${verdict.item.source}: ${verdict.accepted ? "ACCEPTED (the check does not bite)" : `rejected as expected: ${verdict.message}`}`,
       );
 
+    const registries = registriesOf(stacks);
+    const imageBites = imageProblems(PUBLIC_IMAGE_PROBE(stacks[0].id), registries).length > 0;
+    console.log(
+      `k8s-check: image self-check docker.io/library/busybox: ${imageBites ? "refused as expected" : "ACCEPTED (the image check does not bite)"}`,
+    );
+    const imageRefusals = objects
+      .filter((o) => o.object.kind !== "Namespace")
+      .flatMap((o) => imageProblems(o, registries).map((problem) => ({ item: o, problem })));
+    for (const { item, problem } of imageRefusals)
+      console.error(`REJECTED ${item.source} ${label(item.object, item.defaultNamespace)}: ${problem}`);
+
     const podTemplates = objects.flatMap((o) => podOfTemplate(o) ?? []);
     const checked = await inBatches(
       [...objects.filter((o) => o.object.kind !== "Namespace"), ...podTemplates],
@@ -284,9 +299,9 @@ async function main(argv: readonly string[]): Promise<number> {
       console.error(`REJECTED ${v.item.source} ${label(v.item.object, v.item.defaultNamespace)}: ${v.message}`);
     const toothless = bites.filter((v) => v.accepted).length;
     console.log(
-      `k8s-check: ${environments.size} environments, ${releases} releases rendered (${crdOnly} CRD-only, checked through their chart's CRD archive); ${crds.length + extraCrds.size} CRDs installed, ${namespaces.length} namespaces created (${[...enforcedLevels.values()].filter((l) => l === "restricted").length} enforcing Pod Security restricted), ${checked.length - podTemplates.length} objects and ${podTemplates.length} pod templates (as Pods, judged at their namespace's enforced level) dry-run on kube-apiserver; ${rejected.length} rejected; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
+      `k8s-check: ${environments.size} environments, ${releases} releases rendered (${crdOnly} CRD-only, checked through their chart's CRD archive); ${crds.length + extraCrds.size} CRDs installed, ${namespaces.length} namespaces created (${[...enforcedLevels.values()].filter((l) => l === "restricted").length} enforcing Pod Security restricted), ${checked.length - podTemplates.length} objects and ${podTemplates.length} pod templates (as Pods, judged at their namespace's enforced level) dry-run on kube-apiserver; ${rejected.length} rejected; ${imageRefusals.length} image references not from the environment's ECR; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
     );
-    return rejected.length > 0 || toothless > 0 ? 1 : 0;
+    return rejected.length > 0 || imageRefusals.length > 0 || toothless > 0 || !imageBites ? 1 : 0;
   } finally {
     stop();
   }

@@ -15,6 +15,7 @@ import { dot } from "./diagram";
 import { planDiff } from "./plan-diff";
 import { buildReview, toMarkdown } from "./report";
 import { ReviewError, environments, loadSynthOutput, synthGitRef, type SynthOutput } from "./synth-output";
+import { versionChanges, versionChangesMarkdown } from "./version-changes";
 
 const OPTIONS = ["--against", "--out", "--dir"];
 const USAGE = "usage: npm run review [-- --against <dir | git ref>] [--out <dir>] [--dir <synth output>]";
@@ -61,10 +62,16 @@ function main(argv: readonly string[]): string {
     const changes = baseline ? planDiff(baseline, current) : undefined;
     const names = loadEnvironments().map((c) => c.name);
     const review = buildReview(current, changes, names, baseline);
+    // Kubernetes, add-on, node and data store versions, in the order an upgrade takes them.
+    const versions = baseline ? versionChanges(baseline, current) : undefined;
     const hasDot = spawnSync("dot", ["-V"]).status === 0;
     writeOutputs(outdir, (dir) => {
-      fs.writeFileSync(path.join(dir, "review.md"), toMarkdown(review));
-      fs.writeFileSync(path.join(dir, "review.json"), `${JSON.stringify(review, null, 2)}\n`);
+      const versionSection = versions ? `\n${versionChangesMarkdown(versions).join("\n")}\n` : "";
+      fs.writeFileSync(path.join(dir, "review.md"), toMarkdown(review) + versionSection);
+      fs.writeFileSync(
+        path.join(dir, "review.json"),
+        `${JSON.stringify({ ...review, versionChanges: versions }, null, 2)}\n`,
+      );
       for (const [env, stacks] of environments(current, names)) {
         const graph = review.environments.find((e) => e.name === env)?.diagram ?? "";
         fs.writeFileSync(path.join(dir, `${env}.mmd`), `${graph}\n`);

@@ -5,6 +5,13 @@
  * measurements.
  */
 import { OFFERS, offersIn, type RegionOffers } from "../../config/aws-data";
+import {
+  EKS_KUBERNETES_SUPPORT,
+  RDS_POSTGRES_SUPPORT,
+  rdsExtendedSupportYear,
+  supportPhase,
+  type SupportWindow,
+} from "../../config/versions";
 import type { Json, SynthStack } from "./synth-output";
 
 /** Usage the synth output cannot tell; stated with every estimate. */
@@ -13,8 +20,15 @@ export const ASSUMPTIONS = {
   natTrafficGbPerMonth: 200,
   nlbLcus: 1,
   s3GbPerMonth: 50,
+  /** Control-plane, database and CI logs (flow and container logs have lines of their own). */
   cloudwatchLogsGbPerMonth: 20,
   containerLogsGbPerMonth: 30,
+  /** VPC flow logs of every flow (ALL) at 60-second aggregation. */
+  flowLogsGbPerMonth: 40,
+  /** Records at 600-second aggregation, as a share of 60-second: a long flow writes one per interval. */
+  flowLogs600sShare: 0.4,
+  /** Rejected flows, as a share of all flows' records. */
+  flowLogsRejectShare: 0.05,
   /** Backups hold about one database's size (snapshots after the first are incremental). */
   backupSizeOfDatabase: 1,
 };
@@ -44,6 +58,37 @@ export interface CostEstimate {
 const HOURS = OFFERS.hours_per_month;
 const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
 const round = (n: number) => Math.round(n * 100) / 100;
+/** Average days in a month (365 / 12): how many months of logs a retention holds. */
+const DAYS_PER_MONTH = 365 / 12;
+
+/**
+ * vCPUs of an RDS instance class, from its size (what RDS Extended Support is charged on): the
+ * burstable micro/small/medium and every large have 2, an xlarge 4, an Nxlarge 4N
+ * (https://aws.amazon.com/rds/instance-types/).
+ */
+export function rdsVcpus(instanceClass: string): number {
+  const size = instanceClass.split(".").pop() ?? "";
+  if (["micro", "small", "medium", "large"].includes(size)) return 2;
+  const multiple = /^(\d*)xlarge$/.exec(size);
+  return multiple ? 4 * Number(multiple[1] || 1) : 0;
+}
+
+/** One log group's month: ingestion at its class's price, storage for its retention (uncompressed, an upper bound). */
+function logGroupMonth(prices: RegionOffers, gbPerMonth: number, logClass: string, retentionDays: number) {
+  const infrequent = logClass === "INFREQUENT_ACCESS";
+  const ingest = infrequent
+    ? prices.cloudwatch_logs_ingest_infrequent_access_per_gb
+    : prices.cloudwatch_logs_ingest_per_gb;
+  const heldGb = (gbPerMonth * Math.min(retentionDays, 3653)) / DAYS_PER_MONTH;
+  return {
+    usd: gbPerMonth * ingest + heldGb * prices.cloudwatch_logs_storage_per_gb_month,
+    ingestOnly: (perGb: number) => gbPerMonth * perGb,
+    basis: `${round(gbPerMonth)} GB a month into ${infrequent ? "Infrequent Access" : "Standard"} ($${ingest}/GB), ${Math.round(heldGb)} GB held for ${retentionDays} days`,
+  };
+}
+
+const dayAfter = (isoDay: string) =>
+  new Date(Date.parse(`${isoDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** The region the stacks' AWS provider deploys to. */
 function regionOf(stacks: SynthStack[]): string {
@@ -71,7 +116,7 @@ function helmValues(stacks: SynthStack[], release: string): Json {
 }
 
 /** Estimates one environment from its stacks. */
-export function estimateCost(environment: string, stacks: SynthStack[]): CostEstimate {
+export function estimateCost(environment: string, stacks: SynthStack[], date: Date = new Date()): CostEstimate {
   const region = regionOf(stacks);
   const unpriced: string[] = [];
   const prices: RegionOffers | undefined = offersIn(region);
@@ -91,8 +136,10 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
   };
 
   const eks = findModule(stacks, "terraform-aws-modules/eks/aws");
-  if (Object.keys(eks).length > 0)
-    add("EKS control plane", prices.eks_cluster_per_hour * HOURS, `$${prices.eks_cluster_per_hour}/h`);
+  if (Object.keys(eks).length > 0) {
+    const plane = controlPlaneRate(prices, eks, date);
+    add("EKS control plane", plane.perHour * HOURS, plane.basis);
+  }
   for (const [name, g] of Object.entries(obj(eks.eks_managed_node_groups))) {
     const group = obj(g);
     const type = String((group.instance_types as string[])[0]);
@@ -151,6 +198,8 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
     const copies = db.multi_az === true ? 2 : 1;
     const instance = priceOf(prices.rds_postgres_per_hour, String(db.instance_class), "RDS") * HOURS * copies;
     add("PostgreSQL instance", instance, `${String(db.instance_class)}${copies === 2 ? ", Multi-AZ (x2)" : ""}`);
+    const extended = postgresExtendedSupport(prices, db, copies, date);
+    if (extended) add("PostgreSQL extended support", extended.usd, extended.basis);
     add(
       "PostgreSQL storage",
       Number(db.allocated_storage) * prices.rds_gp3_per_gb_month * copies,
@@ -216,14 +265,29 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
   add(
     "CloudWatch Logs",
     ASSUMPTIONS.cloudwatchLogsGbPerMonth * prices.cloudwatch_logs_ingest_per_gb,
-    `${ASSUMPTIONS.cloudwatchLogsGbPerMonth} GB ingested (assumed)`,
+    `${ASSUMPTIONS.cloudwatchLogsGbPerMonth} GB of control-plane, database and CI logs ingested (assumed)`,
   );
-  if (resourcesOf(stacks, "helm_release").some((r) => r.name === "aws-for-fluent-bit")) {
-    add(
-      "container logs",
-      ASSUMPTIONS.containerLogsGbPerMonth * prices.cloudwatch_logs_ingest_per_gb,
-      `${ASSUMPTIONS.containerLogsGbPerMonth} GB shipped by Fluent Bit (assumed)`,
+  if (vpc.enable_flow_log === true) {
+    const flows = flowLogsMonth(prices, vpc);
+    add("VPC flow logs", flows.usd, flows.basis);
+    Object.assign(savings, flows.savings);
+  }
+  const shipper = helmValues(stacks, "aws-for-fluent-bit");
+  const shippedTo = obj(shipper.cloudWatchLogs).logGroupName;
+  if (shippedTo !== undefined) {
+    const group = resourcesOf(stacks, "aws_cloudwatch_log_group").find((g) => g.name === shippedTo) ?? {};
+    const logClass = String(group.log_group_class ?? "STANDARD");
+    const month = logGroupMonth(
+      prices,
+      ASSUMPTIONS.containerLogsGbPerMonth,
+      logClass,
+      Number(group.retention_in_days ?? 0),
     );
+    add("container logs", month.usd, `${month.basis}; shipped by Fluent Bit (volume assumed)`);
+    const saved = month.ingestOnly(
+      prices.cloudwatch_logs_ingest_per_gb - prices.cloudwatch_logs_ingest_infrequent_access_per_gb,
+    );
+    savings["container logs: Infrequent Access"] = { on: logClass === "INFREQUENT_ACCESS", monthlyUsd: saved };
   }
   add(
     "CloudWatch alarms",
@@ -258,5 +322,95 @@ export function estimateCost(environment: string, stacks: SynthStack[]): CostEst
     savings: Object.fromEntries(
       Object.entries(savings).map(([k, v]) => [k, { on: v.on, monthlyUsd: round(v.monthlyUsd) }]),
     ),
+  };
+}
+
+/**
+ * The control plane at its Kubernetes minor's support phase on `date`: extended support costs
+ * $0.60 instead of $0.10 an hour, but only under the EXTENDED policy (STANDARD is upgraded by EKS
+ * instead; config refuses that). The basis says when the price changes.
+ */
+function controlPlaneRate(prices: RegionOffers, eks: Json, date: Date): { perHour: number; basis: string } {
+  const minor = String(eks.kubernetes_version);
+  // EKS's own default when no policy is given is EXTENDED.
+  const policy = String(obj(eks.upgrade_policy).support_type ?? "EXTENDED");
+  const window: SupportWindow | undefined = EKS_KUBERNETES_SUPPORT[minor];
+  const standard = `$${prices.eks_cluster_per_hour}/h`;
+  const extended = `$${prices.eks_cluster_extended_support_per_hour}/h`;
+  if (!window)
+    return { perHour: prices.eks_cluster_per_hour, basis: `${standard}, Kubernetes ${minor} (no support dates)` };
+  const phase = supportPhase(window, date);
+  if (phase === "standard") {
+    const then = policy === "EXTENDED" ? `${extended} from ${dayAfter(window.standardEnds)}` : "EKS upgrades it then";
+    return {
+      perHour: prices.eks_cluster_per_hour,
+      basis: `${standard}: Kubernetes ${minor} in standard support until ${window.standardEnds}; policy ${policy}: ${then}`,
+    };
+  }
+  return {
+    perHour: prices.eks_cluster_extended_support_per_hour,
+    basis: `${extended}: Kubernetes ${minor} in extended support since ${dayAfter(window.standardEnds)} (policy ${policy}), until ${window.extendedEnds}`,
+  };
+}
+
+/** RDS Extended Support of a major past standard support on `date`: per vCPU-hour, standby included. */
+function postgresExtendedSupport(
+  prices: RegionOffers,
+  db: Json,
+  copies: number,
+  date: Date,
+): { usd: number; basis: string } | undefined {
+  const major = String(db.engine_version).split(".")[0];
+  const window = RDS_POSTGRES_SUPPORT[major];
+  if (!window || supportPhase(window, date) === "standard") return undefined;
+  const year = rdsExtendedSupportYear(window, date);
+  const rate =
+    year === "year 3" ? prices.rds_extended_support_year3_per_vcpu_hour : prices.rds_extended_support_per_vcpu_hour;
+  const vcpus = rdsVcpus(String(db.instance_class)) * copies;
+  return {
+    usd: vcpus * rate * HOURS,
+    basis: `PostgreSQL ${major} past standard support (${window.standardEnds}), ${year}: ${vcpus} vCPUs x $${rate}/vCPU-hour`,
+  };
+}
+
+/**
+ * The flow logs' month from the VPC module's settings: records scale with the aggregation
+ * interval and the traffic type (assumed shares), ingestion with the log class.
+ */
+function flowLogsMonth(prices: RegionOffers, vpc: Json) {
+  const interval = Number(vpc.flow_log_max_aggregation_interval ?? 600);
+  const traffic = String(vpc.flow_log_traffic_type ?? "ALL");
+  const logClass = String(vpc.flow_log_cloudwatch_log_group_class ?? "STANDARD");
+  const retention = Number(vpc.flow_log_cloudwatch_log_group_retention_in_days ?? 0);
+  const intervalShare = interval === 600 ? ASSUMPTIONS.flowLogs600sShare : 1;
+  const trafficShare = traffic === "REJECT" ? ASSUMPTIONS.flowLogsRejectShare : 1;
+  const gb = ASSUMPTIONS.flowLogsGbPerMonth * intervalShare * trafficShare;
+  const month = logGroupMonth(prices, gb, logClass, retention);
+  const ingest =
+    logClass === "INFREQUENT_ACCESS"
+      ? prices.cloudwatch_logs_ingest_infrequent_access_per_gb
+      : prices.cloudwatch_logs_ingest_per_gb;
+  // Each switch's saving: this month's ingestion against the same settings with the switch off.
+  const perGbHeld = (retention / DAYS_PER_MONTH) * prices.cloudwatch_logs_storage_per_gb_month;
+  const at = (g: number) => g * (ingest + perGbHeld);
+  const savings: Record<string, { on: boolean; monthlyUsd: number }> = {
+    "flow logs: 600 s aggregation": {
+      on: interval === 600,
+      monthlyUsd: interval === 600 ? at(gb / intervalShare) - at(gb) : at(gb) - at(gb * ASSUMPTIONS.flowLogs600sShare),
+    },
+    "flow logs: REJECT only": {
+      on: traffic === "REJECT",
+      monthlyUsd:
+        traffic === "REJECT" ? at(gb / trafficShare) - at(gb) : at(gb) - at(gb * ASSUMPTIONS.flowLogsRejectShare),
+    },
+    "flow logs: Infrequent Access": {
+      on: logClass === "INFREQUENT_ACCESS",
+      monthlyUsd: gb * (prices.cloudwatch_logs_ingest_per_gb - prices.cloudwatch_logs_ingest_infrequent_access_per_gb),
+    },
+  };
+  return {
+    usd: month.usd,
+    savings,
+    basis: `${traffic} flows at ${interval} s: ${month.basis} (volume assumed: ${ASSUMPTIONS.flowLogsGbPerMonth} GB for ALL at 60 s)`,
   };
 }

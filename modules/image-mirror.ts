@@ -1,0 +1,123 @@
+/**
+ * Where the cluster pulls public images from: the environment's own ECR registry, through one
+ * pull-through cache rule per upstream registry (modules/image-pull-through-cache.ts), never
+ * anonymously from Docker Hub over NAT (pull limits). This file only names things: the upstreams
+ * ECR can cache and how an upstream image reference is rewritten to the cache.
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html
+ */
+
+/** An upstream registry ECR can cache. */
+export interface UpstreamRegistry {
+  /** ECR's `upstream_registry_url` for it (CreatePullThroughCacheRule). */
+  readonly url: string;
+  /** Host names image references use for it. */
+  readonly hosts: readonly string[];
+  /**
+   * ECR needs a Secrets Manager credential for it (`ecr-pullthroughcache/...`): Docker Hub and
+   * GitHub Container Registry do; ECR Public, Quay and registry.k8s.io do not.
+   */
+  readonly credential: boolean;
+  /** Namespace of single-segment names (Docker Hub's official images: `busybox` is `library/busybox`). */
+  readonly defaultNamespace?: string;
+}
+
+/** The upstreams the charts' and the app's images come from, by the suffix of their ECR prefix. */
+export const UPSTREAM_REGISTRIES = {
+  "ecr-public": { url: "public.ecr.aws", hosts: ["public.ecr.aws"], credential: false },
+  "docker-hub": {
+    url: "registry-1.docker.io",
+    hosts: ["docker.io", "registry-1.docker.io", "index.docker.io"],
+    credential: true,
+    defaultNamespace: "library",
+  },
+  quay: { url: "quay.io", hosts: ["quay.io"], credential: false },
+  ghcr: { url: "ghcr.io", hosts: ["ghcr.io"], credential: true },
+  k8s: { url: "registry.k8s.io", hosts: ["registry.k8s.io"], credential: false },
+} as const satisfies Record<string, UpstreamRegistry>;
+
+export type UpstreamName = keyof typeof UPSTREAM_REGISTRIES;
+export const UPSTREAM_NAMES = Object.keys(UPSTREAM_REGISTRIES) as UpstreamName[];
+
+/**
+ * ECR reads an upstream's credential from a secret whose name starts with this (the only ones
+ * the console lists and ECR's service-linked role may read):
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-creating-rule.html
+ */
+export const PULL_THROUGH_SECRET_PREFIX = "ecr-pullthroughcache/";
+
+/** The upstreams that need a credential. */
+export const CREDENTIALED_UPSTREAMS = UPSTREAM_NAMES.filter((name) => UPSTREAM_REGISTRIES[name].credential);
+
+/** Settings of the mirror. */
+export interface ImageMirrorProps {
+  /** The environment's private registry, `<account>.dkr.ecr.<region>.amazonaws.com`. */
+  readonly registryHost: string;
+  /**
+   * Start of every cache prefix (`<start>-<upstream>`, e.g. `dev-quay`): environments sharing an
+   * account and region keep their rules apart. ECR allows 2-30 characters.
+   */
+  readonly prefixStart: string;
+}
+
+/** A repository reference split the way charts take it: registry host, then the path below it. */
+export interface MirroredRepository {
+  readonly registry: string;
+  readonly repository: string;
+}
+
+/** Rewrites upstream image references to the environment's pull-through cache. */
+export class ImageMirror {
+  constructor(private readonly props: ImageMirrorProps) {}
+
+  /** The private registry host. */
+  get registryHost(): string {
+    return this.props.registryHost;
+  }
+
+  /** The ECR repository prefix of an upstream's cache rule. */
+  prefix(upstream: UpstreamName): string {
+    return `${this.props.prefixStart}-${upstream}`;
+  }
+
+  /** Every cache prefix, one per upstream. */
+  prefixes(): string[] {
+    return UPSTREAM_NAMES.map((name) => this.prefix(name));
+  }
+
+  /**
+   * `quay.io/jetstack/cert-manager-controller` -> `<registry>`, `<prefix>/jetstack/cert-manager-controller`;
+   * `docker.io/busybox` -> `<registry>`, `<prefix>/library/busybox`. A tag or digest stays where it is.
+   * Throws for a host no rule caches: such an image would not be pullable.
+   */
+  split(reference: string): MirroredRepository {
+    const [host, ...rest] = reference.split("/");
+    const upstream = UPSTREAM_NAMES.find((name) =>
+      (UPSTREAM_REGISTRIES[name].hosts as readonly string[]).includes(host),
+    );
+    if (!upstream || rest.length === 0) {
+      throw new Error(`${reference}: no pull-through cache rule for its registry (cached: ${this.upstreamHosts()})`);
+    }
+    const registry: UpstreamRegistry = UPSTREAM_REGISTRIES[upstream];
+    const path = rest.length === 1 && registry.defaultNamespace ? [registry.defaultNamespace, ...rest] : rest;
+    return { registry: this.props.registryHost, repository: [this.prefix(upstream), ...path].join("/") };
+  }
+
+  /**
+   * What replaces an upstream host for charts that take a registry and build the rest
+   * themselves: `quay.io` -> `<registry>/<prefix of quay>`.
+   */
+  registryFor(host: string): string {
+    const { registry, repository } = this.split(`${host}/x`);
+    return `${registry}/${repository.slice(0, -"/x".length)}`;
+  }
+
+  /** The whole rewritten reference, `<registry>/<prefix>/<path>[:tag]`. */
+  image(reference: string): string {
+    const { registry, repository } = this.split(reference);
+    return `${registry}/${repository}`;
+  }
+
+  private upstreamHosts(): string {
+    return UPSTREAM_NAMES.flatMap((name) => UPSTREAM_REGISTRIES[name].hosts).join(", ");
+  }
+}
