@@ -2,7 +2,7 @@
  * Every command of the project answers `--help` with its usage and exit 0, through npm as users
  * run it (`npm run <command> -- --help`), before doing any work: no synth, no tool build, no
  * AWS call. Every script of package.json is either such a command or a named third-party tool
- * with its own help, so a new command cannot arrive without one.
+ * with its own help, so a new command cannot arrive without one; `./help` lists every one of them.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -16,11 +16,17 @@ const scripts = Object.keys(
 
 /** Our commands and how their usage starts. */
 const COMMANDS: Record<string, string> = {
+  setup: "usage: npm run setup\n",
+  test: "usage: npm test [-- <jest options and test files>]\n",
+  lint: "usage: npm run lint\n",
+  "lint:workflows": "usage: npm run lint:workflows\n",
   build: "usage: npm run build\n",
   synth: "usage: [ENVIRONMENTS=dev,staging] [CDKTF_OUTDIR=cdktf.out] npm run synth\n",
+  destroy: "usage: npm run destroy -- <env>",
   bench: "usage: npm run bench",
   policy: "usage: npm run policy\n",
   review: "usage: npm run review",
+  "review:tables": "usage: npm run review:tables -- --from",
   deploy: "usage: npm run deploy -- <env>",
   "eks-versions": "usage: npm run eks-versions -- <env>\n",
   "providers-lock": "usage: npm run providers-lock\n",
@@ -28,19 +34,16 @@ const COMMANDS: Record<string, string> = {
   "aws-data": "usage: npm run aws-data\n",
   "k8s-check": "usage: npm run k8s-check",
   "db-check": "usage: npm run db-check",
-  "who-can": "usage: npm run who-can\n",
+  docs: "usage: npm run docs [-- --check]\n",
 };
 
-/** Scripts that only run other tools, whose `--help` is theirs. */
+/** Scripts that run one other tool, whose `--help` is theirs (and answered before it does anything). */
 const TOOLS: Record<string, string> = {
-  setup: "npm ci, then npm run synth",
-  test: "tsc, then jest (npm test -- --help is jest's)",
-  lint: "eslint, then prettier --check",
+  cdktf: "the cdktf CLI, with its telemetry off (CHECKPOINT_DISABLE)",
   format: "prettier --write",
   mutation: "stryker",
   "check:modules": "../shared/tools/check-modules.mjs, outside this repository",
   "check:helm": "../shared/tools/check-helm-values.mjs, outside this repository",
-  "lint:workflows": "actionlint, then zizmor",
 };
 
 /** npm's own configuration from the npm that started jest must not reach the npm under test. */
@@ -76,7 +79,7 @@ describe("--help", () => {
 
   // These check their arguments inline (a shell script, .mjs files, the cdktf app); the
   // TypeScript commands share wantsHelp, tested below.
-  it.each(["build", "synth", "bench", "policy"])(
+  it.each(["setup", "test", "lint", "lint:workflows", "build", "synth", "bench", "policy"])(
     "npm run %s -- -h prints its usage, exit 0",
     (script) => {
       const run = npmRun(script, "-h");
@@ -93,12 +96,30 @@ describe("--help", () => {
   });
 });
 
-describe("who-can", () => {
-  it("refuses an unknown argument with one line and exit 2, writing nothing", () => {
-    const before = fs.readFileSync(path.join(root, "README.md"), "utf8");
-    const run = npmRun("who-can", "--bogus");
-    expect(run.status).toBe(2);
-    expect(run.stderr.trim().split("\n")).toEqual(["who-can: unknown argument --bogus; usage: npm run who-can"]);
-    expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toBe(before);
+describe("./help", () => {
+  const help = spawnSync(path.join(root, "help"), [], { encoding: "utf8" });
+
+  it("lists every npm script as the command a person types", () => {
+    expect(help.status).toBe(0);
+    const typed = (script: string) => (script === "test" ? "npm test" : `npm run ${script}`);
+    const listed = (script: string) =>
+      new RegExp(`(^|\\s)${typed(script).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`, "m");
+    expect(scripts.filter((s) => !listed(s).test(help.stdout))).toEqual([]);
   });
+
+  it("lists no npm script that package.json does not have", () => {
+    const named = [...help.stdout.matchAll(/npm run (?:--silent )?([a-z][a-z0-9:-]*)/g)].map((m) => m[1]);
+    expect([...new Set(named)].filter((s) => !scripts.includes(s))).toEqual([]);
+  });
+});
+
+describe("docs", () => {
+  it("refuses an unknown argument with one line and exit 2, writing nothing", () => {
+    const readme = path.join(root, "README.md");
+    const before = fs.readFileSync(readme, "utf8");
+    const run = npmRun("docs", "--bogus");
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split("\n")).toEqual(["docs: unknown argument --bogus; usage: npm run docs [-- --check]"]);
+    expect(fs.readFileSync(readme, "utf8")).toBe(before);
+  }, 60_000);
 });

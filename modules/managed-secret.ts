@@ -16,7 +16,7 @@ export interface ManagedSecretProps {
   /**
    * Key/value pairs stored as the secret's JSON. Values must be Terraform references
    * (random_password, resource attributes), never literals: the synthesized JSON is not secret.
-   * @default - no value: people set it outside Terraform (see README)
+   * @default - no value: people set it outside Terraform (docs/runbook.md, first deploy)
    */
   readonly values?: Record<string, string>;
 }

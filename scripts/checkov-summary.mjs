@@ -4,11 +4,9 @@ import fs from "node:fs";
 
 const data = JSON.parse(fs.readFileSync(0, "utf8"));
 const reports = Array.isArray(data) ? data : [data];
-const environmentOf = (check) =>
-  check.file_path
-    .split("/")
-    .filter(Boolean)[0]
-    .replace(/-[a-z]+$/, "");
+// A stack folder is `<env>-<concern>`; environment names hold no hyphen (config/schema.ts), a concern
+// may (`prod-org-guardrails`), so the environment is what comes before the first one.
+const environmentOf = (check) => check.file_path.split("/").filter(Boolean)[0].split("-")[0];
 const counts = {};
 const failures = [];
 for (const report of reports) {

@@ -7,7 +7,7 @@
  */
 import { EKSClient } from "@aws-sdk/client-eks";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { ConfigError, loadEnvironments } from "../config";
+import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../config";
 import { printedHelp } from "./command-line";
 import { awsErrorName, missingCredentials } from "./deploy/aws-errors";
 import { pinnedVersions } from "./deploy/eks-versions";
@@ -30,7 +30,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const region = config.account.region;
-  const versions = await pinnedVersions(config, { eks: new EKSClient({ region }), ssm: new SSMClient({ region }) });
+  const versions = await pinnedVersions(config, {
+    eks: new EKSClient({ region }),
+    ssm: new SSMClient({ region }),
+  }).catch((error: unknown) => {
+    throw new EnvironmentError(config, error);
+  });
   console.log(`${config.name}: Kubernetes ${config.cluster.kubernetesVersion} in ${region}`);
   for (const v of versions) {
     const state = v.pinned === v.newest ? "newest" : `newest is ${v.newest}`;
@@ -39,13 +44,25 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** An AWS call's failure with the environment it was made for, so the message can name its account. */
+class EnvironmentError extends Error {
+  constructor(
+    readonly config: EnvironmentConfig,
+    override readonly cause: unknown,
+  ) {
+    super(`environment "${config.name}"`);
+  }
+}
+
 function explain(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
-  if (missingCredentials(error)) {
-    return `eks-versions: no usable AWS credentials (${awsErrorName(error)}): sign in to the environment's account and run again`;
+  const cause = error instanceof EnvironmentError ? error.cause : error;
+  if (error instanceof EnvironmentError && missingCredentials(cause)) {
+    // The same words as the deploy preflight's: which account to sign in to, and how.
+    return `eks-versions: environment "${error.config.name}": no usable AWS credentials (${awsErrorName(cause)}): sign in to account ${error.config.account.id} (aws sso login, or set AWS_PROFILE) and run again`;
   }
-  const first = error instanceof Error ? error.message.split("\n")[0] : String(error);
-  return `eks-versions: ${awsErrorName(error)}: ${first}`;
+  const first = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+  return `eks-versions: ${awsErrorName(cause)}: ${first}`;
 }
 
 main(process.argv.slice(2)).then(

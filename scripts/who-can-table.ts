@@ -1,12 +1,10 @@
 /**
- * README's "Who can do what", rendered from the request table the IAM evaluator checks
- * (__tests__/security/who-can-do-what.ts), so the README says exactly what the tests prove.
+ * docs/who-can.md's table, rendered from the request table the IAM evaluator checks
+ * (__tests__/security/who-can-do-what.ts), so the docs say exactly what the tests prove
+ * (`npm run docs` writes it).
  */
 import { loadEnvironments } from "../config";
 import { REQUESTS } from "../__tests__/security/who-can-do-what";
-
-export const WHO_CAN_BEGIN = "<!-- BEGIN_WHO_CAN (npm run who-can writes this table) -->";
-export const WHO_CAN_END = "<!-- END_WHO_CAN -->";
 
 const ROLE_NAMES: Record<string, string> = {
   deploy: "`<env>-deploy`",
@@ -14,7 +12,22 @@ const ROLE_NAMES: Record<string, string> = {
   "pr-plan": "`<env>-pr-plan`",
   "push-image": "`<env>-push-image`",
   runner: "`<env>-runner` (CodeBuild)",
+  // Principals asking STS for a session of one of the environment's roles (the identity perimeter).
+  "outside-account": "an account outside the organization",
+  "organization-account": "an account of the organization",
+  "eks-pod-identity": "EKS Pod Identity (`pods.eks.amazonaws.com`)",
+  "github-actions": "a GitHub Actions token of the project's repositories",
+  "github-other-repository": "a GitHub Actions token of another repository",
 };
+
+function nameOf(role: string): string {
+  const name = ROLE_NAMES[role];
+  if (!name)
+    throw new Error(
+      `who-can table: no words for the role "${role}"; add them to ROLE_NAMES in scripts/who-can-table.ts`,
+    );
+  return name;
+}
 
 /** The Markdown table of the request table, one row per request. */
 export function whoCanTable(): string {
@@ -23,17 +36,9 @@ export function whoCanTable(): string {
   const rows = REQUESTS.map((row) => {
     const where = environments.filter((c) => row.when?.(c) ?? true).map((c) => c.name);
     const only = where.length === environments.length ? "" : ` (${where.join(", ")})`;
-    return [ROLE_NAMES[row.role], `\`${row.action}\``, `${row.target}${only}`, row.expected, row.why];
+    return [nameOf(row.role), `\`${row.action}\``, `${row.target}${only}`, row.expected, row.why];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
-
-/** The README with the table between the markers replaced; throws when the markers are missing. */
-export function withWhoCanTable(readme: string): string {
-  const begin = readme.indexOf(WHO_CAN_BEGIN);
-  const end = readme.indexOf(WHO_CAN_END);
-  if (begin < 0 || end < begin) throw new Error(`README.md has no ${WHO_CAN_BEGIN} ... ${WHO_CAN_END} markers`);
-  return `${readme.slice(0, begin + WHO_CAN_BEGIN.length)}\n\n${whoCanTable()}\n\n${readme.slice(end)}`;
 }

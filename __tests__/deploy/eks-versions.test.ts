@@ -63,18 +63,21 @@ describe("npm run eks-versions", () => {
     });
 
   it("refuses an unknown environment in one line naming the allowed ones", () => {
-    const result = run("qa");
+    // Not a name the schema accepts ("-"), so no environment added later can make it known.
+    const result = run("no-such-env");
+    const allowed = loadEnvironments().map((c) => c.name);
     expect(result.status).toBe(2);
     expect(result.stderr.trim()).toBe(
-      'eks-versions: environment "qa" does not exist; allowed: dev, staging, prod (usage: npm run eks-versions -- <env>)',
+      `eks-versions: environment "no-such-env" does not exist; allowed: ${allowed.join(", ")} (usage: npm run eks-versions -- <env>)`,
     );
   });
 
-  it("without credentials says so in one line, no stack trace", () => {
+  it("without credentials says so in one line naming the account to sign in to, as deploy does, no stack trace", () => {
+    const [dev] = loadEnvironments("dev");
     const result = run("dev");
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")).toEqual([
-      "eks-versions: no usable AWS credentials (CredentialsProviderError): sign in to the environment's account and run again",
+      `eks-versions: environment "dev": no usable AWS credentials (CredentialsProviderError): sign in to account ${dev.account.id} (aws sso login, or set AWS_PROFILE) and run again`,
     ]);
   });
 });

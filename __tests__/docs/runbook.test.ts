@@ -77,11 +77,11 @@ describe("runbook", () => {
     expect(rollout).toMatch(/npm run deploy -- staging app --image-tag sha-0123abc --apply\n/);
   });
 
-  it("shows, like the README, what --plan prints on a machine without credentials", () => {
+  it("shows, like docs/deploy.md, what --plan prints on a machine without credentials", () => {
     const line =
       'deploy: preflight: environment "dev": no usable AWS credentials (CredentialsProviderError): sign in to account 111111111111';
     expect(runbook).toContain(line);
-    expect(fs.readFileSync(path.join(root, "README.md"), "utf8")).toContain(line);
+    expect(fs.readFileSync(path.join(root, "docs", "deploy.md"), "utf8")).toContain(line);
   });
 
   describe("CI: GitHub environments, rollouts and recovery", () => {

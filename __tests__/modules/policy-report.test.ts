@@ -1,5 +1,5 @@
 /**
- * What the gate tells a person: each rule's fix as the README documents it, the one-line problems of
+ * What the gate tells a person: each rule's fix as docs/policy.md documents it, the one-line problems of
  * a failed synth, and the synthesized stacks it reads.
  */
 import * as fs from "node:fs";
@@ -11,11 +11,11 @@ import { ALL_RULES, PolicyError, readSynthesizedStacks } from "../../modules/pol
 const squeeze = (text: string) => text.replace(/ +/g, " ");
 
 describe("the gate's words", () => {
-  const readme = squeeze(fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8"));
+  const policyDoc = squeeze(fs.readFileSync(path.join(__dirname, "../../docs/policy.md"), "utf8"));
 
-  it.each(ALL_RULES.map((r) => [r.id, r] as const))("README gives %s its why and its fix", (_id, rule) => {
+  it.each(ALL_RULES.map((r) => [r.id, r] as const))("docs/policy.md gives %s its why and its fix", (_id, rule) => {
     expect(rule.fix.length).toBeGreaterThan(10);
-    expect(readme).toContain(squeeze(`| ${rule.id} | ${rule.why} | ${rule.fix} |`));
+    expect(policyDoc).toContain(squeeze(`| ${rule.id} | ${rule.why} | ${rule.fix} |`));
   });
 
   it("fails a synth with one line per problem: stack, address, rule, why, detail and fix", () => {

@@ -26,7 +26,7 @@ export interface Waiver {
   readonly address: string;
   /** Rule id. */
   readonly rule: string;
-  /** Why the exception is acceptable: required, shown in the README. */
+  /** Why the exception is acceptable: required, shown in docs/policy.md. */
   readonly reason: string;
 }
 
