@@ -1,4 +1,5 @@
 import type { Construct } from "constructs";
+import type { AwsManagedPolicyName } from "./aws-managed-policies";
 import { RegistryModule, type RegistryModuleSpec } from "./registry-module";
 
 /** terraform-aws-modules/rds/aws: 6.13.1 is the newest release that accepts AWS provider 6.25.0. */
@@ -33,7 +34,11 @@ export const RDS_MODULE: RegistryModuleSpec = {
     "skip_final_snapshot",
     "final_snapshot_identifier_prefix",
     "deletion_protection",
+    "delete_automated_backups",
+    "snapshot_identifier",
+    "restore_to_point_in_time",
     "copy_tags_to_snapshot",
+    "allow_major_version_upgrade",
     "auto_minor_version_upgrade",
     "iam_database_authentication_enabled",
     "performance_insights_enabled",
@@ -121,8 +126,29 @@ export interface RdsModuleProps {
   readonly finalSnapshotIdentifierPrefix?: string;
   /** Refuse deletes. @default false */
   readonly deletionProtection?: boolean;
+  /**
+   * Delete the automated backups with the instance; false keeps them (until their retention ends),
+   * so an instance replaced by a restore can still be restored to a point in time. @default true
+   */
+  readonly deleteAutomatedBackups?: boolean;
+  /**
+   * Create the instance from this DB snapshot (name or ARN; an AWS Backup recovery point of RDS is
+   * one). Changing it replaces the instance. @default null (an empty database)
+   */
+  readonly snapshotIdentifier?: string;
+  /**
+   * Create the instance from automated backups at a point in time (module `restore_to_point_in_time`,
+   * the keys of the resource's block: `source_dbi_resource_id`, `restore_time` or
+   * `use_latest_restorable_time`...). Changing it replaces the instance. @default null
+   */
+  readonly restoreToPointInTime?: Readonly<Record<string, string>>;
   /** Copy tags to snapshots. @default false */
   readonly copyTagsToSnapshot?: boolean;
+  /**
+   * Major version upgrades are allowed: RDS refuses an `engineVersion` of another major without it.
+   * Changing it causes no outage and upgrades nothing by itself. @default false
+   */
+  readonly allowMajorVersionUpgrade?: boolean;
   /** Apply minor engine upgrades in the maintenance window. @default true */
   readonly autoMinorVersionUpgrade?: boolean;
   /** IAM database authentication. @default false */
@@ -161,6 +187,13 @@ export interface RdsModuleProps {
   readonly tags?: Record<string, string>;
 }
 
+/**
+ * The AWS managed policy the module attaches to the enhanced-monitoring role it creates
+ * (`create_monitoring_role`), read from modules/db_instance/main.tf at v6.13.1
+ * (https://github.com/terraform-aws-modules/terraform-aws-rds/blob/v6.13.1/modules/db_instance/main.tf).
+ */
+export const RDS_MONITORING_ROLE_POLICY = "AmazonRDSEnhancedMonitoringRole" satisfies AwsManagedPolicyName;
+
 /** A DB instance with its parameter group, log groups and monitoring role (terraform-aws-modules/rds/aws). */
 export class RdsModule extends RegistryModule {
   constructor(scope: Construct, id: string, props: RdsModuleProps) {
@@ -185,6 +218,11 @@ export class RdsModule extends RegistryModule {
   /** ARN of the instance (output `db_instance_arn`). */
   get arn(): string {
     return this.output("db_instance_arn");
+  }
+
+  /** DbiResourceId of the instance: new whenever the instance is (output `db_instance_resource_id`). */
+  get resourceId(): string {
+    return this.output("db_instance_resource_id");
   }
 
   /** Identifier of the instance (output `db_instance_identifier`). */

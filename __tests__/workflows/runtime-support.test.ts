@@ -66,7 +66,27 @@ const terraformVersions = new Set(
   }),
 );
 
-/** The esbuild `--target` of each package.json script that bundles, and scripts/build.mjs's target. */
+/**
+ * The esbuild steps of scripts/npm-steps.mjs (the npm scripts that run several steps), each with its
+ * `--target`: written in the step, or in an array of options the step spreads (`...ESBUILD_NODE`).
+ * The file runs its command line when loaded, so it is read as text.
+ */
+function npmStepsEsbuildTargets(source: string): { where: string; target: string | undefined }[] {
+  const optionArrays = new Map(
+    [...source.matchAll(/const (\w+) = \[([^\]]*)\]/g)].map(([, name, items]) => [name, items] as const),
+  );
+  return [...source.matchAll(/\[\s*"esbuild",([^\]]*)\]/g)].map(([, items]) => {
+    const spread = [...items.matchAll(/\.\.\.(\w+)/g)].map(([, name]) => optionArrays.get(name) ?? "");
+    const target = [items, ...spread].map((text) => /"--target=([^"]+)"/.exec(text)?.[1]).find(Boolean);
+    const entry = /"([^"-][^"]*\.[cm]?[jt]s)"/.exec(items)?.[1];
+    return { where: `scripts/npm-steps.mjs: esbuild ${entry ?? "?"}`, target };
+  });
+}
+
+/**
+ * The esbuild `--target` of each package.json script that bundles, of each esbuild step of
+ * scripts/npm-steps.mjs, and scripts/build.mjs's target.
+ */
 function esbuildTargets(): { where: string; target: string | undefined }[] {
   const scripts = Object.entries(packageJson.scripts)
     .filter(([, command]) => /\besbuild\b/.test(command))
@@ -76,8 +96,9 @@ function esbuildTargets(): { where: string; target: string | undefined }[] {
         .filter((part) => /\besbuild\b/.test(part))
         .map((part) => ({ where: `npm run ${name}`, target: /--target=(\S+)/.exec(part)?.[1] })),
     );
+  const steps = npmStepsEsbuildTargets(fs.readFileSync(path.join(root, "scripts", "npm-steps.mjs"), "utf8"));
   const build = fs.readFileSync(path.join(root, "scripts", "build.mjs"), "utf8");
-  return [...scripts, { where: "scripts/build.mjs", target: /\btarget:\s*"([^"]+)"/.exec(build)?.[1] }];
+  return [...scripts, ...steps, { where: "scripts/build.mjs", target: /\btarget:\s*"([^"]+)"/.exec(build)?.[1] }];
 }
 
 describe("the Node.js CI runs and package.json asks for", () => {
@@ -117,6 +138,7 @@ describe("the code stays runnable on the oldest Node it supports (this machine k
 
   it("every esbuild bundle names its target, one target for all, matching the @types/node the code is checked against", () => {
     expect(targets.length).toBeGreaterThan(1);
+    expect(targets.filter((t) => t.where.startsWith("scripts/npm-steps.mjs")).length).toBeGreaterThan(0);
     for (const { where, target } of targets) expect({ where, target }).toEqual({ where, target: `node${typesMajor}` });
   });
 
@@ -124,6 +146,16 @@ describe("the code stays runnable on the oldest Node it supports (this machine k
     const running = majorOf(process.versions.node);
     expect(typesMajor).toBeLessThanOrEqual(running);
     expect(typesMajor).toBeLessThanOrEqual(majorOf(nodeVersions[0].version));
+  });
+});
+
+describe("README.md", () => {
+  it("states CI's Node line, its end of life, and the oldest Node the code still runs on", () => {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8").replace(/\s+/g, " ");
+    const line = nodeReleaseLine(majorOf(nodeVersions[0].version));
+    expect(readme).toContain(`Node.js ${line?.major}`);
+    expect(readme).toContain(`supported until ${line?.end}`);
+    expect(readme).toContain(`runs on Node.js ${majorOf(packageJson.devDependencies["@types/node"])}`);
   });
 });
 

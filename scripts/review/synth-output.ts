@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { environmentOfStackId } from "../../config/naming";
 
 export type Json = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ export type Json = Record<string, unknown>;
 export interface SynthStack {
   /** Stack id, `<env>-<concern>`. */
   readonly id: string;
-  /** Environment part of the id. */
+  /** Environment part of the id (`prod-org-guardrails` is prod's). */
   readonly environment: string;
   /** Stacks this one reads from or must follow (cdktf manifest). */
   readonly dependencies: string[];
@@ -24,8 +25,6 @@ export class ReviewError extends Error {}
 /** All stacks of an output folder, by id. */
 export type SynthOutput = Map<string, SynthStack>;
 
-const environmentOf = (id: string) => id.replace(/-[a-z]+$/, "");
-
 /** Loads `<dir>/manifest.json` and every stack it lists. */
 export function loadSynthOutput(dir: string): SynthOutput {
   const manifestFile = path.join(dir, "manifest.json");
@@ -37,7 +36,7 @@ export function loadSynthOutput(dir: string): SynthOutput {
   for (const [id, entry] of Object.entries(manifest.stacks).sort(([a], [b]) => a.localeCompare(b))) {
     stacks.set(id, {
       id,
-      environment: environmentOf(id),
+      environment: environmentOfStackId(id),
       dependencies: [...(entry.dependencies ?? [])].sort(),
       json: JSON.parse(fs.readFileSync(path.join(dir, entry.synthesizedStackPath), "utf8")),
     });
