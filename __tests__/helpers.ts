@@ -86,6 +86,18 @@ export function declaredByName(): Record<string, Mutable<EnvironmentConfig>> {
   return Object.fromEntries(declaredEnvironments().map((c) => [c.name, c]));
 }
 
+/**
+ * `target` as config loads it when every declared environment is loaded with `target` changed by
+ * `change` (config validates the environments together); throws config's refusal.
+ */
+export function loadedWith(target: string, change: (config: Mutable<EnvironmentConfig>) => void): EnvironmentConfig {
+  const configs = declaredEnvironments();
+  const config = configs.find((c) => c.name === target);
+  if (!config) throw new Error(`${target} is not a declared environment (${declaredNames().join(", ")})`);
+  change(config);
+  return loadEnvironments(target, configs)[0];
+}
+
 /** Config's refusal of these environments, one line per problem; [] when it accepts them. */
 export function problemsOf(configs: readonly unknown[]): string[] {
   try {

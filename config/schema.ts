@@ -368,10 +368,18 @@ export const environmentSchema = object({
       }),
     /** The CodeBuild-hosted GitHub Actions runner in the private subnets (reaches the cluster API). */
     runner: object({
-      /** AWS CodeConnections connection to GitHub (created and approved once per account by a person). */
+      /**
+       * AWS CodeConnections connection to GitHub (created and approved once per account by a person).
+       * Only a `codeconnections` ARN: the roles' rights on it are `codeconnections:*`, and IAM matches
+       * an action only to a resource of its own prefix; a connection made before July 2024 keeps a
+       * `codestar-connections` ARN (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html).
+       */
       connectionArn: string().regex(
-        /^arn:aws:(codeconnections|codestar-connections):[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:connection\/[0-9a-f-]{36}$/,
-        { message: "must be the ARN of a CodeConnections connection to GitHub" },
+        /^arn:aws:codeconnections:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:connection\/[0-9a-f-]{36}$/,
+        {
+          message:
+            "must be the ARN of a CodeConnections connection to GitHub, arn:aws:codeconnections:<region>:<account>:connection/<id> (a codestar-connections ARN, of a connection made before July 2024, is not covered by the roles' codeconnections rights: create a connection)",
+        },
       ),
       /** Size of the runner's build container. */
       computeType: oneOf(RUNNER_COMPUTE_TYPES),

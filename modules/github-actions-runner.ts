@@ -10,13 +10,26 @@ import { RoleGrant } from "./role-policies";
 /** CodeBuild's image for Linux runners (Node, Python, Docker CLI, AWS CLI). */
 export const RUNNER_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
 
+/**
+ * What CodeBuild's role needs on the GitHub connection to run the runner: the connection and the
+ * GitHub tokens it vends (https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html,
+ * "Grant CodeBuild project IAM role access to use the connection"). Under the `codeconnections`
+ * prefix, the one of the connection's ARN (config accepts no other): IAM matches an action only to a
+ * resource of its own prefix, so `codestar-connections:*` on a codeconnections ARN grants nothing
+ * (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html).
+ */
+export const RUNNER_CONNECTION_ACTIONS: readonly string[] = [
+  "codeconnections:GetConnection",
+  "codeconnections:GetConnectionToken",
+];
+
 /** Settings of a CodeBuild-hosted GitHub Actions runner. */
 export interface GithubActionsRunnerProps {
   /** CodeBuild project name: workflows ask for `codebuild-<name>-<run id>-<attempt>`. */
   readonly projectName: string;
   /** GitHub repository (`owner/name`) whose workflow jobs the runner takes. */
   readonly repository: string;
-  /** AWS CodeConnections connection to GitHub (created and approved by a person, once per account). */
+  /** AWS CodeConnections connection to GitHub, `arn:aws:codeconnections:...` (created and approved by a person, once per account). */
   readonly connectionArn: string;
   /** Account and region of the project (for its ARN in the role's trust policy). */
   readonly accountId: string;
@@ -250,14 +263,7 @@ function runnerStatements(
     {
       Sid: "UseTheGithubConnection",
       Effect: "Allow",
-      Action: [
-        "codeconnections:GetConnection",
-        "codeconnections:GetConnectionToken",
-        "codeconnections:UseConnection",
-        "codestar-connections:GetConnection",
-        "codestar-connections:GetConnectionToken",
-        "codestar-connections:UseConnection",
-      ],
+      Action: [...RUNNER_CONNECTION_ACTIONS],
       Resource: props.connectionArn,
     },
     {

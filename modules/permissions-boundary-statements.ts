@@ -24,6 +24,7 @@
  */
 import { AWS_MANAGED_POLICIES, type AwsManagedPolicy, type AwsManagedPolicyName } from "./aws-managed-policies";
 import { EKS_MODULE_ROLE_POLICIES } from "./eks-module";
+import { RUNNER_CONNECTION_ACTIONS } from "./github-actions-runner";
 import type { PolicyStatement } from "./iam-policy";
 import { AGENT_ACTIONS } from "./operator-access-host";
 import { RDS_MONITORING_ROLE_POLICY } from "./rds-module";
@@ -107,12 +108,7 @@ export const RUNNER_ROLE: BoundedRoleFamily = {
     "ec2:CreateNetworkInterface",
     "ec2:DeleteNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
-    "codeconnections:GetConnection",
-    "codeconnections:GetConnectionToken",
-    "codeconnections:UseConnection",
-    "codestar-connections:GetConnection",
-    "codestar-connections:GetConnectionToken",
-    "codestar-connections:UseConnection",
+    ...RUNNER_CONNECTION_ACTIONS,
     "kms:Decrypt",
     "kms:GenerateDataKey",
   ],

@@ -50,11 +50,10 @@ describe("database.backupPlan", () => {
     );
   });
 
-  it.each([
-    [-1, /Too small|>=0/],
-    [24, /Too big|<=23/],
-  ])("refuses the start hour %i", (hour, refusal) => {
-    expect(problems(staging, (c) => (c.database.backupPlan!.startHourUtc = hour)).join("\n")).toMatch(refusal);
+  it.each([-1, 24])("refuses the start hour %i, saying the hours allowed", (hour) => {
+    expect(problems(staging, (c) => (c.database.backupPlan!.startHourUtc = hour))).toContain(
+      `environment "staging", setting database.backupPlan.startHourUtc: must be an hour of the day (UTC) from 0 to 23 (got ${hour})`,
+    );
   });
 
   it("refuses a copy in the environment's own region, and a region AWS does not have", () => {

@@ -1,14 +1,12 @@
 /** `lifecycle.allowDestroy`: whether `npm run destroy` may delete the environment, and only where AWS would let it. */
 import { loadEnvironments } from "../../config";
-import { problemsWhen } from "../helpers";
+import { loadedWith, problemsWhen } from "../helpers";
 
 describe("lifecycle.allowDestroy", () => {
   it("lets dev be destroyed and refuses staging and prod as committed", () => {
-    expect(loadEnvironments().map((c) => [c.name, c.lifecycle.allowDestroy])).toEqual([
-      ["dev", true],
-      ["staging", false],
-      ["prod", false],
-    ]);
+    // An environment added later (docs/environments.md) sets its own; these three are as committed.
+    const allowed = Object.fromEntries(loadEnvironments().map((c) => [c.name, c.lifecycle.allowDestroy]));
+    expect(allowed).toMatchObject({ dev: true, staging: false, prod: false });
   });
 
   it.each(["cluster", "database"] as const)(
@@ -40,12 +38,11 @@ describe("lifecycle.allowDestroy", () => {
   });
 
   it("accepts a staging with both protections off and the destroy allowed", () => {
-    expect(() =>
-      problemsWhen("staging", (c) => {
-        c.lifecycle.allowDestroy = true;
-        c.cluster.deletionProtection = false;
-        c.database.deletionProtection = false;
-      }),
-    ).toThrow("expected the configuration to be refused");
+    const loaded = loadedWith("staging", (c) => {
+      c.lifecycle.allowDestroy = true;
+      c.cluster.deletionProtection = false;
+      c.database.deletionProtection = false;
+    });
+    expect(loaded.lifecycle.allowDestroy).toBe(true);
   });
 });

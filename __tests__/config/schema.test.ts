@@ -291,6 +291,13 @@ describe("environment configuration", () => {
       /environment "staging", setting ci\.runner\.connectionArn: must be the ARN of a CodeConnections connection to GitHub/,
     ],
     [
+      "a runner connection under the old codestar-connections prefix, which the roles' codeconnections rights do not cover",
+      "dev",
+      (c) =>
+        (c.ci.runner.connectionArn = c.ci.runner.connectionArn.replace(":codeconnections:", ":codestar-connections:")),
+      /environment "dev", setting ci\.runner\.connectionArn: must be the ARN of a CodeConnections connection to GitHub, arn:aws:codeconnections:<region>:<account>:connection\/<id> \(a codestar-connections ARN, of a connection made before July 2024, is not covered by the roles' codeconnections rights: create a connection\)/,
+    ],
+    [
       "a runner compute type CodeBuild does not offer for Linux containers",
       "dev",
       (c) => (c.ci.runner.computeType = "BUILD_GENERAL1_HUGE" as "BUILD_GENERAL1_SMALL"),

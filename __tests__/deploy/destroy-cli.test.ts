@@ -18,6 +18,7 @@ import {
   refuseWithoutConfirmation,
   type Terminal,
 } from "../../scripts/deploy/destroy-cli";
+import { declaredNames } from "../helpers";
 import { withoutAwsCredentials } from "./deploy-helpers";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -65,7 +66,12 @@ describe("npm run destroy", () => {
       2,
       /^destroy: dev: no terminal to confirm the destroy in; add --yes to destroy, or --plan to see what it would do \(nothing was changed\)$/,
     ],
-    [["qa"], 2, /^destroy: environment "qa" does not exist; allowed: dev, staging, prod$/],
+    // Not a name config accepts, so no environment added later makes it exist.
+    [
+      ["no-such-env"],
+      2,
+      new RegExp(`^destroy: environment "no-such-env" does not exist; allowed: ${declaredNames().join(", ")}$`),
+    ],
     [["dev", "app"], 2, /^destroy: environment "dev": destroy takes no stack names \(got app\)/],
   ])(
     "refuses %j with one line and exit %i, before anything is synthesized",

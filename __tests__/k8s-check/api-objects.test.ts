@@ -8,6 +8,7 @@ const find = (objects: { object: Json }[], kind: string) => objects.find((o) => 
 
 describe("API objects of the typed kubernetes resources", () => {
   const app = objectsOf("prod", "app");
+  const { account, database } = synthEnvironment("prod").config;
 
   it("converts the Deployment to the API's shape: camelCase, plural lists, numbers, no Terraform-only fields", () => {
     const deployment = find(app, "Deployment") as { apiVersion: string; spec: Json & { template: { spec: Json } } };
@@ -28,7 +29,8 @@ describe("API objects of the typed kubernetes resources", () => {
       ],
       envFrom: [
         { configMapRef: { name: "marketing-agents-config" } },
-        { secretRef: { name: "marketing-agents-secrets" } },
+        // The Secret of the current login generation: a rotation moves the pods to a new one.
+        { secretRef: { name: `marketing-agents-secrets-${database.appLoginGeneration}` } },
       ],
     });
     expect((pod.topologySpreadConstraints as Json[])[0].labelSelector).toEqual({
@@ -51,7 +53,10 @@ describe("API objects of the typed kubernetes resources", () => {
       spec: { template: { spec: { containers: Json[] } } };
     };
     expect(deployment.metadata.namespace).toBe("marketing-agents");
-    expect(deployment.spec.template.spec.containers[0].image).toBe("placeholder:placeholder");
+    // The registry is known from config; the tag only at apply (the variable or the recorded rollout).
+    expect(deployment.spec.template.spec.containers[0].image).toBe(
+      `${account.id}.dkr.ecr.${account.region}.amazonaws.com/marketing-agents-prod:placeholder`,
+    );
     expect(withPlaceholders({ a: ["${var.x}-${var.y}"] })).toEqual({ a: ["placeholder-placeholder"] });
   });
 

@@ -7,6 +7,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { App, TerraformStack, Testing } from "cdktf";
 import { GithubActionsRunner, type RunnerJobFilter } from "../../modules/github-actions-runner";
 import { resourcesOf, synthEnvironment, type TerraformJson } from "../helpers";
+import { contextMeeting } from "../model/boundary-controls";
 
 const ACCOUNT = "111111111111";
 const REGION = "us-east-1";
@@ -186,7 +187,9 @@ describe("the in-VPC runner's role", () => {
   it.each<[string, string, string, Record<string, string>, string]>([
     // What running the runner needs (positive controls: a deny-everything policy fails these).
     ["writes its build logs", "logs:PutLogEvents", `${logGroup}:log-stream:build-1`, {}, "Allowed"],
-    ["uses the GitHub connection", "codeconnections:UseConnection", CONNECTION, {}, "Allowed"],
+    // CodeBuild's documented rights on a GitHub connection: the connection and the tokens it vends.
+    ["reads the GitHub connection", "codeconnections:GetConnection", CONNECTION, {}, "Allowed"],
+    ["gets the GitHub connection's token", "codeconnections:GetConnectionToken", CONNECTION, {}, "Allowed"],
     ["creates an interface in its subnet", "ec2:CreateNetworkInterface", eni, inSubnet(RUNNER_SUBNETS[1]), "Allowed"],
     ["names its subnet for it", "ec2:CreateNetworkInterface", ec2(`subnet/${RUNNER_SUBNETS[0]}`), {}, "Allowed"],
     ["names its security group for it", "ec2:CreateNetworkInterface", ec2("security-group/sg-0runner"), {}, "Allowed"],
@@ -235,6 +238,20 @@ describe("the in-VPC runner's role", () => {
     ],
     ["no instances", "ec2:RunInstances", ec2("instance/i-0123"), {}, "ImplicitlyDenied"],
     [
+      "no other connection",
+      "codeconnections:GetConnectionToken",
+      CONNECTION.replace("00000000-0000-4000-8000-000000000000", "11111111-1111-4111-8111-111111111111"),
+      {},
+      "ImplicitlyDenied",
+    ],
+    [
+      "no UseConnection, which CodeBuild does not document",
+      "codeconnections:UseConnection",
+      CONNECTION,
+      {},
+      "ImplicitlyDenied",
+    ],
+    [
       "no secrets",
       "secretsmanager:GetSecretValue",
       `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:x-abcdef`,
@@ -243,6 +260,36 @@ describe("the in-VPC runner's role", () => {
     ],
   ])("%s", async (_, action, resource, context, expected) => {
     expect(await decide(action, resource, context)).toBe(expected);
+  });
+
+  // An action IAM never matches to its statement's resources grants nothing and misleads a reader:
+  // `codestar-connections:*` on the connection's `codeconnections` ARN did
+  // (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html: the prefixes must match).
+  it("names no action that grants nothing: each is allowed on its statement's resource, its conditions met", async () => {
+    type Statement = { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: object };
+    const statements = identityPolicies.flatMap((p) => p.policy.Statement as Statement[]);
+    /** The decision on the first resource the evaluator accepts: an instance of the pattern, the pattern, `*`. */
+    async function decideOnStatement(action: string, statement: Statement): Promise<string> {
+      const [pattern] = [statement.Resource].flat();
+      const context = contextMeeting(statement.Condition as Parameters<typeof contextMeeting>[0]);
+      let refused = "";
+      for (const resource of [pattern.replace(/\*/g, "x"), pattern, "*"]) {
+        const decision = await decide(action, resource, context as Record<string, string>).catch(
+          (error: Error) => ((refused = error.message), undefined),
+        );
+        if (decision !== undefined) return `${decision} on ${resource}`;
+      }
+      return refused;
+    }
+    const dead: string[] = [];
+    for (const statement of statements) {
+      for (const action of [statement.Action].flat()) {
+        const decision = await decideOnStatement(action, statement);
+        if (!decision.startsWith("Allowed")) dead.push(`${statement.Sid}: ${action}: ${decision}`);
+      }
+    }
+    expect(statements.length).toBeGreaterThan(5);
+    expect(dead).toEqual([]);
   });
 
   it("names each of its subnets and its own security group, with no ENI right on *", () => {

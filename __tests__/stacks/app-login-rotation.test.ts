@@ -9,20 +9,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { CONCERNS, loadEnvironments, type EnvironmentConfig } from "../../config";
-import { dev } from "../../config/dev";
-import { prod } from "../../config/prod";
-import { staging } from "../../config/staging";
+import { CONCERNS } from "../../config";
 import { planDiff } from "../../scripts/review/plan-diff";
 import type { Json, SynthOutput } from "../../scripts/review/synth-output";
 import { createEnvironmentStacks } from "../../stacks/environment-stacks";
-import { cloneConfig } from "../helpers";
+import { loadedWith } from "../helpers";
 
 /** staging at a rotation generation, synthesized. */
 function synthAt(generation: number): SynthOutput {
-  const changed = cloneConfig(staging) as EnvironmentConfig;
-  (changed.database as { appLoginGeneration: number }).appLoginGeneration = generation;
-  const [config] = loadEnvironments("staging", [cloneConfig(dev), changed, cloneConfig(prod)]);
+  const config = loadedWith("staging", (c) => {
+    c.database.appLoginGeneration = generation;
+  });
   const app = Testing.app();
   const stacks = createEnvironmentStacks(app, config);
   app.synth();

@@ -6,22 +6,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { CONCERNS, loadEnvironments, type EnvironmentConfig } from "../../config";
-import { dev } from "../../config/dev";
-import { prod } from "../../config/prod";
-import { staging } from "../../config/staging";
+import { CONCERNS, type EnvironmentConfig } from "../../config";
 import { waiversFor } from "../../config/waivers";
 import { evaluatePolicy, formatViolation } from "../../modules/policy";
 import { dangerous, planDiff } from "../../scripts/review/plan-diff";
 import type { Json, SynthOutput, SynthStack } from "../../scripts/review/synth-output";
 import { createEnvironmentStacks } from "../../stacks/environment-stacks";
-import { cloneConfig, type Mutable } from "../helpers";
+import { loadedWith, type Mutable } from "../helpers";
 
-/** prod, changed by `change`, validated with the other environments as config does. */
+/** prod, changed by `change`, validated with every declared environment as config does. */
 function prodConfig(change: (config: Mutable<EnvironmentConfig>) => void): EnvironmentConfig {
-  const changed = cloneConfig(prod) as Mutable<EnvironmentConfig>;
-  change(changed);
-  return loadEnvironments("prod", [cloneConfig(dev), cloneConfig(staging), changed])[0];
+  return loadedWith("prod", change);
 }
 
 /** prod, changed by `change`, synthesized. */
