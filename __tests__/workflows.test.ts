@@ -118,9 +118,12 @@ describe("workflows", () => {
     expect(role).toMatch(/-pr-plan$/);
   });
 
-  it("plans in the protected <env>-plan environment recording fingerprints, and applies in <env> only those", () => {
+  it("plans in the protected <env>-plan environment (a drift check in <env>-drift) recording fingerprints, and applies in <env> only those", () => {
     const plan = jobNamed("plan.yml:plan");
-    expect(plan.environment).toBe("${{ inputs.github-environment }}-plan");
+    const planningIn = (inputs: Context) => interpolate(plan.environment, { inputs });
+    expect(planningIn({ "github-environment": "prod" })).toBe("prod-plan");
+    expect(planningIn({ "github-environment": "prod", drift: false })).toBe("prod-plan");
+    expect(planningIn({ "github-environment": "prod", drift: true })).toBe("prod-drift");
     expect(deployCommand(plan)).toMatch(/ --plan --record-plans reviewed-plans$/m);
     const apply = jobNamed("apply.yml:apply");
     expect(apply.environment).toBe("${{ inputs.github-environment }}");

@@ -22,16 +22,24 @@ export function runnerProjectName(config: Pick<EnvironmentConfig, "name">): stri
 }
 
 /**
+ * The `name:` of drift.yml, the one workflow of the infra repository with that name (a test reads
+ * them all). The plan role admits a job in `<env>-drift` only when its token's `workflow` claim,
+ * the name of the run's workflow (for a called workflow, its caller's), is this one: AWS STS
+ * evaluates `workflow` but not `workflow_ref`, the caller's file path (modules/github-actions-role.ts).
+ */
+export const DRIFT_WORKFLOW_NAME = "drift";
+
+/**
  * Workflows (their `name:`) whose jobs run on the in-VPC runner: infra.yml's runs (its plan.yml and
  * apply.yml jobs are called through deliver.yml, in the same run) and drift.yml's (plan.yml, which
  * plans main against each environment every weekday). The runner's webhook admits no other.
  */
-export const RUNNER_WORKFLOW_NAMES: readonly string[] = ["infra", "drift"];
+export const RUNNER_WORKFLOW_NAMES: readonly string[] = ["infra", DRIFT_WORKFLOW_NAME];
 
 /** The infrastructure repository's branch whose workflows deploy, push images and use the runner. */
 export const INFRA_BRANCH = "main";
 
-/** The called workflow whose job plans in `<env>-plan`: the plan role trusts only it, at INFRA_BRANCH. */
+/** The called workflow whose job plans in `<env>-plan` (and `<env>-drift`): the plan role trusts only it, at INFRA_BRANCH. */
 export const PLAN_WORKFLOW_PATH = ".github/workflows/plan.yml";
 
 /** The called workflow whose job applies in `<env>`: the deploy role trusts only it, at INFRA_BRANCH. */
@@ -74,15 +82,16 @@ export function repositoryProblems(configs: readonly EnvironmentConfig[]): strin
       .find((o) => githubEnvironmentsOf(o).some((n) => githubEnvironmentsOf(c).includes(n)));
     if (taken) {
       problems.push(
-        `environment "${c.name}", setting ci.githubEnvironment: "${c.ci.githubEnvironment}" (or its -plan twin) is already a GitHub environment of environment "${taken.name}"; each environment needs its own`,
+        `environment "${c.name}", setting ci.githubEnvironment: "${c.ci.githubEnvironment}" (or its -plan or -drift twin) is already a GitHub environment of environment "${taken.name}"; each environment needs its own`,
       );
     }
   });
   return problems;
 }
 
-function githubEnvironmentsOf(config: Pick<EnvironmentConfig, "ci">): string[] {
-  return [config.ci.githubEnvironment, planEnvironment(config)];
+/** The GitHub environments of one environment: applies, full plans, drift checks (the settings stack makes them). */
+export function githubEnvironmentsOf(config: Pick<EnvironmentConfig, "ci">): string[] {
+  return [config.ci.githubEnvironment, planEnvironment(config), driftEnvironment(config)];
 }
 
 /** The reusable workflow of this repository that the app repository calls to build and push images. */
@@ -93,8 +102,8 @@ export const CI_LOG_RETENTION_DAYS = 365;
 
 /**
  * The roles GitHub Actions assumes in an environment: apply (reviewed GitHub environment), full
- * read-only plan (protected `<env>-plan` environment), pull-request plan (no secret can be read),
- * image push (the app repository).
+ * read-only plan (protected `<env>-plan` environment, and drift.yml's `<env>-drift`), pull-request
+ * plan (no secret can be read), image push (the app repository).
  */
 export type CiRole = "deploy" | "plan" | "pr-plan" | "push-image";
 
@@ -134,6 +143,15 @@ export function ciRoleArn(
 /** The GitHub environment whose jobs may make full (secret-reading) plans: protected, main only. */
 export function planEnvironment(config: Pick<EnvironmentConfig, "ci">): string {
   return `${config.ci.githubEnvironment}-plan`;
+}
+
+/**
+ * The GitHub environment of the scheduled drift check's plans: main only and no reviewer, so the
+ * check runs unattended. The plan role admits its jobs only for plan.yml called by drift.yml
+ * (DRIFT_WORKFLOW_NAME) at main; the deploy role never.
+ */
+export function driftEnvironment(config: Pick<EnvironmentConfig, "ci">): string {
+  return `${config.ci.githubEnvironment}-drift`;
 }
 
 /** The permissions boundary every role the deploy role creates must carry. */

@@ -14,14 +14,18 @@ export interface GithubDeploymentEnvironmentProps {
   readonly repository: string;
   /** Environment name, exactly as the workflows and the AWS roles' trusts name it. */
   readonly environment: string;
-  readonly reviewers: EnvironmentReviewers;
+  /**
+   * Who must approve each job; undefined: none, a job enters as soon as it starts (only for an
+   * environment whose role is read-only and admits one workflow: the drift check's).
+   */
+  readonly reviewers?: EnvironmentReviewers;
   /** The only branches whose workflow runs may enter the environment (exact names). */
   readonly branches: readonly string[];
 }
 
 /**
- * A GitHub environment that a job enters only from the given branches and only after one of its
- * reviewers approves, never the person who started the run, and without an admin bypass
+ * A GitHub environment that a job enters only from the given branches and, when it has reviewers,
+ * only after one of them approves, never the person who started the run; no admin bypass
  * (https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments).
  * The AWS roles trust jobs by environment name: these rules are what that name is worth.
  */
@@ -34,8 +38,10 @@ export class GithubDeploymentEnvironment extends Construct {
     const environment = new RepositoryEnvironment(this, "environment", {
       repository: props.repository,
       environment: props.environment,
-      reviewers: [{ teams: [...props.reviewers.teamIds], users: [...props.reviewers.userIds] }],
-      preventSelfReview: true,
+      ...(props.reviewers && {
+        reviewers: [{ teams: [...props.reviewers.teamIds], users: [...props.reviewers.userIds] }],
+        preventSelfReview: true,
+      }),
       canAdminsBypass: false,
       // Custom policies only: "protected branches" would admit any branch someone later protects.
       deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },

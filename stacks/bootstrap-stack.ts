@@ -4,6 +4,7 @@ import {
   APPLY_WORKFLOW_PATH,
   CI_ROLES,
   CONCERNS,
+  DRIFT_WORKFLOW_NAME,
   IMAGE_WORKFLOW_PATH,
   INFRA_BRANCH,
   PLAN_WORKFLOW_PATH,
@@ -13,6 +14,7 @@ import {
   backupCopyKeyAlias,
   ciRoleArn,
   ciRoleName,
+  driftEnvironment,
   imageRepositoryName,
   permissionsBoundaryArns,
   permissionsBoundaryName,
@@ -307,9 +309,17 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
     plan: {
       ...common,
       roleName: ciRoleName(config, "plan"),
-      description: `GitHub Actions: full terraform plan of ${config.name} (reads secrets), in ${planEnvironment(config)} only`,
+      description: `GitHub Actions: full terraform plan of ${config.name} (reads secrets), in ${planEnvironment(config)}, or ${driftEnvironment(config)} for drift.yml`,
       subjects: [githubSubjects.environment(infraRepository, planEnvironment(config))],
       ...onMainOnly(PLAN_WORKFLOW_PATH),
+      // The unreviewed drift environment: the same plan job, only when drift.yml called it (read-only, main only).
+      alsoAdmits: [
+        {
+          subjects: [githubSubjects.environment(infraRepository, driftEnvironment(config))],
+          ...onMainOnly(PLAN_WORKFLOW_PATH),
+          workflows: [DRIFT_WORKFLOW_NAME],
+        },
+      ],
       largeStatements: planReadStatements({ valueReadsOn: valueReads }),
       statements: [
         ...stateReadStatements({ ...stateAndData, bucketArn: stateBucketArn, readableObjectArns: [allStateObjects] }),

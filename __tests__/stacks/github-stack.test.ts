@@ -1,8 +1,9 @@
 /**
  * The infra repository's GitHub settings as code (stacks/github-stack.ts): one stack for the
  * repository, applied by people, holding what the CI roles' trusts rely on: the GitHub
- * environments jobs plan and apply in (reviewers, no self-review, main only), the protection of
- * main, GitHub's default OIDC subject; its token only ever from the environment.
+ * environments jobs plan and apply in (reviewers, no self-review, main only), the drift check's
+ * (main only, no reviewer), the protection of main, GitHub's default OIDC subject; its token only
+ * ever from the environment.
  */
 import * as path from "node:path";
 import { Testing } from "cdktf";
@@ -12,6 +13,7 @@ import {
   INFRA_BRANCH,
   PEOPLE_ONLY_CONCERNS,
   REQUIRED_STATUS_CHECKS,
+  driftEnvironment,
   loadEnvironments,
   planEnvironment,
   stateBucketName,
@@ -94,8 +96,11 @@ describe("no token in the synthesized JSON", () => {
   });
 });
 
-describe("GitHub environments: <ci.githubEnvironment> and <ci.githubEnvironment>-plan of every environment", () => {
-  const names = configs.flatMap((c) => [c.ci.githubEnvironment, planEnvironment(c)]);
+describe("GitHub environments: <ci.githubEnvironment>, <ci.githubEnvironment>-plan and <ci.githubEnvironment>-drift of every environment", () => {
+  /** Where a merge's jobs plan and apply: behind reviewers. */
+  const reviewed = configs.flatMap((c) => [c.ci.githubEnvironment, planEnvironment(c)]);
+  const drift = configs.map(driftEnvironment);
+  const names = [...reviewed, ...drift];
 
   it("exist exactly for every environment, in the infra repository", () => {
     expect(environments.map((e) => e.environment).sort()).toEqual([...names].sort());
@@ -113,7 +118,22 @@ describe("GitHub environments: <ci.githubEnvironment> and <ci.githubEnvironment>
       { outputs },
     );
     const entered = [...new Set(run.flatMap((j) => (j.environment ? [j.environment] : [])))].sort();
-    expect(entered).toEqual([...names].sort());
+    expect(entered).toEqual([...reviewed].sort());
+  });
+
+  it("-drift: the environments the scheduled drift check's jobs enter, without reviewers", () => {
+    const workflows = readWorkflows(path.resolve(__dirname, "..", "..", ".github", "workflows"));
+    const run = expandRun(
+      workflows,
+      "drift.yml",
+      { event_name: "schedule", ref: "refs/heads/main", run_id: 1, run_attempt: 1, event: {} },
+      { outputs: { environments: githubOutputs() } },
+    );
+    expect(run.flatMap((j) => (j.environment ? [j.environment] : []))).toEqual(drift);
+    for (const name of drift) {
+      expect(environmentNamed(name).reviewers).toBeUndefined();
+      expect(environmentNamed(name).can_admins_bypass).toBe(false);
+    }
   });
 
   it.each(configs.flatMap((c) => [c.ci.githubEnvironment, planEnvironment(c)].map((n) => [n, c] as const)))(
@@ -184,7 +204,11 @@ describe("config for one repository", () => {
 
   it("refuses two environments whose GitHub environments would be the same", () => {
     expect(problemsWhen("staging", (c) => (c.ci.githubEnvironment = "dev-plan"))).toContain(
-      'environment "staging", setting ci.githubEnvironment: "dev-plan" (or its -plan twin) is already a GitHub environment of environment "dev"; each environment needs its own',
+      'environment "staging", setting ci.githubEnvironment: "dev-plan" (or its -plan or -drift twin) is already a GitHub environment of environment "dev"; each environment needs its own',
+    );
+    // dev's drift environment: staging's apply environment would share its name, and its trust.
+    expect(problemsWhen("staging", (c) => (c.ci.githubEnvironment = "dev-drift"))).toContain(
+      'environment "staging", setting ci.githubEnvironment: "dev-drift" (or its -plan or -drift twin) is already a GitHub environment of environment "dev"; each environment needs its own',
     );
   });
 

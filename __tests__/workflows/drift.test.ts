@@ -1,9 +1,10 @@
 /**
  * The scheduled drift check as GitHub would run it (./run-model.ts over .github/workflows): main's
- * code planned against every environment of config with the plan role, whose trust (the
- * synthesized bootstrap stacks, ../model/iam-trust.ts) admits the called plan.yml job; a stack
- * whose plan has changes fails the job (.github/scripts/drift-check.sh, run here), and a
- * delivery's plan never does.
+ * code planned against every environment of config with the plan role, in `<env>-drift` (no
+ * reviewer: the check runs unattended), whose trust (the synthesized bootstrap stacks,
+ * ../model/iam-trust.ts, with the claims STS evaluates) admits the called plan.yml job there only
+ * when drift.yml called it, from main, and the deploy role never; a stack whose plan has changes
+ * fails the job (.github/scripts/drift-check.sh, run here), and a delivery's plan never does.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,7 +12,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   CI_APPLIED_CONCERNS,
+  DRIFT_WORKFLOW_NAME,
   ciRoleArn,
+  driftEnvironment,
   loadEnvironments,
   planEnvironment,
   type EnvironmentConfig,
@@ -21,7 +24,7 @@ import { synthEnvironment } from "../helpers";
 import { rolesOfStack } from "../model/synthesized-roles";
 import { condition, type Context } from "./expressions";
 import { readWorkflows } from "./github-actions-model";
-import { environmentJobMayAssume, githubJobOf } from "./github-oidc-token";
+import { environmentJobMayAssume, githubJobOf, type GithubJob } from "./github-oidc-token";
 import { assumedRole, expandRun, outputLines, type RunJob } from "./run-model";
 
 const root = path.resolve(__dirname, "..", "..");
@@ -46,8 +49,9 @@ interface Step {
 }
 const driftStep = (job: RunJob) =>
   ((job.job.steps as Step[] | undefined) ?? []).find((s) => s.run?.includes("drift-check.sh"));
-const planJobOf = (run: RunJob[], config: EnvironmentConfig) => {
-  const jobs = run.filter((j) => j.environment === planEnvironment(config));
+/** The one job of the run in this GitHub environment. */
+const jobIn = (run: RunJob[], environment: string) => {
+  const jobs = run.filter((j) => j.environment === environment);
   expect(jobs).toHaveLength(1);
   return jobs[0];
 };
@@ -61,7 +65,7 @@ describe("the scheduled drift check (drift.yml)", () => {
     );
   });
 
-  it("plans every environment of config in <ci.githubEnvironment>-plan with the plan role, every stack CI applies", () => {
+  it("plans every environment of config in <ci.githubEnvironment>-drift with the plan role, every stack CI applies", () => {
     const run = scheduled();
     const credentialed = run
       .filter((j) => j.environment !== undefined)
@@ -72,7 +76,7 @@ describe("the scheduled drift check (drift.yml)", () => {
       }));
     expect(credentialed).toEqual(
       configs.map((c) => ({
-        environment: planEnvironment(c),
+        environment: driftEnvironment(c),
         role: ciRoleArn(c, "plan"),
         stacks: CI_APPLIED_CONCERNS.join(" "),
       })),
@@ -92,37 +96,83 @@ describe("the scheduled drift check (drift.yml)", () => {
       outputs: { environments: outputLines(environmentOutputs(listed)) },
     });
     expect(run.filter((j) => j.environment !== undefined).map((j) => [j.environment, assumedRole(j)])).toEqual(
-      listed.map((c) => [planEnvironment(c), ciRoleArn(c, "plan")]),
+      listed.map((c) => [driftEnvironment(c), ciRoleArn(c, "plan")]),
     );
   });
 
-  it.each(configs.map((c) => c.name))(
-    "%s: the plan role's trust admits the scheduled plan job (plan.yml, at main, in <env>-plan)",
+  it("is the only workflow named DRIFT_WORKFLOW_NAME, the `workflow` claim the plan role admits <env>-drift for", () => {
+    const named = [...workflows].filter(([, w]) => (w as { name?: unknown }).name === DRIFT_WORKFLOW_NAME);
+    expect(named.map(([file]) => file)).toEqual(["drift.yml"]);
+  });
+
+  describe.each(configs.map((c) => c.name))(
+    "%s: who may plan in <env>-drift (the trusts, with the claims STS evaluates)",
     (env) => {
       const config = configs.find((c) => c.name === env) as EnvironmentConfig;
-      const bootstrap = synthEnvironment(env).json("bootstrap");
-      const trust = rolesOfStack(`${env}-bootstrap`, bootstrap).find((r) => r.arn === ciRoleArn(config, "plan"))?.trust;
-      const job = githubJobOf(planJobOf(scheduled(), config));
-      expect(job).toEqual({
-        environment: planEnvironment(config),
-        workflowPath: ".github/workflows/plan.yml",
-        ref: "refs/heads/main",
+      const bootstrap = () => synthEnvironment(env).json("bootstrap");
+      const mayAssume = (role: "plan" | "deploy", job: GithubJob) => {
+        const trust = rolesOfStack(`${env}-bootstrap`, bootstrap()).find(
+          (r) => r.arn === ciRoleArn(config, role),
+        )?.trust;
+        return environmentJobMayAssume(config, bootstrap(), trust ?? [], job);
+      };
+      const scheduledJob = () => githubJobOf(jobIn(scheduled(), driftEnvironment(config)));
+
+      it("the scheduled job is plan.yml's, at main, in <env>-drift, of the run of drift.yml", () => {
+        expect(scheduledJob()).toEqual({
+          environment: driftEnvironment(config),
+          workflowPath: ".github/workflows/plan.yml",
+          ref: "refs/heads/main",
+          workflow: DRIFT_WORKFLOW_NAME,
+          runWorkflowPath: ".github/workflows/drift.yml",
+        });
       });
-      expect(environmentJobMayAssume(config, bootstrap, trust ?? [], job)).toBe(true);
-      // The trust is what refuses a drift job of its own: a job written into drift.yml gets no role.
-      expect(
-        environmentJobMayAssume(config, bootstrap, trust ?? [], {
-          ...job,
-          workflowPath: ".github/workflows/drift.yml",
-        }),
-      ).toBe(false);
+
+      it("the plan role admits it (positive control), started by the schedule or by hand", () => {
+        expect(mayAssume("plan", scheduledJob())).toBe(true);
+        const dispatched = expandRun(workflows, "drift.yml", github("workflow_dispatch"), { outputs });
+        expect(mayAssume("plan", githubJobOf(jobIn(dispatched, driftEnvironment(config))))).toBe(true);
+      });
+
+      it("the deploy role does not: the drift environment gets read access only", () => {
+        expect(mayAssume("deploy", scheduledJob())).toBe(false);
+      });
+
+      it("the plan role refuses <env>-drift to a run of another workflow: a dispatch of infra.yml, a pull request's run", () => {
+        const infra = { workflow: "infra", runWorkflowPath: ".github/workflows/infra.yml" };
+        expect(mayAssume("plan", { ...scheduledJob(), ...infra })).toBe(false);
+        expect(mayAssume("plan", { ...scheduledJob(), ...infra, ref: "refs/pull/7/merge" })).toBe(false);
+        // Not even a workflow added on main that calls plan.yml with drift: true under another name.
+        expect(
+          mayAssume("plan", {
+            ...scheduledJob(),
+            workflow: "nightly",
+            runWorkflowPath: ".github/workflows/nightly.yml",
+          }),
+        ).toBe(false);
+      });
+
+      it("the plan role refuses drift.yml's run from another branch, or a job of another file in <env>-drift", () => {
+        expect(mayAssume("plan", { ...scheduledJob(), ref: "refs/heads/feature" })).toBe(false);
+        // The trust is what refuses a drift job of its own: a job written into drift.yml gets no role.
+        expect(mayAssume("plan", { ...scheduledJob(), workflowPath: ".github/workflows/drift.yml" })).toBe(false);
+      });
+
+      it("a delivery's plan job still plans in the reviewed <env>-plan, and the plan role still admits it", () => {
+        const delivery = githubJobOf(jobIn(merge(), planEnvironment(config)));
+        expect([delivery.environment, delivery.workflow, mayAssume("plan", delivery)]).toEqual([
+          planEnvironment(config),
+          "infra",
+          true,
+        ]);
+      });
     },
   );
 
   it("fails a scheduled plan on drift, never a delivery's plan", () => {
     for (const config of configs) {
-      const drift = planJobOf(scheduled(), config);
-      const delivery = planJobOf(merge(), config);
+      const drift = jobIn(scheduled(), driftEnvironment(config));
+      const delivery = jobIn(merge(), planEnvironment(config));
       const step = driftStep(drift) as Step;
       expect(step).toBeDefined();
       expect(condition(step.if, drift.context)).toBe(true);

@@ -10,22 +10,32 @@
  *   (https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/using-openid-connect-with-reusable-workflows:
  *   "the token will include the standard claims that contain information about the calling
  *   workflow, and will also include a custom claim called job_workflow_ref that contains
- *   information about the called workflow").
- * AWS STS evaluates `ref` and `job_workflow_ref` as condition keys since January 2026
- * (https://aws.amazon.com/about-aws/whats-new/2026/01/aws-sts-supports-validation-identity-provider-claims/).
+ *   information about the called workflow");
+ * - `workflow` and `workflow_ref`: the name and `<owner>/<repo>/<path>@<ref>` of the run's
+ *   workflow, for a called workflow the caller's (same page: "The `workflow`, `ref`, and other
+ *   attributes describe the caller workflow, while `job_workflow_ref` refers to the called workflow").
+ * STS makes condition keys of some claims only (../model/iam-trust.ts githubTokenContext): of
+ * these, `workflow_ref` reaches no key, so no trust can pin the caller's file, only its name.
  */
 import type { EnvironmentConfig } from "../../config";
 import type { TerraformJson } from "../helpers";
-import { trustAllows, type TrustStatement } from "../model/iam-trust";
+import { githubTokenContext, trustAllows, type TrustStatement } from "../model/iam-trust";
 import type { RunJob } from "./run-model";
 
-/** A job that asks for a token: its GitHub environment, the workflow file defining it, the run's ref. */
+/**
+ * A job that asks for a token: its GitHub environment, the workflow file defining it, the run's
+ * ref, and the run's workflow (a called workflow's caller: its `name:` and file).
+ */
 export interface GithubJob {
   readonly environment: string;
   /** `.github/workflows/<file>` of the workflow that defines the job (a called workflow's own file). */
   readonly workflowPath: string;
   /** `refs/heads/<branch>` the run is on. */
   readonly ref: string;
+  /** The `name:` of the run's workflow (the caller's, for a called one): the `workflow` claim. */
+  readonly workflow: string;
+  /** `.github/workflows/<file>` of the run's workflow (the caller's, for a called one): in `workflow_ref`. */
+  readonly runWorkflowPath: string;
 }
 
 /** The provider ARN a role's trust names: the bootstrap stack's provider, else the account's existing one. */
@@ -36,14 +46,17 @@ export function githubOidcProviderArn(config: EnvironmentConfig, bootstrap: Terr
     : `arn:aws:iam::${config.account.id}:oidc-provider/token.actions.githubusercontent.com`;
 }
 
-/** The claims of the token a job of the repository gets, as IAM condition keys. */
+/** The claims (by name) of the token a job of the repository gets, those the trusts could compare. */
 export function githubTokenClaims(repository: string, job: GithubJob): Record<string, string> {
   return {
-    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-    "token.actions.githubusercontent.com:sub": `repo:${repository}:environment:${job.environment}`,
-    "token.actions.githubusercontent.com:ref": job.ref,
-    "token.actions.githubusercontent.com:job_workflow_ref": `${repository}/${job.workflowPath}@${job.ref}`,
-    "token.actions.githubusercontent.com:environment": job.environment,
+    aud: "sts.amazonaws.com",
+    sub: `repo:${repository}:environment:${job.environment}`,
+    repository,
+    ref: job.ref,
+    environment: job.environment,
+    job_workflow_ref: `${repository}/${job.workflowPath}@${job.ref}`,
+    workflow: job.workflow,
+    workflow_ref: `${repository}/${job.runWorkflowPath}@${job.ref}`,
   };
 }
 
@@ -59,7 +72,7 @@ export function environmentJobMayAssume(
     {
       action: "sts:AssumeRoleWithWebIdentity",
       caller: { kind: "federated", provider: githubOidcProviderArn(config, bootstrap) },
-      context: githubTokenClaims(config.ci.infraRepository, job),
+      context: githubTokenContext(githubTokenClaims(config.ci.infraRepository, job)),
     },
   );
 }
@@ -67,8 +80,15 @@ export function environmentJobMayAssume(
 /** A job of the run model (./run-model.ts) as its token describes it; it must name a GitHub environment. */
 export function githubJobOf(runJob: RunJob): GithubJob {
   if (runJob.environment === undefined) throw new Error(`${runJob.path.join(" > ")} names no GitHub environment`);
-  // The path ends with the job's own `<file>:<job>`: for a called workflow, the called file.
-  const [file] = runJob.path[runJob.path.length - 1].split(":");
-  const github = runJob.context.github as { ref?: unknown };
-  return { environment: runJob.environment, workflowPath: `.github/workflows/${file}`, ref: String(github.ref) };
+  // The path ends with the job's own `<file>:<job>` (for a called workflow, the called file) and
+  // starts with the run's workflow's.
+  const fileOf = (step: string) => `.github/workflows/${step.split(":")[0]}`;
+  const github = runJob.context.github as { ref?: unknown; workflow?: unknown };
+  return {
+    environment: runJob.environment,
+    workflowPath: fileOf(runJob.path[runJob.path.length - 1]),
+    ref: String(github.ref),
+    workflow: String(github.workflow),
+    runWorkflowPath: fileOf(runJob.path[0]),
+  };
 }

@@ -17,6 +17,10 @@
  *   per entry, with `matrix` in the context of its `with:`: "You can use matrix strategies with
  *   jobs that call reusable workflows" (`jobs.<job_id>.strategy` is among the keywords a calling
  *   job supports): https://docs.github.com/en/actions/sharing-automations/reusing-workflows
+ * - `github.workflow` is "The name of the workflow. If the workflow file doesn't specify a name,
+ *   the value of this property is the full path of the workflow file in the repository", and a
+ *   called workflow's `github` context is its caller's:
+ *   https://docs.github.com/en/actions/reference/workflows-and-actions/contexts#github-context
  */
 import { condition, interpolate, type Context } from "./expressions";
 import { localCallee, type Workflow, type WorkflowJob } from "./github-actions-model";
@@ -56,7 +60,21 @@ export function expandRun(
   github: Context["github"],
   options: { inputs?: Record<string, string>; outputs?: JobOutputs } = {},
 ): RunJob[] {
-  return expandWorkflow(workflows, file, { github, inputs: options.inputs ?? {} }, options.outputs ?? {}, [], []);
+  const named = { workflow: workflowName(workflows, file), ...(github as Record<string, Context[string]>) };
+  return expandWorkflow(
+    workflows,
+    file,
+    { github: named, inputs: options.inputs ?? {} },
+    options.outputs ?? {},
+    [],
+    [],
+  );
+}
+
+/** A workflow's `name:`, else its file's path in the repository (what `github.workflow` holds). */
+function workflowName(workflows: Map<string, Workflow>, file: string): string {
+  const name = (workflows.get(file) as { name?: unknown } | undefined)?.name;
+  return typeof name === "string" ? name : `.github/workflows/${file}`;
 }
 
 function expandWorkflow(
