@@ -219,3 +219,26 @@ describe("review: IAM changes per role", () => {
     expect(buildReview(after).iamChanges).toBeUndefined();
   });
 });
+
+describe("a role trusted by several statements", () => {
+  const WORKFLOW = "token.actions.githubusercontent.com:workflow";
+
+  it("says which statement a condition belongs to: the drift statement's workflow condition is not the plan statement's", () => {
+    const before = copyOutput(prod);
+    const after = copyOutput(prod);
+    editPolicy(resource(after, "prod-bootstrap", "aws_iam_role", "plan-role"), "assume_role_policy", (statements) => {
+      const drift = statements.find((s) => JSON.stringify(s.Condition).includes(WORKFLOW)) as Statement;
+      ((drift.Condition as Json).StringEquals as Json)[WORKFLOW] = ["drift", "nightly"];
+    });
+    const change = byRole(iamChanges(before, after, ["prod"]), "marketing-agents-prod-plan");
+    const statements = JSON.parse(
+      resource(after, "prod-bootstrap", "aws_iam_role", "plan-role").assume_role_policy as string,
+    ) as { Statement: Statement[] };
+    const drift = statements.Statement.findIndex((s) => JSON.stringify(s.Condition).includes(WORKFLOW)) + 1;
+    expect(change.summary).toContain(
+      `trust: now requires (trust statement ${drift}) ${WORKFLOW} StringEquals drift or nightly (was drift)`,
+    );
+    // The other statement's subject is its own, not merged with the drift statement's.
+    expect(change.summary).not.toContain(" or repo:");
+  });
+});

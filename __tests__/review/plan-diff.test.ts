@@ -18,7 +18,7 @@ describe("plan diff", () => {
   it("flags a change that replaces the database: storage encryption is ForceNew in aws_db_instance", () => {
     const after = copyOutput(prod);
     block(after, "prod-data", "module.postgres").storage_encrypted = false;
-    const changes = planDiff(prod, after);
+    const changes = planDiff(prod, after).filter((c) => c.stack === "prod-data");
     expect(changes).toEqual([
       expect.objectContaining({
         stack: "prod-data",
@@ -83,6 +83,33 @@ describe("plan diff", () => {
   });
 });
 
+describe("replacements followed into the stacks that read them", () => {
+  const dev = synthOutputOf("dev");
+
+  it("a new VPC CIDR changes the VPC and subnet ids dev-cluster and dev-data read: their security groups are replaced", () => {
+    const after = copyOutput(dev);
+    block(after, "dev-network", "module.vpc").cidr = "10.9.0.0/16";
+    const changes = planDiff(dev, after);
+    const stacks = new Set(changes.map((c) => c.stack));
+    expect([...stacks]).toEqual(expect.arrayContaining(["dev-network", "dev-cluster", "dev-data"]));
+    const groups = changes.filter((c) => c.stack === "dev-data" && c.address.startsWith("aws_security_group."));
+    expect(groups.length).toBeGreaterThan(0);
+    for (const group of groups) {
+      expect(group).toMatchObject({ action: "replace", changes: [expect.objectContaining({ path: "vpc_id" })] });
+      expect(group.note).toContain("reads outputs of dev-network that a replacement changes: module.vpc.vpc_id");
+    }
+    const eks = changes.find((c) => c.stack === "dev-cluster" && c.address === "module.eks");
+    expect(eks?.note).toContain("reads outputs of dev-network that a replacement changes:");
+    expect(eks?.note).toContain("module.vpc.private_subnets");
+  });
+
+  it("an in-place update of the producer changes nothing downstream", () => {
+    const after = copyOutput(dev);
+    block(after, "dev-network", "module.vpc").tags = { extra: "tag" };
+    expect(new Set(planDiff(dev, after).map((c) => c.stack))).toEqual(new Set(["dev-network"]));
+  });
+});
+
 describe("JSON documents held in attributes", () => {
   it("shows the statement and key that changed inside a policy, not two long strings", () => {
     const before = synthOutputOf("dev");
@@ -99,10 +126,43 @@ describe("JSON documents held in attributes", () => {
     const [change] = planDiff(before, after);
     expect(change).toMatchObject({ address: `aws_iam_role_policy.${name}`, action: "update" });
     expect(change.changes).toEqual([
-      { path: "policy{}.Statement[1].Action[2]", before: "s3:DeleteObject", after: undefined },
+      {
+        path: "policy{}.Statement[Sid=ReadWriteArtifacts].Action[s3:DeleteObject]",
+        before: "s3:DeleteObject",
+        after: undefined,
+      },
     ]);
   });
+
+  it("matches statements by Sid and compares actions as sets: an inserted statement is one change, not a shift", () => {
+    const before = synthOutputOf("dev");
+    const after = copyOutput(before);
+    const policies = (after.get("dev-data")?.json.resource as Record<string, Record<string, Record<string, unknown>>>)
+      .aws_iam_role_policy;
+    const [, grant] = Object.entries(policies).find(([, p]) => String(p.name).endsWith("-app-data")) as [
+      string,
+      Record<string, unknown>,
+    ];
+    const document = JSON.parse(String(grant.policy)) as { Statement: Record<string, unknown>[] };
+    const actions = Array.from({ length: 12 }, (_, i) => `s3:Action${i}`);
+    document.Statement.unshift({ Sid: "New", Effect: "Allow", Action: actions, Resource: "*" });
+    const reordered = document.Statement.find((st) => Array.isArray(st.Action) && st.Action.length > 1);
+    (reordered?.Action as string[]).reverse();
+    grant.policy = JSON.stringify(document);
+    const [change] = planDiff(before, after);
+    const paths = change.changes.map((c) => c.path);
+    expect(paths.every((p) => p.startsWith("policy{}.Statement[Sid=New]."))).toBe(true);
+    expect(paths.filter((p) => p.includes(".Action["))).toEqual(
+      actions.map((a) => `policy{}.Statement[Sid=New].Action[${a}]`).sort(naturally),
+    );
+    expect(paths.indexOf("policy{}.Statement[Sid=New].Action[s3:Action2]")).toBeLessThan(
+      paths.indexOf("policy{}.Statement[Sid=New].Action[s3:Action10]"),
+    );
+  });
 });
+
+/** `Action2` before `Action10`. */
+const naturally = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
 
 /** The prod-cluster changes a config edit makes, from two real synths. */
 function clusterChangesAfter(edit: (config: EnvironmentConfig) => void) {

@@ -99,6 +99,19 @@ function valueAt(body: Json, path: string): unknown {
   return path.split(".").reduce<unknown>((v, key) => (isJson(v) ? v[key] : undefined), body);
 }
 
+/**
+ * kubernetes_manifest replaces on a change of apiVersion, kind, metadata.name or metadata.namespace (the
+ * table's `replace`), and on any change under `manifest`/`object` only for a kind the cluster has no
+ * OpenAPI schema for ("This custom resource does not have an associated OpenAPI schema. Updates to this
+ * resource will cause a forced replacement.", manifest/provider/plan.go at v2.38.0:
+ * https://github.com/hashicorp/terraform-provider-kubernetes/blob/v2.38.0/manifest/provider/plan.go).
+ * Built-in kinds have one, and so does every custom resource of an apiextensions.k8s.io/v1 CRD, which
+ * must declare a structural schema:
+ * https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema
+ * so a change of spec, data or labels is an update.
+ */
+const SCHEMALESS_ONLY: Record<string, string[]> = { kubernetes_manifest: ["manifest", "object"] };
+
 /** A value Terraform knows only at plan time (`${...}` references): the rule cannot be evaluated from the synth. */
 const hasReference = (value: unknown) => JSON.stringify(value ?? null).includes("${");
 
@@ -117,6 +130,7 @@ export function providerVerdict(
   const replace = hits(table.replace);
   const replaceIf: string[] = [];
   for (const path of table.replaceIf) {
+    if (SCHEMALESS_ONLY[type]?.includes(path)) continue;
     const changed = hits([path]);
     if (changed.length === 0) continue;
     const rule = table.replaceRules?.[path];

@@ -13,11 +13,13 @@ import { ConfigError, loadEnvironments } from "../../config";
 import { printedHelp } from "../command-line";
 import { dot } from "./diagram";
 import { planDiff } from "./plan-diff";
-import { buildReview, toMarkdown } from "./report";
+import { buildReview, toMarkdown, topChanges } from "./report";
 import { ReviewError, environments, loadSynthOutput, synthGitRef, type SynthOutput } from "./synth-output";
 import { versionChanges, versionChangesMarkdown } from "./version-changes";
 
 const OPTIONS = ["--against", "--out", "--dir"];
+/** Changes listed in the terminal summary; the rest are in review.md. */
+const TOP_CHANGES = 10;
 const USAGE = "usage: npm run review [-- --against <dir | git ref>] [--out <dir>] [--dir <synth output>]";
 const HELP = [
   USAGE,
@@ -81,7 +83,13 @@ function main(argv: readonly string[]): string {
     });
     const roles = review.iamChanges?.length;
     const summary = changes ? `, ${changes.length} changes, ${roles} IAM role${roles === 1 ? "" : "s"} changed` : "";
-    return `review: ${review.environments.length} environments${summary}; wrote ${outdir}/review.md and review.json${hasDot ? " and SVG diagrams" : " (install graphviz for SVG diagrams)"}`;
+    const top = changes ? topChanges(changes, TOP_CHANGES) : [];
+    const more =
+      changes && changes.length > top.length ? [`  ... ${changes.length - top.length} more in review.md`] : [];
+    return [
+      `review: ${review.environments.length} environments${summary}; wrote ${outdir}/review.md and review.json${hasDot ? " and SVG diagrams" : " (install graphviz for SVG diagrams)"}`,
+      ...(top.length > 0 ? ["riskiest changes first:", ...top, ...more] : []),
+    ].join("\n");
   } catch (error) {
     // A failed run leaves no review behind that could pass for this one.
     fs.rmSync(outdir, { recursive: true, force: true });

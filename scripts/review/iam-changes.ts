@@ -105,7 +105,11 @@ function permissionChanges(before: Permissions, after: Permissions): PermissionC
 }
 
 function trustChanges(before: Trust, after: Trust): TrustChanges {
-  const clause = (c: string) => c.replace(/^(\S+) (.+)$/, "$2 $1");
+  const clause = (c: string) => {
+    const [condition, statement] = c.split("\t");
+    const text = condition.replace(/^(\S+) (.+)$/, "$2 $1");
+    return statement === undefined ? text : `(trust statement ${statement}) ${text}`;
+  };
   const changed = [...after.conditions].filter(([c, v]) => before.conditions.has(c) && before.conditions.get(c) !== v);
   return {
     principalsAdded: minus(after.principals, before.principals).sort(byText),

@@ -34,7 +34,10 @@ export interface Trust {
   readonly principals: Set<string>;
   /** sts:AssumeRole, sts:TagSession... */
   readonly actions: Set<string>;
-  /** `StringEquals token.actions.githubusercontent.com:sub` -> its values, joined. */
+  /**
+   * `StringEquals token.actions.githubusercontent.com:sub` -> its values, joined; with several Allow
+   * statements, the clause ends in a tab and the statement's Sid or number (1-based).
+   */
   readonly conditions: Map<string, string>;
   /** Principals a Deny statement refuses. */
   readonly refused: Set<string>;
@@ -137,11 +140,21 @@ function addDocument(into: Permissions, label: string, document: unknown): void 
   }
 }
 
+/** A trust statement's name in the review: its Sid, else its place among the Allow statements. */
+function statementLabel(statement: Json, index: number): string {
+  return typeof statement.Sid === "string" && statement.Sid ? statement.Sid : String(index + 1);
+}
+
 function readTrust(document: unknown): Trust {
   const trust: Trust = { principals: new Set(), actions: new Set(), conditions: new Map(), refused: new Set() };
   const parsed = parseDocument(document);
   if (!parsed) return { ...trust, text: document === undefined ? undefined : String(document) };
-  for (const statement of list(parsed.Statement).map(obj)) {
+  const statements = list(parsed.Statement).map(obj);
+  const allows = statements.filter((st) => st.Effect !== "Deny");
+  for (const statement of statements) {
+    // Conditions hold per statement: with several, each clause names its statement, so a condition
+    // of one (workflow: drift) is not read as applying to the others.
+    const where = allows.length > 1 ? `\t${statementLabel(statement, allows.indexOf(statement))}` : "";
     const principals = Object.entries(obj(statement.Principal)).flatMap(([kind, ids]) =>
       list(ids).map((id) => `${kind} ${String(id)}`),
     );
@@ -154,7 +167,7 @@ function readTrust(document: unknown): Trust {
     list(statement.Action).forEach((a) => trust.actions.add(String(a)));
     for (const [operator, keys] of Object.entries(obj(statement.Condition))) {
       for (const [key, values] of Object.entries(obj(keys))) {
-        const clause = `${operator} ${key}`;
+        const clause = `${operator} ${key}${where}`;
         const merged = new Set([...(trust.conditions.get(clause)?.split(" or ") ?? []), ...list(values).map(String)]);
         trust.conditions.set(clause, [...merged].sort().join(" or "));
       }

@@ -69,11 +69,43 @@ function document(value: unknown): Json | unknown[] | undefined {
   }
 }
 
-/** `[name=https]` for a list of objects that all have a distinct `name` (listeners, containers, ports), else `[i]`. */
+/**
+ * `[name=https]` for a list of objects that all have a distinct `name` (listeners, containers, ports),
+ * `[Sid=ReadLogs]` for IAM statements that all have a distinct Sid, else `[i]`: inserting one entry
+ * does not shift the others.
+ */
 function listKeys(list: unknown[]): string[] {
-  const names = list.map((v) => obj(v).name);
-  const named = names.every((n) => typeof n === "string") && new Set(names).size === names.length;
-  return list.map((_, i) => (named ? `[name=${String(names[i])}]` : `[${i}]`));
+  for (const field of ["name", "Sid"]) {
+    const names = list.map((v) => obj(v)[field]);
+    const named = names.every((n) => typeof n === "string") && new Set(names).size === names.length;
+    if (named) return names.map((n) => `[${field}=${String(n)}]`);
+  }
+  return list.map((_, i) => `[${i}]`);
+}
+
+/** IAM policy elements that are sets: order carries no meaning, and a single string is a set of one. */
+const IAM_SETS = /(^|\.)(Not)?(Action|Resource)$/;
+
+/** `Action: ["s3:GetObject"]` -> `Action[s3:GetObject]`: an added or removed action is one change, whatever its position. */
+function flattenSet(value: unknown, prefix: string, out: Map<string, string>): boolean {
+  const items = typeof value === "string" ? [value] : Array.isArray(value) ? value : undefined;
+  if (!items || !items.every((v) => typeof v === "string")) return false;
+  for (const item of items as string[]) out.set(`${prefix}[${item}]`, JSON.stringify(item));
+  return true;
+}
+
+/** Compares paths with numbers as numbers: `[2]` before `[10]`. */
+export function naturalOrder(a: string, b: string): number {
+  const chunks = (s: string) => s.match(/\d+|\D+/g) ?? [];
+  const x = chunks(a);
+  const y = chunks(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i += 1) {
+    if (x[i] === y[i]) continue;
+    const numbers = /^\d/.test(x[i]) && /^\d/.test(y[i]);
+    if (numbers && Number(x[i]) !== Number(y[i])) return Number(x[i]) - Number(y[i]);
+    return x[i] < y[i] ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 
 /**
@@ -89,6 +121,7 @@ function flatten(
 ): Map<string, string> {
   const parsed = document(value);
   if (parsed !== undefined) return flatten(parsed, `${prefix}{}`, out, true);
+  if (inDocument && /Statement/.test(prefix) && IAM_SETS.test(prefix) && flattenSet(value, prefix, out)) return out;
   if (Array.isArray(value) && value.length > 0) {
     const opens = inDocument || value.some((v) => (v && typeof v === "object") || document(v) !== undefined);
     if (opens) {
@@ -122,7 +155,7 @@ function masked(kind: string, path: string, value: unknown): unknown {
 function attributeChanges(kind: string, before: Json, after: Json): AttributeChange[] {
   const a = flatten(before);
   const b = flatten(after);
-  const paths = [...new Set([...a.keys(), ...b.keys()])].sort();
+  const paths = [...new Set([...a.keys(), ...b.keys()])].sort(naturalOrder);
   const value = (m: Map<string, string>, p: string) => (m.has(p) ? JSON.parse(m.get(p) as string) : undefined);
   return paths
     .filter((p) => a.get(p) !== b.get(p))
@@ -181,8 +214,12 @@ function clusterUpgrades(changes: AttributeChange[]): string[] {
   });
 }
 
-/** The changes from `before` to `after`, stack by stack. */
+/** The changes from `before` to `after`, stack by stack, with what replacements change in the stacks that read them. */
 export function planDiff(before: SynthOutput, after: SynthOutput): PlannedChange[] {
+  return followReplacements(after, blockChanges(before, after));
+}
+
+function blockChanges(before: SynthOutput, after: SynthOutput): PlannedChange[] {
   const stacks = [...new Set([...before.keys(), ...after.keys()])].sort();
   return stacks.flatMap((stack) => {
     const a = blocks(before.get(stack)?.json ?? {});
@@ -217,4 +254,100 @@ export function planDiff(before: SynthOutput, after: SynthOutput): PlannedChange
 /** Changes that lose data or identity: a stateful thing destroyed or replaced. */
 export function dangerous(changes: PlannedChange[]): PlannedChange[] {
   return changes.filter((c) => c.stateful && (c.action === "destroy" || c.action === "replace"));
+}
+
+/**
+ * A cross-stack read: CDKTF passes a value between stacks as an output of the producer, read by the
+ * consumer through `data.terraform_remote_state.cross-stack-reference-input-<producer>.outputs.<name>`.
+ */
+const REMOTE_OUTPUT = /data\.terraform_remote_state\.cross-stack-reference-input-([\w-]+)\.outputs\.([\w-]+)/g;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * It gets a new identity on apply: replaced itself (for a module call: a stateful resource inside it), or a
+ * module call that replaces one of its own top-level resources (a node group inside a nested module is not
+ * taken as changing the module's outputs).
+ */
+const replaces = (c: PlannedChange) =>
+  c.action === "replace" || (c.effects ?? []).some((e) => e.action === "replace" && !e.resource.startsWith("module."));
+
+/**
+ * The outputs of `stack` whose value a replacement changes, name -> expression. A module's outputs are
+ * taken to change whenever it replaces any resource (the table does not trace a module's outputs).
+ */
+function changedOutputs(output: SynthOutput, stack: string, replaced: string[]): Map<string, string> {
+  const outputs = obj(output.get(stack)?.json.output);
+  const found = new Map<string, string>();
+  for (const [name, body] of Object.entries(outputs)) {
+    const value = JSON.stringify(obj(body).value ?? "");
+    const hit = replaced.some((address) => new RegExp(`(^|[^\\w.-])${escapeRegExp(address)}\\.`).test(value));
+    if (hit) found.set(name, String(obj(body).value).replace(/^\$\{(.*)\}$/, "$1"));
+  }
+  return found;
+}
+
+/** The arguments of a consumer's block that read the changing outputs, as changes to a value known after apply. */
+function readsOf(body: Json, producer: string, outputs: Map<string, string>): AttributeChange[] {
+  const changes: AttributeChange[] = [];
+  for (const [path, text] of flatten(body)) {
+    const read = [...text.matchAll(REMOTE_OUTPUT)].filter((m) => m[1] === producer && outputs.has(m[2]));
+    const names = [...new Set(read.map((m) => outputs.get(m[2]) as string))];
+    if (names.length > 0)
+      changes.push({ path, before: `(${producer}: ${names.join(", ")})`, after: "(known after apply)" });
+  }
+  return changes;
+}
+
+/** Risk order of the changes table: stateful destroy/replace first, then replace and destroy, roll, update, create, ignored. */
+export function riskRank(c: PlannedChange): number {
+  const loses = c.action === "destroy" || c.action === "replace";
+  if (loses && c.stateful) return 0;
+  return loses ? 1 : (({ roll: 2, update: 3, create: 4, ignored: 5 } as Record<string, number>)[c.action] ?? 6);
+}
+
+/**
+ * Follows replacements into the stacks that read them through remote state: the outputs a replaced
+ * resource or module feeds change, so each consumer block reading one is judged as a change of those
+ * arguments (by the same provider and module tables), and so on down the chain of stacks.
+ */
+function followReplacements(after: SynthOutput, changes: PlannedChange[]): PlannedChange[] {
+  const result = [...changes];
+  const done = new Set<string>();
+  for (let i = 0; i < result.length; i += 1) {
+    const producer = result[i].stack;
+    if (done.has(producer)) continue;
+    const replaced = result.filter((c) => c.stack === producer && replaces(c)).map((c) => c.address);
+    if (replaced.length === 0) continue;
+    done.add(producer);
+    const outputs = changedOutputs(after, producer, replaced);
+    if (outputs.size === 0) continue;
+    const consumers = [...after.keys()].filter((s) => s !== producer).sort();
+    for (const consumer of consumers) {
+      for (const [address, { kind, body }] of blocks(after.get(consumer)?.json ?? {})) {
+        const reads = readsOf(body, producer, outputs);
+        if (reads.length === 0) continue;
+        const names = [...new Set(reads.map((r) => String(r.before).replace(/^\([^:]*: |\)$/g, "")))];
+        const note = `reads outputs of ${producer} that a replacement changes: ${names.join(", ")}`;
+        const verdict = classify(kind, body, body, reads);
+        const at = result.findIndex((c) => c.stack === consumer && c.address === address);
+        const stateful = STATEFUL_TYPES.has(kind) || STATEFUL_MODULES.has(kind);
+        const fresh: PlannedChange = { stack: consumer, address, stateful, changes: reads, ...verdict };
+        const old = result[at];
+        if (!old) {
+          result.push({ ...fresh, note: [note, verdict.note].filter(Boolean).join("; ") });
+          continue;
+        }
+        const worse = riskRank(fresh) < riskRank(old) ? fresh : old;
+        result[at] = {
+          ...old,
+          action: worse.action,
+          effects: worse.effects,
+          changes: [...old.changes, ...reads],
+          note: [old.note, note, worse === fresh ? verdict.note : undefined].filter(Boolean).join("; "),
+        };
+      }
+    }
+  }
+  return result;
 }

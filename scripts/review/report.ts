@@ -4,7 +4,7 @@ import { mermaid } from "./diagram";
 import { gatewaySettings, type GatewaySettings } from "./gateway";
 import { iamChanges, type RoleChange } from "./iam-changes";
 import { inventory, type StackInventory } from "./inventory";
-import { dangerous, type PlannedChange } from "./plan-diff";
+import { dangerous, riskRank, type PlannedChange } from "./plan-diff";
 import { OFFERS } from "../../config/aws-data";
 import { environments, type SynthOutput } from "./synth-output";
 
@@ -55,10 +55,57 @@ export function buildReview(
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
-const short = (v: unknown) => {
-  const text = v === undefined ? "(none)" : JSON.stringify(v);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-};
+
+/** Longest value printed in the table; longer ones are cut around the first character that differs. */
+const WIDTH = 60;
+
+const printed = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+
+/** `text` cut to WIDTH characters, keeping the part from a little before `at` in view. */
+function around(text: string, at: number): string {
+  if (text.length <= WIDTH) return text;
+  const start = Math.max(0, Math.min(at - 20, text.length - (WIDTH - 3)));
+  const head = start > 0 ? "..." : "";
+  const room = WIDTH - head.length;
+  const body = text.slice(start, start + room);
+  return start + room < text.length ? `${head}${body.slice(0, room - 3)}...` : `${head}${body}`;
+}
+
+/** Both sides of a change, each cut around where they first differ, so the difference stays visible. */
+export function shortPair(before: unknown, after: unknown): [string, string] {
+  const a = printed(before);
+  const b = printed(after);
+  let at = 0;
+  while (at < a.length && at < b.length && a[at] === b[at]) at += 1;
+  return [around(a, at), around(b, at)];
+}
+
+/** A Markdown table cell: a `|` inside a value would end the cell. */
+export const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** A change's action as the table prints it: the stateful mark only where data or identity can be lost. */
+export function actionLabel(c: PlannedChange): string {
+  const loses = c.stateful && (c.action === "destroy" || c.action === "replace");
+  return loses ? `**${c.action} (stateful)**` : c.action;
+}
+
+/** Changes in risk order (stateful destroy/replace, replace/destroy, roll, update, create, ignored); the plan's order within. */
+export function byRisk(changes: PlannedChange[]): PlannedChange[] {
+  return changes
+    .map((c, i) => ({ c, i }))
+    .sort((x, y) => riskRank(x.c) - riskRank(y.c) || x.i - y.i)
+    .map((x) => x.c);
+}
+
+/** One line per change, riskiest first, for the terminal. */
+export function topChanges(changes: PlannedChange[], count: number): string[] {
+  return byRisk(changes)
+    .slice(0, count)
+    .map(
+      (c) =>
+        `  ${actionLabel(c).replace(/\*/g, "")}: ${c.stack} ${c.address}${c.note ? ` (${c.note.split("; ")[0]})` : ""}`,
+    );
+}
 
 function changesSection(changes: PlannedChange[]): string[] {
   const count = (action: string) => changes.filter((c) => c.action === action).length;
@@ -76,13 +123,21 @@ function changesSection(changes: PlannedChange[]): string[] {
     );
   }
   if (changes.length === 0) return [...lines, "No changes."];
-  lines.push("| stack | address | action | changed attributes | note |", "|---|---|---|---|---|");
-  for (const c of changes) {
-    const flag = c.stateful && (c.action === "destroy" || c.action === "replace") ? "**" : "";
-    const attrs = c.changes.map((a) => `\`${a.path}\`: ${short(a.before)} -> ${short(a.after)}`).join("<br>");
-    lines.push(
-      `| ${c.stack} | \`${c.address}\` | ${flag}${c.action}${c.stateful ? " (stateful)" : ""}${flag} | ${attrs} | ${c.note ?? ""} |`,
-    );
+  lines.push(
+    "Riskiest first: stateful destroy/replace, replace and destroy, roll, update, create, ignored.",
+    "",
+    "| stack | address | action | changed attributes | note |",
+    "|---|---|---|---|---|",
+  );
+  for (const c of byRisk(changes)) {
+    const attrs = c.changes
+      .map((a) => {
+        const [before, after] = shortPair(a.before, a.after);
+        return `\`${a.path}\`: ${before} -> ${after}`;
+      })
+      .join("<br>");
+    const cells = [c.stack, `\`${c.address}\``, actionLabel(c), attrs, c.note ?? ""];
+    lines.push(`| ${cells.map(cell).join(" | ")} |`);
   }
   return lines;
 }
