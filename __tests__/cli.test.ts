@@ -105,7 +105,7 @@ describe("synth command", () => {
     const run = synth(good, outdir, "prod,no-such-env");
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(
-      `environment "no-such-env", setting ENVIRONMENTS: unknown environment; allowed: ${DECLARED.join(", ")}`,
+      `the ENVIRONMENTS variable (shell): unknown environment "no-such-env"; declared: ${DECLARED.join(", ")}`,
     );
     expect(fs.existsSync(outdir)).toBe(false);
   });

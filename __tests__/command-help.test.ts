@@ -42,8 +42,10 @@ const TOOLS: Record<string, string> = {
   cdktf: "the cdktf CLI, with its telemetry off (CHECKPOINT_DISABLE)",
   format: "prettier --write",
   mutation: "stryker",
-  "check:modules": "../shared/tools/check-modules.mjs, outside this repository",
-  "check:helm": "../shared/tools/check-helm-values.mjs, outside this repository",
+  "check:modules":
+    "the shared folder's tools/check-modules.mjs (found by scripts/shared-tool.mjs), outside this repository",
+  "check:helm":
+    "the shared folder's tools/check-helm-values.mjs (found by scripts/shared-tool.mjs), outside this repository",
 };
 
 /** npm's own configuration from the npm that started jest must not reach the npm under test. */

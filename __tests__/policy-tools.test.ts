@@ -127,3 +127,50 @@ describe("npm run policy's tools", () => {
     ).toEqual([]);
   });
 });
+
+describe("npm run policy when checkov itself fails", () => {
+  const box = sandbox();
+  afterAll(() => fs.rmSync(box.dir, { recursive: true, force: true }));
+  const checkov = path.join(box.dir, ".venv", "bin", "checkov");
+  /** Replaces the installed checkov by one that prints `stdout`, writes a traceback and exits `status`. */
+  const checkovThat = (stdout: string, status: number) => {
+    fs.writeFileSync(
+      checkov,
+      `#!/usr/bin/env bash\nif [ "$1" = --version ]; then echo ${CHECKOV_VERSION}; exit 0; fi\nprintf '%s' '${stdout}'\necho 'Traceback (most recent call last): ModuleNotFoundError' >&2\nexit ${status}\n`,
+    );
+  };
+
+  beforeAll(() => expect(box.run().status).toBe(0));
+
+  it.each([
+    ["no report", "", 1],
+    ["a crash exit code after some output", '{"results": {}}', 2],
+  ])("%s: one line naming the log that holds its errors, exit 1", (_what, stdout, status) => {
+    checkovThat(stdout, status);
+    const run = box.run();
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 1,
+      stderr: `npm run policy: checkov exited ${status} without a report; its errors are in .venv/checkov.log\n`,
+    });
+    expect(fs.readFileSync(path.join(box.dir, ".venv", "checkov.log"), "utf8")).toContain("ModuleNotFoundError");
+  });
+
+  it("output that is not JSON: one line from the summary and the log's name, no stack trace", () => {
+    checkovThat("Traceback", 1);
+    const run = box.run();
+    expect(run.status).toBe(2);
+    expect(String(run.stderr).trim().split("\n")).toEqual([
+      `checkov-summary: the input is not checkov's JSON report (it starts: "Traceback")`,
+      "npm run policy: checkov's errors are in .venv/checkov.log",
+    ]);
+  });
+
+  it("refuses an unknown argument in one line, exit 2", () => {
+    const run = spawnSync("bash", ["scripts/policy.sh", "--fast"], { cwd: box.dir, encoding: "utf8" });
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: 'npm run policy: unknown argument "--fast"; it takes none (usage: npm run policy)\n',
+    });
+  });
+});

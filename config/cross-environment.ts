@@ -8,9 +8,28 @@ import type { EnvironmentConfig } from "./schema";
 
 const at = (env: string, setting: string) => `environment "${env}", setting ${setting}`;
 
-/** Every unordered pair, the earlier environment first (the later one is reported: usually the copy). */
-function pairs<T>(items: readonly T[]): [T, T][] {
-  return items.flatMap((a, i) => items.slice(i + 1).map((b) => [a, b] as [T, T]));
+/**
+ * The environments in the order they were added: those no parent delegates to first (in ENVIRONMENTS
+ * order), then each parent's `dns.childEnvironments` in its order (a new environment is appended
+ * there, docs/environments.md), then any no parent lists yet (the newest: its delegation is still to
+ * write). ENVIRONMENTS is promotion order, where a new environment may sit between older ones, so
+ * it cannot tell the copy from its original.
+ */
+export function declarationOrder<T extends Pick<EnvironmentConfig, "name" | "dns">>(configs: readonly T[]): T[] {
+  const children = configs.flatMap((parent) => parent.dns.childEnvironments.map((c) => c.name));
+  const rank = (env: T) => {
+    if (env.dns.parent === null) return -1;
+    const listed = children.indexOf(env.name);
+    return listed < 0 ? children.length : listed;
+  };
+  // Array.prototype.sort is stable: equal ranks keep ENVIRONMENTS order.
+  return [...configs].sort((a, b) => rank(a) - rank(b));
+}
+
+/** Every unordered pair, the earlier-added environment first (the later one is reported: usually the copy). */
+function pairs<T extends Pick<EnvironmentConfig, "name" | "dns">>(items: readonly T[]): [T, T][] {
+  const ordered = declarationOrder(items);
+  return ordered.flatMap((a, i) => ordered.slice(i + 1).map((b) => [a, b] as [T, T]));
 }
 
 /**
@@ -161,7 +180,7 @@ function sharingProblems(configs: readonly EnvironmentConfig[]): string[] {
 /** IAM has one OIDC provider per URL in an account: the first environment to ask for it creates it. */
 function oidcProviderProblems(configs: readonly EnvironmentConfig[]): string[] {
   const creators = new Map<string, string>();
-  return configs.flatMap((env) => {
+  return declarationOrder(configs).flatMap((env) => {
     if (!env.ci.createGithubOidcProvider) return [];
     const creator = creators.get(env.account.id);
     if (creator === undefined) {
@@ -169,7 +188,7 @@ function oidcProviderProblems(configs: readonly EnvironmentConfig[]): string[] {
       return [];
     }
     return [
-      `${at(env.name, "ci.createGithubOidcProvider")}: must be false: environment "${creator}" creates the GitHub OIDC provider of account ${env.account.id} (one per account); ${env.name} looks it up, so apply ${creator}'s bootstrap first`,
+      `${at(env.name, "ci.createGithubOidcProvider")}: must be false: environment "${creator}", added before ${env.name}, creates the GitHub OIDC provider of account ${env.account.id} (one per account); ${env.name} looks it up, so apply ${creator}'s bootstrap first`,
     ];
   });
 }

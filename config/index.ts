@@ -8,7 +8,7 @@ import { ConfigError } from "./config-error";
 import { dev } from "./dev";
 import { prod } from "./prod";
 import { zoneDelegationRoleArn } from "./naming";
-import { accountProblems, copiedSettingProblems } from "./cross-environment";
+import { accountProblems, copiedSettingProblems, declarationOrder } from "./cross-environment";
 import { repositoryProblems } from "./delivery";
 import { issueMessage } from "./issue-messages";
 import { environmentSchema, type EnvironmentConfig } from "./schema";
@@ -85,12 +85,14 @@ function productionProblems(raws: readonly unknown[], production: readonly strin
 /** Rules across environments: unique names, VPCs that can later be peered, zone delegations both sides agree on. */
 function crossEnvironmentProblems(configs: readonly EnvironmentConfig[], declared: readonly string[]): string[] {
   const problems: string[] = [];
-  configs.forEach((a, i) => {
-    configs.slice(i + 1).forEach((b) => {
+  // The later-added of two environments is reported: usually the copy of the other (declarationOrder).
+  const added = declarationOrder(configs);
+  added.forEach((a, i) => {
+    added.slice(i + 1).forEach((b) => {
       if (a.name === b.name) problems.push(`environment "${b.name}", setting name: must be unique (listed twice)`);
       if (cidrsOverlap(a.network.vpcCidr, b.network.vpcCidr)) {
         problems.push(
-          `environment "${b.name}", setting network.vpcCidr: ${b.network.vpcCidr} overlaps ${a.network.vpcCidr} of environment "${a.name}"; VPC CIDRs must not overlap`,
+          `environment "${b.name}", setting network.vpcCidr: ${b.network.vpcCidr} overlaps ${a.network.vpcCidr} of environment "${a.name}" (added before ${b.name}); give ${b.name} a range of its own: VPC CIDRs must not overlap`,
         );
       }
     });
@@ -216,7 +218,10 @@ function selectEnvironments(configs: EnvironmentConfig[], selection?: string): E
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length > 0) {
     throw new ConfigError(
-      unknown.map((n) => `environment "${n}", setting ENVIRONMENTS: unknown environment; allowed: ${known.join(", ")}`),
+      // The shell variable that selects, not ENVIRONMENTS of this file (the declared list).
+      unknown.map(
+        (n) => `the ENVIRONMENTS variable (shell): unknown environment "${n}"; declared: ${known.join(", ")}`,
+      ),
     );
   }
   return configs.filter((c) => names.includes(c.name));

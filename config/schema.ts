@@ -397,7 +397,9 @@ export const environmentSchema = object({
     engineMajorVersion: string().regex(/^\d{2}$/, { message: 'must be a PostgreSQL major such as "15"' }),
     /**
      * Accept RDS Extended Support charges (per vCPU-hour, standby included) for a major past its
-     * RDS end of standard support (config/versions.ts): without it such a major is refused.
+     * RDS end of standard support (config/versions.ts): without it such a major is refused. The data
+     * stack passes it to RDS as the instance's enrolment, which RDS reads only when it creates or
+     * restores the instance (docs/day-2.md, "PostgreSQL majors"); false: RDS upgrades the major itself.
      */
     acceptExtendedSupport: boolean(),
     instanceClass: dbInstanceClass,
@@ -557,7 +559,12 @@ export const environmentSchema = object({
     /** Percentages of the budget at which actual spend alerts, ascending. */
     budgetAlertPercentages: array(number().int().min(1).max(1000))
       .min(1)
-      .refine((p) => p.every((v, i) => i === 0 || v > p[i - 1]), { message: "must be ascending, each once" }),
+      .refine((p) => p.every((v, i) => i === 0 || v > p[i - 1]), { message: "must be ascending, each once" })
+      // [0.8, 1] meant as fractions: 0.8 is refused above, but a lone 1 would alert at 1 % of the budget.
+      .refine((p) => !p.every((v) => Number.isInteger(v) && v <= 1), {
+        message:
+          "must be whole percentages such as 80 (100 is the whole budget); every value here is 1 or less, an alert at 1 % of the budget",
+      }),
     /** Average database CPU (percent, 15 minutes) that alarms. */
     databaseCpuPercent: number().int().min(1).max(100),
     /** Free database storage (GiB) under which it alarms. */
@@ -949,7 +956,7 @@ function checkPostgresSupport({ database }: EnvironmentConfig, ctx: Context, tod
     issue(
       ctx,
       path,
-      `PostgreSQL ${major} left RDS standard support on ${window.standardEnds}: upgrade the major, or set database.acceptExtendedSupport to true (RDS Extended Support, charged per vCPU-hour; npm run review prices it)`,
+      `PostgreSQL ${major} left RDS standard support on ${window.standardEnds}: upgrade the major, or set database.acceptExtendedSupport to true (RDS Extended Support, charged per vCPU-hour; npm run review prices it; RDS enrols an instance only when it creates or restores it: docs/day-2.md)`,
     );
   }
 }

@@ -1,8 +1,24 @@
 // Reads checkov's JSON report (stdin) over cdktf.out/stacks and prints, per environment, the
-// passed, failed and skipped checks, then each failed check. Exit 1 when any check failed.
+// passed, failed and skipped checks, then each failed check. Exit 1 when any check failed, 2 when
+// the input is not a checkov JSON report (one line saying so, not a SyntaxError's stack trace).
 import fs from "node:fs";
 
-const data = JSON.parse(fs.readFileSync(0, "utf8"));
+/** The report read from stdin, or null (after one line on stderr) when it is not checkov's JSON. */
+function readReport() {
+  const text = fs.readFileSync(0, "utf8");
+  try {
+    const data = JSON.parse(text);
+    if (data !== null && typeof data === "object") return data;
+  } catch {
+    // reported below
+  }
+  const start = text.trim().split("\n")[0].slice(0, 80);
+  console.error(`checkov-summary: the input is not checkov's JSON report (it starts: ${JSON.stringify(start)})`);
+  return null;
+}
+
+const data = readReport();
+if (data === null) process.exit(2);
 const reports = Array.isArray(data) ? data : [data];
 // A stack folder is `<env>-<concern>`; environment names hold no hyphen (config/schema.ts), a concern
 // may (`prod-org-guardrails`), so the environment is what comes before the first one.

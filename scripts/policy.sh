@@ -9,9 +9,23 @@ if [[ " $* " == *" --help "* || " $* " == *" -h "* ]]; then
   echo "checkov over every synthesized stack (cdktf.out; synthesized first when missing), skips in .checkov.yaml."
   exit 0
 fi
+if [ $# -gt 0 ]; then
+  echo "npm run policy: unknown argument \"$1\"; it takes none (usage: npm run policy)" >&2
+  exit 2
+fi
 # checkov only: actionlint and zizmor are npm run lint:workflows's.
 bash scripts/install-tools.sh checkov
 [ -d cdktf.out/stacks ] || npm run --silent synth
 # checkov exits 1 on failed checks; the summary below decides, so its report is read either way.
-report=$(.venv/bin/checkov --config-file .checkov.yaml -d cdktf.out/stacks -o json 2>/dev/null || true)
-printf '%s' "$report" | node scripts/checkov-summary.mjs
+# Its own errors go to a log (git-ignored with .venv), named when it produced no report to read.
+log=.venv/checkov.log
+status=0
+report=$(.venv/bin/checkov --config-file .checkov.yaml -d cdktf.out/stacks -o json 2>"$log") || status=$?
+if [ -z "$report" ] || [ "$status" -gt 1 ]; then
+  echo "npm run policy: checkov exited $status without a report; its errors are in $log" >&2
+  exit 1
+fi
+summary=0
+printf '%s' "$report" | node scripts/checkov-summary.mjs || summary=$?
+if [ "$summary" -eq 2 ]; then echo "npm run policy: checkov's errors are in $log" >&2; fi
+exit "$summary"

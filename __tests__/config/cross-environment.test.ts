@@ -7,6 +7,7 @@
  * example wherever freshSteps moved it (once a real `qa` is declared).
  */
 import { zoneDelegationRoleArn, type EnvironmentConfig } from "../../config";
+import { staging } from "../../config/staging";
 import { addedAsDocumented, documentedSteps, freshSteps } from "../add-environment";
 import { problemsOf, type Mutable } from "../helpers";
 
@@ -189,7 +190,36 @@ describe("config across environments: one account, two environments", () => {
       }),
     ).toEqual([
       ex(
-        'environment "qa", setting ci.createGithubOidcProvider: must be false: environment "dev" creates the GitHub OIDC provider of account 111111111111 (one per account); qa looks it up, so apply dev\'s bootstrap first',
+        'environment "qa", setting ci.createGithubOidcProvider: must be false: environment "dev", added before qa, creates the GitHub OIDC provider of account 111111111111 (one per account); qa looks it up, so apply dev\'s bootstrap first',
+      ),
+    ]);
+  });
+
+  // The doc's example sits before staging in ENVIRONMENTS (promotion order) but is appended to the
+  // parent's dns.childEnvironments: the copy is the one added later, not the one listed later.
+  it("names the added environment, not staging listed after it, as the second OIDC provider creator", () => {
+    expect(
+      problemsAfter((e) => {
+        moveQa(e, e.staging.account.id);
+        e.staging.account.sharedWith = [QA];
+        e.added.account.sharedWith = ["staging"];
+      }),
+    ).toEqual([
+      ex(
+        `environment "qa", setting ci.createGithubOidcProvider: must be false: environment "staging", added before qa, creates the GitHub OIDC provider of account ${staging.account.id} (one per account); qa looks it up, so apply staging's bootstrap first`,
+      ),
+    ]);
+  });
+
+  it("names the added environment, not staging listed after it, for a VPC CIDR copied from staging", () => {
+    const problems = problemsAfter((e) => {
+      e.added.network.vpcCidr = e.staging.network.vpcCidr;
+    });
+    expect(problems).toEqual([
+      expect.stringContaining(
+        ex(
+          `environment "qa", setting network.vpcCidr: ${staging.network.vpcCidr} overlaps ${staging.network.vpcCidr} of environment "staging" (added before qa); give qa a range of its own`,
+        ),
       ),
     ]);
   });

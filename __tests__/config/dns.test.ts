@@ -29,6 +29,15 @@ function problemsAfter(change: (envs: Environments) => void): string[] {
 
 const line = (text: string) => expect.arrayContaining([expect.stringContaining(text)]);
 
+/** Where prod offers `name` the delegation: found by name, so a new child may be appended anywhere. */
+function childIndex(name: string): number {
+  const index = prod.dns.childEnvironments.findIndex((c) => c.name === name);
+  if (index < 0) throw new Error(`prod's dns.childEnvironments lists no ${name}`);
+  return index;
+}
+const devChild = childIndex("dev");
+const stagingChild = childIndex("staging");
+
 describe("DNS settings", () => {
   it("accepts the shipped zones: prod's existing example.com, dev and staging delegated from it", () => {
     expect(problemsAfter(() => undefined)).toEqual([]);
@@ -102,11 +111,11 @@ describe("DNS settings", () => {
     it("refuses a child that is not an environment", () => {
       expect(
         problemsAfter((e) => {
-          e.prod.dns.childEnvironments[0].name = "no-such-env";
+          e.prod.dns.childEnvironments[devChild].name = "no-such-env";
         }),
       ).toEqual(
         line(
-          `environment "prod", setting dns.childEnvironments[0]: no-such-env is not an environment; allowed: ${declaredNames().join(", ")}`,
+          `environment "prod", setting dns.childEnvironments[${devChild}]: no-such-env is not an environment; allowed: ${declaredNames().join(", ")}`,
         ),
       );
     });
@@ -114,19 +123,19 @@ describe("DNS settings", () => {
     it("refuses a child in another account than the one listed", () => {
       expect(
         problemsAfter((e) => {
-          e.prod.dns.childEnvironments[0].accountId = "999999999999";
+          e.prod.dns.childEnvironments[devChild].accountId = "999999999999";
         }),
-      ).toEqual(line("setting dns.childEnvironments[0].accountId: must be 111111111111, the account of dev"));
+      ).toEqual(line(`setting dns.childEnvironments[${devChild}].accountId: must be 111111111111, the account of dev`));
     });
 
     it("refuses a child whose people differ from the child's cluster.adminRoleArns", () => {
       expect(
         problemsAfter((e) => {
-          e.prod.dns.childEnvironments[0].adminRoleArns = ["arn:aws:iam::111111111111:role/Someone"];
+          e.prod.dns.childEnvironments[devChild].adminRoleArns = ["arn:aws:iam::111111111111:role/Someone"];
         }),
       ).toEqual(
         line(
-          'setting dns.childEnvironments[0].adminRoleArns: must be ["arn:aws:iam::111111111111:role/PlatformAdmin"], the cluster.adminRoleArns of dev (got ["arn:aws:iam::111111111111:role/Someone"])',
+          `setting dns.childEnvironments[${devChild}].adminRoleArns: must be ["arn:aws:iam::111111111111:role/PlatformAdmin"], the cluster.adminRoleArns of dev (got ["arn:aws:iam::111111111111:role/Someone"])`,
         ),
       );
     });
@@ -136,7 +145,7 @@ describe("DNS settings", () => {
       expect(
         problemsAfter((e) => {
           e.dev.cluster.adminRoleArns = [...dev.cluster.adminRoleArns, second];
-          e.prod.dns.childEnvironments[0].adminRoleArns = [second, ...dev.cluster.adminRoleArns];
+          e.prod.dns.childEnvironments[devChild].adminRoleArns = [second, ...dev.cluster.adminRoleArns];
         }),
       ).toEqual([]);
     });
@@ -144,9 +153,13 @@ describe("DNS settings", () => {
     it("refuses a child zone other than the child's own", () => {
       expect(
         problemsAfter((e) => {
-          e.prod.dns.childEnvironments[1].zoneName = "other.example.com";
+          e.prod.dns.childEnvironments[stagingChild].zoneName = "other.example.com";
         }),
-      ).toEqual(line("setting dns.childEnvironments[1].zoneName: must be staging.example.com, the zone of staging"));
+      ).toEqual(
+        line(
+          `setting dns.childEnvironments[${stagingChild}].zoneName: must be staging.example.com, the zone of staging`,
+        ),
+      );
     });
 
     it("refuses a child zone outside the parent", () => {
@@ -154,9 +167,11 @@ describe("DNS settings", () => {
         problemsAfter((e) => {
           e.dev.dns.zoneName = "dev.example.org";
           e.dev.app.domain = "marketing-agents.dev.example.org";
-          e.prod.dns.childEnvironments[0].zoneName = "dev.example.org";
+          e.prod.dns.childEnvironments[devChild].zoneName = "dev.example.org";
         }),
-      ).toEqual(line("setting dns.childEnvironments[0].zoneName: must be below example.com (got dev.example.org)"));
+      ).toEqual(
+        line(`setting dns.childEnvironments[${devChild}].zoneName: must be below example.com (got dev.example.org)`),
+      );
     });
 
     it("refuses a child whose parent does not list it (the parent's role would not trust it)", () => {

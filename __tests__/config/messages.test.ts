@@ -32,6 +32,16 @@ describe("config messages say the unit and the allowed range", () => {
     ).toBe("alerts.budgetAlertPercentages[0]: must be whole percentages such as 80, from 1 to 1000 (got 0.8)");
   });
 
+  it("budget alert percentages that are all 1 or less: fractions, not whole percentages", () => {
+    expect(
+      problemOf((c) => {
+        c.alerts.budgetAlertPercentages = [1];
+      }),
+    ).toBe(
+      "alerts.budgetAlertPercentages: must be whole percentages such as 80 (100 is the whole budget); every value here is 1 or less, an alert at 1 % of the budget",
+    );
+  });
+
   it("a size in GiB with only a floor says at least", () => {
     expect(
       problemOf((c) => {

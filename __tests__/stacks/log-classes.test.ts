@@ -9,6 +9,7 @@ const containerGroupOf = (env: SynthesizedEnvironment) =>
 
 describe("what the logs cost, by config", () => {
   const environments = ["dev", "staging", "prod"].map((name) => synthEnvironment(name));
+  const named = (name: string) => environments.find((e) => e.config.name === name)!;
 
   it.each(environments.map((e) => [e.config.name, e] as const))(
     "%s: flow logs at config's aggregation interval, traffic type and log class",
@@ -23,7 +24,7 @@ describe("what the logs cost, by config", () => {
   );
 
   it("records only refused flows in dev, every flow in prod, both aggregated over 10 minutes in Infrequent Access", () => {
-    const [dev, , prod] = environments;
+    const [dev, prod] = [named("dev"), named("prod")];
     expect(vpcOf(dev)).toMatchObject({ flow_log_traffic_type: "REJECT", flow_log_max_aggregation_interval: 600 });
     expect(vpcOf(prod)).toMatchObject({
       flow_log_traffic_type: "ALL",
@@ -44,7 +45,7 @@ describe("what the logs cost, by config", () => {
   );
 
   it("keeps prod's year of container logs in Infrequent Access, not Standard", () => {
-    const prod = environments[2];
+    const prod = named("prod");
     expect(containerGroupOf(prod)).toMatchObject({ log_group_class: "INFREQUENT_ACCESS", retention_in_days: 365 });
   });
 });
