@@ -27,6 +27,11 @@ export function resourcePrefix(config: Pick<EnvironmentConfig, "name">): string 
   return `${PROJECT}-${config.name}`;
 }
 
+/** Name of the operator access host's resources (cluster stack); the deploy role hands EC2 its role. */
+export function operatorAccessName(config: Pick<EnvironmentConfig, "name">): string {
+  return `${resourcePrefix(config)}-operator-access`;
+}
+
 /** `<env>-<concern>`: the stack id, so `cdktf deploy 'prod-*'` selects one environment. */
 export function stackId(config: EnvironmentConfig, concern: Concern): string {
   return `${config.name}-${concern}`;

@@ -3,7 +3,13 @@
  * the bootstrap stack composes them and tests read them without synthesizing.
  */
 import type { PolicyStatement } from "./iam-policy";
-import { PEOPLE_ONLY_KEY_ACTIONS, applyWriteActions, planReadActions } from "./resource-type-actions";
+import {
+  PEOPLE_ONLY_KEY_ACTIONS,
+  RESOURCE_TYPE_ACTIONS,
+  applyWriteActions,
+  planReadActions,
+  serviceLinkedRoleServices,
+} from "./resource-type-actions";
 
 /** IAM write actions, as prefixes: what the deploy role must never do to the CI identities. */
 export const IAM_WRITE_ACTIONS = [
@@ -25,11 +31,11 @@ export const IAM_WRITE_ACTIONS = [
 /**
  * Services the deploy role may hand this environment's roles to: EKS (cluster and node roles),
  * EKS Pod Identity, CodeBuild (the runner), RDS enhanced monitoring, VPC flow logs and AWS Backup.
+ * EC2 (an instance profile's role) is handed only the roles `DeployIamScope.ec2RoleArns` names.
  */
 export const PASSED_TO_SERVICES = [
   "eks.amazonaws.com",
   "pods.eks.amazonaws.com",
-  "ec2.amazonaws.com",
   "codebuild.amazonaws.com",
   "rds.amazonaws.com",
   "monitoring.rds.amazonaws.com",
@@ -48,6 +54,11 @@ export interface DeployIamScope {
   readonly protectedRoleArns: string[];
   /** ARNs (or patterns) of the CI identities' own managed policies: never written by it. @default [] */
   readonly protectedPolicyArns?: string[];
+  /**
+   * The roles an instance of the stacks runs as (the operator host's), the only ones it may hand to
+   * EC2 (`iam:PassRole` at RunInstances). @default [] - no instance profile
+   */
+  readonly ec2RoleArns?: string[];
 }
 
 /**
@@ -110,7 +121,8 @@ export function deployIamStatements(scope: DeployIamScope): PolicyStatement[] {
         "iam:AddRoleToInstanceProfile",
         "iam:RemoveRoleFromInstanceProfile",
       ],
-      Resource: arn("instance-profile", "*"),
+      // The stacks' own profiles only (the operator host's); EKS makes the node groups' itself.
+      Resource: arn("instance-profile", `${scope.namePrefix}-*`),
     },
     {
       Sid: "PassThisEnvironmentsRolesToTheirServices",
@@ -119,8 +131,27 @@ export function deployIamStatements(scope: DeployIamScope): PolicyStatement[] {
       Resource: ownRoles,
       Condition: { StringEquals: { "iam:PassedToService": PASSED_TO_SERVICES } },
     },
+    ...((scope.ec2RoleArns ?? []).length > 0
+      ? [
+          {
+            Sid: "PassTheInstanceRolesToEc2",
+            Effect: "Allow" as const,
+            Action: "iam:PassRole",
+            Resource: scope.ec2RoleArns,
+            Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
+          },
+        ]
+      : []),
     { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
-    { Sid: "ServiceLinkedRoles", Effect: "Allow", Action: "iam:CreateServiceLinkedRole", Resource: "*" },
+    {
+      // The services whose first resource in an account creates their service-linked role
+      // (resource-type-actions.ts, `serviceLinkedRoles`): no other service's.
+      Sid: "ServiceLinkedRolesOfTheStacksServices",
+      Effect: "Allow",
+      Action: "iam:CreateServiceLinkedRole",
+      Resource: arn("role", "aws-service-role/*"),
+      Condition: { StringEquals: { "iam:AWSServiceName": serviceLinkedRoleServices() } },
+    },
     {
       Sid: "NeverTouchTheCiIdentitiesOrTheBoundary",
       Effect: "Deny",
@@ -236,9 +267,28 @@ export function pullRequestPlanStatements(limits: PullRequestLimits): PolicyStat
 }
 
 /** Stepping into the given roles of other accounts (their trust decides the rest); none: nothing. */
-export function assumeRolesStatements(roleArns: string[]): PolicyStatement[] {
+function assumeRolesStatements(roleArns: string[]): PolicyStatement[] {
   if (roleArns.length === 0) return [];
   return [{ Sid: "AssumeTheseRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roleArns }];
+}
+
+/**
+ * Stepping into the given roles and no other, whatever another role's trust says. In its own
+ * account a role's trust that names a principal is enough for that principal to assume it, no
+ * identity policy needed
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+ * and ...reference_policies_evaluation-logic.html, "resource-based policies"): the deploy role,
+ * which writes the trust of every `<env>-*` role, could otherwise become any of them. Only an
+ * explicit deny in the caller's own policy stops that.
+ */
+export function assumeOnlyTheseRolesStatements(roleArns: string[]): PolicyStatement[] {
+  const sessions = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"];
+  return [
+    ...assumeRolesStatements(roleArns),
+    roleArns.length > 0
+      ? { Sid: "AssumeNoOtherRole", Effect: "Deny", Action: sessions, NotResource: roleArns }
+      : { Sid: "AssumeNoRole", Effect: "Deny", Action: sessions, Resource: "*" },
+  ];
 }
 
 /**
@@ -392,6 +442,12 @@ export function planReadStatements(
 export interface ApplyScope {
   /** ARN patterns, by IAM service prefix (`s3`, `secretsmanager`, `ssm`). */
   readonly resourcesByService: Readonly<Record<string, string[]>>;
+  /**
+   * Resources outside their service's scope that one type's writes also reach, e.g. the
+   * pull-through cache's credentials, which ECR requires under `ecr-pullthroughcache/`: created,
+   * tagged and deleted there, their values never written nor read. @default []
+   */
+  readonly typesAlsoOn?: readonly { readonly type: string; readonly resources: string[] }[];
 }
 
 /**
@@ -399,7 +455,19 @@ export interface ApplyScope {
  * applies. Services whose resources carry the environment's names are limited to those names.
  */
 export function applyWriteStatements(scope: ApplyScope): PolicyStatement[] {
-  return perService("Apply", applyWriteActions(), (service) => scope.resourcesByService[service] ?? "*");
+  return [
+    ...perService("Apply", applyWriteActions(), (service) => scope.resourcesByService[service] ?? "*"),
+    ...(scope.typesAlsoOn ?? []).map(({ type, resources }): PolicyStatement => {
+      const actions = RESOURCE_TYPE_ACTIONS[type]?.write;
+      if (!actions) throw new Error(`${type} is not in resource-type-actions.ts`);
+      return {
+        Sid: `Apply${type.replace(/^aws_/, "").replace(/(^|_)(.)/g, (_, __, c: string) => c.toUpperCase())}AlsoOn`,
+        Effect: "Allow",
+        Action: [...actions],
+        Resource: resources,
+      };
+    }),
+  ];
 }
 
 /** The environment's Terraform state: the bucket, the objects a role may read, the key. */

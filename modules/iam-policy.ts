@@ -10,6 +10,8 @@ export interface PolicyStatement {
   /** Everything but these. No policy of this project uses it: its boundaries are allow-lists. */
   readonly NotAction?: string | string[];
   readonly Resource?: string | string[];
+  /** Every resource but these (a deny of all roles but the ones a CI role steps into). */
+  readonly NotResource?: string | string[];
   readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 

@@ -135,7 +135,7 @@ export class OperatorAccessHost extends Construct {
     });
 
     const role = new IamRole(this, "role", {
-      name: `${props.name}-host`,
+      name: operatorAccessHostRoleName(props.name),
       description: `${props.name}: the SSM Agent registers and carries Session Manager channels, nothing else`,
       permissionsBoundary: props.permissionsBoundaryArn,
       assumeRolePolicy: policyDocument([
@@ -243,6 +243,11 @@ export class OperatorAccessHost extends Construct {
       ...destination,
     });
   }
+}
+
+/** The host's role (and instance profile) name, from the host's `name`: the role EC2 is handed. */
+export function operatorAccessHostRoleName(name: string): string {
+  return `${name}-host`;
 }
 
 /** The AMI architecture an instance type needs: AWS Graviton families (`t4g`, `m7g`, `c7gn`...) are arm64. */

@@ -19,6 +19,19 @@ export interface TypeActions {
   readonly write: readonly string[];
   /** Reads that return a stored value (a secret, a parameter): never granted to a pull request. */
   readonly readsValue?: readonly string[];
+  /**
+   * Write actions an argument adds when it is set (on the resource, or the registry module input of
+   * the same name that passes it through): creating from a backup calls another API than creating
+   * empty. Granted to the deploy role always: the bootstrap stack is applied by people, and a
+   * restore must not wait for them. @default {} - no argument changes the calls
+   */
+  readonly whenArgument?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Services whose service-linked role creating this type creates in the caller's name, the first
+   * time in an account (`iam:CreateServiceLinkedRole` with `iam:AWSServiceName`, each service's
+   * service-linked role guide). @default [] - the type creates none
+   */
+  readonly serviceLinkedRoles?: readonly string[];
 }
 
 const NONE: TypeActions = { read: [], write: [] };
@@ -173,6 +186,8 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   },
   aws_backup_plan: {
     read: ["backup:GetBackupPlan", "backup:ListTags"],
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/using-service-linked-roles-AWSServiceRoleForBackup.html
+    serviceLinkedRoles: ["backup.amazonaws.com"],
     write: [
       "backup:CreateBackupPlan",
       "backup:UpdateBackupPlan",
@@ -254,6 +269,19 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   },
   aws_db_instance: {
     read: ["rds:DescribeDBInstances", "rds:ListTagsForResource"],
+    // A restore (database.restore) creates the instance through another API: from a DB snapshot (or
+    // an AWS Backup recovery point of RDS), or from the automated backups at a point in time
+    // (terraform-provider-aws internal/service/rds/instance.go, resourceInstanceCreate); the same
+    // ModifyDBInstance and RebootDBInstance follow. The environment key: RDS creates a grant on it in
+    // the caller's name (kms:CreateGrant, kms:DescribeKey on the key,
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html), as for
+    // a created instance.
+    whenArgument: {
+      snapshot_identifier: ["rds:RestoreDBInstanceFromDBSnapshot"],
+      restore_to_point_in_time: ["rds:RestoreDBInstanceToPointInTime"],
+    },
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAM.ServiceLinkedRoles.html
+    serviceLinkedRoles: ["rds.amazonaws.com"],
     // A master password managed by RDS: RDS creates the secret (`rds!...`) in the caller's name.
     // Deleting with a final snapshot (final_snapshot_identifier) takes a DB snapshot in the
     // caller's name: rds:CreateDBSnapshot, https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html.
@@ -307,6 +335,8 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   // The rule itself has no tags; ECR reads a rule's credential through its own service-linked role.
   aws_ecr_pull_through_cache_rule: {
     read: ["ecr:DescribePullThroughCacheRules"],
+    // https://docs.aws.amazon.com/AmazonECR/latest/userguide/slr-pullthroughcache.html
+    serviceLinkedRoles: ["pullthroughcache.ecr.amazonaws.com"],
     write: ["ecr:CreatePullThroughCacheRule", "ecr:UpdatePullThroughCacheRule", "ecr:DeletePullThroughCacheRule"],
   },
   aws_ecr_repository: {
@@ -348,6 +378,9 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   },
   aws_eks_cluster: {
     read: ["eks:DescribeCluster", "eks:ListTagsForResource"],
+    // https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks.html. The load
+    // balancers' (elasticloadbalancing) is created by the cluster role (AmazonEKSClusterPolicy).
+    serviceLinkedRoles: ["eks.amazonaws.com"],
     write: [
       "eks:CreateCluster",
       "eks:DeleteCluster",
@@ -361,6 +394,10 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
   },
   aws_eks_node_group: {
     read: ["eks:DescribeNodegroup"],
+    // https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks-nodegroups.html.
+    // EKS then makes the Auto Scaling group, its service-linked role and the nodes' instance
+    // profiles with that role (AWSServiceRoleForAmazonEKSNodegroup), not the caller's.
+    serviceLinkedRoles: ["eks-nodegroup.amazonaws.com"],
     write: [
       "eks:CreateNodegroup",
       "eks:UpdateNodegroupConfig",
@@ -381,6 +418,8 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
     ],
   },
   aws_elasticache_replication_group: {
+    // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/using-service-linked-roles.html
+    serviceLinkedRoles: ["elasticache.amazonaws.com"],
     read: [
       "elasticache:DescribeReplicationGroups",
       "elasticache:DescribeCacheClusters",
@@ -743,11 +782,21 @@ export function planReadActions(options: { readonly withValues: boolean }): stri
   );
 }
 
-/** Every write action of the types CI applies (people-applied types left out). */
-function ciAppliedWrites(): string[] {
+/** The types CI applies (people-applied types left out). */
+function ciAppliedTypes(): TypeActions[] {
   return Object.entries(RESOURCE_TYPE_ACTIONS)
     .filter(([type]) => !PEOPLE_APPLIED_TYPES.includes(type))
-    .flatMap(([, t]) => t.write);
+    .map(([, t]) => t);
+}
+
+/** Every write action of the types CI applies, those their arguments add included. */
+function ciAppliedWrites(): string[] {
+  return ciAppliedTypes().flatMap((t) => [...t.write, ...Object.values(t.whenArgument ?? {}).flat()]);
+}
+
+/** The services whose service-linked roles applying the CI-applied types creates (`iam:AWSServiceName`). */
+export function serviceLinkedRoleServices(): string[] {
+  return unique(ciAppliedTypes().flatMap((t) => t.serviceLinkedRoles ?? []));
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   ciRoleName,
   driftEnvironment,
   imageRepositoryName,
+  operatorAccessName,
   permissionsBoundaryArns,
   permissionsBoundaryName,
   planEnvironment,
@@ -27,11 +28,12 @@ import {
   stateKeyAlias,
   stateTrailName,
   ZONE_READER_SUFFIX,
+  zoneDelegationRoleArn,
   type EnvironmentConfig,
 } from "../config";
 import {
   applyWriteStatements,
-  assumeRolesStatements,
+  assumeOnlyTheseRolesStatements,
   ciKeyDestructionDenies,
   deployIamStatements,
   deployKeyStatements,
@@ -45,8 +47,10 @@ import {
 } from "../modules/ci-role-policies";
 import { GithubActionsRole } from "../modules/github-actions-role";
 import { GithubOidcProvider, githubJobWorkflowRef, githubSubjects } from "../modules/github-oidc";
+import { PULL_THROUGH_SECRET_PREFIX } from "../modules/image-mirror";
+import { operatorAccessHostRoleName } from "../modules/operator-access-host";
 import { KmsKey } from "../modules/kms-key";
-import { AccessAnalyzer } from "../modules/access-analyzer";
+import { AccessAnalyzer, type KnownCrossAccountTrust } from "../modules/access-analyzer";
 import { PermissionsBoundary } from "../modules/permissions-boundary";
 import {
   BACKUP_ROLE,
@@ -161,7 +165,7 @@ export class BootstrapStack extends EnvironmentStack {
     if (config.ci.createGithubOidcProvider) {
       new AccessAnalyzer(this, "access-analyzer", {
         analyzerName: `${resourcePrefix(config)}-external-access`,
-        trustedAccountIds: trustedAccounts(config),
+        knownCrossAccountTrusts: zoneDelegationTrusts(config),
         knownFederation: { providerArn: oidc.arn, roleArns: ciRolesOfTheAccount(config) },
       });
     }
@@ -213,11 +217,21 @@ function environmentSecretPatterns(config: EnvironmentConfig): string[] {
   return [`${secrets}:${PROJECT}/${config.name}/*`, `${secrets}:rds!*`];
 }
 
-/** Accounts whose principals the environment's roles may trust: its child environments' (zone delegation). */
-function trustedAccounts(config: EnvironmentConfig): string[] {
-  return [...new Set(config.dns.childEnvironments.map((child) => child.accountId))].filter(
-    (id) => id !== config.account.id,
-  );
+/**
+ * The trusts of other accounts the environment's roles hold on purpose: each child environment's
+ * account, on that child's zone delegation roles (writer and reader) only.
+ */
+function zoneDelegationTrusts(config: EnvironmentConfig): KnownCrossAccountTrust[] {
+  return config.dns.childEnvironments
+    .filter((child) => child.accountId !== config.account.id)
+    .map((child) => {
+      const writer = zoneDelegationRoleArn(config, child.name);
+      return {
+        ruleName: `zone-delegation-${child.name}`,
+        accountId: child.accountId,
+        roleArns: [writer, `${writer}${ZONE_READER_SUFFIX}`],
+      };
+    });
 }
 
 /** The CI roles of every environment of the account: this one's and those it shares the account with. */
@@ -253,9 +267,10 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
     jobWorkflowRefs: [githubJobWorkflowRef(infraRepository, workflowPath, INFRA_BRANCH)],
     refs: [`refs/heads/${INFRA_BRANCH}`],
   });
-  // Plans read the parent zone's delegation through its read-only role (docs/dns.md).
+  // Plans read the parent zone's delegation through its read-only role (docs/dns.md). No CI role
+  // steps into any other role: in the account, a trust the deploy role wrote would be enough.
   const parentRole = config.dns.parent?.roleArn;
-  const readParentZone = assumeRolesStatements(parentRole ? [`${parentRole}${ZONE_READER_SUFFIX}`] : []);
+  const readParentZone = assumeOnlyTheseRolesStatements(parentRole ? [`${parentRole}${ZONE_READER_SUFFIX}`] : []);
   const stateBucketArn = `arn:aws:s3:::${stateBucketName(config)}`;
   const allStateObjects = `${stateBucketArn}/${config.name}/*`;
   // Values a refresh reads (secret versions, the image-tag parameter): this environment's only.
@@ -273,6 +288,16 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       // Parameters under the environment's path; the operators' Session Manager document by its name.
       ssm: [...valueReads.ssm, `arn:aws:ssm:${region}:${accountId}:document/${resourcePrefix(config)}-*`],
     },
+    // The pull-through cache's registry credentials (network stack), named as ECR requires: the
+    // secrets only, their values are the people's (never written, nor read by any CI role).
+    typesAlsoOn: [
+      {
+        type: "aws_secretsmanager_secret",
+        resources: [
+          `arn:aws:secretsmanager:${region}:${accountId}:secret:${PULL_THROUGH_SECRET_PREFIX}${resourcePrefix(config)}/*`,
+        ],
+      },
+    ],
   };
   return {
     deploy: {
@@ -290,6 +315,9 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
           boundaryArns,
           protectedRoleArns: CI_ROLES.map((role) => ciRoleArn(config, role)),
           protectedPolicyArns: CI_ROLES.map((role) => `arn:aws:iam::${accountId}:policy/${ciRoleName(config, role)}-*`),
+          ec2RoleArns: config.cluster.operatorAccess.enabled
+            ? [`arn:aws:iam::${accountId}:role/${operatorAccessHostRoleName(operatorAccessName(config))}`]
+            : [],
         }),
         ...stateWriteStatements({ ...stateAndData, bucketArn: stateBucketArn, readableObjectArns: [allStateObjects] }),
         // Grants and data keys on the environment's keys only, through the services that use them.
@@ -302,7 +330,7 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
             : [],
         }),
         // Applying the zone's delegation writes the parent's NS records through its role (docs/dns.md).
-        ...assumeRolesStatements(parentRole ? [parentRole] : []),
+        ...assumeOnlyTheseRolesStatements(parentRole ? [parentRole] : []),
       ],
       maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
     },
@@ -359,7 +387,10 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       subjects: branches.map((b) => githubSubjects.branch(appRepository, b)),
       // Only the image workflow of this repository's main, not any job of the app repository's main.
       jobWorkflowRefs: [githubJobWorkflowRef(infraRepository, IMAGE_WORKFLOW_PATH, INFRA_BRANCH)],
-      statements: imagePushStatements(`arn:aws:ecr:${region}:${accountId}:repository/${imageRepositoryName(config)}`),
+      statements: [
+        ...imagePushStatements(`arn:aws:ecr:${region}:${accountId}:repository/${imageRepositoryName(config)}`),
+        ...assumeOnlyTheseRolesStatements([]),
+      ],
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   EKS_SERVICE_CIDR,
   imageRepositoryName,
   nodeRoleName,
+  operatorAccessName,
   permissionsBoundaryArn as permissionsBoundaryArnOf,
   serviceRoleBoundaryArn,
   resourcePrefix,
@@ -339,7 +340,7 @@ function operatorAccessHost(
   if (!access.enabled) return undefined;
   // Config refuses operatorAccess without the ssm and ssmmessages interface endpoints.
   return new OperatorAccessHost(scope, "operator-access", {
-    name: `${resourcePrefix(config)}-operator-access`,
+    name: operatorAccessName(config),
     accountId: config.account.id,
     region: config.account.region,
     vpcId: props.vpcId,

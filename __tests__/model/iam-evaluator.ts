@@ -46,6 +46,11 @@ export interface EvaluationRequest {
   readonly resource: string;
   /** Request context keys beyond those the harness fills in (principal, region, TLS, key aliases). */
   readonly context?: Record<string, string | string[]>;
+  /**
+   * For an `sts:` request on a role no stack creates: its trust (what the deploy role could write
+   * on a role of the environment's names). @default - a trust of the caller's whole account
+   */
+  readonly trust?: unknown;
 }
 
 type Body = Record<string, unknown>;
@@ -169,6 +174,12 @@ function attributeOf(located: Located, attribute: string): string {
       arn: () => arn("kms", `key/${assignedId(located)}`),
     },
     aws_cloudwatch_log_group: { name: nameOr("name"), arn: () => arn("logs", `log-group:${literal(located, "name")}`) },
+    aws_kms_alias: { name: nameOr("name"), arn: () => arn("kms", literal(located, "name")) },
+    aws_iam_instance_profile: {
+      name: nameOr("name"),
+      arn: () => `arn:aws:iam::${account}:instance-profile/${literal(located, "name")}`,
+    },
+    aws_ssm_document: { name: nameOr("name"), arn: () => arn("ssm", `document/${literal(located, "name")}`) },
     aws_secretsmanager_secret: {
       name: nameOr("name"),
       arn: () => arn("secretsmanager", `secret:${literal(located, "name")}-${assignedId(located).slice(-6)}`),
@@ -327,6 +338,7 @@ function resourceSide(
   caller: { account: string },
   action: string,
   resource: string,
+  trust?: unknown,
 ): { policy?: unknown; account: string; context: Record<string, string[]> } {
   const arnParts = resource.split(":");
   const account = arnParts[4] || caller.account;
@@ -362,9 +374,10 @@ function resourceSide(
       .flat()
       .flatMap((s) => resourcesIn(s, "aws_iam_role"))
       .find((r) => attributeOf(r, "arn") === resource);
-    // A role no stack makes: its trust is unknown, so assume the most a real trust would give (the
-    // caller's whole account); the caller's own policies then decide.
-    const policy = target ? policyOf(target, "assume_role_policy") : trustingAccount(caller.account);
+    // A role no stack makes: the trust the request names, else the most a real trust would give
+    // (the caller's whole account), so the caller's own policies decide.
+    if (target && trust !== undefined) throw new Error(`${resource} is made by a stack: its trust is synthesized`);
+    const policy = target ? policyOf(target, "assume_role_policy") : (trust ?? trustingAccount(caller.account));
     return { policy, account, context: {} };
   }
   return { account, context: {} };
@@ -418,7 +431,7 @@ export function simulationOf(request: EvaluationRequest): Simulation {
   if (request.resource.includes("*") && request.resource !== "*") {
     throw new Error(`${request.action} on ${request.resource}: name one resource, not a pattern`);
   }
-  const target = resourceSide(role.stacks, { account }, request.action, request.resource);
+  const target = resourceSide(role.stacks, { account }, request.action, request.resource, request.trust);
   const context: Record<string, string | string[]> = {
     "aws:PrincipalArn": roleArn,
     "aws:PrincipalAccount": account,
@@ -464,6 +477,37 @@ export function arnOf(environment: string, type: string, path: string): string {
   return attributeOf(found, "arn");
 }
 
+/**
+ * The resources of one synthesized stack (`<env>-<concern>`) of the given types, each with its ARN
+ * built from its synthesized name (stand-ins for what AWS assigns, as `arnOf`).
+ */
+export function namedResourcesOf(
+  stackId: string,
+  types: readonly string[],
+): { type: string; address: string; arn: string; body: Body }[] {
+  const stack = allStacks()
+    .flat()
+    .find((s) => s.id === stackId);
+  if (!stack) throw new Error(`no stack ${stackId}`);
+  return types.flatMap((type) =>
+    resourcesIn(stack, type).map((r) => ({
+      type,
+      address: `${type}.${r.id}`,
+      arn: attributeOf(r, "arn"),
+      body: r.body,
+    })),
+  );
+}
+
+/** A string of a stack with its Terraform references resolved to the harness's stand-ins. */
+export function resolvedIn(stackId: string, text: string): string {
+  const stack = allStacks()
+    .flat()
+    .find((s) => s.id === stackId);
+  if (!stack) throw new Error(`no stack ${stackId}`);
+  return resolve(stack, text);
+}
+
 function metadataPath(located: Located): string | undefined {
   return (located.body["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
 }
@@ -475,6 +519,7 @@ export interface Statement {
   readonly Action?: string | string[];
   readonly NotAction?: string | string[];
   readonly Resource?: string | string[];
+  readonly NotResource?: string | string[];
   readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 

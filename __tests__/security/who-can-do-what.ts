@@ -24,6 +24,7 @@ import {
   stateKey,
   stateTrailName,
   zoneDelegationRoleArn,
+  ZONE_READER_SUFFIX,
   type CiRole,
   type EnvironmentConfig,
 } from "../../config";
@@ -70,6 +71,16 @@ export interface RequestRow {
    * (undefined: the target is a role a stack creates, with its synthesized trust).
    */
   readonly assumption?: (c: RowContext) => { readonly caller: AssumingCaller; readonly trust?: unknown };
+  /**
+   * For a role's `sts:` row on a role no stack creates: that role's trust (one the deploy role
+   * could write). @default - a trust of the caller's whole account
+   */
+  readonly targetTrust?: (c: RowContext) => unknown;
+  /**
+   * The organization's resource control policy decides it: it holds only once people apply the
+   * organization guardrails stack (without it the request is allowed). @default false
+   */
+  readonly needsOrganizationGuardrails?: boolean;
 }
 
 /** Whether a row's caller is a principal asking for a session, not one of the environment's roles. */
@@ -120,8 +131,27 @@ const ciRolesDeny = (action: string, why: string): RequestRow[] =>
     why,
   }));
 
+/** The pull-through cache's Docker Hub credential (network stack). */
+const pullThroughSecret = (c: RowContext) =>
+  c.arnOf("aws_secretsmanager_secret", `${c.config.name}-network/image-pull-credentials/docker-hub`);
+/** The ARN IAM gives a service's service-linked role. */
+const serviceLinkedRole = (c: RowContext, service: string, name: string) =>
+  `arn:aws:iam::${account(c)}:role/aws-service-role/${service}/${name}`;
+/** A trust that names one CI role of the environment by its ARN (what the deploy role could write). */
+const trustingRole = (role: CiRole) => (c: RowContext) => ({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { AWS: ciRoleArn(c.config, role) },
+      Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+    },
+  ],
+});
 /** A role the deploy role could make in the environment: it may write any trust on these names. */
 const madeByDeploy = (c: RowContext) => `arn:aws:iam::${account(c)}:role/${resourcePrefix(c.config)}-made-by-deploy`;
+/** A role of the account outside the project's names (a vendor's tooling, break-glass): not the project's to fence. */
+const notTheProjects = (c: RowContext) => `arn:aws:iam::${account(c)}:role/vendor-audit`;
 const OUTSIDE_ACCOUNT = "999999999999";
 const outsideRole = `arn:aws:iam::${OUTSIDE_ACCOUNT}:role/anyone`;
 /** Another account of the organization: a child environment's, or one the organization lends. */
@@ -282,6 +312,84 @@ export const REQUESTS: readonly RequestRow[] = [
     resource: repository,
     expected: "Allowed",
     why: "the image workflow pushes the app image",
+  },
+  // The pull-through cache's registry credentials (network stack): ECR requires their names.
+  ...(["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DeleteSecret"] as const).map(
+    (action): RequestRow => ({
+      role: "deploy",
+      action,
+      target: "the Docker Hub credential's secret (`ecr-pullthroughcache/...`)",
+      resource: pullThroughSecret,
+      expected: "Allowed",
+      why: "applying the network stack",
+    }),
+  ),
+  {
+    role: "deploy",
+    action: "secretsmanager:PutSecretValue",
+    target: "the Docker Hub credential's secret (`ecr-pullthroughcache/...`)",
+    resource: pullThroughSecret,
+    expected: "ImplicitlyDenied",
+    why: "people put the credential; CI creates the secret only",
+  },
+  {
+    role: "plan",
+    action: "secretsmanager:DescribeSecret",
+    target: "the Docker Hub credential's secret (`ecr-pullthroughcache/...`)",
+    resource: pullThroughSecret,
+    expected: "Allowed",
+    why: "refreshing the secret (its metadata, not its value)",
+  },
+  {
+    role: "plan",
+    action: "secretsmanager:GetSecretValue",
+    target: "the Docker Hub credential's secret (`ecr-pullthroughcache/...`)",
+    resource: pullThroughSecret,
+    expected: "ImplicitlyDenied",
+    why: "no version of it is in Terraform: no plan reads the credential",
+  },
+  {
+    role: "pr-plan",
+    action: "secretsmanager:DescribeSecret",
+    target: "the Docker Hub credential's secret (`ecr-pullthroughcache/...`)",
+    resource: pullThroughSecret,
+    expected: "Allowed",
+    why: "a pull request plans the network stack",
+  },
+  // Restoring the database by config (database.restore) creates it through the restore APIs.
+  {
+    role: "deploy",
+    action: "rds:RestoreDBInstanceFromDBSnapshot",
+    target: "the environment's database",
+    resource: database,
+    expected: "Allowed",
+    why: "restoring a snapshot or an AWS Backup recovery point",
+  },
+  {
+    role: "deploy",
+    action: "rds:RestoreDBInstanceToPointInTime",
+    target: "the environment's database",
+    resource: database,
+    expected: "Allowed",
+    why: "restoring the automated backups to a point in time",
+  },
+  {
+    role: "deploy",
+    action: "kms:CreateGrant",
+    target: "the environment key, for RDS",
+    resource: environmentKeyArn,
+    context: grantForAwsResource("rds"),
+    expected: "Allowed",
+    // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html
+    why: "RDS encrypts the created or restored instance with it in the caller's name",
+  },
+  {
+    role: "deploy",
+    action: "kms:DescribeKey",
+    target: "the environment key",
+    resource: environmentKeyArn,
+    expected: "Allowed",
+    why: "RDS reads the key of the instance it creates or restores",
   },
   // What the first apply and later updates call besides the resource's own API (dependent actions).
   {
@@ -619,8 +727,101 @@ export const REQUESTS: readonly RequestRow[] = [
     action: "sts:AssumeRole",
     target: "a role of another account",
     resource: () => "arn:aws:iam::999999999999:role/anything",
+    expected: "ExplicitlyDenied",
+    why: "it assumes no role but the parent zone's delegation role, whatever a trust says",
+  },
+  // A role's trust that names a CI role is enough in the same account: the deploy role writes the
+  // trust of every `<env>-*` role, so no CI role may become another (an explicit deny).
+  ...(["deploy", "plan", "pr-plan", "push-image"] as const).map((role): RequestRow => ({
+    role,
+    action: "sts:AssumeRole",
+    target: "a role the deploy role made, trusting this role by its ARN",
+    resource: madeByDeploy,
+    targetTrust: trustingRole(role),
+    expected: "ExplicitlyDenied",
+    why: "it would hold the union of the boundaries (data objects, `rds!` secrets, kms:Decrypt)",
+  })),
+  {
+    role: "deploy",
+    action: "sts:TagSession",
+    target: "a role the deploy role made, trusting this role by its ARN",
+    resource: madeByDeploy,
+    targetTrust: trustingRole("deploy"),
+    expected: "ExplicitlyDenied",
+    why: "nor tags a session of one",
+  },
+  {
+    role: "deploy",
+    action: "sts:AssumeRole",
+    target: "the parent zone's delegation role (parent's account)",
+    resource: (c) => c.config.dns.parent?.roleArn ?? "",
+    expected: "Allowed",
+    why: "applying the zone's delegation writes its NS records in the parent zone",
+    when: (config) => Boolean(config.dns.parent?.roleArn),
+  },
+  {
+    role: "plan",
+    action: "sts:AssumeRole",
+    target: "the parent zone's read-only delegation role (parent's account)",
+    resource: (c) => `${c.config.dns.parent?.roleArn ?? ""}${ZONE_READER_SUFFIX}`,
+    expected: "Allowed",
+    why: "a plan reads the delegation through its read-only twin",
+    when: (config) => Boolean(config.dns.parent?.roleArn),
+  },
+  // Roles are handed to the services that run them, and EC2 only the operator host's.
+  {
+    role: "deploy",
+    action: "iam:PassRole",
+    target: "the operator access host's role, to EC2",
+    resource: (c) => c.arnOf("aws_iam_role", `${c.config.name}-cluster/operator-access/role`),
+    context: () => ({ "iam:PassedToService": "ec2.amazonaws.com" }),
+    expected: "Allowed",
+    why: "the host's instance profile carries it",
+    when: (config) => config.cluster.operatorAccess.enabled,
+  },
+  {
+    role: "deploy",
+    action: "iam:PassRole",
+    target: "the app's role, to EC2",
+    resource: (c) => `arn:aws:iam::${account(c)}:role/${resourcePrefix(c.config)}-app`,
+    context: () => ({ "iam:PassedToService": "ec2.amazonaws.com" }),
     expected: "ImplicitlyDenied",
-    why: "it assumes no role the project does not own",
+    why: "an instance running as a pod's role would hold its rights outside the cluster",
+  },
+  {
+    role: "deploy",
+    action: "iam:CreateInstanceProfile",
+    target: "the operator access host's instance profile",
+    resource: (c) => c.arnOf("aws_iam_instance_profile", `${c.config.name}-cluster/operator-access/profile`),
+    expected: "Allowed",
+    why: "the host's profile, named after the environment",
+    when: (config) => config.cluster.operatorAccess.enabled,
+  },
+  {
+    role: "deploy",
+    action: "iam:CreateInstanceProfile",
+    target: "an instance profile of another name",
+    resource: (c) => `arn:aws:iam::${account(c)}:instance-profile/anything`,
+    expected: "ImplicitlyDenied",
+    why: "the stacks make no other (EKS makes the node groups' itself)",
+  },
+  {
+    role: "deploy",
+    action: "iam:CreateServiceLinkedRole",
+    target: "EKS's service-linked role",
+    resource: (c) => serviceLinkedRole(c, "eks.amazonaws.com", "AWSServiceRoleForAmazonEKS"),
+    context: () => ({ "iam:AWSServiceName": "eks.amazonaws.com" }),
+    expected: "Allowed",
+    why: "the account's first cluster creates it",
+  },
+  {
+    role: "deploy",
+    action: "iam:CreateServiceLinkedRole",
+    target: "IAM Identity Center's service-linked role",
+    resource: (c) => serviceLinkedRole(c, "sso.amazonaws.com", "AWSServiceRoleForSSO"),
+    context: () => ({ "iam:AWSServiceName": "sso.amazonaws.com" }),
+    expected: "ImplicitlyDenied",
+    why: "only the services of the stacks' resource types",
   },
   {
     role: "deploy",
@@ -703,6 +904,7 @@ export const REQUESTS: readonly RequestRow[] = [
     assumption: () => ({ caller: { kind: "role", arn: outsideRole }, trust: trustingAccount(OUTSIDE_ACCOUNT) }),
     expected: "ExplicitlyDenied",
     why: "outside the organization: its resource control policy, whatever the trust says",
+    needsOrganizationGuardrails: true,
   },
   {
     role: "outside-account",
@@ -712,6 +914,16 @@ export const REQUESTS: readonly RequestRow[] = [
     assumption: () => ({ caller: { kind: "role", arn: outsideRole }, trust: trustingAccount(OUTSIDE_ACCOUNT) }),
     expected: "ExplicitlyDenied",
     why: "nor tags a session of one",
+    needsOrganizationGuardrails: true,
+  },
+  {
+    role: "outside-account",
+    action: "sts:AssumeRole",
+    target: "a role outside the project's names (a vendor's tooling), trusting that account",
+    resource: notTheProjects,
+    assumption: () => ({ caller: { kind: "role", arn: outsideRole }, trust: trustingAccount(OUTSIDE_ACCOUNT) }),
+    expected: "Allowed",
+    why: "the perimeter fences the project's roles (`marketing-agents-*`) only: this role's own trust decides",
   },
   {
     role: "organization-account",
@@ -835,5 +1047,28 @@ export const REQUESTS: readonly RequestRow[] = [
     }),
     expected: "ExplicitlyDenied",
     why: "another repository's workflows: the organization's resource control policy",
+    needsOrganizationGuardrails: true,
+  },
+  {
+    role: "github-other-repository",
+    action: "sts:AssumeRoleWithWebIdentity",
+    target: "a role outside the project's names, trusting any GitHub token",
+    resource: notTheProjects,
+    context: () => ({
+      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub": "repo:someone/else:ref:refs/heads/main",
+      "token.actions.githubusercontent.com:repository": "someone/else",
+    }),
+    assumption: (c) => ({
+      caller: { kind: "federated", provider: githubProvider(c) },
+      trust: {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Federated: githubProvider(c) }, Action: "sts:AssumeRoleWithWebIdentity" },
+        ],
+      },
+    }),
+    expected: "Allowed",
+    why: "not a project role: its own trust decides, as before the perimeter",
   },
 ];

@@ -102,13 +102,20 @@ describe.each(["dev", "prod"])("%s CI identities", (env) => {
       const passing = statements.filter(
         (s) => s.Effect === "Allow" && actions(s).some((a) => covers(a, "iam:PassRole")),
       );
-      expect(passing).toHaveLength(1);
+      const hosts = synth.config.cluster.operatorAccess.enabled ? 1 : 0;
+      expect(passing).toHaveLength(1 + hosts);
       expect(passing[0].Resource).toBe(`arn:aws:iam::${account}:role/${prefix}-*`);
       expect(passing[0].Condition).toEqual({
         StringEquals: {
           "iam:PassedToService": expect.arrayContaining(["eks.amazonaws.com", "codebuild.amazonaws.com"]),
         },
       });
+      expect(JSON.stringify(passing[0].Condition)).not.toContain("ec2.amazonaws.com");
+      // EC2 gets the operator host's role only, where config runs one: an instance profile's role.
+      for (const toEc2 of passing.slice(1)) {
+        expect(toEc2.Resource).toEqual([`arn:aws:iam::${account}:role/${prefix}-operator-access-host`]);
+        expect(toEc2.Condition).toEqual({ StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } });
+      }
     });
   });
 
