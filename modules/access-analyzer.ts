@@ -10,16 +10,26 @@ export interface KnownFederation {
   readonly roleArns: readonly string[];
 }
 
+/** Roles of the account that trust another account of the project on purpose. */
+export interface KnownCrossAccountTrust {
+  /** Name of its archive rule. */
+  readonly ruleName: string;
+  /** The other account. */
+  readonly accountId: string;
+  /** The roles that trust it (a parent zone's delegation roles for one child environment). */
+  readonly roleArns: readonly string[];
+}
+
 /** Settings of the account's external-access analyzer. */
 export interface AccessAnalyzerProps {
   /** Name of the analyzer. */
   readonly analyzerName: string;
   /**
-   * Other accounts of the project that the environment's roles trust on purpose (a parent zone's
-   * delegation roles trust their child environments' accounts): their findings are archived.
+   * Trusts of other accounts of the project, archived for the roles named only: the same account
+   * trusted by any other role (a role the deploy role made, a CI role) stays a finding.
    * @default [] - every cross-account trust is a finding
    */
-  readonly trustedAccountIds?: readonly string[];
+  readonly knownCrossAccountTrusts?: readonly KnownCrossAccountTrust[];
   /** The CI roles' GitHub federation: archived for those roles only, a finding on any other role. */
   readonly knownFederation?: KnownFederation;
 }
@@ -33,9 +43,12 @@ export interface AccessAnalyzerProps {
  * so the deploy role can write any trust on the roles it manages, and this is where it shows.
  *
  * What the project trusts on purpose is archived by rules on the documented filter keys
- * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-filter-keys.html):
- * `principal.AWS` for the project's other accounts, `principal.Federated` with `resource` for the
- * CI roles only. An archive rule applies to new findings and, when created, to existing ones.
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-filter-keys.html),
+ * each naming the roles it is for by `resource`: `principal.AWS` of another project account on the
+ * roles that trust it on purpose, `principal.Federated` on the CI roles. A rule archives a finding
+ * that matches all its criteria (https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-archive-rules.html),
+ * so a principal alone never archives a finding on any role. An archive rule applies to new
+ * findings and, when created, to existing ones.
  */
 export class AccessAnalyzer extends Construct {
   /** ARN of the analyzer. */
@@ -47,13 +60,16 @@ export class AccessAnalyzer extends Construct {
       analyzerName: props.analyzerName,
       type: "ACCOUNT",
     });
-    const trusted = [...(props.trustedAccountIds ?? [])];
-    if (trusted.length > 0) {
-      new AccessanalyzerArchiveRule(this, "project-accounts", {
+    for (const trust of props.knownCrossAccountTrusts ?? []) {
+      if (trust.roleArns.length === 0) throw new Error(`archive rule ${trust.ruleName} names no role`);
+      new AccessanalyzerArchiveRule(this, trust.ruleName, {
         analyzerName: analyzer.analyzerName,
-        ruleName: "project-accounts",
-        // `contains`: a finding names an account by its id or by an ARN that holds it.
-        filter: [{ criteria: "principal.AWS", contains: trusted }],
+        ruleName: trust.ruleName,
+        filter: [
+          // `contains`: a finding names an account by its id or by an ARN that holds it.
+          { criteria: "principal.AWS", contains: [trust.accountId] },
+          { criteria: "resource", eq: [...trust.roleArns] },
+        ],
       });
     }
     const federation = props.knownFederation;

@@ -6,10 +6,16 @@
  * Why an RCP: the deploy role creates and updates the environment's roles
  * (`marketing-agents-<env>-*`), trusts included, and IAM has no condition key on what a trust policy
  * says: nothing in the deploy role's own policy can stop it from writing a trust that lets in a
- * principal of any account. An RCP is evaluated on every request to the member accounts' resources,
- * roles included for `sts:` actions, whatever their resource policy (the trust) allows
+ * principal of any account. An RCP is evaluated on the requests to the member accounts' resources
+ * of the services that support RCPs, STS among them (a role, for `sts:` actions), whatever their
+ * resource policy (the trust) allows
  * (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html); it
  * can only deny, and it does not apply to the management account's resources.
+ *
+ * It fences the project's roles only (`Resource`: `arn:aws:iam::*:role/<prefix>-*`, which covers
+ * every name the deploy roles may create a role under): another role of the accounts, trusted from
+ * outside the organization on purpose (a vendor's tooling, break-glass access), is not the
+ * project's to break, and stays its own trust's and Access Analyzer's.
  *
  * The statements follow AWS's data perimeter examples for the identity perimeter
  * (https://github.com/aws-samples/data-perimeter-policy-examples, resource_control_policies/
@@ -32,8 +38,14 @@
  */
 import type { PolicyStatement } from "./iam-policy";
 
-/** Who is inside the perimeter. */
+/** Who is inside the perimeter, and which roles it fences. */
 export interface IdentityPerimeter {
+  /**
+   * Prefix of the names of the roles it fences (`marketing-agents`: every role the environments'
+   * deploy roles may create or write a trust on, `marketing-agents-<env>-*`). Other roles of the
+   * accounts (a vendor's tooling, break-glass access) keep their own trusts.
+   */
+  readonly roleNamePrefix: string;
   /** The organization's id (`o-...`): its accounts' principals are inside. */
   readonly organizationId: string;
   /** GitHub repositories (`owner/name`) whose Actions tokens may assume roles by web identity. */
@@ -46,13 +58,15 @@ export const GITHUB_REPOSITORY_KEY = "token.actions.githubusercontent.com:reposi
 /** The statements of the identity-perimeter RCP. */
 export function identityPerimeterStatements(perimeter: IdentityPerimeter): PolicyStatement[] {
   if (perimeter.githubRepositories.length === 0) throw new Error("the identity perimeter names no GitHub repository");
+  // Any account of the organization: the policy is attached to each environment's account.
+  const projectRoles = `arn:aws:iam::*:role/${perimeter.roleNamePrefix}-*`;
   return [
     {
       Sid: "RolesAreAssumedFromInsideTheOrganizationOnly",
       Effect: "Deny",
       Principal: "*",
       Action: ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
-      Resource: "*",
+      Resource: projectRoles,
       Condition: {
         StringNotEqualsIfExists: { "aws:PrincipalOrgID": perimeter.organizationId },
         BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
@@ -64,7 +78,7 @@ export function identityPerimeterStatements(perimeter: IdentityPerimeter): Polic
       Effect: "Deny",
       Principal: "*",
       Action: "sts:AssumeRoleWithWebIdentity",
-      Resource: "*",
+      Resource: projectRoles,
       Condition: { StringNotEqualsIfExists: { [GITHUB_REPOSITORY_KEY]: [...perimeter.githubRepositories].sort() } },
     },
   ];

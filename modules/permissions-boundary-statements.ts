@@ -271,7 +271,7 @@ export function actionCovers(pattern: string, action: string): boolean {
  * The boundary of these families: one statement of every action granted on any resource, one per
  * scope for the actions kept to the environment's names, service-linked roles only for the
  * services their managed policies name, and of `alsoDeny` the actions the allows could grant (a
- * deny of what the boundary never allows changes nothing), each once per resource.
+ * deny of what the boundary never allows changes nothing), each once per resource (effectiveDenies).
  */
 export function boundaryStatements(
   families: readonly BoundedRoleFamily[],
@@ -303,14 +303,35 @@ export function boundaryStatements(
       Condition: { StringEquals: { "iam:AWSServiceName": linkedServices } },
     });
   }
+  return [...statements, ...effectiveDenies(alsoDeny, granted)];
+}
+
+/**
+ * Of `denies`, the actions the allows could grant, each once per resource and condition (two denies
+ * of one action on one resource say the same), and no statement whose actions another deny of the
+ * same resource and condition already names: it would only cost characters of the boundary's 6,144.
+ */
+function effectiveDenies(denies: readonly PolicyStatement[], granted: readonly string[]): PolicyStatement[] {
   const grantable = (action: string) => granted.some((g) => actionCovers(g, action) || actionCovers(action, g));
+  const target = (deny: PolicyStatement) => JSON.stringify([deny.Resource, deny.Condition ?? null]);
+  const kept = denies.map((deny) => ({ deny, actions: [deny.Action ?? []].flat().filter(grantable) }));
+  const names = (other: (typeof kept)[number], action: string) => other.actions.some((a) => actionCovers(a, action));
+  const subsumed = (i: number) =>
+    kept.some(
+      (other, j) =>
+        j !== i &&
+        target(other.deny) === target(kept[i].deny) &&
+        kept[i].actions.every((a) => names(other, a)) &&
+        // Two statements naming each other's actions: the first stays.
+        (j < i || !other.actions.every((a) => names(kept[i], a))),
+    );
   const denied = new Set<string>();
-  for (const deny of alsoDeny) {
-    // Each action once per resource: two denies of the same action on the same resource say the same.
-    const onResource = (action: string) => `${action} ${JSON.stringify(deny.Resource)}`;
-    const actions = [deny.Action ?? []].flat().filter((a) => grantable(a) && !denied.has(onResource(a)));
-    actions.forEach((a) => denied.add(onResource(a)));
-    if (actions.length > 0) statements.push({ ...deny, Action: actions });
-  }
+  const statements: PolicyStatement[] = [];
+  kept.forEach(({ deny, actions }, i) => {
+    if (subsumed(i)) return;
+    const fresh = actions.filter((a) => !denied.has(`${a} ${target(deny)}`));
+    fresh.forEach((a) => denied.add(`${a} ${target(deny)}`));
+    if (fresh.length > 0) statements.push({ ...deny, Action: fresh });
+  });
   return statements;
 }

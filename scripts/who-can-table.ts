@@ -3,7 +3,7 @@
  * (__tests__/security/who-can-do-what.ts), so the docs say exactly what the tests prove
  * (`npm run docs` writes it).
  */
-import { loadEnvironments } from "../config";
+import { ORGANIZATION_CONCERN, ORGANIZATION_GUARDRAILS_ENVIRONMENT, loadEnvironments } from "../config";
 import { REQUESTS } from "../__tests__/security/who-can-do-what";
 
 const ROLE_NAMES: Record<string, string> = {
@@ -29,6 +29,9 @@ function nameOf(role: string): string {
   return name;
 }
 
+/** The stack people apply for the organization's resource control policy. */
+export const GUARDRAILS_STACK = `${ORGANIZATION_GUARDRAILS_ENVIRONMENT}-${ORGANIZATION_CONCERN}`;
+
 /** The Markdown table of the request table, one row per request. */
 export function whoCanTable(): string {
   const environments = loadEnvironments();
@@ -36,7 +39,11 @@ export function whoCanTable(): string {
   const rows = REQUESTS.map((row) => {
     const where = environments.filter((c) => row.when?.(c) ?? true).map((c) => c.name);
     const only = where.length === environments.length ? "" : ` (${where.join(", ")})`;
-    return [nameOf(row.role), `\`${row.action}\``, `${row.target}${only}`, row.expected, row.why];
+    // Decided by the organization's policy: true only once people have applied its stack.
+    const decision = row.needsOrganizationGuardrails
+      ? `${row.expected} (with ${GUARDRAILS_STACK} applied)`
+      : row.expected;
+    return [nameOf(row.role), `\`${row.action}\``, `${row.target}${only}`, decision, row.why];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;

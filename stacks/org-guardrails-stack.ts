@@ -27,9 +27,10 @@ export interface OrgGuardrailsStackProps {
 
 /**
  * `<ORGANIZATION_GUARDRAILS_ENVIRONMENT>-org-guardrails`, applied by people only (like bootstrap and
- * github): the resource control policy that keeps the environments' roles assumable from inside
- * the organization and from the project's GitHub repositories only (modules/
- * identity-perimeter-statements.ts), attached to every environment's account. The deploy role can
+ * github): the resource control policy that keeps the project's roles (`marketing-agents-*`) of the
+ * environments' accounts assumable only from inside the organization, by AWS services and from the
+ * project's GitHub repositories (modules/identity-perimeter-statements.ts), attached to every
+ * environment's account. The deploy role can
  * write any trust on the roles it manages; this is what makes an outside principal's request fail
  * anyway. Its state lives in the home environment's state bucket (ORGANIZATION_GUARDRAILS_STATE_KEY,
  * outside every CI role's prefix); its AWS provider assumes `policyAdminRoleName` in the account
@@ -69,8 +70,9 @@ export class OrgGuardrailsStack extends TerraformStack {
     new ResourceControlPolicy(this, "identity-perimeter", {
       policyName: `${PROJECT}-identity-perimeter`,
       description:
-        "Roles of the marketing-agents accounts: assumed from inside the organization and the project's GitHub repositories only",
+        "Roles named marketing-agents-* in the environments' accounts: assumed only from inside the organization, by AWS services, and with the project's GitHub repositories' tokens",
       statements: identityPerimeterStatements({
+        roleNamePrefix: PROJECT,
         organizationId: organization.id,
         githubRepositories: githubRepositories(props.environments),
       }),
@@ -79,7 +81,7 @@ export class OrgGuardrailsStack extends TerraformStack {
         placeholders.length > 0
           ? `config/organization.ts still holds the committed placeholder ${placeholders.join(" and ")}: put your organization's (docs/organization-guardrails.md).`
           : undefined,
-      targetIds: [...new Set(props.environments.map((c) => c.account.id))].sort(),
+      targetIds: guardrailsTargetAccounts(props.environments),
     });
   }
 
@@ -95,6 +97,11 @@ export class OrgGuardrailsStack extends TerraformStack {
     // cdktf 0.21's S3Backend has no field for S3-native locking (Terraform >= 1.10).
     backend.addOverride("use_lockfile", true);
   }
+}
+
+/** The accounts the guardrails are attached to: every environment's, each once. */
+export function guardrailsTargetAccounts(environments: readonly EnvironmentConfig[]): string[] {
+  return [...new Set(environments.map((c) => c.account.id))].sort();
 }
 
 /** The repositories whose GitHub Actions tokens the environments' roles trust: infra and app. */

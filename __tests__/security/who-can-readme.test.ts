@@ -14,6 +14,16 @@ describe("docs/who-can.md's who-can-do-what table", () => {
     expect(squeeze(table)).toBe(squeeze(whoCanTable()));
   });
 
+  it("says which rows hold only once people apply the organization guardrails (prod-org-guardrails)", () => {
+    const rows = table
+      .split("\n")
+      .filter((l) => l.startsWith("|"))
+      .slice(2);
+    const marked = rows.map((r) => r.includes("(with prod-org-guardrails applied)"));
+    expect(marked).toEqual(REQUESTS.map((r) => Boolean(r.needsOrganizationGuardrails)));
+    expect(marked.filter(Boolean).length).toBeGreaterThan(0);
+  });
+
   it("has one row per request", () => {
     const rows = table.split("\n").filter((l) => l.startsWith("|"));
     expect(rows).toHaveLength(REQUESTS.length + 2);

@@ -1,8 +1,16 @@
 /** Bootstrap's IAM Access Analyzer: a role trusting a principal outside the account becomes a finding. */
 import { Testing } from "cdktf";
-import { CI_ROLES, ciRoleArn, loadEnvironments } from "../../config";
+import {
+  CI_ROLES,
+  ZONE_READER_SUFFIX,
+  ciRoleArn,
+  loadEnvironments,
+  resourcePrefix,
+  zoneDelegationRoleArn,
+} from "../../config";
 import { BootstrapStack } from "../../stacks/bootstrap-stack";
 import { resourcesOf, synthEnvironment, type TerraformJson } from "../helpers";
+import { archivingRules, type ArchiveRule } from "../model/access-analyzer-archive";
 
 describe.each(loadEnvironments().map((c) => [c.name, c] as const))("%s bootstrap's access analyzer", (name, config) => {
   const json = synthEnvironment(name).json("bootstrap");
@@ -26,11 +34,62 @@ describe.each(loadEnvironments().map((c) => [c.name, c] as const))("%s bootstrap
     expect(filter.find((f) => f.criteria === "principal.Federated")?.eq).toHaveLength(1);
   });
 
-  it("archives the trusts of the child environments' accounts only where it delegates zones to them", () => {
-    const children = config.dns.childEnvironments.map((c) => c.accountId);
-    const rule = filterOf("project-accounts");
-    if (children.length === 0) expect(rule).toBeUndefined();
-    else expect(rule).toEqual([{ criteria: "principal.AWS", contains: children }]);
+  const accountRoot = (accountId: string) => `arn:aws:iam::${accountId}:root`;
+  const children = config.dns.childEnvironments.filter((c) => c.accountId !== config.account.id);
+  const delegationRoles = (child: string) => {
+    const writer = zoneDelegationRoleArn(config, child);
+    return [writer, `${writer}${ZONE_READER_SUFFIX}`];
+  };
+  const archivedBy = (resource: string, principal: Record<string, string>) =>
+    archivingRules(rules as unknown as ArchiveRule[], { resource, principal });
+
+  it("archives a child environment's trust on that child's zone delegation roles only", () => {
+    for (const child of children) {
+      for (const role of delegationRoles(child.name)) {
+        expect(archivedBy(role, { AWS: accountRoot(child.accountId) })).toHaveLength(1);
+      }
+    }
+  });
+
+  it("keeps active a finding of a child environment's account on any other role of the account", () => {
+    const own = (name: string) => `arn:aws:iam::${config.account.id}:role/${name}`;
+    for (const child of children) {
+      // A role the deploy role could make, a CI role, and another child's delegation roles.
+      const others = [
+        own(`${resourcePrefix(config)}-made-by-deploy`),
+        ciRoleArn(config, "deploy"),
+        ...children.filter((c) => c.name !== child.name).flatMap((c) => delegationRoles(c.name)),
+      ];
+      const archived = others.filter((role) => archivedBy(role, { AWS: accountRoot(child.accountId) }).length > 0);
+      expect({ child: child.name, archived }).toEqual({ child: child.name, archived: [] });
+    }
+  });
+
+  it("has one archive rule for the CI roles' federation and one per child environment in another account", () => {
+    expect(rules.map((r) => r.rule_name).sort()).toEqual(
+      ["ci-roles-github-federation", ...children.map((c) => `zone-delegation-${c.name}`)].sort(),
+    );
+  });
+
+  it("keeps active a finding of an account outside the project, even on a zone delegation role", () => {
+    for (const child of children) {
+      for (const role of delegationRoles(child.name)) {
+        expect(archivedBy(role, { AWS: accountRoot("999999999999") })).toEqual([]);
+      }
+    }
+  });
+
+  it("archives GitHub's federation on the CI roles, and on no other role", () => {
+    const github = filterOf("ci-roles-github-federation").find((f) => f.criteria === "principal.Federated")?.eq?.[0];
+    expect(github).toBeDefined();
+    expect(archivedBy(ciRoleArn(config, "deploy"), { Federated: String(github) })).toEqual([
+      "ci-roles-github-federation",
+    ]);
+    expect(
+      archivedBy(`arn:aws:iam::${config.account.id}:role/${resourcePrefix(config)}-made-by-deploy`, {
+        Federated: String(github),
+      }),
+    ).toEqual([]);
   });
 });
 

@@ -8,8 +8,9 @@ import {
   loadOrganization,
   stateBucketName,
 } from "../../config";
+import type { PolicyStatement } from "../../modules/iam-policy";
 import { OrgGuardrailsStack } from "../../stacks/org-guardrails-stack";
-import type { TerraformJson } from "../helpers";
+import { resourcesOf, synthEnvironment, type TerraformJson } from "../helpers";
 
 const environments = loadEnvironments();
 const prod = environments.find((c) => c.name === "prod");
@@ -19,10 +20,21 @@ function synth(organization = ORGANIZATION): TerraformJson {
   return JSON.parse(Testing.synth(stack)) as TerraformJson;
 }
 
+/** Whether an IAM resource pattern matches an ARN (`*` any run of characters, `?` one; case-sensitive). */
+function arnPatternMatches(pattern: string, arn: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${source}$`).test(arn);
+}
+
 const json = synth();
 const policies = Object.values(json.resource?.aws_organizations_policy ?? {});
 const [policy] = policies;
-const content = JSON.parse(String(policy.content)) as { Statement: { Sid: string; Condition: unknown }[] };
+const content = JSON.parse(String(policy.content)) as {
+  Statement: { Sid: string; Condition: unknown; Resource: unknown }[];
+};
 
 describe("the organization guardrails stack", () => {
   it("is one resource control policy, attached to every environment's account", () => {
@@ -52,6 +64,41 @@ describe("the organization guardrails stack", () => {
       ],
     ]);
   });
+
+  it("applies to the project's roles only: a role of another name (vendor tooling, break-glass) keeps its own trust", () => {
+    const resources = content.Statement.map((s) => s.Resource);
+    expect(resources).toEqual(content.Statement.map(() => "arn:aws:iam::*:role/marketing-agents-*"));
+  });
+
+  it.each(environments.map((c) => [c.name] as const))(
+    "covers every role %s's deploy role may create or write a trust on",
+    (name) => {
+      const bootstrap = synthEnvironment(name).json("bootstrap");
+      const writesTrusts = [
+        ...Object.values(resourcesOf(bootstrap, "aws_iam_role_policy")),
+        ...Object.values(resourcesOf(bootstrap, "aws_iam_policy")),
+      ]
+        .flatMap((p) => (JSON.parse(String(p.policy)) as { Statement: PolicyStatement[] }).Statement)
+        .filter((s) => s.Effect === "Allow")
+        .filter((s) =>
+          [s.Action ?? []].flat().some((a) => ["iam:CreateRole", "iam:UpdateAssumeRolePolicy"].includes(a)),
+        );
+      expect(writesTrusts.length).toBeGreaterThan(0);
+      for (const pattern of writesTrusts.flatMap((s) => [s.Resource ?? []].flat())) {
+        // A pattern ending in `*` is covered when the perimeter's matches what comes before that `*`
+        // (the perimeter's own trailing `*` then takes whatever follows).
+        expect(pattern).toMatch(/^[^*?]+\*$/);
+        for (const statement of content.Statement) {
+          const perimeter = String(statement.Resource);
+          expect(perimeter.endsWith("*")).toBe(true);
+          expect({ pattern, covered: arnPatternMatches(perimeter, pattern.slice(0, -1)) }).toEqual({
+            pattern,
+            covered: true,
+          });
+        }
+      }
+    },
+  );
 
   it("fits in a resource control policy (5,120 characters)", () => {
     // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html

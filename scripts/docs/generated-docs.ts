@@ -9,6 +9,7 @@ import type { SynthOutput } from "../review/synth-output";
 import { whoCanTable } from "../who-can-table";
 import { blockNames, blockOf, withBlock } from "./blocks";
 import { costSummaryTable, costTables } from "./cost-tables";
+import { guardrailsAdminPolicyBlock } from "./guardrails-admin-policy";
 import { checkovSkipsTable, gateRulesTable, waiversTable } from "./policy-tables";
 import { helmReleasesTable, stacksTables } from "./stack-tables";
 
@@ -34,6 +35,11 @@ export const GENERATED_BLOCKS: readonly GeneratedBlock[] = [
   { file: "docs/stacks.md", name: "stacks", render: ({ output }) => stacksTables(output) },
   { file: "docs/platform.md", name: "helm-releases", render: ({ output }) => helmReleasesTable(output) },
   { file: "docs/who-can.md", name: "who-can", render: () => whoCanTable() },
+  {
+    file: "docs/organization-guardrails.md",
+    name: "guardrails-admin-policy",
+    render: () => guardrailsAdminPolicyBlock(),
+  },
 ];
 
 /**
