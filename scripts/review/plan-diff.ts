@@ -343,7 +343,8 @@ function followReplacements(after: SynthOutput, changes: PlannedChange[]): Plann
           ...old,
           action: worse.action,
           effects: worse.effects,
-          changes: [...old.changes, ...reads],
+          // A path the direct change already lists (a Job name that reads the producer's id) is shown once.
+          changes: [...old.changes, ...reads.filter((r) => !old.changes.some((c) => c.path === r.path))],
           note: [old.note, note, worse === fresh ? verdict.note : undefined].filter(Boolean).join("; "),
         };
       }
