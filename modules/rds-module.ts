@@ -1,3 +1,4 @@
+import { Id } from "@cdktf/provider-random/lib/id";
 import type { Construct } from "constructs";
 import type { AwsManagedPolicyName } from "./aws-managed-policies";
 import { RegistryModule, type RegistryModuleSpec } from "./registry-module";
@@ -10,6 +11,7 @@ export const RDS_MODULE: RegistryModuleSpec = {
     "identifier",
     "engine",
     "engine_version",
+    "engine_lifecycle_support",
     "family",
     "major_engine_version",
     "instance_class",
@@ -60,6 +62,34 @@ export const RDS_MODULE: RegistryModuleSpec = {
   ],
 };
 
+/** Values of `engine_lifecycle_support` (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html). */
+export type EngineLifecycleSupport = "open-source-rds-extended-support" | "open-source-rds-extended-support-disabled";
+
+/**
+ * The module's inputs whose change replaces the DB instance: they reach arguments of
+ * aws_db_instance that force a new resource in AWS provider 6.25.0 (the review's table,
+ * scripts/review/schema/replacements.json, checks this list).
+ */
+export const INSTANCE_REPLACING_INPUTS = [
+  "db_name",
+  "engine",
+  "kms_key_id",
+  "restore_to_point_in_time",
+  "snapshot_identifier",
+  "storage_encrypted",
+  "username",
+] as const;
+
+/** A module input as a keeper's string: a map (`restore_to_point_in_time`) as sorted `key=value` pairs. */
+function keeperValue(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "object") return String(value);
+  return Object.entries(value)
+    .map(([key, item]) => `${key}=${String(item)}`)
+    .sort()
+    .join(",");
+}
+
 /** One database parameter (module `parameters` item). */
 export interface RdsParameter {
   /** Parameter name, e.g. rds.force_ssl. */
@@ -78,6 +108,12 @@ export interface RdsModuleProps {
   readonly engine: string;
   /** Engine version; a major alone ("15") lets RDS pick the newest minor. */
   readonly engineVersion: string;
+  /**
+   * RDS Extended Support enrolment: `open-source-rds-extended-support` lets the major run past its
+   * end of standard support (charged), `-disabled` has RDS upgrade it then. RDS reads it only when
+   * it creates or restores the instance. @default null (RDS enrols)
+   */
+  readonly engineLifecycleSupport?: EngineLifecycleSupport;
   /** Parameter group family, e.g. postgres15. */
   readonly family: string;
   /** Major version of the option group. */
@@ -122,7 +158,10 @@ export interface RdsModuleProps {
   readonly backupRetentionPeriod?: number;
   /** Skip the final snapshot on delete. @default false */
   readonly skipFinalSnapshot?: boolean;
-  /** Prefix of the final snapshot's name. @default "final" */
+  /**
+   * Prefix of the final snapshot's name; the wrapper appends a random suffix that changes whenever
+   * the instance is replaced (see {@link RdsModule}). @default "final"
+   */
   readonly finalSnapshotIdentifierPrefix?: string;
   /** Refuse deletes. @default false */
   readonly deletionProtection?: boolean;
@@ -194,10 +233,35 @@ export interface RdsModuleProps {
  */
 export const RDS_MONITORING_ROLE_POLICY = "AmazonRDSEnhancedMonitoringRole" satisfies AwsManagedPolicyName;
 
-/** A DB instance with its parameter group, log groups and monitoring role (terraform-aws-modules/rds/aws). */
+/**
+ * A DB instance with its parameter group, log groups and monitoring role (terraform-aws-modules/rds/aws).
+ *
+ * Its final snapshot gets a name no earlier instance of it used. The module (v6.13.1,
+ * modules/db_instance/main.tf) names it `<prefix>-<identifier>-<random_id hex>` and renews that
+ * random only when `identifier` or `snapshot_identifier` changes, so an instance replaced for
+ * another reason (a point-in-time restore, a restore undone, a new KMS key) would get the name its
+ * predecessor's delete just took, and its own delete would fail with DBSnapshotAlreadyExists
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html). The
+ * prefix therefore ends with a random of our own, renewed with every input that replaces the
+ * instance. Changing the name is an in-place update of state only: AWS provider 6.25 sends no
+ * ModifyDBInstance for `final_snapshot_identifier` (resourceInstanceUpdate) and passes it at the delete.
+ */
 export class RdsModule extends RegistryModule {
   constructor(scope: Construct, id: string, props: RdsModuleProps) {
     super(scope, id, RDS_MODULE, props);
+    if (!props.skipFinalSnapshot) this.nameFinalSnapshotsApart(id, props);
+  }
+
+  /** Appends to the final snapshot's prefix a random renewed whenever the instance is replaced. */
+  private nameFinalSnapshotsApart(id: string, props: RdsModuleProps): void {
+    const inputs = this.module.variables as Record<string, unknown>;
+    const keepers = Object.fromEntries(INSTANCE_REPLACING_INPUTS.map((input) => [input, keeperValue(inputs[input])]));
+    const suffix = new Id(this, "final-snapshot-suffix", { byteLength: 4, keepers });
+    suffix.overrideLogicalId(`${id}-final-snapshot-suffix`);
+    this.module.set(
+      "final_snapshot_identifier_prefix",
+      `${props.finalSnapshotIdentifierPrefix ?? "final"}-${suffix.hex}`,
+    );
   }
 
   /** Host name of the instance (output `db_instance_address`). */

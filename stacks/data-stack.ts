@@ -242,13 +242,18 @@ export class DataStack extends EnvironmentStack {
   }
 }
 
-function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securityGroupId: string) {
+function postgresInputs(config: EnvironmentConfig, props: DataStackProps, securityGroupId: string): RdsModuleProps {
   const db = config.database;
   const prefix = resourcePrefix(config);
   return {
     identifier: prefix,
     engine: "postgres",
     engineVersion: db.engineMajorVersion,
+    // RDS enrols an instance in paid Extended Support unless told otherwise at its creation or
+    // restore; disabled, RDS upgrades the major itself when standard support ends (docs/day-2.md).
+    engineLifecycleSupport: db.acceptExtendedSupport
+      ? "open-source-rds-extended-support"
+      : "open-source-rds-extended-support-disabled",
     family: `postgres${db.engineMajorVersion}`,
     majorEngineVersion: db.engineMajorVersion,
     instanceClass: db.instanceClass,

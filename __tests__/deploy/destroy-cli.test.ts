@@ -146,6 +146,27 @@ describe("destroy's command line", () => {
     expect(asking.asked).toEqual(["destroy dev: delete 3 resource(s)\nType yes to destroy: "]);
   });
 
+  it("--help gives each way of not going ahead the exit code it has", async () => {
+    const exitLine = HELP.slice(HELP.indexOf("\nExit ")).replace(/\s+/g, " ");
+    const meaning = (code: number) => new RegExp(`\\b${code}: ([^;]+)`).exec(exitLine)?.[1] ?? "(none)";
+    const exitCodeOf = async (run: () => unknown) => {
+      try {
+        await run();
+      } catch (error) {
+        return (error as { exitCode: number }).exitCode;
+      }
+      throw new Error("it went ahead");
+    };
+    const noTerminal = await exitCodeOf(() =>
+      refuseWithoutConfirmation(parseArguments(["dev"], configs), terminal(false)),
+    );
+    expect(meaning(noTerminal)).toMatch(/no terminal/);
+    const wrongLine = await exitCodeOf(() => parseArguments(["dev", "--force"], configs));
+    expect(meaning(wrongLine)).toMatch(/wrong command line/);
+    // A "no" typed in the terminal: destroy.test.ts has destroy() refuse with a DeployError of exit 1.
+    expect(meaning(1)).toMatch(/not confirmed/);
+  });
+
   it("with --yes, never asks", async () => {
     const asking = terminal(true, "no");
     expect(await confirmation(parseArguments(["dev", "--yes"], configs), asking)("q")).toBe(true);

@@ -211,7 +211,10 @@ describe("destroy command", () => {
 
     it("plans every stack's destroy, without a lock, before it asks; a no changes nothing", async () => {
       const { deps, terraform, events, questions } = setUp("dev", { answer: false });
-      await expect(destroy(request(), deps)).rejects.toThrow(/^destroy of dev not confirmed; nothing was changed$/);
+      const refused = destroy(request(), deps);
+      await expect(refused).rejects.toThrow(/^destroy of dev not confirmed; nothing was changed$/);
+      // The exit code destroy's --help gives "not confirmed" (destroy-cli.test.ts).
+      await expect(refused).rejects.toMatchObject({ exitCode: 1 });
       const plans = terraform.calls.filter((c) => c.args[0] === "plan");
       expect(plans.map((c) => c.stack).sort()).toEqual([...REVERSE_ORDER].sort());
       expect(plans.every((c) => c.args.includes("-destroy") && c.args.includes("-lock=false"))).toBe(true);

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CI_APPLIED_CONCERNS, CONCERNS, loadEnvironments } from "../../config";
+import { CREDENTIALED_UPSTREAMS, PULL_THROUGH_SECRET_PREFIX } from "../../modules/image-mirror";
 import { DNS_RECORDS_TIMEOUT_MS, KEPT_CONCERN, LOAD_BALANCER_TIMEOUT_MS } from "../../scripts/deploy/destroy";
 import { loadStacks, planWaves } from "../../scripts/deploy/stack-graph";
 import { synthOutputCopy } from "../deploy/deploy-helpers";
@@ -52,6 +53,31 @@ describe("runbook: Destroy and recreate", () => {
       deployed.push(...group);
     }
     expect(deployed.sort()).toEqual(CONCERNS.filter((c) => c !== KEPT_CONCERN).sort());
+  });
+
+  // The destroy deleted dev's registry credentials (recovery window 0) and the network stack makes
+  // their secrets again without a value; the deploy preflight refuses the cluster apply until each
+  // holds one (scripts/deploy/preflight.ts), so the recreate sets them in between.
+  it("recreates dev setting each registry credential after the network stack and before the cluster", () => {
+    const lines = runbookSection("Destroy and recreate")
+      .split("\n")
+      .map((line) => line.trim());
+    const deploying = (concern: string) =>
+      lines.findIndex((line) => new RegExp(`^npm run deploy -- dev(?: [a-z]+)* ${concern}\\b`).test(line));
+    const credentials = Object.values(resourcesOf(synthEnvironment("dev").json("network"), "aws_secretsmanager_secret"))
+      .map((secret) => String(secret.name))
+      .filter((name) => name.startsWith(PULL_THROUGH_SECRET_PREFIX));
+    expect(credentials).toHaveLength(CREDENTIALED_UPSTREAMS.length);
+    for (const name of credentials) {
+      const setting = lines.findIndex((line) =>
+        line.startsWith(`aws secretsmanager put-secret-value --secret-id ${name} `),
+      );
+      expect({ name, network: deploying("network") < setting, cluster: setting < deploying("cluster") }).toEqual({
+        name,
+        network: true,
+        cluster: true,
+      });
+    }
   });
 
   it("names the committed settings as config has them", () => {

@@ -447,6 +447,19 @@ describe("app stack", () => {
       );
     });
 
+    // external-secrets v2.9.0 reads the secrets again as soon as an ExternalSecret's annotations
+    // change, else only hourly (its FAQ; shouldRefreshPeriodic): RDS's 7-day master rotation would
+    // leave every retry of a run in that hour with the old master password.
+    it("reads the master secret afresh for each run: the admin ExternalSecret's force-sync is the Jobs' run key", () => {
+      const annotations = adminSecret.metadata.annotations as Record<string, string>;
+      expect(annotations["force-sync"]).toMatch(/^\$\{substr\(sha1\(/);
+      const names = jobs.map(([, j]) => (j.metadata as Json).name as string).sort();
+      expect(names).toEqual([
+        `create-app-user-${annotations["force-sync"]}`,
+        `retire-app-logins-${annotations["force-sync"]}`,
+      ]);
+    });
+
     it("runs psql hardened, against the database over TLS, and must finish before the app starts", () => {
       expect(job.wait_for_completion).toBe(true);
       expect(jobPod).toMatchObject({

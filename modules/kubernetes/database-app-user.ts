@@ -22,6 +22,11 @@ const LOGIN_JOB_LABELS = { component: "database-login" };
 
 /** Name of the database-admin SecretStore (and of its ExternalSecret and Secret). */
 export const DATABASE_ADMIN_STORE = "database-admin";
+/**
+ * Annotation of the database-admin ExternalSecret holding the Jobs' run key: a new value makes
+ * external-secrets read the master secret again before the Jobs run.
+ */
+export const FORCE_SYNC_ANNOTATION = "force-sync";
 /** Session tag the store asks STS for: the admin role's trust accepts only this store's value. */
 export const STORE_SESSION_TAG = "external-secrets-store";
 
@@ -266,10 +271,22 @@ export class DatabaseAppUser extends Construct {
         },
       },
     });
+    const scriptsHash = createHash("sha256").update(JSON.stringify(SCRIPTS)).digest("hex");
+    this.runKey = Fn.substr(
+      Fn.sha1(Fn.join("/", [scriptsHash, props.appSecretVersionId, props.databaseResourceId, props.databaseOrigin])),
+      0,
+      10,
+    );
+    // RDS rotates the master password every 7 days and this store reads it hourly: a run between
+    // the two would log in with the old one on every retry. A new annotation value makes
+    // external-secrets read the secrets again at once, so each run of the Jobs (a new run key)
+    // starts from the current master password. external-secrets v2.9.0 refreshes when the labels
+    // or annotations change (pkg/controllers/externalsecret/externalsecret_controller.go,
+    // shouldRefreshPeriodic; https://external-secrets.io/latest/introduction/faq/).
     const credentials = customResource(this, "credentials", {
       apiVersion: "external-secrets.io/v1",
       kind: "ExternalSecret",
-      metadata: { name: DATABASE_ADMIN_STORE, namespace },
+      metadata: { name: DATABASE_ADMIN_STORE, namespace, annotations: { [FORCE_SYNC_ANNOTATION]: this.runKey } },
       spec: {
         refreshInterval: "1h",
         secretStoreRef: { kind: "SecretStore", name: DATABASE_ADMIN_STORE },
@@ -291,12 +308,6 @@ export class DatabaseAppUser extends Construct {
       metadata: { name: SET_LOGIN_JOB, namespace },
       data: Object.fromEntries(Object.entries(SCRIPTS).map(([job, sql]) => [`${job}.sql`, sql])),
     }).metadata.name;
-    const scriptsHash = createHash("sha256").update(JSON.stringify(SCRIPTS)).digest("hex");
-    this.runKey = Fn.substr(
-      Fn.sha1(Fn.join("/", [scriptsHash, props.appSecretVersionId, props.databaseResourceId, props.databaseOrigin])),
-      0,
-      10,
-    );
     this.done = this.loginJob("job", SET_LOGIN_JOB, [credentials]);
   }
 

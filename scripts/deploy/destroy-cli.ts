@@ -5,7 +5,8 @@
  * what stays, and, after a yes in a terminal (or with `--yes` where there is none), deletes them
  * in reverse dependency order. Refused unless the environment's `lifecycle.allowDestroy` is true.
  * Exit 0 when everything planned (--plan) or was destroyed, 1 on a refusal, a failed check or
- * stack, or no confirmation, 2 on a wrong command line.
+ * stack, or an answer other than yes, 2 on a wrong command line, which includes a destroy with
+ * neither --yes nor a terminal to ask in.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -34,7 +35,8 @@ export const HELP = [
   "  --yes        no question; required where there is no terminal (CI)",
   "  -h, --help   this help",
   'Keep the "--" after "npm run destroy": without it npm takes the options as its own and destroy refuses to run.',
-  "Exit 0: planned, or destroyed; 1: refused, a check or stack failed, or not confirmed; 2: wrong command line.",
+  "Exit 0: planned, or destroyed; 1: refused, a check or stack failed, or not confirmed (an answer other than yes);",
+  "2: wrong command line, or no terminal to confirm in without --yes.",
 ].join("\n");
 const ROOT = path.resolve(__dirname, "..");
 
