@@ -13,6 +13,7 @@ import {
   RUNNER_WORKFLOW_NAMES,
   runnerProjectName,
 } from "../config";
+import { deliverAgainNoteFile } from "../scripts/deploy/deliver-again";
 import { WRITE_WORKFLOWS_COMMAND, workflowEnvironmentProblems } from "../scripts/environment-workflows";
 import { condition, interpolate, type Context } from "./workflows/expressions";
 
@@ -177,6 +178,46 @@ describe("workflows", () => {
     const shown = execFileSync(path.join(scriptsDir, "summarize-plans.sh"), [dir], { encoding: "utf8" });
     expect(shown).toContain("### dev-app\nfingerprint `ab12`");
     expect(shown).toContain("update kubernetes_deployment_v1.workload (image)");
+  });
+
+  it("shows the reviewers which outputs a plan changes and which stacks read them (planned against the old values)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reviewed-plans-"));
+    fs.writeFileSync(path.join(dir, "dev-data.sha256"), "cd34\n");
+    fs.writeFileSync(path.join(dir, "dev-data.changes.txt"), "create aws_secretsmanager_secret_version.login\n");
+    fs.writeFileSync(path.join(dir, "dev-data.outputs.txt"), "update login_version_id: read by dev-app\n");
+    fs.writeFileSync(path.join(dir, "dev-app.sha256"), "ab12\n");
+    fs.writeFileSync(path.join(dir, "dev-app.changes.txt"), "");
+    fs.writeFileSync(path.join(dir, "dev-app.outputs.txt"), "");
+    const shown = execFileSync(path.join(scriptsDir, "summarize-plans.sh"), [dir], { encoding: "utf8" });
+    const data = shown.slice(shown.indexOf("### dev-data"));
+    expect(data).toMatch(/^Outputs it changes\. .*the apply stops it and a second delivery plans it/m);
+    expect(data).toContain("```\nupdate login_version_id: read by dev-app\n```");
+    const app = shown.slice(shown.indexOf("### dev-app"), shown.indexOf("### dev-data"));
+    expect(app).not.toContain("Outputs it changes");
+  });
+
+  it("the apply job's summary says which stacks wait for a second delivery, from the note deploy leaves", () => {
+    const apply = jobNamed("apply.yml:apply");
+    const steps = apply.steps ?? [];
+    const note = steps.find((s) => s.run?.includes("deliver-again.md")) as Step & { if?: string };
+    expect(steps.indexOf(note)).toBeGreaterThan(steps.indexOf(deployStep(apply)));
+    expect(note.if).toBe("always()");
+    const repo = path.resolve(__dirname, "..");
+    expect(note.run).toContain(`"${path.relative(repo, deliverAgainNoteFile(repo, "$TARGET"))}"`);
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "apply-job-"));
+    const summary = path.join(cwd, "summary.md");
+    const runNote = () =>
+      spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", note.run ?? ""], {
+        cwd,
+        env: { PATH: process.env.PATH, TARGET: "dev", GITHUB_STEP_SUMMARY: summary },
+        encoding: "utf8",
+      });
+    expect(runNote().status).toBe(0);
+    expect(fs.existsSync(summary)).toBe(false);
+    fs.mkdirSync(path.join(cwd, "deploy-out", "dev"), { recursive: true });
+    fs.writeFileSync(path.join(cwd, "deploy-out", "dev", "deliver-again.md"), "## dev: deliver again: app\n");
+    expect(runNote().status).toBe(0);
+    expect(fs.readFileSync(summary, "utf8")).toBe("## dev: deliver again: app\n");
   });
 
   it("uploads no plan file or state, only the recorded fingerprints, change lists and reports", () => {

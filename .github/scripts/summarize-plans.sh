@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prints the recorded plans (what --record-plans wrote: a fingerprint and a change list per stack,
-# never a plan file or a value) as Markdown, for the job summary the apply's reviewers read:
+# Prints the recorded plans (what --record-plans wrote per stack: a fingerprint, a change list, and
+# the outputs it changes with the stacks that read them; never a plan file or a value) as Markdown,
+# for the job summary the apply's reviewers read:
 #   summarize-plans.sh reviewed-plans >> "$GITHUB_STEP_SUMMARY"
 set -euo pipefail
 dir=$1
@@ -21,5 +22,12 @@ for fingerprint in "${fingerprints[@]}"; do
     printf '```\n'
   else
     echo "_No changes._"
+  fi
+  outputs="$dir/$stack.outputs.txt"
+  if [ -s "$outputs" ]; then
+    echo "Outputs it changes. A stack that reads one was planned above against the old value: if its plan then differs, the apply stops it and a second delivery plans it against the new one."
+    printf '```\n'
+    cat "$outputs"
+    printf '```\n'
   fi
 done

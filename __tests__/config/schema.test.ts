@@ -30,7 +30,7 @@ describe("environment configuration", () => {
   it("fails when an unknown environment is selected, listing the allowed ones", () => {
     // Not a name the schema accepts ("-"), so no environment added later can make it known.
     expect(() => loadEnvironments("prod,no-such-env")).toThrow(
-      `environment "no-such-env", setting ENVIRONMENTS: unknown environment; allowed: ${declaredNames().join(", ")}`,
+      `the ENVIRONMENTS variable (shell): unknown environment "no-such-env"; declared: ${declaredNames().join(", ")}`,
     );
   });
 
@@ -493,7 +493,7 @@ describe("environment configuration", () => {
     first.network.vpcCidr = "10.9.0.0/16";
     const load = () => loadEnvironments(undefined, Object.values(configs));
     expect(load).toThrow(
-      'environment "staging", setting network.vpcCidr: 10.9.128.0/17 overlaps 10.9.0.0/16 of environment "dev"; VPC CIDRs must not overlap',
+      'environment "staging", setting network.vpcCidr: 10.9.128.0/17 overlaps 10.9.0.0/16 of environment "dev" (added before staging); give staging a range of its own: VPC CIDRs must not overlap',
     );
     first.network.vpcCidr = "10.9.128.0/17";
     second.network.vpcCidr = "10.9.0.0/16";

@@ -8,7 +8,10 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { loadEnvironments } from "../../config";
-import { deploy, type DeployDependencies, type DeployRequest } from "../../scripts/deploy/deploy";
+import { reportOutcome } from "../../scripts/deploy/cli";
+import { deliverAgainNoteFile } from "../../scripts/deploy/deliver-again";
+import { deploy, type DeployDependencies, type DeployOutcome, type DeployRequest } from "../../scripts/deploy/deploy";
+import { loadStacks, outputLabel, outputReads } from "../../scripts/deploy/stack-graph";
 import { summaryTable } from "../../scripts/deploy/summary";
 import { lockFileOf } from "../../scripts/deploy/provider-locks";
 import {
@@ -267,7 +270,7 @@ describe("deploy command", () => {
       const { deps, outdir } = setUp(terraform);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
       await deploy(request({ mode: "plan", stackNames: ["data"], recordPlansTo: dir }), deps);
-      expect(fs.readdirSync(dir).sort()).toEqual(["dev-data.changes.txt", "dev-data.sha256"]);
+      expect(fs.readdirSync(dir).sort()).toEqual(["dev-data.changes.txt", "dev-data.outputs.txt", "dev-data.sha256"]);
       expect(fs.readFileSync(path.join(dir, "dev-data.changes.txt"), "utf8")).toBe("create random_password.auth\n");
       expect(fs.readFileSync(path.join(dir, "dev-data.sha256"), "utf8")).toMatch(/^[0-9a-f]{64}\n$/);
       expect(fs.readdirSync(dir).some((f) => fs.readFileSync(path.join(dir, f), "utf8").includes("s3cr3t"))).toBe(
@@ -312,6 +315,147 @@ describe("deploy command", () => {
       });
       expect(terraform.stacks("apply")).toEqual([]);
     });
+  });
+
+  describe("a stack changes outputs a later stack of the same delivery reads (a login rotation, a restore)", () => {
+    const reads = outputReads(loadStacks(synthOutputCopy("dev"), "dev"));
+    const appReads = reads.get("dev-app")?.get("dev-data") ?? [];
+    const loginVersion = appReads.find((o) => o.endsWith("version_id")) as string;
+    const clusterOutput = reads.get("dev-data")?.get("dev-cluster")?.[0] as string;
+    type Outputs = Record<string, { actions: string[] }>;
+    const change = (address: string, after: unknown) => ({
+      address,
+      change: { actions: ["create"], before: null, after },
+    });
+    /** Each stack's plan: the data stack writes a new login secret version; the app's Job is named after it. */
+    const plans =
+      (appJob: string, outputs: { data?: Outputs; cluster?: Outputs } = {}) =>
+      (stack: string) => {
+        if (stack === "dev-data")
+          return {
+            resource_changes: [change("aws_secretsmanager_secret_version.login", { version_stages: ["AWSCURRENT"] })],
+            output_changes: outputs.data ?? {},
+          };
+        if (stack === "dev-app") return { resource_changes: [change("kubernetes_job_v1.create-app-user", { appJob })] };
+        return { resource_changes: [], output_changes: stack === "dev-cluster" ? (outputs.cluster ?? {}) : {} };
+      };
+    const rotation: Outputs = { [loginVersion]: { actions: ["update"] }, redis_endpoint: { actions: ["no-op"] } };
+
+    async function reviewed(planJson: (stack: string) => unknown, stackNames: string[]): Promise<string> {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
+      await deploy(
+        request({ mode: "plan", stackNames, recordPlansTo: dir }),
+        setUp(new FakeTerraform({ planJson })).deps,
+      );
+      return dir;
+    }
+    function report(req: DeployRequest, outcome: DeployOutcome) {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-report-"));
+      const errors: string[] = [];
+      const code = reportOutcome(req, outcome, { root, print: () => undefined, printError: (l) => errors.push(l) });
+      const noteFile = deliverAgainNoteFile(root, "dev");
+      return { code, errors, note: fs.existsSync(noteFile) ? fs.readFileSync(noteFile, "utf8") : undefined };
+    }
+    const byStack = (outcome: DeployOutcome) => Object.fromEntries(outcome.results.map((r) => [r.stack, r]));
+
+    it("--record-plans names each output a plan changes and the stacks that read it (no value)", async () => {
+      const dir = await reviewed(plans("create-app-user-1111", { data: rotation }), ["data", "app"]);
+      expect(fs.readFileSync(path.join(dir, "dev-data.outputs.txt"), "utf8")).toBe(
+        `update ${outputLabel(loginVersion)}: read by dev-app\n`,
+      );
+      expect(fs.readFileSync(path.join(dir, "dev-app.outputs.txt"), "utf8")).toBe("");
+    });
+
+    it("applies the data stack, then stops the app planned against the old outputs with one line, and exits 3 for a second delivery", async () => {
+      const stackNames = ["data", "platform", "app"];
+      const dir = await reviewed(plans("create-app-user-1111", { data: rotation }), stackNames);
+      const terraform = new FakeTerraform({ planJson: plans("create-app-user-2222", { data: rotation }) });
+      const { deps, marked, printed } = setUp(terraform);
+      const req = request({ stackNames, reviewedPlansFrom: dir });
+      const outcome = await deploy(req, deps);
+      const line = `dev-app: planned before dev-data changed its outputs (${outputLabel(loginVersion)}): run the delivery again to plan it against them`;
+      expect(byStack(outcome)["dev-data"]).toMatchObject({ result: "ok", action: "applied" });
+      expect(byStack(outcome)["dev-app"]).toMatchObject({ result: "stopped", reason: line });
+      expect(terraform.stacks("apply").sort()).toEqual(["dev-data", "dev-platform"]);
+      expect(marked).toEqual([]);
+      expect(printed).toContain(`  STOP  ${line}`);
+      const { code, errors, note } = report(req, outcome);
+      expect(code).toBe(3);
+      expect(errors[0]).toBe(line);
+      expect(errors[1]).toContain('gh workflow run infra.yml --ref main -f environment=dev -f stacks="app"');
+      expect(errors).toHaveLength(2);
+      expect(note).toContain(line);
+      expect(note).toContain('gh workflow run infra.yml --ref main -f environment=dev -f stacks="app"');
+      expect(summaryTable(outcome.results).find((l) => l.startsWith("dev-app"))).toMatch(/\sstopped$/);
+    });
+
+    it("stops everything after the stopped stack, and a second delivery takes them all (with the rollout's image tag)", async () => {
+      const stackNames = ["cluster", "data", "platform", "app"];
+      const outputs = { cluster: { [clusterOutput]: { actions: ["update"] } } };
+      const dir = await reviewed(plans("j", outputs), stackNames);
+      // The data stack's plan moved with the cluster's output; the platform's did not.
+      const planJson = (stack: string) =>
+        stack === "dev-data"
+          ? { resource_changes: [change("aws_db_instance.this", { subnet: "new" })] }
+          : plans("j", outputs)(stack);
+      const moved = new FakeTerraform({ planJson });
+      const req = request({ stackNames, imageTag: "1.4.2", reviewedPlansFrom: dir });
+      const { deps, recorded } = setUp(moved);
+      const outcome = await deploy(req, deps);
+      expect(outcome.results.map((r) => [r.stack, r.result])).toEqual([
+        ["dev-cluster", "ok"],
+        ["dev-data", "stopped"],
+        ["dev-platform", "ok"],
+        ["dev-app", "not started"],
+      ]);
+      expect(recorded).toEqual([]);
+      const { code, errors } = report(req, outcome);
+      expect(code).toBe(3);
+      expect(errors[0]).toMatch(/^dev-data: planned before dev-cluster changed its outputs \(/);
+      expect(errors[1]).toContain('-f stacks="data app" -f image_tag=1.4.2');
+    });
+
+    it.each([
+      ["no outputs change", { [loginVersion]: { actions: ["no-op"] } }, "create-app-user-1111"],
+      [
+        "the data stack changes outputs the app reads, but the app's plan is still the reviewed one",
+        rotation,
+        "create-app-user-1111",
+      ],
+    ])("a delivery applies every stack when %s (exit 0, no note)", async (_name, dataOutputs, appJob) => {
+      const stackNames = ["data", "platform", "app"];
+      const dir = await reviewed(plans("create-app-user-1111", { data: dataOutputs }), stackNames);
+      const terraform = new FakeTerraform({ planJson: plans(appJob, { data: dataOutputs }) });
+      const req = request({ stackNames, reviewedPlansFrom: dir });
+      const outcome = await deploy(req, setUp(terraform).deps);
+      expect(outcome.results.map((r) => r.result)).toEqual(["ok", "ok", "ok"]);
+      expect(terraform.stacks("apply").sort()).toEqual(["dev-app", "dev-data", "dev-platform"]);
+      expect(report(req, outcome)).toMatchObject({ code: 0, errors: [], note: undefined });
+    });
+
+    it.each([
+      ["changes no output", { [loginVersion]: { actions: ["no-op"] } }],
+      ["changes only outputs the app does not read", { redis_endpoint: { actions: ["update"] } }],
+    ])(
+      "still refuses an app plan that differs from the reviewed one when the data stack %s (exit 1)",
+      async (_name, dataOutputs) => {
+        const stackNames = ["data", "platform", "app"];
+        const dir = await reviewed(plans("create-app-user-1111", { data: dataOutputs }), stackNames);
+        const terraform = new FakeTerraform({
+          planJson: plans("create-app-user-6666", { data: dataOutputs }),
+        });
+        const req = request({ stackNames, reviewedPlansFrom: dir });
+        const outcome = await deploy(req, setUp(terraform).deps);
+        expect(byStack(outcome)["dev-app"]).toMatchObject({
+          result: "failed",
+          reason: expect.stringMatching(
+            /^comparing with the reviewed plan failed: the plan differs from the reviewed one/,
+          ),
+        });
+        expect(terraform.stacks("apply")).not.toContain("dev-app");
+        expect(report(req, outcome)).toMatchObject({ code: 1, note: undefined });
+      },
+    );
   });
 
   describe("single-stack rollout", () => {

@@ -121,3 +121,29 @@ describe("plan fingerprint", () => {
     expect(fingerprint(planned)).not.toBe(fingerprint(reviewed));
   });
 });
+
+describe("outputs a plan changes", () => {
+  // `output_changes` maps each root output's name to its change, no-op ones included
+  // (`MarshalOutputChanges`, internal/command/jsonplan/plan.go in Terraform 1.10.5).
+  const shown = {
+    resource_changes: [change("random_password.login", ["create"])],
+    output_changes: {
+      login_version: { actions: ["update"], before: "v1", after_unknown: true, before_sensitive: true },
+      redis_endpoint: { actions: ["no-op"], before: "r:6379", after: "r:6379", after_unknown: false },
+      artifacts_bucket: { actions: ["create"], after: "bucket-name", after_unknown: false },
+    },
+  };
+
+  it("names each output whose action is not no-op, with its actions and no value", () => {
+    const { outputs } = planChanges(JSON.stringify(shown));
+    expect(outputs).toEqual([
+      { name: "artifacts_bucket", actions: ["create"] },
+      { name: "login_version", actions: ["update"] },
+    ]);
+    expect(JSON.stringify(outputs)).not.toMatch(/v1|bucket-name|6379/);
+  });
+
+  it("names none for a plan without output changes", () => {
+    expect(planChanges(JSON.stringify({ resource_changes: [] })).outputs).toEqual([]);
+  });
+});

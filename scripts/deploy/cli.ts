@@ -6,7 +6,9 @@
  * stacks that do not depend on each other together. `--plan` plans only; `--apply` applies, after
  * a yes in a terminal or with `--yes`. Per-stack logs go to deploy-out/<env>/logs/. Exit 0 when
  * every stack succeeded, 1 on a failed check or stack or an apply not confirmed, 2 on a wrong
- * command line.
+ * command line, 3 when an apply against reviewed plans stopped stacks planned before a stack of
+ * the same apply changed outputs they read (a second delivery plans and applies them; the note
+ * for CI's job summary is deploy-out/<env>/deliver-again.md).
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
@@ -26,7 +28,14 @@ import {
   type EnvironmentConfig,
 } from "../../config";
 import { swallowedByNpm, wantsHelp, type NpmFootprint } from "../command-line";
-import { deploy, type DeployRequest } from "./deploy";
+import {
+  DELIVER_AGAIN_EXIT_CODE,
+  deliverAgain,
+  deliverAgainLine,
+  deliverAgainNote,
+  deliverAgainNoteFile,
+} from "./deliver-again";
+import { deploy, type DeployOutcome, type DeployRequest } from "./deploy";
 import { DeployError } from "./deploy-error";
 import { markImageDeployed, recordImageTag } from "./image-record";
 import { bootstrapStateInBucket } from "./preflight";
@@ -44,14 +53,16 @@ export const HELP = [
   `${ORGANIZATION_CONCERN}: the organization's resource control policy, with ${ORGANIZATION_GUARDRAILS_ENVIRONMENT} only and only when named (docs/organization-guardrails.md).`,
   "Nothing changes without --apply.",
   "  --plan                  plan only: shows what would change, changes nothing",
-  "  --record-plans <dir>    with --plan: write each stack's plan fingerprint and change list (no values) to <dir>",
+  "  --record-plans <dir>    with --plan: write each stack's plan fingerprint, change list and changed outputs (no values) to <dir>",
   "  --apply                 apply; in a terminal, asks yes/no first (environment, account, stacks)",
   "  --yes                   with --apply: no question; required where there is no terminal (CI)",
-  "  --reviewed-plans <dir>  with --apply: apply a stack only if its plan has the fingerprint recorded in <dir>",
+  "  --reviewed-plans <dir>  with --apply: apply a stack only if its plan has the fingerprint recorded in <dir>;",
+  "                          one planned before this apply changed outputs it reads stops for a second delivery",
   "  --image-tag <tag>       roll out this image (app stack); default: the tag running now",
   "  -h, --help              this help",
   'Keep the "--" after "npm run deploy": without it npm takes the options as its own and deploy refuses to run.',
-  "Exit 0: every stack succeeded; 1: a check or stack failed, or the apply was not confirmed; 2: wrong command line.",
+  "Exit 0: every stack succeeded; 1: a check or stack failed, or the apply was not confirmed; 2: wrong command line;",
+  "3: applied what was reviewed, but stopped stacks planned before this apply changed outputs they read (deliver them again).",
 ].join("\n");
 const ROOT = path.resolve(__dirname, "..");
 
@@ -260,6 +271,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const out = path.join(ROOT, "deploy-out", request.config.name);
   const logDirectory = path.join(out, "logs");
   fs.rmSync(logDirectory, { recursive: true, force: true });
+  fs.rmSync(deliverAgainNoteFile(ROOT, request.config.name), { force: true });
   const outcome = await deploy(request, {
     synthesize,
     probes: { terraformVersion: installedTerraformVersion, canConnect },
@@ -272,14 +284,44 @@ async function main(argv: readonly string[]): Promise<number> {
     print: (line) => console.log(line),
     now: () => Date.now(),
   });
-  console.log("");
-  summaryTable(outcome.results).forEach((line) => console.log(line));
+  return reportOutcome(request, outcome, {
+    root: ROOT,
+    print: (line) => console.log(line),
+    printError: (line) => console.error(line),
+  });
+}
+
+/** Where the end of a run is reported. */
+export interface OutcomeReport {
+  /** Repository root: the note for CI's job summary goes under deploy-out/<env>/. */
+  readonly root: string;
+  print(line: string): void;
+  printError(line: string): void;
+}
+
+/**
+ * Ends a run: the summary table, then what to do. Returns the exit status: 0 all applied, 1 a
+ * stack failed (with the resume command), 3 stacks stopped for a second delivery (one line each,
+ * and the note CI's apply job adds to its summary).
+ */
+export function reportOutcome(request: DeployRequest, outcome: DeployOutcome, report: OutcomeReport): number {
+  report.print("");
+  summaryTable(outcome.results).forEach((line) => report.print(line));
   const failed = outcome.results.find((r) => r.result === "failed");
-  if (!failed) return 0;
-  console.error(
-    `deploy ${request.config.name}: ${failed.stack} ${failed.reason} (log: ${failed.logFile}); fix it, then resume with: ${outcome.resumeCommand}`,
-  );
-  return 1;
+  if (failed) {
+    report.printError(
+      `deploy ${request.config.name}: ${failed.stack} ${failed.reason} (log: ${failed.logFile}); fix it, then resume with: ${outcome.resumeCommand}`,
+    );
+    return 1;
+  }
+  const again = deliverAgain(request, outcome);
+  if (!again) return 0;
+  again.reasons.forEach((line) => report.printError(line));
+  report.printError(deliverAgainLine(request, again));
+  const note = deliverAgainNoteFile(report.root, request.config.name);
+  fs.mkdirSync(path.dirname(note), { recursive: true });
+  fs.writeFileSync(note, deliverAgainNote(request, again));
+  return DELIVER_AGAIN_EXIT_CODE;
 }
 
 function explain(error: unknown): { message: string; code: number } {

@@ -2,6 +2,11 @@
  * The deploy command's run: synthesize one environment, print which stacks run together, pass
  * preflight, then plan (and apply) each stack in dependency order, a wave at a time. The first
  * failure lets the stacks already running finish, starts nothing more, and says how to resume.
+ *
+ * Against reviewed plans (CI), a stack that reads outputs an earlier stack of the same run has
+ * just changed was reviewed with a plan made against their old values, so its new plan differs.
+ * That is no tampering, but it is not what was reviewed either: it is stopped (with everything
+ * after it) for a second delivery, which plans it against the new outputs for review.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,8 +21,19 @@ import {
 } from "./bootstrap-state";
 import { DeployError } from "./deploy-error";
 import { runPreflight, type PreflightProbes } from "./preflight";
-import { describeWaves, loadStacks, outsideDependencies, planWaves, selectStacks, type StackNode } from "./stack-graph";
-import { planChanges, type PlanChanges } from "./plan-fingerprint";
+import {
+  describeWaves,
+  loadStacks,
+  outputLabel,
+  outputReads,
+  outsideDependencies,
+  planWaves,
+  readersOf,
+  selectStacks,
+  type OutputReads,
+  type StackNode,
+} from "./stack-graph";
+import { planChanges, type OutputChange, type PlanChanges } from "./plan-fingerprint";
 import { planOnlyVariables } from "./plan-variables";
 import { LOCK_DIRECTORY, installLockFile, lockProblem } from "./provider-locks";
 import type { Terraform } from "./terraform";
@@ -31,7 +47,7 @@ export interface DeployRequest {
   readonly mode: "plan" | "apply";
   /** Image tag to roll out: planned as the app stack's image_tag variable, recorded in the environment's image-tag parameter once applied. @default - the running one */
   readonly imageTag?: string;
-  /** `--plan`: write each stack's plan fingerprint and change list here (no values). @default - none */
+  /** `--plan`: write each stack's plan fingerprint, change list and changed outputs here (no values). @default - none */
   readonly recordPlansTo?: string;
   /** Apply a stack only when its plan has the fingerprint recorded here by the reviewed plan. @default - none */
   readonly reviewedPlansFrom?: string;
@@ -62,8 +78,9 @@ export interface StackResult {
   readonly stack: string;
   readonly action: string;
   readonly durationMs?: number;
-  readonly result: "ok" | "failed" | "not started";
-  /** Why it failed (first line of terraform's last output). */
+  /** `stopped`: planned before a stack it reads changed its outputs in this run; a second delivery applies it. */
+  readonly result: "ok" | "failed" | "stopped" | "not started";
+  /** Why it failed or stopped (one line). */
   readonly reason?: string;
   readonly logFile?: string;
 }
@@ -75,6 +92,9 @@ export interface DeployOutcome {
   /** The command that carries on from the failure, when there was one. */
   readonly resumeCommand?: string;
 }
+
+/** The reviewed plan was made against outputs this run has since changed: plan again, not tampering. */
+class PlannedBeforeUpstream extends Error {}
 
 class StackFailure extends Error {
   constructor(
@@ -88,7 +108,8 @@ class StackFailure extends Error {
 export async function deploy(request: DeployRequest, deps: DeployDependencies): Promise<DeployOutcome> {
   const { config, mode } = request;
   const outdir = await deps.synthesize(config.name);
-  const selected = selectStacks(loadStacks(outdir, config.name), config.name, request.stackNames);
+  const stacks = loadStacks(outdir, config.name);
+  const selected = selectStacks(stacks, config.name, request.stackNames);
   const waves = planWaves(selected);
   deps.print(`deploy ${config.name}: ${mode} of ${selected.length} stack(s) in ${waves.length} wave(s)`);
   describeWaves(waves).forEach((line) => deps.print(line));
@@ -113,10 +134,12 @@ export async function deploy(request: DeployRequest, deps: DeployDependencies): 
 
   // Without --image-tag the app keeps running what the last rollout recorded (config's tag before any).
   const imageTag = facts.imageTag;
-  const runner = new StackRunner(request, deps, { phase, localState, imageTag });
+  // Which stack reads which outputs: only plans that are recorded or compared with recorded ones need it.
+  const reads: OutputReads = request.recordPlansTo || request.reviewedPlansFrom ? outputReads(stacks) : new Map();
+  const runner = new StackRunner(request, deps, { phase, localState, imageTag }, reads);
   const results = new Map<string, StackResult>();
   for (const [index, wave] of waves.entries()) {
-    if ([...results.values()].some((r) => r.result === "failed")) {
+    if ([...results.values()].some((r) => r.result === "failed" || r.result === "stopped")) {
       wave.forEach((s) => results.set(s.id, { stack: s.id, action: "-", result: "not started" }));
       continue;
     }
@@ -172,10 +195,14 @@ interface BootstrapPlan {
 
 /** Runs terraform on one stack: init, plan, and in apply mode the saved plan. */
 class StackRunner {
+  /** The outputs each stack applied in this run changed (known where plans are compared with reviewed ones). */
+  private readonly changedOutputs = new Map<string, readonly OutputChange[]>();
+
   constructor(
     private readonly request: DeployRequest,
     private readonly deps: DeployDependencies,
     private readonly plan: BootstrapPlan,
+    private readonly reads: OutputReads,
   ) {}
 
   async run(stack: StackNode): Promise<StackResult> {
@@ -189,6 +216,18 @@ class StackRunner {
       this.deps.print(`  done  ${stack.id}: ${action}`);
       return { ...result, logFile };
     } catch (error) {
+      if (error instanceof PlannedBeforeUpstream) {
+        this.deps.print(`  STOP  ${error.message}`);
+        const durationMs = this.deps.now() - started;
+        return {
+          stack: stack.id,
+          action: "comparing with the reviewed plan",
+          durationMs,
+          result: "stopped",
+          reason: error.message,
+          logFile,
+        };
+      }
       const failure = error instanceof StackFailure ? error : new StackFailure("deploy", [String(error)]);
       const reason = `${failure.step} failed: ${lastMeaningfulLine(failure.tail)}`;
       this.deps.print(`  FAIL  ${stack.id}: ${reason}`);
@@ -245,9 +284,14 @@ class StackRunner {
       if (this.request.recordPlansTo) await this.recordPlan(stack, planFile, this.request.recordPlansTo);
       return changes ? "plan: changes" : "plan: no changes";
     }
-    if (this.request.reviewedPlansFrom) await this.matchReviewedPlan(stack, planFile, this.request.reviewedPlansFrom);
+    const reviewed = this.request.reviewedPlansFrom
+      ? await this.matchReviewedPlan(stack, planFile, this.request.reviewedPlansFrom)
+      : undefined;
     if (stack.concern === "app") notes.push(`image kept as ${await this.markImageDeployed()}`);
-    if (changes) await tf("terraform apply", ["apply", "-input=false", "-no-color", planFile]);
+    if (changes) {
+      await tf("terraform apply", ["apply", "-input=false", "-no-color", planFile]);
+      if (reviewed && reviewed.outputs.length > 0) this.changedOutputs.set(stack.id, reviewed.outputs);
+    }
     if (rollout) {
       await this.recordImageTag();
       notes.push(`image tag ${this.plan.imageTag} recorded`);
@@ -313,23 +357,57 @@ class StackRunner {
     return planChanges(shown.stdout);
   }
 
+  /**
+   * The fingerprint, the change list, and the outputs the plan changes with the stacks that read
+   * each (`<actions> <output>: read by <stacks>`): a reader's plan of this same round was made
+   * against the old value, so its reviewers know a second delivery will plan it again.
+   */
   private async recordPlan(stack: StackNode, planFile: string, directory: string): Promise<void> {
-    const { fingerprint, summary } = await this.changesOf(stack, planFile);
+    const { fingerprint, summary, outputs } = await this.changesOf(stack, planFile);
+    const outputLines = outputs.map((o) => {
+      const readers = readersOf(this.reads, stack.id, o.name);
+      return `${o.actions.join("/")} ${outputLabel(o.name)}: read by ${readers.length > 0 ? readers.join(", ") : "no stack"}`;
+    });
     fs.mkdirSync(directory, { recursive: true });
     fs.writeFileSync(path.join(directory, `${stack.id}.sha256`), `${fingerprint}\n`);
     fs.writeFileSync(path.join(directory, `${stack.id}.changes.txt`), summary.map((l) => `${l}\n`).join(""));
+    fs.writeFileSync(path.join(directory, `${stack.id}.outputs.txt`), outputLines.map((l) => `${l}\n`).join(""));
   }
 
-  private async matchReviewedPlan(stack: StackNode, planFile: string, directory: string): Promise<void> {
+  /**
+   * Applies nothing but the reviewed plan. A plan that differs is refused, unless a stack this one
+   * reads has changed, in this run, outputs it reads: then the review was of a plan made against
+   * their old values, and this stack stops for a second delivery (never applied unreviewed).
+   */
+  private async matchReviewedPlan(stack: StackNode, planFile: string, directory: string): Promise<PlanChanges> {
     const step = "comparing with the reviewed plan";
     const recorded = path.join(directory, `${stack.id}.sha256`);
     if (!fs.existsSync(recorded)) throw new StackFailure(step, [`no reviewed plan for ${stack.id} in ${directory}`]);
-    const { fingerprint, summary } = await this.changesOf(stack, planFile);
-    if (fs.readFileSync(recorded, "utf8").trim() !== fingerprint) {
-      throw new StackFailure(step, [
-        `the plan differs from the reviewed one (${summary.length} change(s) now): something changed since the review; plan and review again`,
-      ]);
+    const changes = await this.changesOf(stack, planFile);
+    if (fs.readFileSync(recorded, "utf8").trim() === changes.fingerprint) return changes;
+    const upstream = this.changedOutputsReadBy(stack);
+    if (upstream.length > 0) {
+      const changed = upstream.map(
+        ({ stack: s, outputs }) => `${s} changed its outputs (${outputs.map(outputLabel).join(", ")})`,
+      );
+      throw new PlannedBeforeUpstream(
+        `${stack.id}: planned before ${changed.join(" and ")}: run the delivery again to plan it against them`,
+      );
     }
+    throw new StackFailure(step, [
+      `the plan differs from the reviewed one (${changes.summary.length} change(s) now): something changed since the review; plan and review again`,
+    ]);
+  }
+
+  /** The stacks applied in this run that changed outputs this one reads, with those outputs. */
+  private changedOutputsReadBy(stack: StackNode): { stack: string; outputs: string[] }[] {
+    return [...(this.reads.get(stack.id) ?? new Map<string, readonly string[]>()).entries()]
+      .map(([upstream, read]) => ({
+        stack: upstream,
+        outputs: (this.changedOutputs.get(upstream) ?? []).map((o) => o.name).filter((name) => read.includes(name)),
+      }))
+      .filter((u) => u.outputs.length > 0)
+      .sort((a, b) => a.stack.localeCompare(b.stack));
   }
 }
 

@@ -16,6 +16,13 @@
  * `after` (a computed attribute it does not recompute, an attribute under `ignore_changes`).
  * Whatever will be written is still bound: a create hashes all of `after`, an update each
  * changed value at its path, a value that starts or stops changing changes the fingerprint.
+ *
+ * Apart from the fingerprint, it names the root outputs the plan changes: `output_changes` maps
+ * each root output's name straight to a change representation whose actions are `no-op`,
+ * `create`, `update` or `delete` (same page, "Plan Representation"; the page's pseudo-JSON wraps it
+ * in a `change` key that the real output has not: `MarshalOutputChanges` in
+ * https://github.com/hashicorp/terraform/blob/v1.10.5/internal/command/jsonplan/plan.go). A stack
+ * that reads such an output through remote state was planned against its old value.
  */
 import { createHash } from "node:crypto";
 
@@ -33,12 +40,21 @@ interface ResourceChange {
   };
 }
 
+/** A root output the plan changes (no value: an output may hold a secret). */
+export interface OutputChange {
+  readonly name: string;
+  /** `create`, `update` or `delete`. */
+  readonly actions: readonly string[];
+}
+
 /** What `terraform show -json` tells about a plan's changes. */
 export interface PlanChanges {
   /** SHA-256 (hex) of what the plan will change, stable for the same changes. */
   readonly fingerprint: string;
   /** One line per changed resource, `<actions> <address>` (no values). */
   readonly summary: string[];
+  /** The root outputs whose value the plan changes, by name. */
+  readonly outputs: OutputChange[];
 }
 
 type Path = (string | number)[];
@@ -52,6 +68,8 @@ function canonical(value: unknown): string {
   }
   return JSON.stringify(value ?? null);
 }
+
+const isNoOp = (actions: readonly string[]) => actions.length === 1 && actions[0] === "no-op";
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
@@ -74,9 +92,12 @@ function writtenValues(before: unknown, after: unknown, path: Path = []): { path
 
 /** Reads the changes of a plan from its `terraform show -json` output. */
 export function planChanges(showJson: string): PlanChanges {
-  const plan = JSON.parse(showJson) as { resource_changes?: ResourceChange[] };
+  const plan = JSON.parse(showJson) as {
+    resource_changes?: ResourceChange[];
+    output_changes?: Record<string, { actions: string[] }>;
+  };
   const changes = (plan.resource_changes ?? [])
-    .filter((r) => !(r.change.actions.length === 1 && r.change.actions[0] === "no-op"))
+    .filter((r) => !isNoOp(r.change.actions))
     .sort((a, b) => a.address.localeCompare(b.address));
   const material = changes.map((r) => ({
     address: r.address,
@@ -89,5 +110,9 @@ export function planChanges(showJson: string): PlanChanges {
   return {
     fingerprint: createHash("sha256").update(canonical(material)).digest("hex"),
     summary: changes.map((r) => `${r.change.actions.join("/")} ${r.address}`),
+    outputs: Object.entries(plan.output_changes ?? {})
+      .filter(([, change]) => !isNoOp(change.actions))
+      .map(([name, change]) => ({ name, actions: change.actions }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
   };
 }

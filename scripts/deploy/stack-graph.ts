@@ -89,3 +89,65 @@ export function describeWaves(waves: StackNode[][]): string[] {
     return `  wave ${i + 1}: ${wave.map((s) => s.id).join(", ")}${together}`;
   });
 }
+
+/** Reader stack id -> the stack it reads from -> the names of that stack's outputs it reads. */
+export type OutputReads = ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+
+interface StackJson {
+  terraform?: { backend?: { s3?: { bucket?: string; key?: string } } };
+  data?: { terraform_remote_state?: Record<string, { backend?: string; config?: { bucket?: string; key?: string } }> };
+}
+
+const stateAddress = (bucket?: string, key?: string) => `s3://${bucket}/${key}`;
+
+/**
+ * Which outputs of which stacks each stack reads: a `terraform_remote_state` data source on
+ * another stack's backend (same bucket and key), and the `data.terraform_remote_state.<name>.outputs.<output>`
+ * expressions that name it. Only a dependency read this way can change a stack's plan by changing
+ * an output; one it merely follows cannot.
+ */
+export function outputReads(stacks: readonly StackNode[]): OutputReads {
+  const synthesized = stacks.map((stack) => {
+    const text = fs.readFileSync(path.join(stack.directory, "cdk.tf.json"), "utf8");
+    return { stack, text, json: JSON.parse(text) as StackJson };
+  });
+  const ownerOfState = new Map(
+    synthesized.flatMap(({ stack, json }) => {
+      const backend = json.terraform?.backend?.s3;
+      return backend?.bucket && backend.key ? [[stateAddress(backend.bucket, backend.key), stack.id] as const] : [];
+    }),
+  );
+  return new Map(
+    synthesized.map(({ stack, text, json }) => {
+      const read = new Map<string, string[]>();
+      for (const [name, source] of Object.entries(json.data?.terraform_remote_state ?? {})) {
+        const owner =
+          source.backend === "s3"
+            ? ownerOfState.get(stateAddress(source.config?.bucket, source.config?.key))
+            : undefined;
+        if (owner !== undefined && owner !== stack.id) read.set(owner, outputsNamed(text, name));
+      }
+      return [stack.id, read];
+    }),
+  );
+}
+
+/** The outputs a stack's JSON reads of one remote state, by name, sorted. */
+function outputsNamed(text: string, remoteState: string): string[] {
+  const escaped = remoteState.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const reference = new RegExp(`data\\.terraform_remote_state\\.${escaped}\\.outputs\\.([A-Za-z0-9_-]+)`, "g");
+  return [...new Set([...text.matchAll(reference)].map((m) => m[1]))].sort();
+}
+
+/** cdktf names a cross-stack output `cross-stack-output-<construct path><attribute>`; shown without the prefix. */
+export function outputLabel(name: string): string {
+  return name.replace(/^cross-stack-output-/, "");
+}
+
+/** The stacks that read one output of a stack. */
+export function readersOf(reads: OutputReads, stack: string, output: string): string[] {
+  return [...reads.entries()]
+    .filter(([, read]) => read.get(stack)?.includes(output))
+    .map(([reader]) => reader)
+    .sort();
+}
