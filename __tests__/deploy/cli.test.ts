@@ -243,6 +243,15 @@ describe("deploy's command line", () => {
     });
   });
 
+  it("--help gives that refusal's exit status its meaning", async () => {
+    const exitLine = HELP.slice(HELP.indexOf("\nExit ")).replace(/\s+/g, " ");
+    const code = await confirmApply(parseArguments(["dev", "--apply"], configs), terminal(false).t).then(
+      () => -1,
+      (error: { exitCode: number }) => error.exitCode,
+    );
+    expect(new RegExp(`\\b${code}: ([^;]+)`).exec(exitLine)?.[1]).toMatch(/without a terminal/);
+  });
+
   it("takes an npm config that is empty (npm's false) or that npm sets on its own as no evidence", () => {
     const npmDefaults = {
       npm_config_yes: "true",

@@ -61,7 +61,8 @@ export const HELP = [
   "  --image-tag <tag>       roll out this image (app stack); default: the tag running now",
   "  -h, --help              this help",
   'Keep the "--" after "npm run deploy": without it npm takes the options as its own and deploy refuses to run.',
-  "Exit 0: every stack succeeded; 1: a check or stack failed, or the apply was not confirmed; 2: wrong command line;",
+  "Exit 0: every stack succeeded; 1: a check or stack failed, or the apply was not confirmed; 2: wrong command line,",
+  "or --apply without a terminal to confirm in and without --yes;",
   "3: applied what was reviewed, but stopped stacks planned before this apply changed outputs they read (deliver them again).",
 ].join("\n");
 const ROOT = path.resolve(__dirname, "..");
