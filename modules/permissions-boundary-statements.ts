@@ -260,11 +260,24 @@ const byName = (a: string, b: string) => a.toLowerCase().localeCompare(b.toLower
 
 /** Whether an IAM action pattern (`kms:GenerateDataKey*`) covers an action, as IAM matches them. */
 export function actionCovers(pattern: string, action: string): boolean {
-  const source = pattern
-    .split("")
-    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`, "i").test(action);
+  return actionPattern(pattern).test(action);
+}
+
+// Compiled once per pattern: the boundaries compare every granted action with every deny, and
+// building the expression on each comparison was a quarter of the synth's time (npm run bench).
+const ACTION_PATTERNS = new Map<string, RegExp>();
+
+function actionPattern(pattern: string): RegExp {
+  let compiled = ACTION_PATTERNS.get(pattern);
+  if (!compiled) {
+    const source = pattern
+      .split("")
+      .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+      .join("");
+    compiled = new RegExp(`^${source}$`, "i");
+    ACTION_PATTERNS.set(pattern, compiled);
+  }
+  return compiled;
 }
 
 /**
