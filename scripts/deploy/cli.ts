@@ -10,11 +10,8 @@
  * the same apply changed outputs they read (a second delivery plans and applies them; the note
  * for CI's job summary is deploy-out/<env>/deliver-again.md).
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
-import * as readline from "node:readline/promises";
 import {
   CONCERNS,
   ConfigError,
@@ -37,6 +34,9 @@ import {
 } from "./deliver-again";
 import { deploy, type DeployOutcome, type DeployRequest } from "./deploy";
 import { DeployError } from "./deploy-error";
+import { canConnect, processTerminal, synthesize, type Terminal } from "./local-machine";
+
+export type { Terminal };
 import { markImageDeployed, recordImageTag } from "./image-record";
 import { bootstrapStateInBucket } from "./preflight";
 import { summaryTable } from "./summary";
@@ -175,12 +175,6 @@ export function parseArguments(argv: readonly string[], configs: readonly Enviro
 }
 
 /** Where a person can answer a question, if anywhere. */
-export interface Terminal {
-  /** False in CI or when stdin or stdout is not a terminal. */
-  readonly interactive: boolean;
-  ask(question: string): Promise<string>;
-}
-
 /** `apply to dev (account 111111111111, eu-west-1): dev-network, dev-cluster`: what an apply will change. */
 export function applyTarget(request: DeployRequest): string {
   const { config } = request;
@@ -204,58 +198,6 @@ export async function confirmApply(command: DeployCommand, terminal: Terminal): 
   if (!/^y(es)?$/i.test(answer.trim())) {
     throw new DeployError(`apply to ${command.request.config.name} not confirmed; nothing was changed`, 1);
   }
-}
-
-/** CI runners set CI=true; a run there is never interactive, whatever its stdio. */
-function processTerminal(env: NodeJS.ProcessEnv): Terminal {
-  const ci = (env.CI ?? "") !== "" && env.CI !== "false" && env.CI !== "0";
-  return {
-    interactive: !ci && process.stdin.isTTY === true && process.stdout.isTTY === true,
-    async ask(question) {
-      const prompt = readline.createInterface({ input: process.stdin, output: process.stdout });
-      try {
-        return await prompt.question(question);
-      } finally {
-        prompt.close();
-      }
-    },
-  };
-}
-
-/** `npm run synth` of one environment into deploy-out/<env>/cdktf.out (policy gate included). */
-function synthesize(environment: string): Promise<string> {
-  const outdir = path.join(ROOT, "deploy-out", environment, "cdktf.out");
-  return new Promise((resolve, reject) => {
-    execFile(
-      "npm",
-      ["run", "--silent", "synth"],
-      { cwd: ROOT, env: { ...process.env, ENVIRONMENTS: environment, CDKTF_OUTDIR: outdir }, maxBuffer: 64 << 20 },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve(outdir);
-        reject(new DeployError(`synth of ${environment} failed: ${synthProblem(stderr)}`));
-      },
-    );
-  });
-}
-
-/** The line of a failed synth's output that says why: a config or policy problem, or the error. */
-function synthProblem(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim());
-  const problem = lines.find((l) => l.startsWith("- ")) ?? lines.find((l) => /^\w*Error\b/.test(l));
-  return (problem ?? lines.filter(Boolean).pop() ?? "no output").replace(/^- /, "");
-}
-
-function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once("connect", () => finish(true));
-    socket.once("error", () => finish(false));
-  });
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -8,14 +8,14 @@
  * stack, or an answer other than yes, 2 on a wrong command line, which includes a destroy with
  * neither --yes nor a terminal to ask in.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
-import * as readline from "node:readline/promises";
 import { ConfigError, loadEnvironments, type EnvironmentConfig } from "../../config";
 import { swallowedByNpm, wantsHelp, type NpmFootprint } from "../command-line";
 import { DeployError } from "./deploy-error";
+import { canConnect, processTerminal, synthesize, type Terminal } from "./local-machine";
+
+export type { Terminal };
 import { awsClusterLeftovers } from "./cluster-leftovers";
 import { KEPT_CONCERN, destroy, refuseUnlessAllowed, type DestroyRequest } from "./destroy";
 import { summaryTable } from "./summary";
@@ -98,12 +98,6 @@ export function parseArguments(argv: readonly string[], configs: readonly Enviro
 }
 
 /** Where a person can answer a question, if anywhere. */
-export interface Terminal {
-  /** False in CI or when stdin or stdout is not a terminal. */
-  readonly interactive: boolean;
-  ask(question: string): Promise<string>;
-}
-
 /**
  * A destroy needs `--yes`, or a terminal to ask in: without either it is refused before anything
  * runs (there would be nobody to say yes after the plans).
@@ -123,53 +117,6 @@ export function confirmation(command: DestroyCommand, terminal: Terminal): (ques
     const answer = await terminal.ask(`${question}\nType yes to destroy: `);
     return /^yes$/i.test(answer.trim());
   };
-}
-
-/** CI runners set CI=true; a run there is never interactive, whatever its stdio. */
-function processTerminal(env: NodeJS.ProcessEnv): Terminal {
-  const ci = (env.CI ?? "") !== "" && env.CI !== "false" && env.CI !== "0";
-  return {
-    interactive: !ci && process.stdin.isTTY === true && process.stdout.isTTY === true,
-    async ask(question) {
-      const prompt = readline.createInterface({ input: process.stdin, output: process.stdout });
-      try {
-        return await prompt.question(question);
-      } finally {
-        prompt.close();
-      }
-    },
-  };
-}
-
-/** `npm run synth` of one environment into deploy-out/<env>/cdktf.out (policy gate included). */
-function synthesize(environment: string): Promise<string> {
-  const outdir = path.join(ROOT, "deploy-out", environment, "cdktf.out");
-  return new Promise((resolve, reject) => {
-    execFile(
-      "npm",
-      ["run", "--silent", "synth"],
-      { cwd: ROOT, env: { ...process.env, ENVIRONMENTS: environment, CDKTF_OUTDIR: outdir }, maxBuffer: 64 << 20 },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve(outdir);
-        const lines = stderr.split("\n").map((l) => l.trim());
-        const problem = lines.find((l) => l.startsWith("- ")) ?? lines.filter(Boolean).pop() ?? "no output";
-        reject(new DeployError(`synth of ${environment} failed: ${problem.replace(/^- /, "")}`));
-      },
-    );
-  });
-}
-
-function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once("connect", () => finish(true));
-    socket.once("error", () => finish(false));
-  });
 }
 
 async function main(argv: readonly string[]): Promise<number> {
