@@ -77,6 +77,15 @@ export const WAIVER_RULES: readonly WaiverRule[] = [
   },
   {
     concern: "cluster",
+    address: "aws_ecr_repository.chart-mirror_*",
+    rule: "OWN_PROD_DATA_PROTECTION",
+    when: "stage is production",
+    applies: (c) => c.stage === "production",
+    reason:
+      "The chart mirror (<env>-charts/<chart>) is a cache of public Helm charts, not a record: destroy deletes it with its charts, and the next deploy pushes each pinned version again from its chart repository. Nothing in it exists only there.",
+  },
+  {
+    concern: "cluster",
     address: "module.eks",
     rule: "CKV_AWS_39",
     when: "cluster.endpointPublicAccess is true",

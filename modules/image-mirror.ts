@@ -1,10 +1,12 @@
 /**
- * Where the cluster pulls public images from: the environment's own ECR registry, through one
- * pull-through cache rule per upstream registry (modules/image-pull-through-cache.ts), never
- * anonymously from Docker Hub over NAT (pull limits). This file only names things: the upstreams
- * ECR can cache and how an upstream image reference is rewritten to the cache.
+ * Where the cluster pulls public images and Helm charts from: the environment's own ECR registry,
+ * through one pull-through cache rule per upstream registry (modules/image-pull-through-cache.ts),
+ * never anonymously from Docker Hub over NAT (pull limits). This file only names things: the
+ * upstreams ECR can cache, how an upstream image reference is rewritten to the cache, and where a
+ * chart is pulled from (its upstream's cache, or the environment's chart mirror).
  * https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html
  */
+import type { ChartSource } from "./addons/platform-addon";
 
 /** An upstream registry ECR can cache. */
 export interface UpstreamRegistry {
@@ -37,6 +39,22 @@ export const UPSTREAM_REGISTRIES = {
 
 export type UpstreamName = keyof typeof UPSTREAM_REGISTRIES;
 export const UPSTREAM_NAMES = Object.keys(UPSTREAM_REGISTRIES) as UpstreamName[];
+
+/**
+ * The suffix of the prefix under which the environment's chart mirror repositories sit
+ * (`<prefixStart>-charts/<chart>`). No upstream is named so, so no cache rule ever claims them.
+ */
+export const CHART_MIRROR_SUFFIX = "charts";
+
+/**
+ * Whether a chart comes through the mirror rather than a cache: ECR's pull-through cache serves
+ * Helm charts stored as OCI artifacts (https://github.com/aws/containers-roadmap/issues/1855) but
+ * can never cache an HTTPS chart repository (an `index.yaml` and its archives), so a chart published
+ * only there is pushed into `<prefixStart>-charts/<chart>` by the deploy command.
+ */
+export function isMirroredChart(source: ChartSource): boolean {
+  return source.repository.startsWith("https://");
+}
 
 /**
  * ECR reads an upstream's credential from a secret whose name starts with this (the only ones
@@ -115,6 +133,45 @@ export class ImageMirror {
   image(reference: string): string {
     const { registry, repository } = this.split(reference);
     return `${registry}/${repository}`;
+  }
+
+  /** The prefix of the environment's chart mirror repositories, `<prefixStart>-charts`. */
+  chartMirrorPrefix(): string {
+    return `${this.props.prefixStart}-${CHART_MIRROR_SUFFIX}`;
+  }
+
+  /**
+   * The same chart, version and namespace, pulled from the environment's ECR: an OCI upstream
+   * through its cache rule (`oci://ghcr.io/prometheus-community/charts` ->
+   * `oci://<registry>/<prefix of ghcr>/prometheus-community/charts`), an HTTPS chart repository
+   * from the mirror (`oci://<registry>/<prefixStart>-charts`; helm then pulls
+   * `<prefixStart>-charts/<chart>:<version>`). Throws for any other repository, and for an OCI
+   * registry no rule caches: Helm could not pull such a chart.
+   */
+  chart(source: ChartSource): ChartSource {
+    return { ...source, repository: this.chartRepository(source) };
+  }
+
+  private chartRepository(source: ChartSource): string {
+    const { chart, version, repository } = source;
+    if (isMirroredChart(source)) return `oci://${this.props.registryHost}/${this.chartMirrorPrefix()}`;
+    if (!repository.startsWith("oci://")) {
+      throw new Error(
+        `chart ${chart} ${version}: repository ${repository} is neither oci:// (cached) nor https:// (mirrored); the environment's ECR cannot serve it`,
+      );
+    }
+    // The chart's own name goes through the rewrite (Docker Hub's single-segment rule applies to
+    // the whole reference), then comes off again: Helm appends it to the repository.
+    const upstream = `${repository.slice("oci://".length).replace(/\/+$/, "")}/${chart}`;
+    let mirrored: MirroredRepository;
+    try {
+      mirrored = this.split(upstream);
+    } catch {
+      throw new Error(
+        `chart ${chart} ${version}: repository ${repository} has no pull-through cache rule (cached: ${this.upstreamHosts()})`,
+      );
+    }
+    return `oci://${mirrored.registry}/${mirrored.repository.slice(0, -`/${chart}`.length)}`;
   }
 
   private upstreamHosts(): string {

@@ -19,7 +19,9 @@ import {
   type EnvironmentConfig,
   type NodeGroupConfig,
 } from "../config";
+import { CHART_SOURCES } from "../modules/addons/chart-sources";
 import { awsManagedPolicyArn } from "../modules/aws-managed-policies";
+import { ChartMirrorRepositories } from "../modules/chart-mirror-repositories";
 import { EksModule, type EksAccessEntry, type EksAddon, type EksManagedNodeGroup } from "../modules/eks-module";
 import { ContainerLogGroup } from "../modules/container-log-group";
 import { DelegatedRole } from "../modules/delegated-role";
@@ -72,7 +74,8 @@ export const DATABASE_ADMIN_NAMESPACE = `${SERVICE_ACCOUNTS.app.namespace}-db-ad
 
 /**
  * `<env>-cluster`: EKS with its managed node groups and add-ons, the Pod Identity roles later
- * stacks bind, the app's ECR repository, and the GitHub Actions roles that deploy and push.
+ * stacks bind, the app's ECR repository, the pull-through cache and chart mirror the cluster pulls
+ * public images and charts through, and the GitHub Actions roles that deploy and push.
  */
 export class ClusterStack extends EnvironmentStack {
   /** The EKS module. */
@@ -89,6 +92,8 @@ export class ClusterStack extends EnvironmentStack {
   readonly imageRepository: ImageRepository;
   /** The pull-through cache rules every public image of the cluster comes through. */
   readonly pullThroughCache: ImagePullThroughCache;
+  /** The repositories the deploy command mirrors the charts ECR cannot cache into (`<env>-charts/<chart>`). */
+  readonly chartMirror: ChartMirrorRepositories;
   /** The in-VPC GitHub Actions runner: CI's way to the cluster API. */
   readonly runner: GithubActionsRunner;
   /** People's Session Manager way to the private API (`cluster.operatorAccess`); undefined when off. */
@@ -152,6 +157,12 @@ export class ClusterStack extends EnvironmentStack {
       accountId: config.account.id,
       region: config.account.region,
       nodePolicyName: `${prefix}-node-pull-through-cache`,
+    });
+    // Beside it, for the charts: the OCI ones come through the same rules, the HTTPS ones from here.
+    this.chartMirror = new ChartMirrorRepositories(this, "chart-mirror", {
+      mirror: this.imageMirror(),
+      charts: CHART_SOURCES,
+      kmsKeyArn: props.kmsKeyArn,
     });
 
     this.eks = new EksModule(this, "eks", {

@@ -32,7 +32,7 @@ describe("image sources in k8s-check", () => {
   it("reads each environment's registry, repository and cache prefixes from its own stacks", () => {
     expect(registries.get("dev")).toEqual({
       host: DEV,
-      repositories: ["marketing-agents-dev"],
+      repositories: expect.arrayContaining(["marketing-agents-dev", "dev-charts/metrics-server"]),
       prefixes: expect.arrayContaining(["dev-docker-hub", "dev-quay", "dev-ghcr", "dev-k8s", "dev-ecr-public"]),
     });
     expect(registries.get("prod")?.host).toBe(PROD);

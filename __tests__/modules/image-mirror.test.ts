@@ -1,4 +1,5 @@
 import { ImageMirror } from "../../modules/image-mirror";
+import type { ChartSource } from "../../modules/addons/platform-addon";
 
 describe("image mirror", () => {
   const mirror = new ImageMirror({ registryHost: "111111111111.dkr.ecr.us-east-1.amazonaws.com", prefixStart: "dev" });
@@ -32,5 +33,64 @@ describe("image mirror", () => {
       /gcr\.io\/distroless\/static: no pull-through cache rule/,
     );
     expect(() => mirror.image("busybox")).toThrow(/no pull-through cache rule/);
+  });
+});
+
+describe("image mirror for Helm charts", () => {
+  const host = "111111111111.dkr.ecr.us-east-1.amazonaws.com";
+  const mirror = new ImageMirror({ registryHost: host, prefixStart: "dev" });
+  const source = (repository: string, chart = "kube-prometheus-stack"): ChartSource => ({
+    chart,
+    repository,
+    version: "88.5.3",
+    namespace: "monitoring",
+  });
+
+  it("names the environment's chart mirror prefix after the environment", () => {
+    expect(mirror.chartMirrorPrefix()).toBe("dev-charts");
+    expect(new ImageMirror({ registryHost: host, prefixStart: "staging" }).chartMirrorPrefix()).toBe("staging-charts");
+  });
+
+  it("pulls an OCI chart through its upstream's cache prefix, chart, version and namespace kept", () => {
+    expect(mirror.chart(source("oci://ghcr.io/prometheus-community/charts"))).toEqual({
+      chart: "kube-prometheus-stack",
+      repository: `oci://${host}/dev-ghcr/prometheus-community/charts`,
+      version: "88.5.3",
+      namespace: "monitoring",
+    });
+    expect(mirror.chart(source("oci://quay.io/jetstack/charts/", "cert-manager")).repository).toBe(
+      `oci://${host}/dev-quay/jetstack/charts`,
+    );
+  });
+
+  it("takes Docker Hub's namespace as the chart's (envoyproxy/gateway-helm), whichever Docker Hub host is named", () => {
+    expect(mirror.chart(source("oci://docker.io/envoyproxy", "gateway-helm")).repository).toBe(
+      `oci://${host}/dev-docker-hub/envoyproxy`,
+    );
+    expect(mirror.chart(source("oci://registry-1.docker.io/envoyproxy", "gateway-helm")).repository).toBe(
+      `oci://${host}/dev-docker-hub/envoyproxy`,
+    );
+  });
+
+  it("pulls a chart of an HTTPS chart repository from the environment's mirror (helm adds <chart>:<version>)", () => {
+    expect(mirror.chart(source("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server"))).toEqual({
+      chart: "metrics-server",
+      repository: `oci://${host}/dev-charts`,
+      version: "88.5.3",
+      namespace: "monitoring",
+    });
+  });
+
+  it("fails on an OCI registry no rule caches, naming the chart and the cached registries", () => {
+    expect(() => mirror.chart(source("oci://gcr.io/some-project/charts"))).toThrow(
+      /^chart kube-prometheus-stack 88\.5\.3: repository oci:\/\/gcr\.io\/some-project\/charts has no pull-through cache rule \(cached: .*ghcr\.io/,
+    );
+  });
+
+  it("fails on any other kind of repository (plain HTTP, a local path): the environment's ECR cannot serve it", () => {
+    expect(() => mirror.chart(source("http://charts.example.com"))).toThrow(
+      "chart kube-prometheus-stack 88.5.3: repository http://charts.example.com is neither oci:// (cached) nor https:// (mirrored); the environment's ECR cannot serve it",
+    );
+    expect(() => mirror.chart(source("./charts"))).toThrow(/neither oci:\/\/ \(cached\) nor https:\/\//);
   });
 });

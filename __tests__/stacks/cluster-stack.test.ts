@@ -330,7 +330,9 @@ describe("cluster stack", () => {
   });
 
   it("keeps app images in an immutable, scanned, KMS-encrypted ECR repository that expires old images", () => {
-    const [repository] = Object.values(resourcesOf(prod.json("cluster"), "aws_ecr_repository"));
+    const repository = Object.values(resourcesOf(prod.json("cluster"), "aws_ecr_repository")).find(
+      (r) => r.name === "marketing-agents-prod",
+    );
     expect(repository).toMatchObject({
       name: "marketing-agents-prod",
       image_tag_mutability: "IMMUTABLE",

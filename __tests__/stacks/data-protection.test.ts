@@ -1,4 +1,5 @@
 /** What a mistaken destroy cannot take, per environment, from config (never `if (prod)`). */
+import { imageRepositoryName } from "../../config";
 import { resourcesOf, synthEnvironment } from "../helpers";
 
 type Json = Record<string, unknown>;
@@ -12,7 +13,9 @@ describe.each([
 
   it(`${protectedEnvironment ? "keeps" : "does not keep"} the environment key and the image repository from a destroy (retainOnDestroy)`, () => {
     const [key] = Object.values(resourcesOf(synth.json("network"), "aws_kms_key"));
-    const [repository] = Object.values(resourcesOf(synth.json("cluster"), "aws_ecr_repository"));
+    const repository = Object.values(resourcesOf(synth.json("cluster"), "aws_ecr_repository")).find(
+      (r) => r.name === imageRepositoryName(synth.config),
+    ) as Json;
     expect(preventsDestroy(key)).toBe(protectedEnvironment);
     expect(preventsDestroy(repository)).toBe(protectedEnvironment);
   });

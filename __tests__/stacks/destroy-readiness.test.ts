@@ -3,6 +3,7 @@
  * not keep goes with its contents (AWS refuses to delete a bucket with objects or a repository
  * with images otherwise, halfway through `npm run destroy`); one it keeps is never emptied.
  */
+import { imageRepositoryName } from "../../config";
 import { resourcesOf, synthEnvironment } from "../helpers";
 
 type Resource = Record<string, unknown>;
@@ -24,7 +25,9 @@ describe.each(["dev", "staging", "prod"])("%s", (env) => {
   });
 
   it("deletes the image repository with its images exactly when config does not keep it", () => {
-    const [repository] = Object.values(resourcesOf(synthesized.json("cluster"), "aws_ecr_repository"));
+    const repository = Object.values(resourcesOf(synthesized.json("cluster"), "aws_ecr_repository")).find(
+      (r) => r.name === imageRepositoryName(config),
+    ) as Resource;
     expect([repository.force_delete, lifecycleOf(repository).prevent_destroy === true]).toEqual([
       !config.retainOnDestroy,
       config.retainOnDestroy,

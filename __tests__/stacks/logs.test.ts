@@ -44,7 +44,8 @@ describe.each(["dev", "prod"])("logs in %s", (name) => {
     const release = resourcesOf(env.json("platform"), "helm_release")["aws-for-fluent-bit"];
     expect(release).toMatchObject({
       chart: AWS_FOR_FLUENT_BIT_CHART.chart,
-      repository: "https://aws.github.io/eks-charts",
+      // Published only in an HTTPS chart repository: from the environment's chart mirror.
+      repository: `oci://${env.config.account.id}.dkr.ecr.${env.config.account.region}.amazonaws.com/${env.config.name}-charts`,
       version: "0.2.0",
       namespace: "logging",
     });

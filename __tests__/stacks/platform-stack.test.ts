@@ -19,30 +19,28 @@ describe("platform stack", () => {
   const dev = synthEnvironment("dev");
   const prod = synthEnvironment("prod");
 
+  // Every chart through the environment's ECR: an OCI upstream below its cache prefix, an HTTPS-only
+  // chart from the environment's mirror (`<env>-charts/<chart>`); `{env}` is the environment's name.
   it.each([
-    ["envoy-gateway", "gateway-helm", "v1.9.0", "oci://docker.io/envoyproxy", "envoy-gateway-system"],
-    ["envoy-gateway-crds", "gateway-crds-helm", "v1.9.0", "oci://docker.io/envoyproxy", "envoy-gateway-system"],
-    ["cert-manager", "cert-manager", "v1.21.1", "https://charts.jetstack.io", "cert-manager"],
-    ["external-secrets", "external-secrets", "2.9.0", "https://charts.external-secrets.io", "external-secrets"],
+    ["envoy-gateway", "gateway-helm", "v1.9.0", "{env}-docker-hub/envoyproxy", "envoy-gateway-system"],
+    ["envoy-gateway-crds", "gateway-crds-helm", "v1.9.0", "{env}-docker-hub/envoyproxy", "envoy-gateway-system"],
+    ["cert-manager", "cert-manager", "v1.21.1", "{env}-quay/jetstack/charts", "cert-manager"],
+    ["external-secrets", "external-secrets", "2.9.0", "{env}-ghcr/external-secrets/charts", "external-secrets"],
     [
       "kube-prometheus-stack",
       "kube-prometheus-stack",
       "88.5.3",
-      "https://prometheus-community.github.io/helm-charts",
+      "{env}-ghcr/prometheus-community/charts",
       "monitoring",
     ],
-    [
-      "prometheus-adapter",
-      "prometheus-adapter",
-      "5.3.0",
-      "https://prometheus-community.github.io/helm-charts",
-      "monitoring",
-    ],
-    ["metrics-server", "metrics-server", "3.13.1", "https://kubernetes-sigs.github.io/metrics-server/", "kube-system"],
-    ["cluster-autoscaler", "cluster-autoscaler", "9.59.0", "https://kubernetes.github.io/autoscaler", "kube-system"],
-    ["reloader", "reloader", "2.2.16", "https://stakater.github.io/stakater-charts", "reloader"],
-  ])("installs %s from chart %s at exactly %s", (name, chart, version, repository, namespace) => {
+    ["prometheus-adapter", "prometheus-adapter", "5.3.0", "{env}-ghcr/prometheus-community/charts", "monitoring"],
+    ["metrics-server", "metrics-server", "3.13.1", "{env}-charts", "kube-system"],
+    ["cluster-autoscaler", "cluster-autoscaler", "9.59.0", "{env}-charts", "kube-system"],
+    ["reloader", "reloader", "2.2.16", "{env}-ghcr/stakater/charts", "reloader"],
+  ])("installs %s from chart %s at exactly %s, from the environment's ECR", (name, chart, version, path, namespace) => {
     for (const env of [dev, prod]) {
+      const { id, region } = env.config.account;
+      const repository = `oci://${id}.dkr.ecr.${region}.amazonaws.com/${path.replace("{env}", env.config.name)}`;
       expect(releases(env)[name]).toMatchObject({ name, chart, version, repository, namespace, atomic: true });
     }
   });

@@ -5,7 +5,11 @@ import type { ClusterRefs } from "../cluster-connection";
 import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
-/** 0.2.0 defaults to image 3.2.1; the release pins AWS_FOR_FLUENT_BIT_IMAGE_TAG instead. */
+/**
+ * 0.2.0 defaults to image 3.2.1; the release pins AWS_FOR_FLUENT_BIT_IMAGE_TAG instead. Published
+ * only in an HTTPS chart repository (https://github.com/aws/eks-charts/issues/1070 asks for OCI):
+ * deploy mirrors it into the environment's `<env>-charts/aws-for-fluent-bit` (modules/image-mirror.ts `chart`).
+ */
 export const AWS_FOR_FLUENT_BIT_CHART: ChartSource = {
   chart: "aws-for-fluent-bit",
   repository: "https://aws.github.io/eks-charts",
@@ -28,7 +32,7 @@ export interface AwsForFluentBitProps {
   readonly serviceAccountName: string;
   /** The log group (made by the cluster stack, with its key and retention) every container writes to. */
   readonly logGroupName: string;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -46,7 +50,7 @@ export class AwsForFluentBitAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      AWS_FOR_FLUENT_BIT_CHART,
+      this.props.images.chart(AWS_FOR_FLUENT_BIT_CHART),
       {
         image: { repository: this.props.images.image(AWS_FOR_FLUENT_BIT_IMAGE), tag: AWS_FOR_FLUENT_BIT_IMAGE_TAG },
         serviceAccount: { create: true, name: this.props.serviceAccountName },

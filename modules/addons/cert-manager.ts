@@ -5,9 +5,14 @@ import type { ClusterRefs } from "../cluster-connection";
 import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
+/**
+ * cert-manager publishes its chart as an OCI artifact on Quay besides https://charts.jetstack.io
+ * (https://cert-manager.io/docs/installation/helm/): the environment's Quay pull-through cache
+ * serves it (modules/image-mirror.ts `chart`).
+ */
 export const CERT_MANAGER_CHART: ChartSource = {
   chart: "cert-manager",
-  repository: "https://charts.jetstack.io",
+  repository: "oci://quay.io/jetstack/charts",
   version: "v1.21.1",
   namespace: "cert-manager",
 };
@@ -16,7 +21,7 @@ export const CERT_MANAGER_CHART: ChartSource = {
 export interface CertManagerProps {
   /** Replicas of the controller, webhook and CA injector. @default 1 */
   readonly replicas?: number;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -34,7 +39,7 @@ export class CertManagerAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      CERT_MANAGER_CHART,
+      this.props.images.chart(CERT_MANAGER_CHART),
       {
         crds: { enabled: true, keep: true },
         // Every cert-manager image (and the ACME solver's, passed to the controller) is

@@ -8,6 +8,8 @@ import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-ad
 /**
  * 9.59.0 runs cluster-autoscaler 1.35.0, whose minor must match the cluster's: the platform stack
  * passes the chart config pins for the cluster's minor (config/versions.ts KUBERNETES_MINOR_PINS).
+ * Published only in an HTTPS chart repository (https://github.com/kubernetes/autoscaler/issues/7086
+ * asks for OCI): deploy mirrors it into the environment's `<env>-charts/cluster-autoscaler`.
  */
 export const CLUSTER_AUTOSCALER_CHART: ChartSource = {
   chart: "cluster-autoscaler",
@@ -22,7 +24,7 @@ export interface ClusterAutoscalerProps {
   readonly serviceAccountName: string;
   /** Chart version, whose autoscaler minor is the cluster's. @default CLUSTER_AUTOSCALER_CHART.version */
   readonly chartVersion?: string;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -39,7 +41,10 @@ export class ClusterAutoscalerAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      { ...CLUSTER_AUTOSCALER_CHART, version: this.props.chartVersion ?? CLUSTER_AUTOSCALER_CHART.version },
+      this.props.images.chart({
+        ...CLUSTER_AUTOSCALER_CHART,
+        version: this.props.chartVersion ?? CLUSTER_AUTOSCALER_CHART.version,
+      }),
       {
         cloudProvider: "aws",
         image: { repository: this.props.images.image("registry.k8s.io/autoscaling/cluster-autoscaler") },

@@ -39,7 +39,7 @@ export const ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-cont
 export interface EnvoyGatewayProps {
   /** Replicas of the controller. @default 1 */
   readonly replicas?: number;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -59,14 +59,14 @@ export class EnvoyGatewayAddOn implements PlatformAddOn {
     const crds = helmRelease(
       scope,
       `${this.id}-crds`,
-      GATEWAY_CRDS_CHART,
+      images.chart(GATEWAY_CRDS_CHART),
       { crds: { gatewayAPI: { enabled: true, channel: GATEWAY_API_CHANNEL }, envoyGateway: { enabled: true } } },
       dependsOn,
     );
     return helmRelease(
       scope,
       this.id,
-      ENVOY_GATEWAY_CHART,
+      images.chart(ENVOY_GATEWAY_CHART),
       {
         crds: { enabled: false },
         // The controller's own image, and the proxies' and rate limiter's it deploys (written into

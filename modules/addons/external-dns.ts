@@ -5,7 +5,11 @@ import type { ClusterRefs } from "../cluster-connection";
 import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
-/** 1.21.1 runs ExternalDNS 0.21.0. */
+/**
+ * 1.21.1 runs ExternalDNS 0.21.0. Published only in an HTTPS chart repository
+ * (https://github.com/kubernetes-sigs/external-dns/issues/4630 asks for OCI): deploy mirrors it
+ * into the environment's `<env>-charts/external-dns`.
+ */
 export const EXTERNAL_DNS_CHART: ChartSource = {
   chart: "external-dns",
   repository: "https://kubernetes-sigs.github.io/external-dns/",
@@ -21,7 +25,7 @@ export interface ExternalDnsProps {
   readonly zoneName: string;
   /** The zone's id: ExternalDNS writes in this zone only, as its role allows. */
   readonly zoneId: string;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -41,7 +45,7 @@ export class ExternalDnsAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      EXTERNAL_DNS_CHART,
+      this.props.images.chart(EXTERNAL_DNS_CHART),
       {
         image: { repository: props.images.image("registry.k8s.io/external-dns/external-dns") },
         provider: { name: "aws" },

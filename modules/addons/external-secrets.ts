@@ -5,9 +5,14 @@ import type { ClusterRefs } from "../cluster-connection";
 import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
+/**
+ * external-secrets publishes its chart as an OCI artifact on GitHub Container Registry besides
+ * https://charts.external-secrets.io (https://github.com/external-secrets/external-secrets/issues/3208):
+ * the environment's GitHub pull-through cache serves it (modules/image-mirror.ts `chart`).
+ */
 export const EXTERNAL_SECRETS_CHART: ChartSource = {
   chart: "external-secrets",
-  repository: "https://charts.external-secrets.io",
+  repository: "oci://ghcr.io/external-secrets/charts",
   version: "2.9.0",
   namespace: "external-secrets",
 };
@@ -18,7 +23,7 @@ export interface ExternalSecretsProps {
   readonly serviceAccountName: string;
   /** Replicas of the controller, webhook and cert controller. @default 1 */
   readonly replicas?: number;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -35,7 +40,7 @@ export class ExternalSecretsAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      EXTERNAL_SECRETS_CHART,
+      this.props.images.chart(EXTERNAL_SECRETS_CHART),
       {
         installCRDs: true,
         image,

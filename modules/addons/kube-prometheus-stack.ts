@@ -13,9 +13,15 @@ export const CRD_UPGRADE_KUBECTL_TAG = "v1.35.0";
 /** busybox of that Job (unpacks the chart's CRD bundle): pinned, never the chart's default `latest`. */
 export const CRD_UPGRADE_BUSYBOX_TAG = "1.37.0";
 
+/**
+ * prometheus-community publishes every chart as an OCI artifact on GitHub Container Registry
+ * besides https://prometheus-community.github.io/helm-charts
+ * (https://github.com/prometheus-community/helm-charts#usage): the environment's GitHub
+ * pull-through cache serves it (modules/image-mirror.ts `chart`).
+ */
 export const KUBE_PROMETHEUS_STACK_CHART: ChartSource = {
   chart: "kube-prometheus-stack",
-  repository: "https://prometheus-community.github.io/helm-charts",
+  repository: "oci://ghcr.io/prometheus-community/charts",
   version: "88.5.3",
   namespace: "monitoring",
 };
@@ -60,7 +66,7 @@ export interface KubePrometheusStackProps {
   readonly region: string;
   /** kubectl tag of the CRD upgrade Job, the cluster's minor. @default CRD_UPGRADE_KUBECTL_TAG */
   readonly crdUpgradeKubectlTag?: string;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -86,7 +92,7 @@ export class KubePrometheusStackAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      KUBE_PROMETHEUS_STACK_CHART,
+      props.images.chart(KUBE_PROMETHEUS_STACK_CHART),
       {
         crds: {
           enabled: true,

@@ -5,6 +5,10 @@ import type { ClusterRefs } from "../cluster-connection";
 import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
+/**
+ * Published only in an HTTPS chart repository (https://github.com/kubernetes-sigs/metrics-server/issues/1527
+ * asks for OCI): deploy mirrors it into the environment's `<env>-charts/metrics-server`.
+ */
 export const METRICS_SERVER_CHART: ChartSource = {
   chart: "metrics-server",
   repository: "https://kubernetes-sigs.github.io/metrics-server/",
@@ -16,7 +20,7 @@ export const METRICS_SERVER_CHART: ChartSource = {
 export interface MetricsServerProps {
   /** Replicas (2+ keeps `kubectl top` and the HPA's CPU/memory metrics up during node drains). @default 1 */
   readonly replicas?: number;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -31,7 +35,7 @@ export class MetricsServerAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      METRICS_SERVER_CHART,
+      this.props.images.chart(METRICS_SERVER_CHART),
       {
         image: { repository: this.props.images.image("registry.k8s.io/metrics-server/metrics-server") },
         replicas,

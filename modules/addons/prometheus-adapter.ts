@@ -5,9 +5,13 @@ import type { ClusterRefs } from "../cluster-connection";
 import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
+/**
+ * Published as an OCI artifact on GitHub Container Registry like every prometheus-community chart
+ * (https://github.com/prometheus-community/helm-charts#usage): through the GitHub pull-through cache.
+ */
 export const PROMETHEUS_ADAPTER_CHART: ChartSource = {
   chart: "prometheus-adapter",
-  repository: "https://prometheus-community.github.io/helm-charts",
+  repository: "oci://ghcr.io/prometheus-community/charts",
   version: "5.3.0",
   namespace: "monitoring",
 };
@@ -22,7 +26,7 @@ export interface PrometheusAdapterProps {
   readonly metricName?: string;
   /** Replicas (the custom metrics API is down while none runs). @default 1 */
   readonly replicas?: number;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -60,7 +64,7 @@ export class PrometheusAdapterAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      PROMETHEUS_ADAPTER_CHART,
+      this.props.images.chart(PROMETHEUS_ADAPTER_CHART),
       {
         image: { repository: props.images.image("registry.k8s.io/prometheus-adapter/prometheus-adapter") },
         replicas,

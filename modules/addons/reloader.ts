@@ -5,9 +5,14 @@ import type { ClusterRefs } from "../cluster-connection";
 import type { ImageMirror } from "../image-mirror";
 import { helmRelease, type ChartSource, type PlatformAddOn } from "./platform-addon";
 
+/**
+ * Stakater publishes Reloader's chart as an OCI artifact on GitHub Container Registry besides
+ * https://stakater.github.io/stakater-charts (https://github.com/stakater/Reloader#helm-charts):
+ * the environment's GitHub pull-through cache serves it (modules/image-mirror.ts `chart`).
+ */
 export const RELOADER_CHART: ChartSource = {
   chart: "reloader",
-  repository: "https://stakater.github.io/stakater-charts",
+  repository: "oci://ghcr.io/stakater/charts",
   version: "2.2.16",
   namespace: "reloader",
 };
@@ -25,7 +30,7 @@ export const RELOAD_ON_SECRET_ANNOTATION = "secret.reloader.stakater.com/reload"
 export interface ReloaderProps {
   /** Replicas (2+ runs it highly available, with leader election). @default 1 */
   readonly replicas?: number;
-  /** Where its images are pulled from: the environment's pull-through cache. */
+  /** Where its chart and images are pulled from: the environment's ECR (pull-through cache, chart mirror). */
   readonly images: ImageMirror;
 }
 
@@ -45,7 +50,7 @@ export class ReloaderAddOn implements PlatformAddOn {
     return helmRelease(
       scope,
       this.id,
-      RELOADER_CHART,
+      this.props.images.chart(RELOADER_CHART),
       {
         image: { repository: this.props.images.image("ghcr.io/stakater/reloader") },
         reloader: {

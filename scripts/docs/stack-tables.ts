@@ -4,6 +4,7 @@
  * and its resources by type per environment. docs/stacks.md and docs/platform.md show these.
  */
 import { CONCERNS, loadEnvironments } from "../../config";
+import { chartSource } from "../../modules/addons/chart-sources";
 import type { Json, SynthOutput, SynthStack } from "../review/synth-output";
 import { table } from "./markdown";
 
@@ -43,28 +44,45 @@ function resourceCounts(stack: SynthStack | undefined): Map<string, number> {
 
 interface HelmRelease {
   readonly name: string;
+  /** Where the chart's project publishes it (its pinned source), else the release's own repository. */
   readonly chart: string;
+  /** The repository Helm pulls from in the environment's ECR, the environment's name as `<env>`. */
+  readonly pulledFrom: string;
   readonly version: string;
   readonly namespace: string;
 }
 
-function helmReleases(stack: SynthStack | undefined): HelmRelease[] {
+const ECR_REPOSITORY = /^oci:\/\/\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/(.+?)\/*$/;
+
+/** `oci://<registry>/dev-ghcr/a/charts` + chart `x` -> `<env>-ghcr/a/charts/x`; "-" outside ECR. */
+function ecrRepository(repository: string, chart: string, environment: string): string {
+  const path = ECR_REPOSITORY.exec(repository)?.[1];
+  return path ? `${path.replace(new RegExp(`^${environment}-`), "<env>-")}/${chart}` : "-";
+}
+
+function helmReleases(stack: SynthStack | undefined, environment: string): HelmRelease[] {
   return Object.values(obj(obj(stack?.json.resource).helm_release))
     .map(obj)
-    .map((r) => ({
-      name: String(r.name),
-      chart: r.repository ? `${String(r.repository).replace(/\/$/, "")}/${String(r.chart)}` : String(r.chart),
-      version: String(r.version),
-      namespace: String(r.namespace ?? "default"),
-    }));
+    .map((r) => {
+      const chart = String(r.chart);
+      const repository = String(r.repository ?? "");
+      const upstream = chartSource(chart)?.repository ?? repository;
+      return {
+        name: String(r.name),
+        chart: upstream ? `${upstream.replace(/\/$/, "")}/${chart}` : chart,
+        pulledFrom: ecrRepository(repository, chart, environment),
+        version: String(r.version),
+        namespace: String(r.namespace ?? "default"),
+      };
+    });
 }
 
 /** The releases of a concern in every environment, and where each is installed. */
 function releasesByName(stacks: readonly (SynthStack | undefined)[], names: readonly string[]) {
   const releases = new Map<string, { release: HelmRelease; environments: string[] }>();
   stacks.forEach((stack, i) => {
-    for (const release of helmReleases(stack)) {
-      const key = `${release.name} ${release.chart} ${release.version}`;
+    for (const release of helmReleases(stack, names[i])) {
+      const key = `${release.name} ${release.chart} ${release.pulledFrom} ${release.version}`;
       const entry = releases.get(key) ?? { release, environments: [] };
       entry.environments.push(names[i]);
       releases.set(key, entry);
@@ -83,13 +101,14 @@ export function helmReleasesTable(output: SynthOutput): string {
   );
   const everywhere = (envs: string[]) => (envs.length === names.length ? "every environment" : envs.join(", "));
   return [
-    `${releases.length} Helm releases, each at an exact chart version:`,
+    `${releases.length} Helm releases, each at an exact chart version, pulled through the environment's ECR (its pull-through cache of the chart's OCI registry, or the chart mirror \`<env>-charts\`):`,
     "",
     table(
-      ["release", "chart", "version", "namespace", "in"],
+      ["release", "chart (as published)", "pulled from (the environment's ECR)", "version", "namespace", "in"],
       releases.map(({ release, environments }) => [
         release.name,
         `\`${release.chart}\``,
+        release.pulledFrom === "-" ? "-" : `\`${release.pulledFrom}\``,
         release.version,
         release.namespace,
         everywhere(environments),

@@ -46,7 +46,7 @@ export const CRD_ONLY_CHARTS: Readonly<Record<string, string>> = { "gateway-crds
 function chartReference(release: Release, chartsDir: string): string[] {
   const archive = path.join(chartsDir, `${release.chart}-${release.version}.tgz`);
   if (fs.existsSync(archive)) return [archive];
-  // Outside this workplace: the chart repository (needs network).
+  // Outside this workplace: the chart repository, the environment's ECR (needs network and a registry login).
   return release.repository.startsWith("oci://")
     ? [`${release.repository}/${release.chart}`, "--version", release.version]
     : [release.chart, "--repo", release.repository, "--version", release.version];

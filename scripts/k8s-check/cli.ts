@@ -11,7 +11,9 @@
  * object with the server's message, a summary line; exit 1 on any rejection. It also refuses every
  * image reference that is not from the environment's own ECR (its repositories and pull-through
  * cache prefixes, ./image-sources.ts): the dry run accepts any image, a node then pulls it from
- * wherever it names. The control plane is stopped, by PID, whatever happens.
+ * wherever it names; and every Helm release whose chart repository is not that ECR (a cache prefix
+ * or the chart mirror, ./chart-repositories.ts): Terraform's Helm provider fetches the chart from
+ * it at plan and apply. The control plane is stopped, by PID, whatever happens.
  */
 import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -19,6 +21,7 @@ import * as path from "node:path";
 import { environmentOfStackId } from "../../config/naming";
 import { printedHelp } from "../command-line";
 import { stackObjects, type ApiObject, type Json } from "./api-objects";
+import { PUBLIC_CHART_PROBE, chartProblems } from "./chart-repositories";
 import { CRD_ONLY_CHARTS, packagedCrds, releasesOf, renderRelease } from "./charts";
 import { PUBLIC_IMAGE_PROBE, imageProblems, registriesOf } from "./image-sources";
 import { startLocalCluster, type LocalCluster } from "./local-cluster";
@@ -289,6 +292,18 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const { item, problem } of imageRefusals)
       console.error(`REJECTED ${item.source} ${label(item.object, item.defaultNamespace)}: ${problem}`);
 
+    const chartBites = chartProblems(stacks[0].id, PUBLIC_CHART_PROBE, registries).length > 0;
+    console.log(
+      `k8s-check: chart self-check ${PUBLIC_CHART_PROBE.repository}: ${chartBites ? "refused as expected" : "ACCEPTED (the chart check does not bite)"}`,
+    );
+    const chartRefusals = stacks.flatMap((stack) =>
+      releasesOf(stack.json).flatMap((release) =>
+        chartProblems(stack.id, release, registries).map((problem) => ({ stack: stack.id, release, problem })),
+      ),
+    );
+    for (const { stack, release, problem } of chartRefusals)
+      console.error(`REJECTED ${stack} helm ${release.name}: ${problem}`);
+
     const podTemplates = objects.flatMap((o) => podOfTemplate(o) ?? []);
     const checked = await inBatches(
       [...objects.filter((o) => o.object.kind !== "Namespace"), ...podTemplates],
@@ -299,9 +314,10 @@ async function main(argv: readonly string[]): Promise<number> {
       console.error(`REJECTED ${v.item.source} ${label(v.item.object, v.item.defaultNamespace)}: ${v.message}`);
     const toothless = bites.filter((v) => v.accepted).length;
     console.log(
-      `k8s-check: ${environments.size} environments, ${releases} releases rendered (${crdOnly} CRD-only, checked through their chart's CRD archive); ${crds.length + extraCrds.size} CRDs installed, ${namespaces.length} namespaces created (${[...enforcedLevels.values()].filter((l) => l === "restricted").length} enforcing Pod Security restricted), ${checked.length - podTemplates.length} objects and ${podTemplates.length} pod templates (as Pods, judged at their namespace's enforced level) dry-run on kube-apiserver; ${rejected.length} rejected; ${imageRefusals.length} image references not from the environment's ECR; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
+      `k8s-check: ${environments.size} environments, ${releases} releases rendered (${crdOnly} CRD-only, checked through their chart's CRD archive); ${crds.length + extraCrds.size} CRDs installed, ${namespaces.length} namespaces created (${[...enforcedLevels.values()].filter((l) => l === "restricted").length} enforcing Pod Security restricted), ${checked.length - podTemplates.length} objects and ${podTemplates.length} pod templates (as Pods, judged at their namespace's enforced level) dry-run on kube-apiserver; ${rejected.length} rejected; ${imageRefusals.length} image references and ${chartRefusals.length} of ${releases} chart repositories not the environment's ECR; self-check ${bites.length - toothless}/${bites.length} broken objects rejected`,
     );
-    return rejected.length > 0 || imageRefusals.length > 0 || toothless > 0 || !imageBites ? 1 : 0;
+    const refused = rejected.length + imageRefusals.length + chartRefusals.length;
+    return refused > 0 || toothless > 0 || !imageBites || !chartBites ? 1 : 0;
   } finally {
     stop();
   }
