@@ -102,8 +102,9 @@ export const CI_LOG_RETENTION_DAYS = 365;
 
 /**
  * The roles GitHub Actions assumes in an environment: apply (reviewed GitHub environment), full
- * read-only plan (protected `<env>-plan` environment, and drift.yml's `<env>-drift`), pull-request
- * plan (no secret can be read), image push (the app repository).
+ * plan (protected `<env>-plan` environment, and drift.yml's `<env>-drift`; it reads, and writes only
+ * the Helm charts' caches and mirror), pull-request plan (no secret can be read), image push (the
+ * app repository).
  */
 export type CiRole = "deploy" | "plan" | "pr-plan" | "push-image";
 

@@ -2,7 +2,9 @@
  * What each GitHub Actions role may do, as IAM statements. Plain functions of names and ARNs, so
  * the bootstrap stack composes them and tests read them without synthesizing.
  */
+import type { ChartSource } from "./addons/platform-addon";
 import type { PolicyStatement } from "./iam-policy";
+import type { ImageMirror } from "./image-mirror";
 import {
   PEOPLE_ONLY_KEY_ACTIONS,
   RESOURCE_TYPE_ACTIONS,
@@ -318,6 +320,90 @@ export function imagePushStatements(repositoryArn: string): PolicyStatement[] {
   ];
 }
 
+/** The ECR repositories the environment's Helm charts come from, by prefix (modules/image-mirror.ts names them). */
+export interface ChartRepositories {
+  readonly accountId: string;
+  readonly region: string;
+  /**
+   * Prefixes of the pull-through caches the charts with an OCI publication come through
+   * (`<env>-docker-hub`, `<env>-quay`, `<env>-ghcr`): ECR fills them on a chart's first pull.
+   */
+  readonly cachePrefixes: readonly string[];
+  /** Prefix of the repositories the deploy command pushes the other charts to (`<env>-charts`). */
+  readonly mirrorPrefix: string;
+}
+
+/**
+ * The prefixes the given charts are pulled from once the mirror rewrites their repositories
+ * (`ImageMirror.chart`): the caches of their OCI upstreams, and the mirror for the charts that have
+ * none. Read from the rewrite itself, so a chart moved to another upstream moves its grant with it.
+ */
+export function chartRepositoriesOf(
+  mirror: ImageMirror,
+  sources: readonly ChartSource[],
+): Pick<ChartRepositories, "cachePrefixes" | "mirrorPrefix"> {
+  // `oci://<registry host>/<prefix>[/<path>]`: ImageMirror.chart throws for a chart it cannot place.
+  const prefixes = sources.map((source) => mirror.chart(source).repository.split("/")[3]);
+  return {
+    cachePrefixes: mirror.prefixes().filter((prefix) => prefixes.includes(prefix)),
+    mirrorPrefix: mirror.chartMirrorPrefix(),
+  };
+}
+
+/**
+ * Pulling the Helm charts from the environment's ECR, filling its pull-through caches on a chart's
+ * first pull, and pushing the charts that have no OCI publication into the mirror: what the Helm
+ * provider (3.1.1 fetches the chart while it plans, in ModifyPlan) and the deploy command's chart
+ * mirror need, for the plan role (plan job) as for the deploy role (apply job). Pushing stays on
+ * `<env>-charts/*`, filling the caches on the caches' prefixes
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html): no other
+ * repository, not the app image's, not another environment's. The cache repositories ECR creates
+ * carry its default encryption (the stacks define no repository creation template), and the mirror's
+ * KMS-encrypted repositories are written through the grant ECR holds on the key, so no KMS right
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html).
+ */
+export function chartRegistryStatements(repositories: ChartRepositories): PolicyStatement[] {
+  const under = (prefix: string) =>
+    `arn:aws:ecr:${repositories.region}:${repositories.accountId}:repository/${prefix}/*`;
+  const caches = repositories.cachePrefixes.map(under);
+  const mirror = under(repositories.mirrorPrefix);
+  const fillCaches: PolicyStatement[] =
+    caches.length > 0
+      ? [
+          {
+            Sid: "FillTheChartCachesOnFirstPull",
+            Effect: "Allow",
+            Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+            Resource: caches,
+          },
+        ]
+      : [];
+  return [
+    // GetAuthorizationToken has no resource: the token only admits what the other statements allow.
+    { Sid: "LoginToTheRegistry", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+    {
+      // BatchCheckLayerAvailability serves pushes as well as pulls.
+      Sid: "PullTheCharts",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      Resource: [...caches, mirror],
+    },
+    ...fillCaches,
+    {
+      Sid: "MirrorTheChartsWithoutAnOciPublication",
+      Effect: "Allow",
+      Action: [
+        "ecr:CompleteLayerUpload",
+        "ecr:DescribeImages",
+        "ecr:InitiateLayerUpload",
+        "ecr:PutImage",
+        "ecr:UploadLayerPart",
+      ],
+      Resource: mirror,
+    },
+  ];
+}
+
 /** The keys the stacks CI applies encrypt with, by alias (they are made in those stacks). */
 export interface DeployKeys {
   readonly accountId: string;
@@ -436,6 +522,23 @@ export function planReadStatements(
       })
     : [];
   return [...perService("Refresh", withoutValues, () => "*"), ...scoped];
+}
+
+/**
+ * What the deploy command's preflight reads beyond a plan's refresh (scripts/deploy/preflight.ts):
+ * that the source of `database.restore` exists before Terraform replaces the instance, a
+ * snapshot or AWS Backup recovery point (DescribeDBSnapshots) or the automated backups of a
+ * point-in-time restore (DescribeDBInstanceAutomatedBackups). Both are list-only Describe calls.
+ */
+export function preflightReadStatements(): PolicyStatement[] {
+  return [
+    {
+      Sid: "PreflightRestoreSources",
+      Effect: "Allow",
+      Action: ["rds:DescribeDBSnapshots", "rds:DescribeDBInstanceAutomatedBackups"],
+      Resource: "*",
+    },
+  ];
 }
 
 /** Where the deploy role's writes are limited to by name, per service (others: `*`). */

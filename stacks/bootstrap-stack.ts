@@ -34,17 +34,22 @@ import {
 import {
   applyWriteStatements,
   assumeOnlyTheseRolesStatements,
+  chartRegistryStatements,
+  chartRepositoriesOf,
   ciKeyDestructionDenies,
   deployIamStatements,
   deployKeyStatements,
   planReadStatements,
+  preflightReadStatements,
   stateReadStatements,
   stateWriteStatements,
   fullPlanStatements,
   imagePushStatements,
   pullRequestPlanStatements,
+  type ChartRepositories,
   type StateAccess,
 } from "../modules/ci-role-policies";
+import { CHART_SOURCES } from "../modules/addons/chart-sources";
 import { GithubActionsRole } from "../modules/github-actions-role";
 import { GithubOidcProvider, githubJobWorkflowRef, githubSubjects } from "../modules/github-oidc";
 import { PULL_THROUGH_SECRET_PREFIX } from "../modules/image-mirror";
@@ -170,7 +175,12 @@ export class BootstrapStack extends EnvironmentStack {
       });
     }
     // Named, not referenced: the same ARN strings every stack's roles carry and the deploy role's conditions compare.
-    const roles = ciRoles(config, oidc.arn, permissionsBoundaryArns(config));
+    const charts: ChartRepositories = {
+      accountId: config.account.id,
+      region: config.account.region,
+      ...chartRepositoriesOf(this.imageMirror(), CHART_SOURCES),
+    };
+    const roles = ciRoles(config, oidc.arn, permissionsBoundaryArns(config), charts);
     // Beyond the state storage, no CI role deletes or disables a key (destroying one is the people's).
     const ciDenies = [...stateDenies, ...ciKeyDestructionDenies()];
     this.addOutputs({
@@ -250,8 +260,16 @@ function stateTrailArn(config: EnvironmentConfig): string {
   return `arn:aws:cloudtrail:${config.account.region}:${config.account.id}:trail/${stateTrailName(config)}`;
 }
 
-/** The four CI roles: who may assume each (GitHub token subjects) and what it may do. */
-function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArns: string[]) {
+/**
+ * The four CI roles: who may assume each (GitHub token subjects) and what it may do. `charts`: the
+ * ECR repositories the platform stack's Helm charts come from (plan and deploy pull and mirror them).
+ */
+function ciRoles(
+  config: EnvironmentConfig,
+  oidcProviderArn: string,
+  boundaryArns: string[],
+  charts: ChartRepositories,
+) {
   const { infraRepository, appRepository, branches } = config.ci;
   const { id: accountId, region } = config.account;
   const stateOnly: StateAccess = { accountId, region, keyAliases: [stateKeyAlias(config)] };
@@ -307,7 +325,13 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
       subjects: [githubSubjects.environment(infraRepository, config.ci.githubEnvironment)],
       ...onMainOnly(APPLY_WORKFLOW_PATH),
       // What applying these stacks' resource types needs (modules/resource-type-actions.ts), no managed policy.
-      largeStatements: [...planReadStatements({ valueReadsOn: valueReads }), ...applyWriteStatements(applyScope)],
+      largeStatements: [
+        ...planReadStatements({ valueReadsOn: valueReads }),
+        ...applyWriteStatements(applyScope),
+        // terraform apply plans again (the Helm provider fetches each chart); deploy mirrors the charts first.
+        ...chartRegistryStatements(charts),
+        ...preflightReadStatements(),
+      ],
       statements: [
         ...deployIamStatements({
           accountId,
@@ -348,7 +372,7 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
           workflows: [DRIFT_WORKFLOW_NAME],
         },
       ],
-      largeStatements: planReadStatements({ valueReadsOn: valueReads }),
+      largeStatements: [...planReadStatements({ valueReadsOn: valueReads }), ...preflightReadStatements()],
       statements: [
         ...stateReadStatements({ ...stateAndData, bucketArn: stateBucketArn, readableObjectArns: [allStateObjects] }),
         ...fullPlanStatements(
@@ -356,6 +380,13 @@ function ciRoles(config: EnvironmentConfig, oidcProviderArn: string, boundaryArn
           `arn:aws:secretsmanager:${region}:${accountId}:secret:${PROJECT}/${config.name}/*`,
         ),
         ...readParentZone,
+        // Its one write (docs/who-can.md): the Helm provider fetches each chart while planning, so
+        // the plan job mirrors the charts without an OCI publication into `<env>-charts/*` and fills
+        // the pull-through caches: a chart version bump is plannable before anything is applied.
+        // What it writes is public and pinned by main's reviewed code; a mirrored archive is checked
+        // against its upstream index's digest and kept under an immutable tag (no chart an apply
+        // used can be replaced). Only an apply installs a chart: it can change nothing that runs.
+        ...chartRegistryStatements(charts),
       ],
       maxSessionDurationSeconds: APPLY_SESSION_SECONDS,
     },

@@ -15,8 +15,10 @@ import {
   clusterName,
   containerLogGroupName,
   driftEnvironment,
+  ecrRegistryHost,
   imageRepositoryName,
   imageTagParameterName,
+  loadEnvironments,
   permissionsBoundaryArn,
   resourcePrefix,
   runnerProjectName,
@@ -28,7 +30,9 @@ import {
   type CiRole,
   type EnvironmentConfig,
 } from "../../config";
+import { CHART_SOURCES } from "../../modules/addons/chart-sources";
 import { githubJobWorkflowRef, githubSubjects } from "../../modules/github-oidc";
+import { ImageMirror } from "../../modules/image-mirror";
 import type { AssumingCaller, Decision } from "../model/iam-evaluator";
 import { githubTokenContext } from "../model/iam-trust";
 
@@ -130,6 +134,153 @@ const ciRolesDeny = (action: string, why: string): RequestRow[] =>
     expected: "ExplicitlyDenied" as const,
     why,
   }));
+
+/** The environment's registry names (as stacks/environment-stack.ts makes them), or another environment's in its account. */
+const mirrorOf = (c: RowContext, environment = c.config.name) =>
+  new ImageMirror({ registryHost: ecrRegistryHost(c.config), prefixStart: environment });
+/**
+ * The ECR repository Helm pulls a pinned chart from, as the platform stack's release names it
+ * (`ImageMirror.chart`), with the environment's own names or, in the same account, another's.
+ */
+const chartRepository =
+  (chart: string, environment: (c: RowContext) => string = (c) => c.config.name) =>
+  (c: RowContext) => {
+    const source = CHART_SOURCES.find((s) => s.chart === chart);
+    if (!source) throw new Error(`no pinned chart ${chart} in modules/addons/chart-sources.ts`);
+    const path = mirrorOf(c, environment(c))
+      .chart(source)
+      .repository.replace(`oci://${ecrRegistryHost(c.config)}/`, "");
+    return regional(c, "ecr", `repository/${path}/${chart}`);
+  };
+/** Another declared environment: its prefixes, as if it shared this environment's account. */
+const anotherEnvironment = (c: RowContext) => {
+  const other = loadEnvironments().find((o) => o.name !== c.config.name);
+  if (!other) throw new Error("the rows on another environment's names need a second environment");
+  return other.name;
+};
+/** Charts of each kind of source: a GitHub Container Registry and a Quay cache, the mirror. */
+const cachedChart = chartRepository("kube-prometheus-stack");
+const quayCachedChart = chartRepository("cert-manager");
+const mirroredChart = chartRepository("metrics-server");
+/**
+ * What planning and applying the platform stack needs of the charts, for the plan role (plan job)
+ * and the deploy role (apply job) alike: the Helm provider fetches each chart while it plans, and
+ * the deploy command mirrors the charts without an OCI publication first.
+ */
+const chartRows = (role: "plan" | "deploy"): RequestRow[] => [
+  {
+    role,
+    action: "ecr:GetAuthorizationToken",
+    target: "any resource (the action takes none)",
+    resource: () => "*",
+    expected: "Allowed",
+    why: "Helm logs in to the environment's registry (the token admits what the role's other rights allow)",
+  },
+  {
+    role,
+    action: "ecr:BatchGetImage",
+    target: "a chart in the GitHub Container Registry cache (`<env>-ghcr/...`)",
+    resource: cachedChart,
+    expected: "Allowed",
+    why: "the Helm provider fetches each chart while it plans (3.1.1, ModifyPlan)",
+  },
+  {
+    role,
+    action: "ecr:GetDownloadUrlForLayer",
+    target: "a chart in the GitHub Container Registry cache (`<env>-ghcr/...`)",
+    resource: cachedChart,
+    expected: "Allowed",
+    why: "the chart's archive is the artifact's one layer",
+  },
+  {
+    role,
+    action: "ecr:BatchImportUpstreamImage",
+    target: "a chart in the GitHub Container Registry cache (`<env>-ghcr/...`)",
+    resource: cachedChart,
+    expected: "Allowed",
+    why: "a chart version not cached yet is imported from upstream on its first pull",
+  },
+  {
+    role,
+    action: "ecr:CreateRepository",
+    target: "a chart in the Quay cache (`<env>-quay/...`)",
+    resource: quayCachedChart,
+    expected: "Allowed",
+    why: "the first pull of a chart creates its cache repository",
+  },
+  {
+    role,
+    action: "ecr:PutImage",
+    target: "a mirrored chart (`<env>-charts/...`)",
+    resource: mirroredChart,
+    expected: "Allowed",
+    why: "the deploy command pushes the charts without an OCI publication",
+  },
+  {
+    role,
+    action: "ecr:DescribeImages",
+    target: "a mirrored chart (`<env>-charts/...`)",
+    resource: mirroredChart,
+    expected: "Allowed",
+    why: "a version already mirrored is not pushed again",
+  },
+  {
+    role,
+    action: "ecr:BatchGetImage",
+    target: "a mirrored chart (`<env>-charts/...`)",
+    resource: mirroredChart,
+    expected: "Allowed",
+    why: "the Helm provider fetches it like any chart",
+  },
+  {
+    role,
+    action: "ecr:PutImage",
+    target: "the environment's image repository",
+    resource: repository,
+    expected: "ImplicitlyDenied",
+    why: "the app image is the image workflow's: charts go to `<env>-charts/*` only",
+  },
+  {
+    role,
+    action: "ecr:PutImage",
+    target: "a chart in the GitHub Container Registry cache (`<env>-ghcr/...`)",
+    resource: cachedChart,
+    expected: "ImplicitlyDenied",
+    why: "a cache holds what ECR imported from upstream, nothing pushed",
+  },
+  {
+    role,
+    action: "ecr:BatchImportUpstreamImage",
+    target: "a mirrored chart (`<env>-charts/...`)",
+    resource: mirroredChart,
+    expected: "ImplicitlyDenied",
+    why: "imports into the chart caches' prefixes only",
+  },
+  {
+    role,
+    action: "ecr:BatchImportUpstreamImage",
+    target: "an image in the registry.k8s.io cache (`<env>-k8s/...`)",
+    resource: (c) => regional(c, "ecr", `repository/${mirrorOf(c).prefix("k8s")}/metrics-server/metrics-server`),
+    expected: "ImplicitlyDenied",
+    why: "no chart comes through that cache: the nodes fill it, pulling images",
+  },
+  {
+    role,
+    action: "ecr:PutImage",
+    target: "another environment's mirrored chart, in the same account",
+    resource: chartRepository("metrics-server", anotherEnvironment),
+    expected: "ImplicitlyDenied",
+    why: "its own environment's `<env>-charts/*` only",
+  },
+  {
+    role,
+    action: "ecr:BatchImportUpstreamImage",
+    target: "another environment's GitHub Container Registry cache, in the same account",
+    resource: chartRepository("kube-prometheus-stack", anotherEnvironment),
+    expected: "ImplicitlyDenied",
+    why: "its own environment's caches only",
+  },
+];
 
 /** The pull-through cache's Docker Hub credential (network stack). */
 const pullThroughSecret = (c: RowContext) =>
@@ -356,6 +507,76 @@ export const REQUESTS: readonly RequestRow[] = [
     expected: "Allowed",
     why: "a pull request plans the network stack",
   },
+  // Helm charts come through the environment's ECR: pull-through caches and the mirror.
+  ...chartRows("plan"),
+  {
+    role: "plan",
+    action: "ecr:CreateRepository",
+    target: "a mirrored chart's repository (`<env>-charts/...`)",
+    resource: mirroredChart,
+    expected: "ImplicitlyDenied",
+    why: "the mirror's repositories are the cluster stack's (immutable tags, the environment key): an apply makes them",
+  },
+  {
+    role: "plan",
+    action: "ecr:CreateRepository",
+    target: "another environment's Quay cache, in the same account",
+    resource: chartRepository("cert-manager", anotherEnvironment),
+    expected: "ImplicitlyDenied",
+    why: "its own environment's caches only",
+  },
+  ...chartRows("deploy"),
+  {
+    role: "pr-plan",
+    action: "ecr:BatchGetImage",
+    target: "a chart in the GitHub Container Registry cache (`<env>-ghcr/...`)",
+    resource: cachedChart,
+    expected: "ExplicitlyDenied",
+    why: "a pull request does not plan the platform stack, and reads no image or chart",
+  },
+  {
+    role: "pr-plan",
+    action: "ecr:GetDownloadUrlForLayer",
+    target: "a mirrored chart (`<env>-charts/...`)",
+    resource: mirroredChart,
+    expected: "ExplicitlyDenied",
+    why: "a pull request does not plan the platform stack, and reads no image or chart",
+  },
+  {
+    role: "pr-plan",
+    action: "ecr:BatchImportUpstreamImage",
+    target: "a chart in the GitHub Container Registry cache (`<env>-ghcr/...`)",
+    resource: cachedChart,
+    expected: "ImplicitlyDenied",
+    why: "nor fills a cache",
+  },
+  {
+    role: "pr-plan",
+    action: "ecr:PutImage",
+    target: "a mirrored chart (`<env>-charts/...`)",
+    resource: mirroredChart,
+    expected: "ImplicitlyDenied",
+    why: "nor mirrors a chart",
+  },
+  // Preflight checks a restore's source before Terraform replaces the instance (scripts/deploy/preflight.ts).
+  ...(["plan", "deploy"] as const).flatMap((role): RequestRow[] => [
+    {
+      role,
+      action: "rds:DescribeDBSnapshots",
+      target: "the snapshots (`*`)",
+      resource: () => "*",
+      expected: "Allowed",
+      why: "preflight: a restore's snapshot or AWS Backup recovery point exists",
+    },
+    {
+      role,
+      action: "rds:DescribeDBInstanceAutomatedBackups",
+      target: "the automated backups (`*`)",
+      resource: () => "*",
+      expected: "Allowed",
+      why: "preflight: a point-in-time restore is inside the backups' window",
+    },
+  ]),
   // Restoring the database by config (database.restore) creates it through the restore APIs.
   {
     role: "deploy",
@@ -994,7 +1215,7 @@ export const REQUESTS: readonly RequestRow[] = [
     context: driftTokenContext(),
     assumption: (c) => ({ caller: { kind: "federated", provider: githubProvider(c) } }),
     expected: "Allowed",
-    why: "the drift check plans unattended: main only, a read-only role",
+    why: "the drift check plans unattended: main only, a role that reads, but for the chart mirror (`<env>-charts/*`) and caches",
   },
   {
     role: "github-actions",
