@@ -6,15 +6,20 @@ import { mockClient } from "aws-sdk-client-mock";
 import { DescribeImagesCommand as DescribeAmisCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeAddonVersionsCommand, DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
-import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { HelmCharts, HelmReleaseChart } from "../../scripts/deploy/chart-mirror";
+import { DeployError } from "../../scripts/deploy/deploy-error";
+import type { HelmRegistryLogin } from "../../scripts/deploy/helm-registry-login";
 import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
 import { LOCK_DIRECTORY, TERRAFORM_LOCK_FILE, lockFileOf, pinnedProviders } from "../../scripts/deploy/provider-locks";
 import { loadStacks } from "../../scripts/deploy/stack-graph";
 import { loadEnvironments, type EnvironmentConfig } from "../../config";
 import { synthEnvironment } from "../helpers";
+import { deployedAtGeneration } from "./applied-state-helpers";
 
 /** The process environment with every AWS credential source switched off (no call can reach AWS). */
 export function withoutAwsCredentials(): NodeJS.ProcessEnv {
@@ -63,6 +68,7 @@ export function healthyAws(account: string, role = "PlatformAdmin") {
     eks: mockClient(EKSClient),
     ssm: mockClient(SSMClient),
     ec2: mockClient(EC2Client),
+    rds: mockClient(RDSClient),
   };
   mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: "1.0.0" } });
   mocks.sts
@@ -70,6 +76,8 @@ export function healthyAws(account: string, role = "PlatformAdmin") {
     .resolves({ Account: account, Arn: `arn:aws:sts::${account}:assumed-role/${role}/alice` });
   mocks.s3.on(HeadBucketCommand).resolves({});
   mocks.s3.on(HeadObjectCommand).resolves({});
+  // Each stack's state: the app's login at the committed generation (0 in every environment).
+  mocks.s3.on(GetObjectCommand).callsFake(deployedAtGeneration(0));
   mocks.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ["0.1.0"], imageDigest: IMAGE_DIGEST }] });
   mocks.secrets.on(GetSecretValueCommand).resolves({
     SecretString: JSON.stringify({ OPENAI_API_KEY: "sk-a", ANTHROPIC_API_KEY: "sk-b", TAVILY_API_KEY: "tv-c" }),
@@ -106,6 +114,8 @@ export interface RecordedCall {
   readonly localBackend: boolean;
   /** The dependency lock file in the working directory when it ran, if any. */
   readonly lockFile?: string;
+  /** The variables the run added to terraform's environment (a registry login's HELM_CONFIG_HOME). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -146,12 +156,17 @@ export class FakeTerraform implements Terraform {
     return { code: 0, stdout: JSON.stringify(plan) };
   }
 
-  async run(directory: string, args: readonly string[]): Promise<TerraformRun> {
+  async run(
+    directory: string,
+    args: readonly string[],
+    _logFile?: string,
+    env?: Readonly<Record<string, string>>,
+  ): Promise<TerraformRun> {
     const stack = path.basename(directory);
     const localBackend = fs.existsSync(path.join(directory, "backend_override.tf.json"));
     const lockPath = path.join(directory, TERRAFORM_LOCK_FILE);
     const lockFile = fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : undefined;
-    this.calls.push({ stack, args, localBackend, lockFile });
+    this.calls.push({ stack, args, localBackend, lockFile, env });
     this.events.push(`start ${stack} ${args[0]}`);
     await new Promise((resolve) => setTimeout(resolve, this.script.delayMs?.(stack) ?? 0));
     this.events.push(`end ${stack} ${args[0]}`);
@@ -165,5 +180,31 @@ export class FakeTerraform implements Terraform {
   /** The stacks it ran a command on, in order of first call. */
   stacks(command?: string): string[] {
     return [...new Set(this.calls.filter((c) => !command || c.args[0] === command).map((c) => c.stack))];
+  }
+}
+
+/**
+ * Chart access that records what a deploy asks of it into an event list (a FakeTerraform's, so the
+ * order against terraform shows): `mirror <env> <charts>`, `login <home>`, `cleanup <home>`.
+ */
+export class FakeHelmCharts implements HelmCharts {
+  readonly mirrored: (readonly HelmReleaseChart[])[] = [];
+  constructor(
+    private readonly events: string[],
+    /** The mirror fails with this message. */
+    private readonly mirrorFailure?: string,
+  ) {}
+
+  async mirror(config: EnvironmentConfig, releases: readonly HelmReleaseChart[], print: (line: string) => void) {
+    this.mirrored.push(releases);
+    this.events.push(`mirror ${config.name} ${releases.map((r) => r.chart).join(",")}`);
+    if (this.mirrorFailure) throw new DeployError(this.mirrorFailure);
+    print(`  charts ${config.name}: ${releases.length} release(s) checked`);
+  }
+
+  async login(config: EnvironmentConfig): Promise<HelmRegistryLogin> {
+    const home = `/tmp/fake-helm-${config.name}-${this.events.filter((e) => e.startsWith("login")).length}`;
+    this.events.push(`login ${home}`);
+    return { env: { HELM_CONFIG_HOME: home }, cleanup: () => this.events.push(`cleanup ${home}`) };
   }
 }

@@ -15,6 +15,7 @@ import { loadStacks, outputLabel, outputReads } from "../../scripts/deploy/stack
 import { summaryTable } from "../../scripts/deploy/summary";
 import { lockFileOf } from "../../scripts/deploy/provider-locks";
 import {
+  FakeHelmCharts,
   FakeTerraform,
   awsError,
   healthyAws,
@@ -34,10 +35,12 @@ function setUp(terraform: FakeTerraform, stateInBucketAfterMove = true) {
   const marked: string[] = [];
   const recorded: string[] = [];
   let clock = 0;
+  const charts = new FakeHelmCharts(terraform.events);
   const deps: DeployDependencies = {
     synthesize: async () => outdir,
     probes: reachableProbes,
     terraform,
+    helmCharts: charts,
     bootstrapStateInBucket: async () => stateInBucketAfterMove,
     markImageDeployed: async (_config, tag) => {
       marked.push(tag);
@@ -52,7 +55,7 @@ function setUp(terraform: FakeTerraform, stateInBucketAfterMove = true) {
     now: () => (clock += 1000),
   };
   const localState = path.join(root, "terraform-state", "dev-bootstrap.tfstate");
-  return { deps, printed, outdir, localState, marked, recorded };
+  return { deps, printed, outdir, localState, marked, recorded, charts };
 }
 
 const request = (overrides: Partial<DeployRequest> = {}): DeployRequest => ({
@@ -256,6 +259,62 @@ describe("deploy command", () => {
     expect(failed.map((r) => r.stack)).toEqual(["dev-data", "dev-platform"]);
     expect(failed[0].reason).toMatch(/^preflight: .*cluster API new\.gr7.*did not answer on 443/);
     expect(outcome.resumeCommand).toBe("npm run deploy -- dev data platform --apply");
+  });
+
+  describe("Helm charts", () => {
+    const platformCalls = (terraform: FakeTerraform) => terraform.calls.filter((c) => c.stack === "dev-platform");
+
+    it.each(["plan", "apply"] as const)(
+      "in %s mode, fills the chart mirror and logs helm in before the platform's terraform, and logs out after",
+      async (mode) => {
+        const terraform = new FakeTerraform();
+        const { deps, charts } = setUp(terraform);
+        await deploy(request({ mode }), deps);
+        const events = terraform.events;
+        const mirror = events.findIndex((e) => e.startsWith("mirror dev "));
+        const login = events.findIndex((e) => e.startsWith("login "));
+        const home = events[login].slice("login ".length);
+        expect(mirror).toBeGreaterThanOrEqual(0);
+        expect(mirror).toBeLessThan(login);
+        expect(login).toBeLessThan(events.indexOf("start dev-platform init"));
+        expect(events.indexOf(`cleanup ${home}`)).toBeGreaterThan(events.lastIndexOf(`end dev-platform ${mode}`));
+        expect(platformCalls(terraform).every((c) => c.env?.HELM_CONFIG_HOME === home)).toBe(true);
+        expect(platformCalls(terraform).map((c) => c.args[0])).toContain(mode);
+        expect(charts.mirrored).toHaveLength(1);
+        expect(charts.mirrored[0].map((r) => r.chart)).toEqual(expect.arrayContaining(["metrics-server"]));
+      },
+    );
+
+    it("gives stacks without Helm releases neither a mirror run nor a login", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      await deploy(request({ mode: "plan" }), deps);
+      const others = terraform.calls.filter((c) => c.stack !== "dev-platform");
+      expect(others.length).toBeGreaterThan(0);
+      expect(others.some((c) => c.env?.HELM_CONFIG_HOME !== undefined)).toBe(false);
+      expect(terraform.events.filter((e) => /^(mirror|login) /.test(e))).toHaveLength(2);
+    });
+
+    it("mirrors nothing when the platform is not deployed", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      await deploy(request({ stackNames: ["data", "app"], mode: "plan" }), deps);
+      expect(terraform.events.filter((e) => /^(mirror|login|cleanup) /.test(e))).toEqual([]);
+    });
+
+    it("fails the platform stack without running its terraform when a chart cannot be mirrored, and says why", async () => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      const why = "charts dev: metrics-server 3.13.1: version 3.13.1 is not in https://x/index.yaml";
+      const outcome = await deploy(request(), { ...deps, helmCharts: new FakeHelmCharts(terraform.events, why) });
+      expect(outcome.results.find((r) => r.stack === "dev-platform")).toMatchObject({
+        result: "failed",
+        action: "mirroring charts",
+        reason: `mirroring charts failed: ${why}`,
+      });
+      expect(platformCalls(terraform)).toEqual([]);
+      expect(terraform.events.some((e) => e.startsWith("login "))).toBe(false);
+    });
   });
 
   describe("reviewed plans", () => {

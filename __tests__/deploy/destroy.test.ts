@@ -17,7 +17,7 @@ import {
 } from "../../scripts/deploy/destroy";
 import { DESTROY_OVERRIDE_FILE } from "../../scripts/deploy/destroy-plan";
 import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
-import { healthyAws, reachableProbes, synthOutputCopy, writeMatchingLocks } from "./deploy-helpers";
+import { FakeHelmCharts, healthyAws, reachableProbes, synthOutputCopy, writeMatchingLocks } from "./deploy-helpers";
 
 type Before = Record<string, unknown>;
 
@@ -41,7 +41,12 @@ function appliedState(directory: string): Map<string, { type: string; before: Be
  * it, `state rm` forgets addresses, `apply` of a destroy plan empties it.
  */
 class ModelTerraform implements Terraform {
-  readonly calls: { stack: string; args: readonly string[]; override?: string }[] = [];
+  readonly calls: {
+    stack: string;
+    args: readonly string[];
+    override?: string;
+    env?: Readonly<Record<string, string>>;
+  }[] = [];
   private readonly states = new Map<string, Map<string, { type: string; before: Before }>>();
   constructor(
     private readonly events: string[],
@@ -73,11 +78,16 @@ class ModelTerraform implements Terraform {
     return this.states.get(stack) as Map<string, { type: string; before: Before }>;
   }
 
-  async run(directory: string, args: readonly string[]): Promise<TerraformRun> {
+  async run(
+    directory: string,
+    args: readonly string[],
+    _logFile?: string,
+    env?: Readonly<Record<string, string>>,
+  ): Promise<TerraformRun> {
     const stack = path.basename(directory);
     const overrideFile = path.join(directory, DESTROY_OVERRIDE_FILE);
     const override = fs.existsSync(overrideFile) ? fs.readFileSync(overrideFile, "utf8") : undefined;
-    this.calls.push({ stack, args, override });
+    this.calls.push({ stack, args, override, env });
     this.events.push(`${args[0]}${args[0] === "state" ? ` ${args[1]}` : ""} ${stack}`);
     if (this.script.fail?.stack === stack && this.script.fail.command === args[0]) {
       return { code: 1, tail: ["╷", "│ Error: deleting EC2 Subnet: DependencyViolation", "╵"] };
@@ -162,6 +172,7 @@ function setUp(
     probes: reachableProbes,
     terraform,
     leftovers: fakeLeftovers(events, options.loadBalancers),
+    helmLogin: (config) => new FakeHelmCharts(events).login(config),
     confirm: async (question) => {
       events.push("confirm");
       questions.push(question);
@@ -207,6 +218,23 @@ describe("destroy command", () => {
       expect(terraform.stacks("apply")).toEqual(REVERSE_ORDER);
       expect(terraform.calls.filter((c) => c.stack === "dev-bootstrap")).toEqual([]);
       expect(outcome.results.map((r) => [r.stack, r.result])).toEqual(REVERSE_ORDER.map((s) => [s, "ok"]));
+    });
+
+    it("logs helm in once for the platform's terraform runs, mirrors nothing, and removes the login at the end", async () => {
+      const { deps, terraform, events } = setUp("dev");
+      await destroy(request(), deps);
+      const logins = events.filter((e) => e.startsWith("login "));
+      expect(logins).toHaveLength(1);
+      const home = logins[0].slice("login ".length);
+      expect(events.indexOf(logins[0])).toBeLessThan(events.indexOf("init dev-platform"));
+      expect(events[events.length - 1]).toBe(`cleanup ${home}`);
+      expect(events.some((e) => e.startsWith("mirror "))).toBe(false);
+      // terraform.read (state list, show -json) spawns no provider: only runs carry the login.
+      const runs = terraform.calls.filter((c) => c.args[0] !== "show" && c.args.join(" ") !== "state list");
+      const platform = runs.filter((c) => c.stack === "dev-platform");
+      expect(platform.map((c) => c.args[0])).toEqual(expect.arrayContaining(["init", "plan", "apply"]));
+      expect(platform.every((c) => c.env?.HELM_CONFIG_HOME === home)).toBe(true);
+      expect(runs.filter((c) => c.stack !== "dev-platform").some((c) => c.env?.HELM_CONFIG_HOME)).toBe(false);
     });
 
     it("plans every stack's destroy, without a lock, before it asks; a no changes nothing", async () => {

@@ -32,6 +32,7 @@ import {
   deliverAgainNote,
   deliverAgainNoteFile,
 } from "./deliver-again";
+import { ecrHelmCharts } from "./chart-mirror";
 import { deploy, type DeployOutcome, type DeployRequest } from "./deploy";
 import { DeployError } from "./deploy-error";
 import { canConnect, processTerminal, synthesize, type Terminal } from "./local-machine";
@@ -219,6 +220,7 @@ async function main(argv: readonly string[]): Promise<number> {
     synthesize,
     probes: { terraformVersion: installedTerraformVersion, canConnect },
     terraform: new TerraformCli(terraformEnvironment(path.join(ROOT, ".terraform-plugin-cache"))),
+    helmCharts: ecrHelmCharts(),
     bootstrapStateInBucket,
     markImageDeployed,
     recordImageTag,

@@ -2,6 +2,8 @@
  * The deploy command's run: synthesize one environment, print which stacks run together, pass
  * preflight, then plan (and apply) each stack in dependency order, a wave at a time. The first
  * failure lets the stacks already running finish, starts nothing more, and says how to resume.
+ * A stack with Helm releases (the platform) first gets the charts it pulls from the environment's
+ * chart mirror pushed there (chart-mirror.ts), and its terraform runs a registry login for helm.
  *
  * Against reviewed plans (CI), a stack that reads outputs an earlier stack of the same run has
  * just changed was reviewed with a plan made against their old values, so its new plan differs.
@@ -19,7 +21,9 @@ import {
   useSynthesizedBackend,
   type BootstrapPhase,
 } from "./bootstrap-state";
+import { helmReleaseCharts, type HelmCharts } from "./chart-mirror";
 import { DeployError } from "./deploy-error";
+import type { HelmRegistryLogin } from "./helm-registry-login";
 import { runPreflight, type PreflightProbes } from "./preflight";
 import {
   describeWaves,
@@ -59,6 +63,7 @@ export interface DeployDependencies {
   synthesize(environment: string): Promise<string>;
   readonly probes: PreflightProbes;
   readonly terraform: Terraform;
+  readonly helmCharts: HelmCharts;
   /** Whether bootstrap's state object is in the state bucket (checked after moving it there). */
   bootstrapStateInBucket(config: EnvironmentConfig): Promise<boolean>;
   /** Tags the image about to be rolled out `deployed-<tag>`, so ECR keeps it; returns that tag. */
@@ -210,8 +215,10 @@ class StackRunner {
     const started = this.deps.now();
     this.deps.print(`  start ${stack.id}: ${this.request.mode} (log: ${logFile})`);
     const planFile = path.join(stack.directory, "deploy.tfplan");
+    let login: HelmRegistryLogin | undefined;
     try {
-      const action = await this.steps(stack, logFile, planFile);
+      login = await this.chartAccess(stack);
+      const action = await this.steps(stack, logFile, planFile, login?.env ?? {});
       const result: StackResult = { stack: stack.id, action, durationMs: this.deps.now() - started, result: "ok" };
       this.deps.print(`  done  ${stack.id}: ${action}`);
       return { ...result, logFile };
@@ -240,15 +247,33 @@ class StackRunner {
         logFile,
       };
     } finally {
+      login?.cleanup();
       // A saved plan holds every value it will write, secrets included: never leave one behind.
       fs.rmSync(planFile, { force: true });
       if (stack.concern === "bootstrap") useSynthesizedBackend(stack.directory);
     }
   }
 
-  private async steps(stack: StackNode, logFile: string, planFile: string): Promise<string> {
+  /**
+   * For a stack with Helm releases: the charts its releases pull from the environment's mirror
+   * pushed there if missing, then helm logged in to the registry; undefined for any other stack.
+   */
+  private async chartAccess(stack: StackNode): Promise<HelmRegistryLogin | undefined> {
+    const releases = helmReleaseCharts(stack.directory);
+    if (releases.length === 0) return undefined;
+    const { config } = this.request;
+    await asStep("mirroring charts", () => this.deps.helmCharts.mirror(config, releases, this.deps.print));
+    return asStep("logging helm in to the registry", () => this.deps.helmCharts.login(config));
+  }
+
+  private async steps(
+    stack: StackNode,
+    logFile: string,
+    planFile: string,
+    env: Readonly<Record<string, string>>,
+  ): Promise<string> {
     const tf = async (step: string, args: string[], okCodes = [0]) => {
-      const run = await this.deps.terraform.run(stack.directory, args, logFile);
+      const run = await this.deps.terraform.run(stack.directory, args, logFile, env);
       if (!okCodes.includes(run.code)) throw new StackFailure(step, run.tail);
       return run.code;
     };
@@ -408,6 +433,15 @@ class StackRunner {
       }))
       .filter((u) => u.outputs.length > 0)
       .sort((a, b) => a.stack.localeCompare(b.stack));
+  }
+}
+
+/** A failure of `work` as the failure of one step of the stack's run. */
+async function asStep<T>(step: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new StackFailure(step, [error instanceof Error ? error.message.split("\n")[0] : String(error)]);
   }
 }
 

@@ -16,6 +16,7 @@ import { DeployError } from "./deploy-error";
 import { canConnect, processTerminal, synthesize, type Terminal } from "./local-machine";
 
 export type { Terminal };
+import { ecrHelmCharts } from "./chart-mirror";
 import { awsClusterLeftovers } from "./cluster-leftovers";
 import { KEPT_CONCERN, destroy, refuseUnlessAllowed, type DestroyRequest } from "./destroy";
 import { summaryTable } from "./summary";
@@ -139,6 +140,7 @@ async function main(argv: readonly string[]): Promise<number> {
     probes: { terraformVersion: installedTerraformVersion, canConnect },
     terraform: new TerraformCli(terraformEnvironment(path.join(ROOT, ".terraform-plugin-cache"))),
     leftovers: awsClusterLeftovers(),
+    helmLogin: ecrHelmCharts().login,
     confirm: confirmation(command, terminal),
     root: ROOT,
     logDirectory,

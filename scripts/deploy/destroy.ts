@@ -17,6 +17,7 @@ import {
   type VolumeLeftover,
   type Waiting,
 } from "./cluster-leftovers";
+import { helmReleaseCharts } from "./chart-mirror";
 import type { StackResult } from "./deploy";
 import { DeployError } from "./deploy-error";
 import {
@@ -29,6 +30,7 @@ import {
   type DestroyPlan,
   type KeptResource,
 } from "./destroy-plan";
+import type { HelmRegistryLogin } from "./helm-registry-login";
 import { planOnlyVariables } from "./plan-variables";
 import { runPreflight, type PreflightProbes } from "./preflight";
 import { LOCK_DIRECTORY, installLockFile, lockProblem } from "./provider-locks";
@@ -59,6 +61,8 @@ export interface DestroyDependencies {
   readonly probes: PreflightProbes;
   readonly terraform: Terraform;
   readonly leftovers: ClusterLeftovers;
+  /** Logs helm in to the environment's registry for stacks with Helm releases (scripts/deploy/helm-registry-login.ts). */
+  helmLogin(config: EnvironmentConfig): Promise<HelmRegistryLogin>;
   /** Asks for the go-ahead once the plans are shown; true destroys. */
   confirm(question: string): Promise<boolean>;
   /** Repository root: the committed lock files live under it. */
@@ -142,6 +146,8 @@ export async function destroy(request: DestroyRequest, deps: DestroyDependencies
   const target = { config, deployedDependencies: [], mode: request.mode === "destroy" ? "apply" : "plan" } as const;
   await runPreflight({ ...target, concerns: [] }, deps.probes, printOnce);
   checkProviderLocks(stacks, deps);
+  const login = await helmLogin(config, stacks, deps);
+  deps = login ? { ...deps, terraform: withHelmLogin(deps.terraform, login, stacks) } : deps;
   try {
     const planned = await planAll(stacks, waves, deps, async () => {
       // Planning platform and app refreshes their Kubernetes objects: the cluster API must answer.
@@ -156,8 +162,33 @@ export async function destroy(request: DestroyRequest, deps: DestroyDependencies
     await confirmDestroy(config, ordered, deps);
     return await destroyWaves(config, waves, planned, kept, deps);
   } finally {
+    login?.cleanup();
     stacks.forEach((s) => removeDestroyOverride(s.directory));
   }
+}
+
+/**
+ * A registry login when a stack has Helm releases. Deleting a release pulls no chart (Helm
+ * provider 3.1.1 ModifyPlan returns early on a destroy), but the provider is configured the same
+ * way as at deploy, so its terraform runs get the same login; nothing is mirrored.
+ */
+async function helmLogin(
+  config: EnvironmentConfig,
+  stacks: StackNode[],
+  deps: DestroyDependencies,
+): Promise<HelmRegistryLogin | undefined> {
+  if (!stacks.some((s) => helmReleaseCharts(s.directory).length > 0)) return undefined;
+  return deps.helmLogin(config);
+}
+
+/** Terraform whose runs on stacks with Helm releases carry helm's registry login (HELM_CONFIG_HOME). */
+function withHelmLogin(terraform: Terraform, login: HelmRegistryLogin, stacks: StackNode[]): Terraform {
+  const withReleases = new Set(stacks.filter((s) => helmReleaseCharts(s.directory).length > 0).map((s) => s.directory));
+  return {
+    run: (directory, args, logFile, env) =>
+      terraform.run(directory, args, logFile, withReleases.has(directory) ? { ...env, ...login.env } : env),
+    read: (directory, args) => terraform.read(directory, args),
+  };
 }
 
 /**

@@ -13,8 +13,16 @@ export interface TerraformRun {
 
 /** Runs terraform; the deploy command's tests replace it with a recorder. */
 export interface Terraform {
-  /** Runs a command, its output into the log. */
-  run(directory: string, args: readonly string[], logFile: string): Promise<TerraformRun>;
+  /**
+   * Runs a command, its output into the log; `env` adds variables for this run only (a stack with
+   * Helm releases gets HELM_CONFIG_HOME, its registry login).
+   */
+  run(
+    directory: string,
+    args: readonly string[],
+    logFile: string,
+    env?: Readonly<Record<string, string>>,
+  ): Promise<TerraformRun>;
   /** Runs a command and returns what it printed, never logged (`show -json` prints values in clear). */
   read(directory: string, args: readonly string[]): Promise<{ readonly code: number; readonly stdout: string }>;
 }
@@ -37,7 +45,12 @@ export function terraformEnvironment(pluginCacheDir: string): NodeJS.ProcessEnv 
 export class TerraformCli implements Terraform {
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
-  run(directory: string, args: readonly string[], logFile: string): Promise<TerraformRun> {
+  run(
+    directory: string,
+    args: readonly string[],
+    logFile: string,
+    env: Readonly<Record<string, string>> = {},
+  ): Promise<TerraformRun> {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const log = fs.createWriteStream(logFile, { flags: "a" });
     log.write(`\n$ terraform ${args.join(" ")}\n`);
@@ -49,7 +62,7 @@ export class TerraformCli implements Terraform {
     };
     return new Promise((resolve) => {
       const child = spawn("terraform", [`-chdir=${directory}`, ...args], {
-        env: this.env,
+        env: { ...this.env, ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });
       child.stdout.on("data", keep);
