@@ -34,6 +34,8 @@ const COMMANDS: Record<string, string> = {
   "aws-data": "usage: npm run aws-data\n",
   "k8s-check": "usage: npm run k8s-check",
   "db-check": "usage: npm run db-check",
+  "chart-check": "usage: npm run chart-check",
+  "check:helm": "usage: npm run check:helm",
   docs: "usage: npm run docs [-- --check]\n",
 };
 
@@ -44,8 +46,6 @@ const TOOLS: Record<string, string> = {
   mutation: "stryker",
   "check:modules":
     "the shared folder's tools/check-modules.mjs (found by scripts/shared-tool.mjs), outside this repository",
-  "check:helm":
-    "the shared folder's tools/check-helm-values.mjs (found by scripts/shared-tool.mjs), outside this repository",
 };
 
 /** npm's own configuration from the npm that started jest must not reach the npm under test. */

@@ -1,8 +1,10 @@
 /**
- * `npm run check:modules` and `check:helm` run the team's shared checks, found as .ci/run finds
- * the shared folder: next to the repository, else next to the repository it was cloned from. A
- * clone with neither gets one line naming what is missing and a non-zero exit, not node's stack
- * trace. Each case runs package.json's script line in a throwaway repository layout.
+ * `npm run check:modules` and `check:helm` run the team's shared checks through
+ * scripts/shared-tool.mjs, which finds the shared folder as .ci/run does: next to the repository,
+ * else next to the repository it was cloned from. A clone with neither gets one line naming what
+ * is missing and a non-zero exit, not node's stack trace. Each case runs the command line in a
+ * throwaway repository layout: check:modules' package.json line, and the shared-tool step
+ * check:helm ends with (scripts/npm-steps.mjs; it checks an upstream view of cdktf.out).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -36,25 +38,36 @@ function sharedAt(folder: string): void {
   }
 }
 
-const run = (script: string, cwd: string) =>
-  spawnSync("sh", ["-c", scriptsOf[script]], { cwd, encoding: "utf8", env: { ...process.env, GIT_DIR: undefined } });
+const run = (command: string, cwd: string) =>
+  spawnSync("sh", ["-c", command], { cwd, encoding: "utf8", env: { ...process.env, GIT_DIR: undefined } });
 
 describe.each([
-  ["check:modules", "check-modules.mjs"],
-  ["check:helm", "check-helm-values.mjs"],
-])("npm run %s", (script, tool) => {
+  ["npm run check:modules", scriptsOf["check:modules"], "check-modules.mjs", "cdktf.out"],
+  [
+    "check:helm's last step",
+    "node scripts/shared-tool.mjs check-helm-values.mjs dist/helm-upstream-view",
+    "check-helm-values.mjs",
+    "dist/helm-upstream-view",
+  ],
+])("%s", (_label, script, tool, folder) => {
+  it("is the command package.json or npm-steps runs", () => {
+    const steps = fs.readFileSync(path.join(root, "scripts", "npm-steps.mjs"), "utf8");
+    const stepOf = (command: string) => JSON.stringify(command.split(" ")).replace(/,/g, ", ");
+    expect(Object.values(scriptsOf).includes(script) || steps.includes(stepOf(script))).toBe(true);
+  });
+
   let tmp: string;
   beforeEach(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "shared-tool-"));
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("runs the shared tool next to the repository over cdktf.out", () => {
+  it("runs the shared tool next to the repository over its folder", () => {
     sharedAt(path.join(tmp, "shared"));
     const result = run(script, repositoryAt(path.join(tmp, "main")));
     expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
       status: 0,
-      stdout: `${tool} cdktf.out\n`,
+      stdout: `${tool} ${folder}\n`,
       stderr: "",
     });
   });
@@ -63,7 +76,7 @@ describe.each([
     sharedAt(path.join(tmp, "team", "shared"));
     const origin = repositoryAt(path.join(tmp, "team", "main"));
     const result = run(script, repositoryAt(path.join(tmp, "elsewhere", "clone"), origin));
-    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: `${tool} cdktf.out\n` });
+    expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: `${tool} ${folder}\n` });
   });
 
   it("without a shared folder: one line naming the tool and where it looked, exit non-zero", () => {

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes tools the offline API-server check needs, from the Go module proxy, into
 # .tools/k8s/bin (git-ignored): kube-apiserver and kubectl at the cluster's version, the etcd that
-# version pins, and helm. Skips whatever is already built at its pinned version. Cold, on two
-# cores, about 15 minutes (kube-apiserver is most of it); the Go build cache makes later runs fast.
+# version pins, helm, and CNCF distribution's OCI registry (the chart check pushes our mirrored
+# chart artifacts into it and pulls them with helm). Skips whatever is already built at its pinned
+# version. Cold, on two cores, about 15 minutes (kube-apiserver is most of it); the Go build cache
+# makes later runs fast. Arguments name the only tools to build (helm, registry, etcd,
+# kube-apiserver: with kubectl), e.g. `bash scripts/k8s-tools.sh helm registry`; none: all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KUBERNETES_VERSION=1.35.4 # the EKS cluster's minor (config: cluster.kubernetesVersion)
 ETCD_VERSION=3.6.5        # what Kubernetes 1.35.4 pins
 HELM_VERSION=3.22.0
+DISTRIBUTION_VERSION=3.1.2 # github.com/distribution/distribution/v3, the registry `registry` binary
 
 root="${K8S_TOOLS_DIR:-$PWD/.tools/k8s}" # K8S_TOOLS_DIR: elsewhere (to time a cold build)
 bin="$root/bin"
@@ -35,15 +39,34 @@ has() {
   [ -x "$bin/$tool" ] && output=$("$bin/$tool" "$@" 2>/dev/null) && grep -q "$VERSION_WANTED" <<<"$output"
 }
 
+TOOLS=(helm registry etcd kube-apiserver)
+for tool in "$@"; do
+  if [[ " ${TOOLS[*]} " != *" $tool "* ]]; then
+    echo "k8s-tools: unknown tool $tool; known: ${TOOLS[*]}" >&2
+    exit 2
+  fi
+done
+if [ $# -gt 0 ]; then wanted=("$@"); else wanted=("${TOOLS[@]}"); fi
+# True when the tool was asked for (or nothing was named).
+wants() { [[ " ${wanted[*]} " == *" $1 "* ]]; }
+
 VERSION_WANTED="v$HELM_VERSION"
-if ! has helm version --template '{{.Version}}'; then
+if wants helm && ! has helm version --template '{{.Version}}'; then
   # go install leaves helm's own version at its default minor; the ldflag records the patch too.
   build "helm v$HELM_VERSION" env GOBIN="$bin" go install \
     -ldflags "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
 fi
 
+VERSION_WANTED="v$DISTRIBUTION_VERSION$" # not v…+unknown (built without the ldflag)
+if wants registry && ! has registry --version; then
+  # Without the ldflag the binary reports "v$DISTRIBUTION_VERSION+unknown" (version/version.go).
+  build "registry (distribution) v$DISTRIBUTION_VERSION" env GOBIN="$bin" go install \
+    -ldflags "-X github.com/distribution/distribution/v3/version.version=v$DISTRIBUTION_VERSION" \
+    "github.com/distribution/distribution/v3/cmd/registry@v$DISTRIBUTION_VERSION"
+fi
+
 VERSION_WANTED="etcd Version: $ETCD_VERSION"
-if ! has etcd --version; then
+if wants etcd && ! has etcd --version; then
   src="$root/src/etcd"
   mkdir -p "$src"
   cat >"$src/main.go" <<'GO'
@@ -62,7 +85,7 @@ GO
 fi
 
 VERSION_WANTED="v$KUBERNETES_VERSION"
-if ! has kube-apiserver --version || ! has kubectl version --client; then
+if wants kube-apiserver && { ! has kube-apiserver --version || ! has kubectl version --client; }; then
   src="$root/src/kubernetes"
   mkdir -p "$src"
   # k8s.io/kubernetes replaces its staging modules with local folders; as a dependency they come
@@ -96,4 +119,4 @@ GO
     go build -trimpath -ldflags '$ldflags' -o '$bin/kube-apiserver' k8s.io/kubernetes/cmd/kube-apiserver &&
     go build -trimpath -ldflags '$ldflags' -o '$bin/kubectl' k8s.io/kubernetes/cmd/kubectl"
 fi
-echo "kubernetes tools ready in $bin"
+echo "kubernetes tools (${wanted[*]}) ready in $bin"

@@ -47,6 +47,27 @@ const SCRIPTS = {
     ],
     takesArguments: true,
   },
+  "check:helm": {
+    usage: [
+      "usage: npm run check:helm",
+      "Helm values in cdktf.out against the real chart keys: the shared folder's tools/check-helm-values.mjs, over a copy",
+      "of the stacks whose chart repositories (the environment's ECR) are put back to their upstream (scripts/chart-upstream-view).",
+    ],
+    steps: [
+      ["esbuild", "scripts/chart-upstream-view/cli.ts", ...ESBUILD_NODE, "--outfile=dist/chart-upstream-view.js"],
+      ["node", "dist/chart-upstream-view.js", "cdktf.out", "dist/helm-upstream-view"],
+      ["node", "scripts/shared-tool.mjs", "check-helm-values.mjs", "dist/helm-upstream-view"],
+    ],
+    takesArguments: false,
+  },
+  "chart-check": {
+    steps: [
+      { prepare: true, run: ["npm", "run", "--silent", "synth"] },
+      ["esbuild", "scripts/chart-check/cli.ts", ...ESBUILD_NODE, "--outfile=dist/chart-check.js"],
+      ["node", "dist/chart-check.js"],
+    ],
+    takesArguments: true,
+  },
   docs: {
     steps: [
       { prepare: true, run: ["npm", "run", "--silent", "build"] },

@@ -1,0 +1,356 @@
+/**
+ * npm run chart-check [-- --dir cdktf.out]
+ * Proves, with the real engines, that the OCI artifact the deploy pushes for a mirrored chart (a
+ * chart with no OCI publication, pushed into the environment's `<env>-charts/<chart>` ECR
+ * repositories: scripts/deploy/helm-chart-artifact.ts) is one helm pulls and renders. For every
+ * `helm_release` of the synth output whose repository is a chart mirror (`oci://<registry>/<env>-charts`)
+ * it builds helmChartArtifact() from the pinned archive and pushes config, chart layer and manifest
+ * into a real OCI registry (CNCF distribution, started on 127.0.0.1 for the run) with the OCI
+ * distribution API, into the repository the deploy pushes to (scripts/deploy/chart-mirror.ts), then
+ * runs the real helm: `helm pull oci://.../<env>-charts/<chart> --version <v>` (the reference the
+ * release names), `helm show chart` and `helm template` (the release's synthesized values) on the
+ * pulled archive, whose sha256 must be the original's; and `helm push` of the same archive must
+ * store the same config, layer and annotations. It first proves the check bites: helm must refuse
+ * artifacts whose config or chart layer has an image media type. One line per chart; exit 1 on any
+ * failure. Tools are built first when missing (scripts/k8s-tools.sh helm registry); the registry is
+ * stopped, by PID, whatever happens.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parse } from "yaml";
+import { environmentOfStackId, loadEnvironments } from "../../config";
+import { printedHelp } from "../command-line";
+import { chartMirrorRepository } from "../deploy/chart-mirror";
+import { helmChartArtifact, type HelmChartArtifact } from "../deploy/helm-chart-artifact";
+import type { Json } from "../k8s-check/api-objects";
+import { releasesOf, renderRelease } from "../k8s-check/charts";
+import { startLocalRegistry, type LocalRegistry } from "./local-registry";
+import { OCI_MANIFEST_MEDIA_TYPE, PushError, pushArtifact, type PushableArtifact } from "./oci-push";
+import { BROKEN_ARTIFACTS } from "./self-check";
+
+const ROOT = path.resolve(__dirname, "..");
+const BIN = path.join(ROOT, ".tools", "k8s", "bin");
+const CHARTS =
+  process.env.K8S_CHECK_CHARTS ?? path.resolve(ROOT, "..", "shared", "reference", "helm-charts", "packages");
+const USAGE = [
+  "usage: npm run chart-check [-- --dir <synth output>]",
+  "Builds helm and an OCI registry (CNCF distribution) into .tools/k8s when missing, pushes the deploy's OCI",
+  "artifact of every mirrored chart of the synth output (--dir, default cdktf.out) into that registry on",
+  "127.0.0.1, and pulls, shows and renders it with the real helm.",
+].join("\n");
+
+/** A failure the check reports as one line. */
+class CheckError extends Error {}
+
+type Release = ReturnType<typeof releasesOf>[number];
+
+/** One release that pulls from a chart mirror. */
+interface MirroredRelease {
+  readonly stackId: string;
+  readonly release: Release;
+  /** `<path>/<chart>` under the registry host: the repository helm pulls (the release's repository + chart). */
+  readonly pullFrom: string;
+  /** The repository the deploy pushes the chart into (`<env>-charts/<chart>`); undefined when it pushes none. */
+  readonly pushTo?: string;
+  /** The releases' repository the deploy mirrors for the environment (chartMirrorRepository). */
+  readonly deployMirror: string;
+}
+
+/** A chart mirror's repository: `oci://<registry host>/<path ending in -charts>` (modules/image-mirror.ts). */
+const MIRROR_REPOSITORY = /^oci:\/\/[^/]+\/(.+-charts)\/?$/;
+
+function loadStacks(outdir: string): { id: string; json: Json }[] {
+  const manifestFile = path.join(outdir, "manifest.json");
+  if (!fs.existsSync(manifestFile)) throw new CheckError(`no synth output in ${outdir}: run npm run synth first`);
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
+    stacks: Record<string, { synthesizedStackPath: string }>;
+  };
+  return Object.entries(manifest.stacks).map(([id, entry]) => ({
+    id,
+    json: JSON.parse(fs.readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) as Json,
+  }));
+}
+
+/**
+ * The releases that pull from a chart mirror, each with where the deploy pushes its chart: the
+ * deploy mirrors the releases whose repository is its environment's chartMirrorRepository, into
+ * `<last segment>/<chart>` (scripts/deploy/chart-mirror.ts mirrorCharts).
+ */
+function mirroredReleases(outdir: string): MirroredRelease[] {
+  const deployMirrors = new Map(loadEnvironments().map((config) => [config.name, chartMirrorRepository(config)]));
+  return loadStacks(outdir).flatMap(({ id, json }) =>
+    releasesOf(json).flatMap((release) => {
+      const mirror = MIRROR_REPOSITORY.exec(release.repository);
+      if (!mirror) return [];
+      const deployMirror = deployMirrors.get(environmentOfStackId(id)) ?? "(no such environment in config/)";
+      const pushed = release.repository.replace(/\/+$/, "") === deployMirror;
+      return [
+        {
+          stackId: id,
+          release,
+          pullFrom: `${mirror[1]}/${release.chart}`,
+          pushTo: pushed ? `${deployMirror.slice(deployMirror.lastIndexOf("/") + 1)}/${release.chart}` : undefined,
+          deployMirror,
+        },
+      ];
+    }),
+  );
+}
+
+const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+/** Runs the real helm; its output, or its first error line (without "Error: ") as the failure. */
+function helm(args: string[]): { ok: boolean; output: string } {
+  const run = spawnSync(path.join(BIN, "helm"), args, { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (run.status === 0) return { ok: true, output: run.stdout };
+  const line = `${run.stderr}\n${run.stdout}`.split("\n").find((l) => l.trim()) ?? `exit ${run.status}`;
+  return { ok: false, output: line.replace(/^Error: /, "").trim() };
+}
+
+/** `helm pull` of `<host>/<repository>` at `version` into a new folder; the folder, or helm's message. */
+function helmPull(registry: LocalRegistry, repository: string, version: string): { dir?: string; message: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-check-pull-"));
+  const pulled = helm([
+    "pull",
+    `oci://${registry.host}/${repository}`,
+    "--version",
+    version,
+    "--plain-http",
+    "--destination",
+    dir,
+  ]);
+  if (pulled.ok) return { dir, message: pulled.output.trim() };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { message: pulled.output };
+}
+
+const CREATED = "org.opencontainers.image.created";
+
+type Manifest = Record<string, unknown>;
+
+/**
+ * The manifest the real `helm push` stores for the same archive, read back from the registry.
+ * helm push dates the artifact by the archive file's modification time, in RFC 3339 in the local
+ * zone (helm v3.22.0 pkg/pusher/ocipusher.go): a copy dated as the artifact's `created`
+ * annotation, pushed with TZ=UTC, is comparable annotation for annotation.
+ */
+async function helmPushedManifest(
+  registry: LocalRegistry,
+  archive: Buffer,
+  artifact: HelmChartArtifact,
+): Promise<Manifest> {
+  const created = (JSON.parse(artifact.manifest) as { annotations?: Record<string, string> }).annotations?.[CREATED];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-check-push-"));
+  try {
+    const copy = path.join(dir, `${artifact.name}-${artifact.version}.tgz`);
+    fs.writeFileSync(copy, archive);
+    if (created) fs.utimesSync(copy, new Date(created), new Date(created));
+    const run = spawnSync(path.join(BIN, "helm"), ["push", copy, `oci://${registry.host}/helm-push`, "--plain-http"], {
+      encoding: "utf8",
+      env: { ...process.env, TZ: "UTC" },
+    });
+    if (run.status !== 0)
+      throw new CheckError(
+        `helm push of the same archive failed: ${`${run.stderr}\n${run.stdout}`.split("\n").find((l) => l.trim())}`,
+      );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const response = await fetch(`http://${registry.host}/v2/helm-push/${artifact.name}/manifests/${artifact.tag}`, {
+    headers: { Accept: OCI_MANIFEST_MEDIA_TYPE },
+  });
+  if (response.status !== 200) throw new CheckError(`reading back helm push's manifest: HTTP ${response.status}`);
+  return (await response.json()) as Manifest;
+}
+
+/**
+ * Where our manifest differs from helm push's (`annotations.<key>` for an annotation). helm v3.22.0
+ * writes no top-level `mediaType` (pkg/registry/client.go Push builds ocispec.Manifest without it);
+ * ours may declare it, as the image spec recommends ("This property SHOULD be used",
+ * https://github.com/opencontainers/image-spec/blob/v1.1.0/manifest.md) and ECR's PutImage needs
+ * otherwise as imageManifestMediaType (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html).
+ */
+function differencesFromHelmPush(ours: Manifest, helms: Manifest): string[] {
+  const { mediaType, ...rest } = ours;
+  const differences = mediaType === undefined || mediaType === OCI_MANIFEST_MEDIA_TYPE ? [] : ["mediaType"];
+  for (const key of new Set([...Object.keys(rest), ...Object.keys(helms)])) {
+    if (isDeepStrictEqual(rest[key], helms[key])) continue;
+    if (key !== "annotations") {
+      differences.push(key);
+      continue;
+    }
+    const [a, b] = [(rest[key] ?? {}) as Manifest, (helms[key] ?? {}) as Manifest];
+    for (const name of new Set([...Object.keys(a), ...Object.keys(b)]))
+      if (a[name] !== b[name]) differences.push(`annotations.${name}`);
+  }
+  return differences;
+}
+
+/** The pinned archive of a release's chart (`<chart>-<version>.tgz` in the packaged-charts folder). */
+function pinnedArchive(release: Release): Buffer {
+  const file = path.join(CHARTS, `${release.chart}-${release.version}.tgz`);
+  if (!fs.existsSync(file))
+    throw new CheckError(`the pinned archive ${path.basename(file)} is not in ${CHARTS} (K8S_CHECK_CHARTS)`);
+  return fs.readFileSync(file);
+}
+
+/** Push, pull, compare, show, render one mirrored release; its line, or throws CheckError. */
+async function checkRelease(registry: LocalRegistry, mirrored: MirroredRelease): Promise<string> {
+  const { release, pullFrom, pushTo, stackId } = mirrored;
+  if (!pushTo)
+    throw new CheckError(
+      `the deploy mirrors only the releases of ${mirrored.deployMirror} (scripts/deploy/chart-mirror.ts): it would never push this chart, ${release.repository}`,
+    );
+  const archive = pinnedArchive(release);
+  const artifact = helmChartArtifact(archive);
+  if (artifact.name !== release.chart || artifact.version !== release.version)
+    throw new CheckError(
+      `helmChartArtifact read ${artifact.name} ${artifact.version} from the archive the release pins as ${release.chart} ${release.version}`,
+    );
+  const stored = await pushArtifact(registry.host, pushTo, artifact);
+  if (stored !== artifact.manifestDigest)
+    throw new CheckError(
+      `the registry stored the manifest as ${stored}, helmChartArtifact says ${artifact.manifestDigest}`,
+    );
+  const pull = helmPull(registry, pullFrom, release.version);
+  if (!pull.dir) throw new CheckError(`helm pull refused it: ${pull.message}`);
+  try {
+    const pulledFile = path.join(pull.dir, `${release.chart}-${release.version}.tgz`);
+    if (!fs.existsSync(pulledFile))
+      throw new CheckError(
+        `helm pull wrote ${fs.readdirSync(pull.dir).join(", ") || "nothing"}, not ${path.basename(pulledFile)}`,
+      );
+    const pulledDigest = sha256(fs.readFileSync(pulledFile));
+    if (pulledDigest !== sha256(archive))
+      throw new CheckError(`helm pulled an archive with ${pulledDigest}, the pinned one is ${sha256(archive)}`);
+    const shown = helm(["show", "chart", pulledFile]);
+    if (!shown.ok) throw new CheckError(`helm show chart refused the pulled archive: ${shown.output}`);
+    const chart = parse(shown.output) as { name?: string; version?: string };
+    if (chart.name !== release.chart || chart.version !== release.version)
+      throw new CheckError(`helm show chart says ${chart.name} ${chart.version}`);
+    let objects: number;
+    try {
+      objects = renderRelease(stackId, release, path.join(BIN, "helm"), pull.dir).length;
+    } catch (error) {
+      const stderr = String((error as { stderr?: string }).stderr ?? error);
+      throw new CheckError(`helm template refused the pulled archive: ${stderr.split("\n").find((l) => l.trim())}`);
+    }
+    const helmPushed = await helmPushedManifest(registry, archive, artifact);
+    const differences = differencesFromHelmPush(JSON.parse(artifact.manifest) as Manifest, helmPushed);
+    if (differences.length > 0)
+      throw new CheckError(
+        `its manifest is not the one helm push makes of the same archive: ${differences.join(", ")} differ (helm push's config ${String((helmPushed.config as Manifest | undefined)?.digest)}, ours ${artifact.configDigest})`,
+      );
+    return `pushed (manifest ${artifact.manifestDigest.slice(0, 19)}: config, layer and annotations as helm push makes them), helm pull: the pinned archive byte for byte (${pulledDigest.slice(0, 19)}), helm show chart: ${chart.name} ${chart.version}, helm template (${stackId} values): ${objects} objects`;
+  } finally {
+    fs.rmSync(pull.dir, { recursive: true, force: true });
+  }
+}
+
+/** Pushes each broken variant of `artifact`; the number helm refused, with its messages printed. */
+async function selfCheck(registry: LocalRegistry, release: Release, artifact: PushableArtifact): Promise<number> {
+  let refused = 0;
+  for (const broken of BROKEN_ARTIFACTS) {
+    const repository = `self-check/${broken.name}/${release.chart}`;
+    await pushArtifact(registry.host, repository, broken.break(artifact));
+    const pull = helmPull(registry, repository, release.version);
+    if (pull.dir) {
+      fs.rmSync(pull.dir, { recursive: true, force: true });
+      console.log(`chart-check: self-check ${broken.what}: PULLED (the check does not bite)`);
+    } else {
+      refused += 1;
+      console.log(`chart-check: self-check ${broken.what}: helm refused as expected: ${pull.message}`);
+    }
+  }
+  return refused;
+}
+
+/** helm's configuration, cache and data in a temporary folder, no registry login of the machine's. */
+function isolateHelm(): string {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "chart-check-helm-"));
+  for (const [variable, folder] of [
+    ["HELM_CONFIG_HOME", "config"],
+    ["HELM_CACHE_HOME", "cache"],
+    ["HELM_DATA_HOME", "data"],
+    ["DOCKER_CONFIG", "docker"],
+  ])
+    process.env[variable] = path.join(home, folder);
+  return home;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (printedHelp(argv, USAGE)) return 0;
+  if (!fs.existsSync(CHARTS))
+    throw new CheckError(
+      `the pinned chart archives are not in ${CHARTS}: set K8S_CHECK_CHARTS to the folder holding them (reference/helm-charts/packages of ../shared)`,
+    );
+  const dirAt = argv.indexOf("--dir");
+  const unknown = argv.filter((arg, i) => arg !== "--dir" && (dirAt < 0 || i !== dirAt + 1));
+  if (unknown.length > 0 || (dirAt >= 0 && !argv[dirAt + 1]))
+    throw new CheckError(
+      `${unknown.length > 0 ? `unknown argument ${unknown[0]}` : "--dir needs a folder"}; ${USAGE.split("\n")[0]}`,
+    );
+  const outdir = dirAt >= 0 ? argv[dirAt + 1] : path.join(ROOT, "cdktf.out");
+  const mirrored = mirroredReleases(outdir);
+  if (mirrored.length === 0)
+    throw new CheckError(
+      `no helm_release in ${outdir} pulls from a chart mirror (repository oci://<registry>/<env>-charts): nothing the deploy pushes is pulled`,
+    );
+  // The build prints its own one-line failure (and where its log is).
+  const tools = spawnSync("bash", [path.join(ROOT, "scripts", "k8s-tools.sh"), "helm", "registry"], {
+    stdio: "inherit",
+  });
+  if (tools.status !== 0) return 1;
+  const helmHome = isolateHelm();
+  const registry = await startLocalRegistry(BIN);
+  const stop = () => {
+    registry.stop();
+    fs.rmSync(helmHome, { recursive: true, force: true });
+  };
+  // Interrupted: the registry goes with us (a listener would otherwise keep the process alive).
+  const interrupted = () => {
+    stop();
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  try {
+    console.log(`chart-check: registry (distribution) on ${registry.host}`);
+    const first = mirrored[0];
+    const sample = helmChartArtifact(pinnedArchive(first.release));
+    const refused = await selfCheck(registry, first.release, sample);
+    let failed = 0;
+    for (const item of mirrored) {
+      const reference = `${item.pullFrom}:${item.release.version}`;
+      try {
+        console.log(`chart-check: ${reference} ok: ${await checkRelease(registry, item)}`);
+      } catch (error) {
+        if (!(error instanceof CheckError || error instanceof PushError)) throw error;
+        failed += 1;
+        console.error(`chart-check: ${reference} FAILED: ${error.message}`);
+      }
+    }
+    const toothless = BROKEN_ARTIFACTS.length - refused;
+    console.log(
+      `chart-check: ${mirrored.length - failed}/${mirrored.length} mirrored chart releases pulled and rendered by helm; self-check ${refused}/${BROKEN_ARTIFACTS.length} broken artifacts refused`,
+    );
+    return failed > 0 || toothless > 0 ? 1 : 0;
+  } finally {
+    stop();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    console.error(
+      error instanceof CheckError ? `chart-check: ${message}` : `chart-check: unexpected error: ${message}`,
+    );
+    process.exitCode = 1;
+  },
+);
