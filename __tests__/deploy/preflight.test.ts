@@ -355,6 +355,7 @@ describe("preflight", () => {
       "DescribeImagesCommand",
       "DescribeSecretCommand",
       "GetCallerIdentityCommand",
+      "GetObjectCommand",
       "GetSecretValueCommand",
       "HeadBucketCommand",
       "HeadObjectCommand",
@@ -363,8 +364,8 @@ describe("preflight", () => {
     expect(lines).toContain(
       `  ok    the image tag is in the environment's ECR repository: marketing-agents-dev:0.1.0 = ${IMAGE_DIGEST}`,
     );
-    // Every check but "deployed dependencies" (the whole environment is selected) and the
-    // organization's placeholders (its guardrails are not).
-    expect(lines).toHaveLength(CHECKS.length - 2);
+    // Every check but "deployed dependencies" (the whole environment is selected), the
+    // organization's placeholders (its guardrails are not) and the restore's source (none configured).
+    expect(lines).toHaveLength(CHECKS.length - 3);
   });
 });

@@ -6,6 +6,7 @@
 import { DescribeImagesCommand as DescribeAmisCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
+import { RDSClient } from "@aws-sdk/client-rds";
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -32,10 +33,13 @@ import {
 import { CREDENTIALED_UPSTREAMS, PULL_THROUGH_SECRET_PREFIX } from "../../modules/image-mirror";
 import { APP_API_KEYS } from "../../modules/kubernetes/app-external-secret";
 import { amiName, architectureOf } from "../../modules/operator-access-host";
+import { readAppliedState, type AppliedState } from "./applied-state";
 import { DeployError } from "./deploy-error";
 import { addonVersionsOffered, eksAmiName } from "./eks-versions";
 import { awsErrorName, missingCredentials } from "./aws-errors";
 import { runningImageTag } from "./image-record";
+import { appLoginGeneration, dataLoginGeneration, generationRefusal } from "./login-generation";
+import { checkRestoreSource, restoreApplied } from "./restore-source";
 
 /** Oldest Terraform that can lock S3 state with a lock file (`use_lockfile`). */
 export const MIN_TERRAFORM = [1, 10] as const;
@@ -87,6 +91,8 @@ interface Context {
   bootstrapStateInBucket?: boolean;
   deferred?: boolean;
   imageTag?: string;
+  /** States read so far, by concern (undefined: never applied). */
+  readonly states: Map<Concern, AppliedState | undefined>;
 }
 
 /** One client per service, in the environment's region. */
@@ -98,6 +104,7 @@ function createClients(region: string) {
     secrets: new SecretsManagerClient({ region }),
     eks: new EKSClient({ region }),
     ec2: new EC2Client({ region }),
+    rds: new RDSClient({ region }),
   };
 }
 
@@ -275,6 +282,48 @@ const dependenciesDeployed: Check = {
       }
     }
     return context.target.deployedDependencies.join(", ");
+  },
+};
+
+/**
+ * Before any terraform: the app login's generation may stay or move by one (docs/day-2.md, "On a
+ * credential rotation"); a jump by two, two pending rotations merged or one commit adding two,
+ * would set a new password on the login the pods use. Read from the data and app stacks' states.
+ */
+const loginGenerationStep: Check = {
+  name: "database.appLoginGeneration moves by one rotation at most",
+  applies: (context) => has(context, "data", "app"),
+  async run(context) {
+    const { config } = context.target;
+    const wanted = config.database.appLoginGeneration;
+    if (!context.stateBucketExists) return `${wanted} (no state yet: a first deploy)`;
+    const applied = {
+      data: dataLoginGeneration(await appliedState(context, "data")),
+      app: appLoginGeneration(await appliedState(context, "app")),
+    };
+    const refusal = generationRefusal(config, applied);
+    if (refusal) throw new DeployError(refusal);
+    const running = applied.app ?? applied.data;
+    if (running === undefined) return `${wanted} (none applied yet)`;
+    return wanted === running ? `${wanted}, as applied` : `${running} -> ${wanted}: a rotation`;
+  },
+};
+
+/**
+ * A restore replaces the instance, the old one deleted first: its source must exist before that.
+ * Only while the restore is to be applied (the data stack's instance did not come from it yet).
+ */
+const restoreSourceExists: Check = {
+  name: "the source of database.restore exists",
+  applies: (context) => has(context, "data") && context.target.config.database.restore !== null,
+  async run(context) {
+    const restore = context.target.config.database.restore;
+    if (restore === null) return;
+    const state = context.stateBucketExists ? await appliedState(context, "data") : undefined;
+    if (restoreApplied(state, restore)) {
+      return `${context.target.config.name}-data's instance came from it already (not asked again)`;
+    }
+    return checkRestoreSource(context.clients.rds, context.target.config, state);
   },
 };
 
@@ -505,6 +554,8 @@ export const CHECKS: readonly Check[] = [
   terraformOnPath,
   stateBucket,
   dependenciesDeployed,
+  loginGenerationStep,
+  restoreSourceExists,
   clusterAdmin,
   imageToRun,
   imagePushed,
@@ -523,7 +574,12 @@ export async function runPreflight(
   probes: PreflightProbes,
   report: (line: string) => void,
 ): Promise<PreflightFacts> {
-  const context: Context = { target, probes, clients: createClients(target.config.account.region) };
+  const context: Context = {
+    target,
+    probes,
+    clients: createClients(target.config.account.region),
+    states: new Map(),
+  };
   for (const check of CHECKS) {
     if (!check.applies(context)) continue;
     try {
@@ -563,6 +619,14 @@ function stateExists(context: Context, concern: Concern): Promise<boolean> {
   return exists(() =>
     context.clients.s3.send(new HeadObjectCommand({ Bucket: stateBucketName(config), Key: stateKey(config, concern) })),
   );
+}
+
+/** A stack's state, read once per preflight. */
+async function appliedState(context: Context, concern: Concern): Promise<AppliedState | undefined> {
+  if (!context.states.has(concern)) {
+    context.states.set(concern, await readAppliedState(context.clients.s3, context.target.config, concern));
+  }
+  return context.states.get(concern);
 }
 
 /** `arn:aws:sts::1:assumed-role/Name/session` -> `Name`; undefined for users and roots. */
