@@ -4,7 +4,7 @@
  */
 import type { ChartSource } from "./addons/platform-addon";
 import type { PolicyStatement } from "./iam-policy";
-import type { ImageMirror } from "./image-mirror";
+import { isMirroredChart, type ImageMirror } from "./image-mirror";
 import {
   PEOPLE_ONLY_KEY_ACTIONS,
   RESOURCE_TYPE_ACTIONS,
@@ -320,33 +320,38 @@ export function imagePushStatements(repositoryArn: string): PolicyStatement[] {
   ];
 }
 
-/** The ECR repositories the environment's Helm charts come from, by prefix (modules/image-mirror.ts names them). */
+/** The ECR repositories the environment's Helm charts come from, by name (modules/image-mirror.ts names them). */
 export interface ChartRepositories {
   readonly accountId: string;
   readonly region: string;
   /**
-   * Prefixes of the pull-through caches the charts with an OCI publication come through
-   * (`<env>-docker-hub`, `<env>-quay`, `<env>-ghcr`): ECR fills them on a chart's first pull.
+   * The pull-through cache repositories of the charts with an OCI publication, one per chart
+   * (`<env>-ghcr/prometheus-community/charts/kube-prometheus-stack`): ECR creates and fills each on
+   * the chart's first pull.
    */
-  readonly cachePrefixes: readonly string[];
-  /** Prefix of the repositories the deploy command pushes the other charts to (`<env>-charts`). */
-  readonly mirrorPrefix: string;
+  readonly cachedRepositories: readonly string[];
+  /** The repositories the deploy command pushes the other charts to, one per chart (`<env>-charts/metrics-server`). */
+  readonly mirroredRepositories: readonly string[];
 }
 
 /**
- * The prefixes the given charts are pulled from once the mirror rewrites their repositories
- * (`ImageMirror.chart`): the caches of their OCI upstreams, and the mirror for the charts that have
- * none. Read from the rewrite itself, so a chart moved to another upstream moves its grant with it.
+ * The repositories the given charts are pulled from once the mirror rewrites their repositories
+ * (`ImageMirror.chart`, then Helm appends the chart's name): each chart's own, in its upstream's
+ * cache or in the mirror. Read from the rewrite itself, so a chart moved to another upstream moves
+ * its grant with it, and nothing else under a cache's prefix is ever granted: a CI role that could
+ * pull any path of `<env>-ghcr/*` could make ECR import anything ghcr.io serves.
  */
 export function chartRepositoriesOf(
   mirror: ImageMirror,
   sources: readonly ChartSource[],
-): Pick<ChartRepositories, "cachePrefixes" | "mirrorPrefix"> {
-  // `oci://<registry host>/<prefix>[/<path>]`: ImageMirror.chart throws for a chart it cannot place.
-  const prefixes = sources.map((source) => mirror.chart(source).repository.split("/")[3]);
+): Pick<ChartRepositories, "cachedRepositories" | "mirroredRepositories"> {
+  // `oci://<registry host>/<path>`: ImageMirror.chart throws for a chart it cannot place.
+  const pulledFrom = (source: ChartSource) =>
+    `${mirror.chart(source).repository.split("/").slice(3).join("/")}/${source.chart}`;
+  const unique = (names: string[]) => [...new Set(names)];
   return {
-    cachePrefixes: mirror.prefixes().filter((prefix) => prefixes.includes(prefix)),
-    mirrorPrefix: mirror.chartMirrorPrefix(),
+    cachedRepositories: unique(sources.filter((s) => !isMirroredChart(s)).map(pulledFrom)),
+    mirroredRepositories: unique(sources.filter(isMirroredChart).map(pulledFrom)),
   };
 }
 
@@ -354,42 +359,38 @@ export function chartRepositoriesOf(
  * Pulling the Helm charts from the environment's ECR, filling its pull-through caches on a chart's
  * first pull, and pushing the charts that have no OCI publication into the mirror: what the Helm
  * provider (3.1.1 fetches the chart while it plans, in ModifyPlan) and the deploy command's chart
- * mirror need, for the plan role (plan job) as for the deploy role (apply job). Pushing stays on
- * `<env>-charts/*`, filling the caches on the caches' prefixes
- * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html): no other
- * repository, not the app image's, not another environment's. The cache repositories ECR creates
- * carry its default encryption (the stacks define no repository creation template), and the mirror's
- * KMS-encrypted repositories are written through the grant ECR holds on the key, so no KMS right
+ * mirror need, for the plan role (plan job) as for the deploy role (apply job). Each right is on the
+ * pinned charts' own repositories, by exact name: filling the caches
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html) on the cache
+ * repositories, pushing on the mirror's; no other repository, no other path under a cache's prefix,
+ * not the app image's, not another environment's. The cache repositories ECR creates are AES256
+ * with immutable tags (the cluster stack's repository creation templates,
+ * modules/pull-through-repository-templates.ts), and the mirror's KMS-encrypted repositories are
+ * written through the grant ECR holds on the key, so no KMS right
  * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html).
  */
 export function chartRegistryStatements(repositories: ChartRepositories): PolicyStatement[] {
-  const under = (prefix: string) =>
-    `arn:aws:ecr:${repositories.region}:${repositories.accountId}:repository/${prefix}/*`;
-  const caches = repositories.cachePrefixes.map(under);
-  const mirror = under(repositories.mirrorPrefix);
-  const fillCaches: PolicyStatement[] =
-    caches.length > 0
-      ? [
-          {
-            Sid: "FillTheChartCachesOnFirstPull",
-            Effect: "Allow",
-            Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
-            Resource: caches,
-          },
-        ]
-      : [];
+  const arnOf = (name: string) => `arn:aws:ecr:${repositories.region}:${repositories.accountId}:repository/${name}`;
+  const caches = repositories.cachedRepositories.map(arnOf);
+  const mirror = repositories.mirroredRepositories.map(arnOf);
+  // IAM refuses a statement without a resource: none when no chart comes that way.
+  const onAny = (resources: string[], statement: PolicyStatement): PolicyStatement[] =>
+    resources.length > 0 ? [{ ...statement, Resource: resources }] : [];
   return [
     // GetAuthorizationToken has no resource: the token only admits what the other statements allow.
     { Sid: "LoginToTheRegistry", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-    {
-      // BatchCheckLayerAvailability serves pushes as well as pulls.
+    // BatchCheckLayerAvailability serves pushes as well as pulls.
+    ...onAny([...caches, ...mirror], {
       Sid: "PullTheCharts",
       Effect: "Allow",
       Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-      Resource: [...caches, mirror],
-    },
-    ...fillCaches,
-    {
+    }),
+    ...onAny(caches, {
+      Sid: "FillTheChartCachesOnFirstPull",
+      Effect: "Allow",
+      Action: ["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+    }),
+    ...onAny(mirror, {
       Sid: "MirrorTheChartsWithoutAnOciPublication",
       Effect: "Allow",
       Action: [
@@ -399,8 +400,7 @@ export function chartRegistryStatements(repositories: ChartRepositories): Policy
         "ecr:PutImage",
         "ecr:UploadLayerPart",
       ],
-      Resource: mirror,
-    },
+    }),
   ];
 }
 
@@ -528,7 +528,10 @@ export function planReadStatements(
  * What the deploy command's preflight reads beyond a plan's refresh (scripts/deploy/preflight.ts):
  * that the source of `database.restore` exists before Terraform replaces the instance, a
  * snapshot or AWS Backup recovery point (DescribeDBSnapshots) or the automated backups of a
- * point-in-time restore (DescribeDBInstanceAutomatedBackups). Both are list-only Describe calls.
+ * point-in-time restore (DescribeDBInstanceAutomatedBackups), both list-only Describe calls; and,
+ * before the platform stack, that ECR reaches each upstream the charts come through with a valid
+ * credential (ValidatePullThroughCacheRule, a Read action that takes no resource, so `*`:
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html).
  */
 export function preflightReadStatements(): PolicyStatement[] {
   return [
@@ -536,6 +539,12 @@ export function preflightReadStatements(): PolicyStatement[] {
       Sid: "PreflightRestoreSources",
       Effect: "Allow",
       Action: ["rds:DescribeDBSnapshots", "rds:DescribeDBInstanceAutomatedBackups"],
+      Resource: "*",
+    },
+    {
+      Sid: "PreflightPullThroughCacheRules",
+      Effect: "Allow",
+      Action: "ecr:ValidatePullThroughCacheRule",
       Resource: "*",
     },
   ];

@@ -3,6 +3,7 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { Construct } from "constructs";
 import { policyDocument, type PolicyStatement } from "./iam-policy";
 import { UPSTREAM_NAMES, UPSTREAM_REGISTRIES, type ImageMirror, type UpstreamName } from "./image-mirror";
+import { PullThroughRepositoryTemplates } from "./pull-through-repository-templates";
 
 /** Settings of the pull-through cache. */
 export interface ImagePullThroughCacheProps {
@@ -24,14 +25,21 @@ export interface ImagePullThroughCacheProps {
  * and, for a repository not cached yet, `ecr:CreateRepository` (`pullStatements`, in the policy
  * `nodePolicyArn` the node groups attach):
  * https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html
+ * The repositories ECR creates take their settings (immutable tags) from one repository creation
+ * template per rule (modules/pull-through-repository-templates.ts), made before the rule.
  */
 export class ImagePullThroughCache extends Construct {
   /** The managed policy of `pullStatements`, for the node roles. */
   readonly nodePolicyArn: string;
+  /** The repository creation templates of the rules' repositories. */
+  readonly repositoryTemplates: PullThroughRepositoryTemplates;
   private readonly repositoryArns: string[];
 
   constructor(scope: Construct, id: string, props: ImagePullThroughCacheProps) {
     super(scope, id);
+    this.repositoryTemplates = new PullThroughRepositoryTemplates(this, "repository-templates", {
+      prefixes: Object.fromEntries(UPSTREAM_NAMES.map((upstream) => [upstream, props.mirror.prefix(upstream)])),
+    });
     for (const upstream of UPSTREAM_NAMES) {
       const registry = UPSTREAM_REGISTRIES[upstream];
       const credentialArn = props.credentialArns[upstream];
@@ -42,6 +50,8 @@ export class ImagePullThroughCache extends Construct {
         ecrRepositoryPrefix: props.mirror.prefix(upstream),
         upstreamRegistryUrl: registry.url,
         credentialArn: registry.credential ? credentialArn : undefined,
+        // A repository the rule creates before its template exists would keep ECR's defaults.
+        dependsOn: [this.repositoryTemplates.templates[upstream]],
       });
     }
     this.repositoryArns = props.mirror

@@ -339,6 +339,21 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
     serviceLinkedRoles: ["pullthroughcache.ecr.amazonaws.com"],
     write: ["ecr:CreatePullThroughCacheRule", "ecr:UpdatePullThroughCacheRule", "ecr:DeletePullThroughCacheRule"],
   },
+  // The settings of the repositories the pull-through cache creates. Its actions take no resource;
+  // ECR lists CreateRepository among what managing a template needs, and creating the account's
+  // first template creates AWSServiceRoleForECRTemplate (trusting ecr.amazonaws.com):
+  // https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create.html,
+  // https://docs.aws.amazon.com/AmazonECR/latest/userguide/slr-rct.html
+  aws_ecr_repository_creation_template: {
+    read: ["ecr:DescribeRepositoryCreationTemplates"],
+    serviceLinkedRoles: ["ecr.amazonaws.com"],
+    write: [
+      "ecr:CreateRepositoryCreationTemplate",
+      "ecr:UpdateRepositoryCreationTemplate",
+      "ecr:DeleteRepositoryCreationTemplate",
+      "ecr:CreateRepository",
+    ],
+  },
   aws_ecr_repository: {
     read: ["ecr:DescribeRepositories", "ecr:ListTagsForResource"],
     // KMS encryption with a customer key: ECR creates a grant on it for the caller and retires it

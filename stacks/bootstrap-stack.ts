@@ -381,8 +381,9 @@ function ciRoles(
         ),
         ...readParentZone,
         // Its one write (docs/who-can.md): the Helm provider fetches each chart while planning, so
-        // the plan job mirrors the charts without an OCI publication into `<env>-charts/*` and fills
-        // the pull-through caches: a chart version bump is plannable before anything is applied.
+        // the plan job mirrors the charts without an OCI publication into their `<env>-charts/<chart>`
+        // and fills the pinned charts' cache repositories: a chart version bump is plannable before
+        // anything is applied.
         // What it writes is public and pinned by main's reviewed code; a mirrored archive is checked
         // against its upstream index's digest and kept under an immutable tag (no chart an apply
         // used can be replaced). Only an apply installs a chart: it can change nothing that runs.

@@ -1,5 +1,5 @@
 import { DescribeImagesCommand as DescribeAmisCommand } from "@aws-sdk/client-ec2";
-import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand, ValidatePullThroughCacheRuleCommand } from "@aws-sdk/client-ecr";
 import { DescribeAddonVersionsCommand, DescribeClusterCommand } from "@aws-sdk/client-eks";
 import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
@@ -171,6 +171,38 @@ describe("preflight", () => {
       { concerns: ["cluster"] },
       {},
       /^preflight: environment "dev": setting cluster\.nodeAmiReleaseVersion: no EKS AMI amazon-eks-node-al2023-x86_64-standard-1\.35-v20251209 is published in us-east-1: pick one from npm run eks-versions -- dev$/,
+    ],
+    [
+      "an expired GitHub Container Registry token (the charts' ghcr.io rule fails validation)",
+      (m) =>
+        m.ecr.on(ValidatePullThroughCacheRuleCommand, { ecrRepositoryPrefix: "dev-ghcr" }).resolves({
+          ecrRepositoryPrefix: "dev-ghcr",
+          isValid: false,
+          failure: "Unable to authenticate with the upstream registry.\nCheck the credential.",
+        }),
+      { concerns: ["platform"] },
+      {},
+      /^preflight: environment "dev": pull-through cache rule dev-ghcr cannot pull from ghcr\.io \(ECR: Unable to authenticate with the upstream registry\. Check the credential\.\), so the platform's charts from there would fail to download: update secret ecr-pullthroughcache\/marketing-agents-dev\/ghcr with a valid token: aws secretsmanager put-secret-value --secret-id ecr-pullthroughcache\/marketing-agents-dev\/ghcr --secret-string '\{"username":"\.\.\.","accessToken":"\.\.\."\}'$/,
+    ],
+    [
+      "a Quay rule ECR cannot validate (no credential to update)",
+      (m) =>
+        m.ecr
+          .on(ValidatePullThroughCacheRuleCommand, { ecrRepositoryPrefix: "dev-quay" })
+          .resolves({ ecrRepositoryPrefix: "dev-quay", isValid: false, failure: "Upstream registry unreachable" }),
+      { concerns: ["platform"], mode: "plan" },
+      {},
+      /^preflight: environment "dev": pull-through cache rule dev-quay cannot pull from quay\.io \(ECR: Upstream registry unreachable\), so the platform's charts from there would fail to download: it needs no credential, so quay\.io itself did not answer ECR: try again later$/,
+    ],
+    [
+      "a chart rule that does not exist when the cluster stack is not selected",
+      (m) =>
+        m.ecr
+          .on(ValidatePullThroughCacheRuleCommand)
+          .rejects(awsError("PullThroughCacheRuleNotFoundException", "The pull through cache rule does not exist")),
+      { concerns: ["platform"] },
+      {},
+      /^preflight: environment "dev": pull-through cache rule dev-docker-hub does not exist, and the platform's charts come through it: deploy the cluster first: npm run deploy -- dev cluster --apply$/,
     ],
     [
       "an AWS error no check expects",
@@ -345,7 +377,47 @@ describe("preflight", () => {
     });
   });
 
-  it("only reads: every AWS call it makes is a Get, Head or Describe", async () => {
+  describe("the pull-through cache rules the platform's charts come through", () => {
+    const validated = () =>
+      aws.ecr.commandCalls(ValidatePullThroughCacheRuleCommand).map((c) => c.args[0].input.ecrRepositoryPrefix);
+
+    it("are validated, each once, when the platform stack is planned or applied", async () => {
+      const lines: string[] = [];
+      await runPreflight(target({ concerns: ["platform"], mode: "plan" }), reachableProbes, (l) => lines.push(l));
+      // Docker Hub (Envoy Gateway), Quay (cert-manager), GitHub Container Registry (the rest); the
+      // registry.k8s.io and ECR Public rules serve images only, and the mirrored charts no rule.
+      expect(validated()).toEqual(["dev-docker-hub", "dev-quay", "dev-ghcr"]);
+      expect(lines).toContain(
+        "  ok    the pull-through cache rules the charts come through reach their upstreams: dev-docker-hub, dev-quay, dev-ghcr",
+      );
+    });
+
+    it("are not asked about when the platform stack is not selected", async () => {
+      await runPreflight(target({ concerns: ["network", "cluster", "data", "app"] }), reachableProbes, () => undefined);
+      expect(validated()).toEqual([]);
+    });
+
+    it("say not yet, and are asked again later, when the selected cluster stack creates them", async () => {
+      aws.ecr
+        .on(ValidatePullThroughCacheRuleCommand)
+        .rejects(awsError("PullThroughCacheRuleNotFoundException", "The pull through cache rule does not exist"));
+      const facts = await runPreflight(target({ concerns: ["cluster", "platform"] }), reachableProbes, () => undefined);
+      expect(facts.deferred).toBe(true);
+    });
+
+    it("stop at the first rule that fails, in the order of the upstreams, naming its secret in one line", async () => {
+      aws.ecr.on(ValidatePullThroughCacheRuleCommand).callsFake((input: { ecrRepositoryPrefix: string }) => ({
+        isValid: false,
+        failure: `${input.ecrRepositoryPrefix} 401`,
+      }));
+      const message = await failureOf(target({ concerns: ["platform"] }));
+      expect(message).toMatch(/^preflight: environment "dev": pull-through cache rule dev-docker-hub cannot pull/);
+      expect(message).toContain("ecr-pullthroughcache/marketing-agents-dev/docker-hub");
+      expect(message).not.toContain("\n");
+    });
+  });
+
+  it("only reads: every AWS call it makes is a Get, Head, Describe or Validate", async () => {
     const lines: string[] = [];
     await runPreflight(target(), reachableProbes, (l) => lines.push(l));
     const commands = Object.values(aws).flatMap((m) => m.calls().map((c) => c.args[0].constructor.name));
@@ -359,6 +431,7 @@ describe("preflight", () => {
       "GetSecretValueCommand",
       "HeadBucketCommand",
       "HeadObjectCommand",
+      "ValidatePullThroughCacheRuleCommand",
     ]);
     expect(lines.every((l) => l.startsWith("  ok    "))).toBe(true);
     expect(lines).toContain(

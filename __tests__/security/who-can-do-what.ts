@@ -162,6 +162,11 @@ const anotherEnvironment = (c: RowContext) => {
 const cachedChart = chartRepository("kube-prometheus-stack");
 const quayCachedChart = chartRepository("cert-manager");
 const mirroredChart = chartRepository("metrics-server");
+/** A repository under the GitHub Container Registry cache's prefix that no pinned chart is pulled from. */
+const unpinnedCachePath = (c: RowContext) => regional(c, "ecr", `repository/${mirrorOf(c).prefix("ghcr")}/attacker/x`);
+/** A repository under the chart mirror's prefix that no pinned chart is pushed to. */
+const unpinnedMirrorPath = (c: RowContext) =>
+  regional(c, "ecr", `repository/${mirrorOf(c).chartMirrorPrefix()}/attacker`);
 /**
  * What planning and applying the platform stack needs of the charts, for the plan role (plan job)
  * and the deploy role (apply job) alike: the Helm provider fetches each chart while it plans, and
@@ -254,7 +259,7 @@ const chartRows = (role: "plan" | "deploy"): RequestRow[] => [
     target: "a mirrored chart (`<env>-charts/...`)",
     resource: mirroredChart,
     expected: "ImplicitlyDenied",
-    why: "imports into the chart caches' prefixes only",
+    why: "imports into the pinned charts' cache repositories only",
   },
   {
     role,
@@ -270,7 +275,7 @@ const chartRows = (role: "plan" | "deploy"): RequestRow[] => [
     target: "another environment's mirrored chart, in the same account",
     resource: chartRepository("metrics-server", anotherEnvironment),
     expected: "ImplicitlyDenied",
-    why: "its own environment's `<env>-charts/*` only",
+    why: "its own environment's mirror repositories only",
   },
   {
     role,
@@ -279,6 +284,30 @@ const chartRows = (role: "plan" | "deploy"): RequestRow[] => [
     resource: chartRepository("kube-prometheus-stack", anotherEnvironment),
     expected: "ImplicitlyDenied",
     why: "its own environment's caches only",
+  },
+  {
+    role,
+    action: "ecr:BatchImportUpstreamImage",
+    target: "another path under the GitHub Container Registry cache's prefix (`<env>-ghcr/attacker/x`)",
+    resource: unpinnedCachePath,
+    expected: "ImplicitlyDenied",
+    why: "the pinned charts' cache repositories only: nothing else of ghcr.io comes in in a CI role's name",
+  },
+  {
+    role,
+    action: "ecr:BatchGetImage",
+    target: "another path under the GitHub Container Registry cache's prefix (`<env>-ghcr/attacker/x`)",
+    resource: unpinnedCachePath,
+    expected: "ImplicitlyDenied",
+    why: "pulls the pinned charts' repositories only",
+  },
+  {
+    role,
+    action: "ecr:PutImage",
+    target: "another repository under the chart mirror's prefix (`<env>-charts/attacker`)",
+    resource: unpinnedMirrorPath,
+    expected: "ImplicitlyDenied",
+    why: "pushes to the mirrored charts' repositories only",
   },
 ];
 
@@ -525,6 +554,30 @@ export const REQUESTS: readonly RequestRow[] = [
     expected: "ImplicitlyDenied",
     why: "its own environment's caches only",
   },
+  {
+    role: "plan",
+    action: "ecr:CreateRepository",
+    target: "another path under the GitHub Container Registry cache's prefix (`<env>-ghcr/attacker/x`)",
+    resource: unpinnedCachePath,
+    expected: "ImplicitlyDenied",
+    why: "creates the pinned charts' cache repositories only (ECR would fill any other from ghcr.io)",
+  },
+  // What the plan role must never do to a chart an apply installs (its one write is the chart mirror's push).
+  ...(
+    [
+      ["ecr:BatchDeleteImage", "a deleted version would be pushed again, from whatever upstream serves then"],
+      ["ecr:PutImageTagMutability", "a mutable tag could be pushed over"],
+      ["ecr:DeleteRepository", "the cluster stack's repository, with its charts"],
+      ["ecr:SetRepositoryPolicy", "a repository policy could let another principal push"],
+    ] as const
+  ).map(([action, why]): RequestRow => ({
+    role: "plan",
+    action,
+    target: "a mirrored chart (`<env>-charts/...`)",
+    resource: mirroredChart,
+    expected: "ImplicitlyDenied",
+    why,
+  })),
   ...chartRows("deploy"),
   {
     role: "pr-plan",
@@ -576,7 +629,23 @@ export const REQUESTS: readonly RequestRow[] = [
       expected: "Allowed",
       why: "preflight: a point-in-time restore is inside the backups' window",
     },
+    {
+      role,
+      action: "ecr:ValidatePullThroughCacheRule",
+      target: "the pull-through cache rules (`*`: the action takes no resource)",
+      resource: () => "*",
+      expected: "Allowed",
+      why: "preflight: ECR reaches each upstream the charts come through, with a valid credential",
+    },
   ]),
+  {
+    role: "pr-plan",
+    action: "ecr:ValidatePullThroughCacheRule",
+    target: "the pull-through cache rules (`*`: the action takes no resource)",
+    resource: () => "*",
+    expected: "ImplicitlyDenied",
+    why: "a pull request does not plan the platform stack",
+  },
   // Restoring the database by config (database.restore) creates it through the restore APIs.
   {
     role: "deploy",
@@ -1035,6 +1104,36 @@ export const REQUESTS: readonly RequestRow[] = [
     expected: "Allowed",
     why: "the account's first cluster creates it",
   },
+  // The pull-through cache's repository creation templates (modules/pull-through-repository-templates.ts).
+  {
+    role: "deploy",
+    action: "iam:CreateServiceLinkedRole",
+    target: "ECR's service-linked role for repository creation templates",
+    resource: (c) => serviceLinkedRole(c, "ecr.amazonaws.com", "AWSServiceRoleForECRTemplate"),
+    context: () => ({ "iam:AWSServiceName": "ecr.amazonaws.com" }),
+    expected: "Allowed",
+    why: "the account's first repository creation template creates it",
+  },
+  ...(["ecr:CreateRepositoryCreationTemplate", "ecr:DeleteRepositoryCreationTemplate"] as const).flatMap(
+    (action): RequestRow[] => [
+      {
+        role: "deploy",
+        action,
+        target: "the repository creation templates (`*`: the action takes no resource)",
+        resource: () => "*",
+        expected: "Allowed",
+        why: "the cluster stack's templates make the caches' repositories immutable",
+      },
+      {
+        role: "plan",
+        action,
+        target: "the repository creation templates (`*`: the action takes no resource)",
+        resource: () => "*",
+        expected: "ImplicitlyDenied",
+        why: "a template decides every cache repository ECR creates: an apply's",
+      },
+    ],
+  ),
   {
     role: "deploy",
     action: "iam:CreateServiceLinkedRole",
@@ -1215,7 +1314,7 @@ export const REQUESTS: readonly RequestRow[] = [
     context: driftTokenContext(),
     assumption: (c) => ({ caller: { kind: "federated", provider: githubProvider(c) } }),
     expected: "Allowed",
-    why: "the drift check plans unattended: main only, a role that reads, but for the chart mirror (`<env>-charts/*`) and caches",
+    why: "the drift check plans unattended: main only, a role that reads, but for the pinned charts' mirror and cache repositories",
   },
   {
     role: "github-actions",

@@ -47,6 +47,52 @@ describe("images through the environment's ECR pull-through cache", () => {
     expect(rulesOf(dev).map((r) => r.ecr_repository_prefix)).toContain("dev-docker-hub");
   });
 
+  describe("the repositories ECR creates for the rules (repository creation templates)", () => {
+    const templatesOf = (env: SynthesizedEnvironment) =>
+      resourcesOf(env.json("cluster"), "aws_ecr_repository_creation_template");
+    /** Prod's templates, one per upstream (none would make the checks on each vacuous). */
+    const prodTemplates = () => {
+      const templates = Object.values(templatesOf(prod));
+      expect(templates).toHaveLength(UPSTREAM_NAMES.length);
+      return templates;
+    };
+
+    it.each([
+      ["dev", dev],
+      ["prod", prod],
+    ])("%s: one template per rule, under the rule's own prefix, for the pull-through cache only", (_, env) => {
+      const templates = Object.values(templatesOf(env));
+      expect(templates.map((t) => t.prefix).sort()).toEqual(
+        rulesOf(env)
+          .map((r) => r.ecr_repository_prefix)
+          .sort(),
+      );
+      for (const template of templates) expect(template.applied_for).toEqual(["PULL_THROUGH_CACHE"]);
+    });
+
+    it("makes their tags immutable: a tag re-published upstream does not replace the cached bytes", () => {
+      for (const template of prodTemplates()) expect(template.image_tag_mutability).toBe("IMMUTABLE");
+    });
+
+    it("encrypts them with AES256, with no custom role and no resource tags", () => {
+      for (const template of prodTemplates()) {
+        expect(template.encryption_configuration).toEqual([{ encryption_type: "AES256" }]);
+        expect(template.custom_role_arn).toBeUndefined();
+        expect(template.resource_tags).toBeUndefined();
+      }
+    });
+
+    it("exist before their rule: each rule depends on the template of its prefix", () => {
+      const templates = templatesOf(prod);
+      for (const rule of rulesOf(prod)) {
+        const [dependency] = (rule.depends_on as string[]).map((d) =>
+          d.replace("aws_ecr_repository_creation_template.", ""),
+        );
+        expect(templates[dependency]?.prefix).toBe(rule.ecr_repository_prefix);
+      }
+    });
+  });
+
   it("keeps each prefix within ECR's 30 characters for the longest environment name", () => {
     const longest = "abcdefghijkl"; // the schema's 12 characters
     for (const name of UPSTREAM_NAMES) expect(`${longest}-${name}`.length).toBeLessThanOrEqual(30);

@@ -4,7 +4,12 @@
  * writes to AWS or to state.
  */
 import { DescribeImagesCommand as DescribeAmisCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import {
+  DescribeImagesCommand,
+  ECRClient,
+  ValidatePullThroughCacheRuleCommand,
+  type ValidatePullThroughCacheRuleCommandOutput,
+} from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -19,6 +24,7 @@ import {
   amiReleaseMinor,
   ciRoleName,
   clusterName,
+  ecrRegistryHost,
   imageRepositoryName,
   loadEnvironments,
   organizationPlaceholders,
@@ -30,7 +36,16 @@ import {
   type Concern,
   type EnvironmentConfig,
 } from "../../config";
-import { CREDENTIALED_UPSTREAMS, PULL_THROUGH_SECRET_PREFIX } from "../../modules/image-mirror";
+import { CHART_SOURCES } from "../../modules/addons/chart-sources";
+import {
+  CREDENTIALED_UPSTREAMS,
+  ImageMirror,
+  PULL_THROUGH_SECRET_PREFIX,
+  UPSTREAM_NAMES,
+  UPSTREAM_REGISTRIES,
+  isMirroredChart,
+  type UpstreamName,
+} from "../../modules/image-mirror";
 import { APP_API_KEYS } from "../../modules/kubernetes/app-external-secret";
 import { amiName, architectureOf } from "../../modules/operator-access-host";
 import { readAppliedState, type AppliedState } from "./applied-state";
@@ -428,7 +443,7 @@ const registryCredentialsSet: Check = {
     const { config } = context.target;
     const missing: string[] = [];
     for (const upstream of CREDENTIALED_UPSTREAMS) {
-      const secretId = `${PULL_THROUGH_SECRET_PREFIX}${resourcePrefix(config)}/${upstream}`;
+      const secretId = pullThroughSecretId(config, upstream);
       try {
         const secret = await context.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
         const stages = Object.values(secret.VersionIdsToStages ?? {}).flat();
@@ -454,6 +469,71 @@ const registryCredentialsSet: Check = {
       );
     }
     return `${CREDENTIALED_UPSTREAMS.length} set (values not read)`;
+  },
+};
+
+/** The secret an upstream's pull-through cache rule reads its credential from (the network stack's). */
+function pullThroughSecretId(config: EnvironmentConfig, upstream: UpstreamName): string {
+  return `${PULL_THROUGH_SECRET_PREFIX}${resourcePrefix(config)}/${upstream}`;
+}
+
+/**
+ * The upstreams whose cache rules the platform's charts come through, derived from the pinned
+ * chart sources as the releases pull them (ImageMirror.chart): the mirrored charts need no rule.
+ */
+function chartUpstreams(mirror: ImageMirror): UpstreamName[] {
+  // `oci://<registry host>/<prefix>/...`
+  const prefixes = CHART_SOURCES.filter((s) => !isMirroredChart(s)).map(
+    (s) => mirror.chart(s).repository.split("/")[3],
+  );
+  return UPSTREAM_NAMES.filter((upstream) => prefixes.includes(mirror.prefix(upstream)));
+}
+
+/**
+ * The Helm provider pulls every chart while it plans; through a rule whose credential expired or
+ * was revoked the plan fails with an opaque registry error. ECR's ValidatePullThroughCacheRule
+ * makes ECR reach the upstream with the rule's credential and says whether it could
+ * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ValidatePullThroughCacheRule.html),
+ * so a bad credential is named here, with the secret to update.
+ */
+const chartCacheRulesValid: Check = {
+  name: "the pull-through cache rules the charts come through reach their upstreams",
+  applies: (context) => has(context, "platform"),
+  async run(context) {
+    const { config } = context.target;
+    const mirror = new ImageMirror({ registryHost: ecrRegistryHost(config), prefixStart: config.name });
+    const checked: string[] = [];
+    for (const upstream of chartUpstreams(mirror)) {
+      const prefix = mirror.prefix(upstream);
+      const { url, credential } = UPSTREAM_REGISTRIES[upstream];
+      let answer: ValidatePullThroughCacheRuleCommandOutput;
+      try {
+        answer = await context.clients.ecr.send(
+          new ValidatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: prefix }),
+        );
+      } catch (error) {
+        if (awsErrorName(error) !== "PullThroughCacheRuleNotFoundException") throw error;
+        if (has(context, "cluster")) {
+          context.deferred = true;
+          return `${prefix} not yet: the cluster stack creates the rules first; checked again before the platform`;
+        }
+        throw new DeployError(
+          `${env(context)}: pull-through cache rule ${prefix} does not exist, and the platform's charts come through it: deploy the cluster first: ${deployHint(context, "cluster")}`,
+        );
+      }
+      if (answer.isValid !== true) {
+        const secretId = pullThroughSecretId(config, upstream);
+        const fix = credential
+          ? `update secret ${secretId} with a valid token: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"username":"...","accessToken":"..."}'`
+          : `it needs no credential, so ${url} itself did not answer ECR: try again later`;
+        const reason = (answer.failure ?? "no reason given").replace(/\s+/g, " ").trim();
+        throw new DeployError(
+          `${env(context)}: pull-through cache rule ${prefix} cannot pull from ${url} (ECR: ${reason}), so the platform's charts from there would fail to download: ${fix}`,
+        );
+      }
+      checked.push(prefix);
+    }
+    return checked.join(", ");
   },
 };
 
@@ -561,6 +641,7 @@ export const CHECKS: readonly Check[] = [
   imagePushed,
   apiKeysSet,
   registryCredentialsSet,
+  chartCacheRulesValid,
   pinnedVersionsOffered,
   clusterReachable,
 ];
