@@ -30,6 +30,7 @@ const COMMANDS: Record<string, string> = {
   deploy: "usage: npm run deploy -- <env>",
   "eks-versions": "usage: npm run eks-versions -- <env>\n",
   "providers-lock": "usage: npm run providers-lock\n",
+  "chart-digests": "usage: npm run chart-digests [-- --write]\n",
   environments: "usage: npm run --silent environments\n",
   "aws-data": "usage: npm run aws-data\n",
   "k8s-check": "usage: npm run k8s-check",

@@ -5,6 +5,8 @@
  * stack creates a mirror repository for each chart ECR cannot cache.
  */
 import { isMirroredChart } from "../image-mirror";
+import { chartDigestKey, parseChartDigestFile, type ChartDigestPin } from "./chart-digest-pins";
+import CHART_DIGESTS from "./chart-digests.json";
 import { AWS_FOR_FLUENT_BIT_CHART } from "./aws-for-fluent-bit";
 import { CERT_MANAGER_CHART } from "./cert-manager";
 import { CLUSTER_AUTOSCALER_CHART } from "./cluster-autoscaler";
@@ -52,4 +54,18 @@ export const MIRRORED_CHART_SOURCES: readonly ChartSource[] = CHART_SOURCES.filt
 /** The pinned source of a chart, by name; undefined for a chart the platform does not install. */
 export function chartSource(chart: string): ChartSource | undefined {
   return CHART_SOURCES.find((source) => source.chart === chart);
+}
+
+/** The pins, read once. */
+let pins: Readonly<Record<string, ChartDigestPin>> | undefined;
+
+/**
+ * The digest pinned in git for a chart version (modules/addons/chart-digests.json, written by
+ * `npm run chart-digests -- --write`): of its archive for a mirrored chart, of its upstream
+ * manifest for a cached one. Undefined when the version has no pin. The file is checked on first
+ * use, so a broken one fails the deploy that reads it, not every synth.
+ */
+export function pinnedChartDigest(chart: string, version: string): ChartDigestPin | undefined {
+  pins ??= parseChartDigestFile(CHART_DIGESTS).charts;
+  return pins[chartDigestKey(chart, version)];
 }
