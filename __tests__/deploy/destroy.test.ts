@@ -220,22 +220,39 @@ describe("destroy command", () => {
       expect(outcome.results.map((r) => [r.stack, r.result])).toEqual(REVERSE_ORDER.map((s) => [s, "ok"]));
     });
 
-    it("logs helm in once for the platform's terraform runs, mirrors nothing, and removes the login at the end", async () => {
+    it("logs helm in once, only after the confirmation, for the platform's destroy runs, and removes the login at the end", async () => {
       const { deps, terraform, events } = setUp("dev");
       await destroy(request(), deps);
       const logins = events.filter((e) => e.startsWith("login "));
       expect(logins).toHaveLength(1);
       const home = logins[0].slice("login ".length);
-      expect(events.indexOf(logins[0])).toBeLessThan(events.indexOf("init dev-platform"));
+      const confirmed = events.indexOf("confirm");
+      expect(events.indexOf(logins[0])).toBeGreaterThan(confirmed);
       expect(events[events.length - 1]).toBe(`cleanup ${home}`);
       expect(events.some((e) => e.startsWith("mirror "))).toBe(false);
       // terraform.read (state list, show -json) spawns no provider: only runs carry the login.
       const runs = terraform.calls.filter((c) => c.args[0] !== "show" && c.args.join(" ") !== "state list");
       const platform = runs.filter((c) => c.stack === "dev-platform");
-      expect(platform.map((c) => c.args[0])).toEqual(expect.arrayContaining(["init", "plan", "apply"]));
-      expect(platform.every((c) => c.env?.HELM_CONFIG_HOME === home)).toBe(true);
+      const planned = platform.filter((c) => c.args[0] === "init" || c.args.includes("-lock=false"));
+      const destroying = platform.filter((c) => !planned.includes(c));
+      expect(planned.map((c) => c.args[0])).toEqual(["init", "plan"]);
+      expect(planned.some((c) => c.env?.HELM_CONFIG_HOME)).toBe(false);
+      expect(destroying.map((c) => c.args[0])).toEqual(expect.arrayContaining(["plan", "apply"]));
+      expect(destroying.every((c) => c.env?.HELM_CONFIG_HOME === home)).toBe(true);
       expect(runs.filter((c) => c.stack !== "dev-platform").some((c) => c.env?.HELM_CONFIG_HOME)).toBe(false);
     });
+
+    it.each([
+      ["a destroy not confirmed", "destroy", false],
+      ["a plan", "plan", true],
+    ] as const)(
+      "leaves no registry credential behind after %s: helm is never logged in",
+      async (_what, mode, answer) => {
+        const { deps, events } = setUp("dev", { answer });
+        await destroy(request(mode), deps).catch(() => undefined);
+        expect(events.filter((e) => /^(login|cleanup) /.test(e))).toEqual([]);
+      },
+    );
 
     it("plans every stack's destroy, without a lock, before it asks; a no changes nothing", async () => {
       const { deps, terraform, events, questions } = setUp("dev", { answer: false });

@@ -1,35 +1,58 @@
 /**
- * Fills an environment's chart mirror: the Helm charts published only in an HTTPS chart repository
- * (an index.yaml and archives), which ECR's pull-through cache cannot cache (it caches OCI
- * registries only: https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html),
- * are pushed as OCI Helm artifacts into `<env>-charts/<chart>` (modules/chart-mirror-repositories.ts),
- * where the platform's releases pull them (modules/image-mirror.ts `chart`).
+ * The Helm charts a stack's releases pull, checked against the digests pinned in git
+ * (modules/addons/chart-digests.json, `npm run chart-digests -- --write`) before its terraform
+ * runs, and the environment's chart mirror filled on the way.
  *
- * For each release of a stack whose repository is the mirror: a tag already there is left alone
- * (the repositories' tags are immutable); a missing one is read from the chart's upstream
- * repository (CHART_SOURCES), its archive checked against that version's `digest` in the
- * repository's index.yaml, then pushed with ECR's layer upload API and PutImage
- * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_InitiateLayerUpload.html).
+ * Two kinds of release, both pulled from the environment's ECR (modules/image-mirror.ts `chart`):
+ * - cached: an OCI upstream through a pull-through cache rule. ECR creates those repositories
+ *   mutable and refreshes a tag from upstream "at least once every 24 hours"
+ *   (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html), so the tag's
+ *   manifest is read through ECR's registry API (which also makes the cache fill it on a first
+ *   pull) and its digest must be the pinned upstream manifest digest: the cache keeps the bytes.
+ * - mirrored: published only in an HTTPS chart repository, which ECR cannot cache; pushed as an
+ *   OCI Helm artifact into `<env>-charts/<chart>` (modules/chart-mirror-repositories.ts, immutable
+ *   tags). A tag already there must hold exactly one layer whose digest is the pinned archive
+ *   sha256 (someone with push rights may have pushed it first); a missing one is downloaded, its
+ *   sha256 checked against the pin and the repository index's digest, then pushed with ECR's layer
+ *   upload API and PutImage
+ *   (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_InitiateLayerUpload.html).
+ * Any difference refuses the stack in one line; nothing unpinned is pushed or pulled.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
   BatchCheckLayerAvailabilityCommand,
+  BatchGetImageCommand,
   CompleteLayerUploadCommand,
-  DescribeImagesCommand,
   InitiateLayerUploadCommand,
   PutImageCommand,
   ECRClient,
   UploadLayerPartCommand,
 } from "@aws-sdk/client-ecr";
 import { ecrRegistryHost, type EnvironmentConfig } from "../../config";
-import { chartSource } from "../../modules/addons/chart-sources";
+import { CHART_DIGESTS_PATH, CHART_DIGESTS_WRITE, type ChartDigestPin } from "../../modules/addons/chart-digest-pins";
+import { chartSource, pinnedChartDigest } from "../../modules/addons/chart-sources";
 import { ImageMirror } from "../../modules/image-mirror";
-import { checkedChartArchive, type CheckedChartArchive } from "../chart-repository";
+import { checkedChartArchive } from "../chart-repository";
+import { chartTag, manifestOf } from "../oci-registry";
+import { UpstreamFetchError } from "../upstream-fetch";
 import { awsErrorName, missingCredentials } from "./aws-errors";
+import { ChartsNotReadyError } from "./charts-not-ready";
 import { DeployError } from "./deploy-error";
-import { OCI_MANIFEST_MEDIA_TYPE, helmChartArtifact, type HelmChartArtifact } from "./helm-chart-artifact";
-import { helmRegistryLogin, type HelmRegistryLogin } from "./helm-registry-login";
+import {
+  HELM_CHART_MEDIA_TYPE,
+  OCI_MANIFEST_MEDIA_TYPE,
+  helmChartArtifact,
+  type HelmChartArtifact,
+} from "./helm-chart-artifact";
+import {
+  ciRightsHint,
+  ecrAuthorizationToken,
+  helmRegistryLogin,
+  writeHelmRegistryLogin,
+  type HelmRegistryLogin,
+} from "./helm-registry-login";
 
 /** A helm_release of a synthesized stack: what Helm will pull. */
 export interface HelmReleaseChart {
@@ -40,10 +63,17 @@ export interface HelmReleaseChart {
   readonly repository: string;
 }
 
-/** What the mirror reaches: the environment's ECR, the chart repositories over HTTPS, the terminal. */
-export interface ChartMirrorDependencies {
+/** A chart version's pinned digest: of its archive (mirrored charts) or its upstream manifest (cached). */
+export type ChartPin = Pick<ChartDigestPin, "digest" | "of">;
+
+/** What the checks reach: the environment's ECR, the chart repositories over HTTPS, the pins, the terminal. */
+export interface ChartCheckDependencies {
   readonly ecr: Pick<ECRClient, "send">;
   readonly fetch: typeof fetch;
+  /** ECR's `authorizationToken` (base64 of `AWS:<password>`), for its registry API. */
+  readonly token: string;
+  /** The pinned digest of a chart version (modules/addons/chart-sources.ts pinnedChartDigest). */
+  pin(chart: string, version: string): ChartPin | undefined;
   print(line: string): void;
 }
 
@@ -52,27 +82,48 @@ export interface ChartMirrorDependencies {
  * pulls each chart at plan and at apply (ModifyPlan), from the environment's ECR.
  */
 export interface HelmCharts {
-  /** Pushes the charts the environment's mirror lacks (mirrorCharts); one line per chart. */
-  mirror(
+  /**
+   * One ECR token for the stack's run: every release's chart checked against its pin (the
+   * mirror filled), then helm logged in with the same token for the stack's terraform runs.
+   */
+  prepare(
     config: EnvironmentConfig,
     releases: readonly HelmReleaseChart[],
     print: (line: string) => void,
-  ): Promise<void>;
-  /** Logs helm in to the environment's registry for the stack's terraform runs (helmRegistryLogin). */
+  ): Promise<HelmRegistryLogin>;
+  /** Helm logged in only (a destroy pulls no chart, but configures the provider the same way). */
   login(config: EnvironmentConfig): Promise<HelmRegistryLogin>;
 }
 
-/** The real ones: the environment's ECR in its region, the chart repositories over HTTPS. */
-export function ecrHelmCharts(): HelmCharts {
+/** What the real chart access may have replaced (tests). */
+export interface EcrHelmChartsOptions {
+  readonly fetch?: typeof fetch;
+  readonly pin?: ChartCheckDependencies["pin"];
+  /** Where login folders go. @default os.tmpdir() */
+  readonly tmpRoot?: string;
+}
+
+/** The real ones: the environment's ECR in its region, the chart repositories over HTTPS, the pins in git. */
+export function ecrHelmCharts(options: EcrHelmChartsOptions = {}): HelmCharts {
   const ecr = (config: EnvironmentConfig) => new ECRClient({ region: config.account.region });
+  const fetchImpl = options.fetch ?? fetch;
+  const pin = options.pin ?? pinnedChartDigest;
+  const tmpRoot = options.tmpRoot ?? os.tmpdir();
   return {
-    mirror: (config, releases, print) => mirrorCharts(config, releases, { ecr: ecr(config), fetch, print }),
-    login: (config) => helmRegistryLogin(config, ecr(config)),
+    async prepare(config, releases, print) {
+      const client = ecr(config);
+      const token = await ecrAuthorizationToken(config, client);
+      await checkCharts(config, releases, { ecr: client, fetch: fetchImpl, token, pin, print });
+      return writeHelmRegistryLogin(config, token, tmpRoot);
+    },
+    login: (config) => helmRegistryLogin(config, ecr(config), tmpRoot),
   };
 }
 
 /** Upload part size when ECR names none (it names one in InitiateLayerUpload's answer). */
 const DEFAULT_PART_BYTES = 10 * 1024 * 1024;
+/** The manifest types a present mirror tag is read as (then refused unless it is a Helm chart's). */
+const ACCEPTED_MANIFEST_TYPES = [OCI_MANIFEST_MEDIA_TYPE, "application/vnd.docker.distribution.manifest.v2+json"];
 
 interface StackJson {
   resource?: { helm_release?: Record<string, { chart?: string; version?: string; repository?: string }> };
@@ -95,23 +146,122 @@ export function chartMirrorRepository(config: EnvironmentConfig): string {
   return `oci://${ecrRegistryHost(config)}/${mirror.chartMirrorPrefix()}`;
 }
 
+/** One chart version a stack pulls, where from, and its pin. */
+interface PulledChart {
+  readonly release: HelmReleaseChart;
+  readonly kind: "mirrored" | "cached";
+  /** The ECR repository Helm pulls it from (`dev-charts/metrics-server`, `dev-quay/jetstack/charts/cert-manager`). */
+  readonly repositoryName: string;
+  readonly pin: ChartPin;
+}
+
 /**
- * Makes sure every chart the releases pull from the environment's mirror is there; prints one line
- * per chart. Throws a DeployError naming the environment, the chart and what to do.
+ * Checks every chart the releases pull against its pin, pushing the mirrored ones the mirror
+ * lacks; prints one line per chart. Throws a DeployError naming the environment, the chart and
+ * what to do (a ChartsNotReadyError when a mirror repository does not exist yet).
  */
-export async function mirrorCharts(
+export async function checkCharts(
   config: EnvironmentConfig,
   releases: readonly HelmReleaseChart[],
-  deps: ChartMirrorDependencies,
+  deps: ChartCheckDependencies,
 ): Promise<void> {
-  const mirror = chartMirrorRepository(config);
-  const prefix = mirror.slice(mirror.lastIndexOf("/") + 1);
-  const wanted = releases.filter((r) => r.repository.replace(/\/+$/, "") === mirror);
-  const unique = [...new Map(wanted.map((r) => [`${r.chart}:${r.version}`, r])).values()];
-  for (const release of unique) {
-    const chart = new MirroredChart(config, release, `${prefix}/${release.chart}`, deps);
-    deps.print(`  charts ${config.name}: ${await chart.ensure()}`);
+  const charts = pinnedCharts(config, releases, deps);
+  // Mirrored first: on a first deploy their repositories are what is missing (ChartsNotReadyError).
+  for (const chart of charts.filter((c) => c.kind === "mirrored")) {
+    deps.print(`  charts ${config.name}: ${await new MirroredChart(config, chart, deps).ensure()}`);
   }
+  for (const chart of charts.filter((c) => c.kind === "cached")) {
+    deps.print(`  charts ${config.name}: ${await verifyCached(config, chart, deps)}`);
+  }
+}
+
+/** Each chart version once, with where it comes from and its pin; refuses before any call when one is not pinned. */
+function pinnedCharts(
+  config: EnvironmentConfig,
+  releases: readonly HelmReleaseChart[],
+  deps: ChartCheckDependencies,
+): PulledChart[] {
+  const unique = [...new Map(releases.map((r) => [`${r.repository}|${r.chart}|${r.version}`, r])).values()];
+  const located = unique.map((release) => ({ release, ...whereFrom(config, release) }));
+  const unpinned = located.filter((c) => !deps.pin(c.release.chart, c.release.version));
+  if (unpinned.length > 0) {
+    const [first] = unpinned.map((c) => `${c.release.chart}@${c.release.version}`);
+    const more = unpinned.length > 1 ? ` (and ${unpinned.length - 1} more)` : "";
+    throw new DeployError(
+      `charts ${config.name}: ${first}${more} has no pinned digest in ${CHART_DIGESTS_PATH}: run ${CHART_DIGESTS_WRITE} where the chart registries are reachable, and commit it`,
+    );
+  }
+  return located.map((c) => {
+    const pin = deps.pin(c.release.chart, c.release.version) as ChartPin;
+    const wanted = c.kind === "mirrored" ? "archive" : "manifest";
+    if (pin.of !== wanted) {
+      throw new DeployError(
+        `charts ${config.name}: ${c.release.chart}@${c.release.version} is pinned as the digest of its ${pin.of} in ${CHART_DIGESTS_PATH}, but the environment pulls it ${c.kind === "mirrored" ? "from its chart mirror (the digest of its archive)" : "through a cache (the digest of its upstream manifest)"}: run ${CHART_DIGESTS_WRITE} and commit it`,
+      );
+    }
+    return { ...c, pin };
+  });
+}
+
+/** Whether a release pulls from the environment's mirror or through a cache, and the ECR repository. */
+function whereFrom(config: EnvironmentConfig, release: HelmReleaseChart): Pick<PulledChart, "kind" | "repositoryName"> {
+  const repository = release.repository.replace(/\/+$/, "");
+  const mirror = chartMirrorRepository(config);
+  if (repository === mirror) {
+    return { kind: "mirrored", repositoryName: `${mirror.slice(mirror.lastIndexOf("/") + 1)}/${release.chart}` };
+  }
+  const registry = `oci://${ecrRegistryHost(config)}/`;
+  if (!repository.startsWith(registry)) {
+    throw new DeployError(
+      `charts ${config.name}: release ${release.release} pulls ${release.chart} ${release.version} from ${release.repository}, not from the environment's ECR (${ecrRegistryHost(config)}), where its pin is checked: pull it through modules/image-mirror.ts chart()`,
+    );
+  }
+  return { kind: "cached", repositoryName: `${repository.slice(registry.length)}/${release.chart}` };
+}
+
+/**
+ * A cached chart: its tag's manifest through ECR's registry API with the login token (a first
+ * pull makes the cache fetch it from upstream), its digest the pinned upstream manifest digest.
+ */
+async function verifyCached(config: EnvironmentConfig, chart: PulledChart, deps: ChartCheckDependencies) {
+  const { chart: name, version } = chart.release;
+  const tag = chartTag(version);
+  const at = `${chart.repositoryName}:${tag}`;
+  const fail = (what: string) => new DeployError(`charts ${config.name}: ${name} ${version}: ${what}`);
+  let digest: string;
+  try {
+    ({ digest } = await manifestOf(deps.fetch, {
+      registry: ecrRegistryHost(config),
+      repository: chart.repositoryName,
+      reference: tag,
+      authorization: `Basic ${deps.token}`,
+    }));
+  } catch (error) {
+    if (!(error instanceof UpstreamFetchError)) throw error;
+    if (error.status === 401 || error.status === 403) {
+      throw fail(`ECR refused to serve ${at} (${error.status}): ${ciRightsHint(config)}`);
+    }
+    if (error.status === 404) {
+      const rule = chart.repositoryName.split("/")[0];
+      throw fail(
+        `${at} is not in the environment's ECR and its pull-through cache did not fetch it (404): the ${rule} cache rule is made by ${config.name}-cluster (apply it first), or the upstream${upstreamOf(name, tag)} has no such tag`,
+      );
+    }
+    throw fail(error.message);
+  }
+  if (digest !== chart.pin.digest) {
+    throw fail(
+      `${at} has manifest ${digest}, not the ${chart.pin.digest} pinned in ${CHART_DIGESTS_PATH}: the upstream${upstreamOf(name, tag)} re-published the tag, or the cache was changed; refused. Check what changed; pin a new chart only in a reviewed change (${CHART_DIGESTS_WRITE})`,
+    );
+  }
+  return `${name} ${version} verified in ${chart.repositoryName} (manifest ${digest}, as pinned)`;
+}
+
+/** ` (ghcr.io/prometheus-community/charts/kube-prometheus-stack:88.5.3)`, when the chart's source is known. */
+function upstreamOf(chart: string, tag: string): string {
+  const source = chartSource(chart);
+  if (!source?.repository.startsWith("oci://")) return "";
+  return ` (${source.repository.slice("oci://".length).replace(/\/+$/, "")}/${chart}:${tag})`;
 }
 
 /** One chart version in the mirror. */
@@ -120,67 +270,112 @@ class MirroredChart {
 
   constructor(
     private readonly config: EnvironmentConfig,
-    private readonly release: HelmReleaseChart,
-    private readonly repositoryName: string,
-    private readonly deps: ChartMirrorDependencies,
+    private readonly chart: PulledChart,
+    private readonly deps: ChartCheckDependencies,
   ) {
     // Helm pulls version `1.0.0+1` as tag `1.0.0_1` (OCI tags allow no `+`).
-    this.tag = release.version.replace(/\+/g, "_");
+    this.tag = chartTag(chart.release.version);
+  }
+
+  private get repositoryName(): string {
+    return this.chart.repositoryName;
   }
 
   /** What it did, as the line the deploy prints. */
   async ensure(): Promise<string> {
-    const { chart, version } = this.release;
-    const present = await this.digestInEcr();
-    if (present) return `${chart} ${version} already in ${this.repositoryName} (${present})`;
-    const artifact = await this.fromUpstream();
-    await this.push(artifact);
-    return `${chart} ${version} mirrored to ${this.repositoryName} (${artifact.manifestDigest})`;
-  }
-
-  /** The digest of the tag in ECR, undefined when it is not there. */
-  private async digestInEcr(): Promise<string | undefined> {
-    try {
-      const found = await this.deps.ecr.send(
-        new DescribeImagesCommand({ repositoryName: this.repositoryName, imageIds: [{ imageTag: this.tag }] }),
-      );
-      return found.imageDetails?.[0]?.imageDigest ?? "digest unknown";
-    } catch (error) {
-      if (awsErrorName(error) === "ImageNotFoundException") return undefined;
-      throw this.ecrFailure("DescribeImages", error);
+    const { chart, version } = this.chart.release;
+    const present = await this.layerInEcr();
+    if (present !== undefined) {
+      this.refuseUnlessPinned(present);
+      return `${chart} ${version} verified in ${this.repositoryName} (archive ${this.chart.pin.digest}, as pinned)`;
     }
+    const artifact = await this.fromUpstream();
+    if (!(await this.push(artifact))) {
+      // Pushed meanwhile by someone else: the tag is immutable, so what is there is what Helm pulls.
+      this.refuseUnlessPinned(await this.layerInEcr());
+      return `${chart} ${version} verified in ${this.repositoryName} (archive ${this.chart.pin.digest}, as pinned; pushed meanwhile)`;
+    }
+    return `${chart} ${version} mirrored to ${this.repositoryName} (archive ${artifact.layerDigest}, as pinned)`;
   }
 
-  /** The archive from the chart's upstream repository, checked against its index's digest. */
+  /**
+   * The tag's chart layer digest in ECR: undefined when the tag is not there, `null` when its
+   * manifest is not a Helm chart of exactly one layer.
+   */
+  private async layerInEcr(): Promise<string | null | undefined> {
+    let answer;
+    try {
+      answer = await this.deps.ecr.send(
+        new BatchGetImageCommand({
+          repositoryName: this.repositoryName,
+          imageIds: [{ imageTag: this.tag }],
+          acceptedMediaTypes: ACCEPTED_MANIFEST_TYPES,
+        }),
+      );
+    } catch (error) {
+      throw this.ecrFailure("BatchGetImage", error);
+    }
+    const image = answer.images?.[0];
+    if (!image) {
+      const failure = answer.failures?.[0];
+      if (!failure || failure.failureCode === "ImageNotFound") return undefined;
+      throw this.failure(
+        `ECR BatchGetImage on ${this.repositoryName}:${this.tag} failed (${failure.failureCode}: ${failure.failureReason ?? ""})`,
+      );
+    }
+    return chartLayerDigest(image.imageManifest ?? "");
+  }
+
+  private refuseUnlessPinned(layer: string | null | undefined): void {
+    const pinned = this.chart.pin.digest;
+    if (layer === pinned) return;
+    const holds =
+      layer === undefined
+        ? "has no image though ECR said the tag exists"
+        : layer === null
+          ? "holds no Helm chart of exactly one layer"
+          : `holds archive ${layer}`;
+    const region = this.config.account.region;
+    throw this.failure(
+      `${this.repositoryName}:${this.tag} ${holds}, not the ${pinned} pinned in ${CHART_DIGESTS_PATH}: someone pushed that tag; refused. Check it, then delete it (aws ecr batch-delete-image --region ${region} --repository-name ${this.repositoryName} --image-ids imageTag=${this.tag}) and deploy again to mirror the pinned archive`,
+    );
+  }
+
+  /** The archive from the chart's upstream repository, checked against the pin and its index's digest. */
   private async fromUpstream(): Promise<HelmChartArtifact> {
-    const { chart, version } = this.release;
+    const { chart, version } = this.chart.release;
     const source = chartSource(chart);
     if (!source || !source.repository.startsWith("https://")) {
       throw this.failure(
         `no HTTPS repository for it in modules/addons/chart-sources.ts (CHART_SOURCES): add the chart's source there`,
       );
     }
-    let checked: CheckedChartArchive;
+    let checked;
     try {
       checked = await checkedChartArchive(this.deps.fetch, source.repository, chart, version);
     } catch (error) {
-      throw this.failure(`${error instanceof Error ? error.message : String(error)}; nothing pushed`);
+      const why = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+      throw this.failure(`${why}; nothing pushed`);
     }
-    const { archive, archiveUrl } = checked;
+    if (checked.digest !== this.chart.pin.digest) {
+      throw this.failure(
+        `${checked.archiveUrl} has sha256 ${checked.digest}, not the ${this.chart.pin.digest} pinned in ${CHART_DIGESTS_PATH} (its index agrees with the download): the upstream re-published ${version}; refused, nothing pushed. Check what changed; pin a new archive only in a reviewed change (${CHART_DIGESTS_WRITE})`,
+      );
+    }
     let artifact: HelmChartArtifact;
     try {
-      artifact = helmChartArtifact(archive);
+      artifact = helmChartArtifact(checked.archive);
     } catch (error) {
-      throw this.failure(`${archiveUrl}: ${error instanceof Error ? error.message : String(error)}`);
+      throw this.failure(`${checked.archiveUrl}: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (artifact.name !== chart || artifact.version !== version) {
-      throw this.failure(`${archiveUrl} holds ${artifact.name} ${artifact.version}: refused, nothing pushed`);
+      throw this.failure(`${checked.archiveUrl} holds ${artifact.name} ${artifact.version}: refused, nothing pushed`);
     }
     return artifact;
   }
 
-  /** Config and chart blobs ECR lacks, then the manifest under the version's tag. */
-  private async push(artifact: HelmChartArtifact): Promise<void> {
+  /** Config and chart blobs ECR lacks, then the manifest under the version's tag; false when the tag was taken meanwhile. */
+  private async push(artifact: HelmChartArtifact): Promise<boolean> {
     const blobs = [
       { digest: artifact.configDigest, data: artifact.config },
       { digest: artifact.layerDigest, data: artifact.layer },
@@ -197,9 +392,9 @@ class MirroredChart {
           imageDigest: artifact.manifestDigest,
         }),
       );
+      return true;
     } catch (error) {
-      // Another deploy mirrored it meanwhile: the tag is immutable, so it is there to stay.
-      if (/^Image(Tag)?AlreadyExistsException$/.test(awsErrorName(error))) return;
+      if (/^Image(Tag)?AlreadyExistsException$/.test(awsErrorName(error))) return false;
       throw this.ecrFailure("PutImage", error);
     }
   }
@@ -241,18 +436,19 @@ class MirroredChart {
       step = "CompleteLayerUpload";
       await this.deps.ecr.send(new CompleteLayerUploadCommand({ repositoryName, uploadId, layerDigests: [digest] }));
     } catch (error) {
-      // Uploaded meanwhile by another deploy: the blob is there, which is all that matters.
+      // Uploaded meanwhile by another deploy: the blob is there (ECR checked its digest), which is all that matters.
       if (awsErrorName(error) === "LayerAlreadyExistsException") return;
       throw this.ecrFailure(step, error);
     }
   }
 
   private failure(what: string): DeployError {
-    const { chart, version } = this.release;
+    const { chart, version } = this.chart.release;
     return new DeployError(`charts ${this.config.name}: ${chart} ${version}: ${what}`);
   }
 
-  private ecrFailure(operation: string, error: unknown): DeployError {
+  private ecrFailure(operation: string, error: unknown): Error {
+    const { name: env } = this.config;
     const name = awsErrorName(error);
     const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
     const where = `ECR ${operation} on ${this.repositoryName} failed (${name})`;
@@ -260,13 +456,25 @@ class MirroredChart {
       return this.failure(`${where}: no usable AWS credentials; sign in to account ${this.config.account.id}`);
     }
     if (name === "RepositoryNotFoundException") {
-      return this.failure(
-        `${where}: the repository is made by ${this.config.name}-cluster; apply it first (npm run deploy -- ${this.config.name} cluster --apply)`,
+      const { chart, version } = this.chart.release;
+      return new ChartsNotReadyError(
+        `charts ${env}: ${chart} ${version}: the chart mirror repository ${this.repositoryName} does not exist yet (${where}): ${env}-cluster creates it: apply it first (npm run deploy -- ${env} cluster --apply)`,
+        this.repositoryName,
       );
     }
-    if (name === "AccessDeniedException") {
-      return this.failure(`${where}: the role running the deploy may not; see docs/who-can.md (${message})`);
-    }
+    if (name === "AccessDeniedException") return this.failure(`${where}: ${ciRightsHint(this.config)}`);
     return this.failure(`${where}: ${message}`);
+  }
+}
+
+/** The digest of a manifest's one Helm chart layer; null for anything else (more layers, another type, not JSON). */
+function chartLayerDigest(manifest: string): string | null {
+  try {
+    const layers = (JSON.parse(manifest) as { layers?: { mediaType?: unknown; digest?: unknown }[] }).layers;
+    if (!Array.isArray(layers) || layers.length !== 1) return null;
+    const [layer] = layers;
+    return layer.mediaType === HELM_CHART_MEDIA_TYPE && typeof layer.digest === "string" ? layer.digest : null;
+  } catch {
+    return null;
   }
 }

@@ -146,8 +146,7 @@ export async function destroy(request: DestroyRequest, deps: DestroyDependencies
   const target = { config, deployedDependencies: [], mode: request.mode === "destroy" ? "apply" : "plan" } as const;
   await runPreflight({ ...target, concerns: [] }, deps.probes, printOnce);
   checkProviderLocks(stacks, deps);
-  const login = await helmLogin(config, stacks, deps);
-  deps = login ? { ...deps, terraform: withHelmLogin(deps.terraform, login, stacks) } : deps;
+  let login: HelmRegistryLogin | undefined;
   try {
     const planned = await planAll(stacks, waves, deps, async () => {
       // Planning platform and app refreshes their Kubernetes objects: the cluster API must answer.
@@ -160,7 +159,10 @@ export async function destroy(request: DestroyRequest, deps: DestroyDependencies
       return { waves, results: ordered.map(planResult), kept, volumes: [] };
     }
     await confirmDestroy(config, ordered, deps);
-    return await destroyWaves(config, waves, planned, kept, deps);
+    // Only now: a plan, or a destroy not confirmed, leaves no registry credential on the machine.
+    login = await helmLogin(config, stacks, deps);
+    const withLogin = login ? { ...deps, terraform: withHelmLogin(deps.terraform, login, stacks) } : deps;
+    return await destroyWaves(config, waves, planned, kept, withLogin);
   } finally {
     login?.cleanup();
     stacks.forEach((s) => removeDestroyOverride(s.directory));
@@ -168,9 +170,10 @@ export async function destroy(request: DestroyRequest, deps: DestroyDependencies
 }
 
 /**
- * A registry login when a stack has Helm releases. Deleting a release pulls no chart (Helm
- * provider 3.1.1 ModifyPlan returns early on a destroy), but the provider is configured the same
- * way as at deploy, so its terraform runs get the same login; nothing is mirrored.
+ * A registry login when a stack has Helm releases, for the confirmed destroy's terraform runs.
+ * Deleting a release pulls no chart (Helm provider 3.1.1 ModifyPlan returns early on a destroy,
+ * and the plans before the confirmation run without it), but the provider is configured the same
+ * way as at deploy, so the runs that delete get the same login; nothing is mirrored or checked.
  */
 async function helmLogin(
   config: EnvironmentConfig,
