@@ -77,11 +77,13 @@ const run = (event: "push" | "pull_request" | "workflow_dispatch", extra: Partia
 
 /**
  * Runs a workflow step's script as GitHub does (`bash --noprofile --norc -eo pipefail`), with
- * `npm` replaced by a stub that prints the arguments it was given, one per line.
+ * `npm` replaced by a stub that prints the arguments it was given, one per line, and exits with
+ * NPM_EXIT (default 0).
  */
 function runStep(step: Step, env: Record<string, string>): { status: number | null; argv: string[]; stderr: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "workflow-step-"));
-  fs.writeFileSync(path.join(dir, "npm"), '#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$NPM_ARGS"\n', { mode: 0o755 });
+  const npm = '#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "$NPM_ARGS"\nexit "${NPM_EXIT:-0}"\n';
+  fs.writeFileSync(path.join(dir, "npm"), npm, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, "step.sh"), step.run ?? "");
   const argsFile = path.join(dir, "npm-args");
   const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", path.join(dir, "step.sh")], {
@@ -195,6 +197,42 @@ describe("workflows", () => {
     const app = shown.slice(shown.indexOf("### dev-app"), shown.indexOf("### dev-data"));
     expect(app).not.toContain("Outputs it changes");
   });
+
+  it("shows the reviewers the stacks the plan could not make before an earlier stack is applied, one line each", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reviewed-plans-"));
+    fs.writeFileSync(path.join(dir, "dev-cluster.sha256"), "ef56\n");
+    fs.writeFileSync(path.join(dir, "dev-cluster.changes.txt"), "create aws_ecr_repository.chart-mirror_x\n");
+    const line =
+      "dev-platform: its chart mirror repository dev-charts/x does not exist yet; dev-cluster, planned in this delivery, creates it: a second delivery plans it";
+    const stop = {
+      stack: "dev-platform",
+      waitsFor: "dev-cluster",
+      missing: "its chart mirror repository dev-charts/x",
+      reason: line,
+    };
+    fs.writeFileSync(path.join(dir, "dev-platform.stopped.json"), JSON.stringify(stop, null, 2));
+    const shown = execFileSync(path.join(scriptsDir, "summarize-plans.sh"), [dir], { encoding: "utf8" });
+    expect(shown).toContain("### dev-cluster\nfingerprint `ef56`");
+    expect(shown.slice(shown.indexOf("### dev-cluster"))).toMatch(
+      new RegExp(`^## Not planned yet: .*stops these .* for a second delivery\n\`\`\`\n${line}\n\`\`\`\n$`, "m"),
+    );
+  });
+
+  it.each([
+    [3, false, 0],
+    [3, true, 3],
+    [1, false, 1],
+    [0, true, 0],
+  ])(
+    "plan job: deploy exits %i (3: a stack stopped for a second delivery), drift %s: the plan step exits %i",
+    (exit, drift, expected) => {
+      const step = deployStep(jobNamed("plan.yml:plan"));
+      const DRIFT = String(interpolate(step.env?.DRIFT, { inputs: { drift } }));
+      const ran = runStep(step, { TARGET: "dev", STACKS: "cluster platform", TAG: "", DRIFT, NPM_EXIT: String(exit) });
+      expect(ran.status).toBe(expected);
+      expect(ran.argv).toContain("--record-plans");
+    },
+  );
 
   it("the apply job's summary says which stacks wait for a second delivery, from the note deploy leaves", () => {
     const apply = jobNamed("apply.yml:apply");

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Prints the recorded plans (what --record-plans wrote per stack: a fingerprint, a change list, and
 # the outputs it changes with the stacks that read them; never a plan file or a value) as Markdown,
-# for the job summary the apply's reviewers read:
+# then the stacks it could not plan before an earlier one is applied (<stack>.stopped.json, one
+# line each), for the job summary the apply's reviewers read:
 #   summarize-plans.sh reviewed-plans >> "$GITHUB_STEP_SUMMARY"
 set -euo pipefail
 dir=$1
 shopt -s nullglob
 fingerprints=("$dir"/*.sha256)
-if [ ${#fingerprints[@]} -eq 0 ]; then
+stops=("$dir"/*.stopped.json)
+if [ ${#fingerprints[@]} -eq 0 ] && [ ${#stops[@]} -eq 0 ]; then
   echo "_No plan was recorded (see the job log: preflight or synth stopped it)._"
   exit 0
 fi
@@ -31,3 +33,11 @@ for fingerprint in "${fingerprints[@]}"; do
     printf '```\n'
   fi
 done
+if [ ${#stops[@]} -gt 0 ]; then
+  echo "## Not planned yet: the apply applies the stacks above, then stops these and those after them for a second delivery"
+  printf '```\n'
+  for stop in "${stops[@]}"; do
+    node -p 'JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")).reason' "$stop"
+  done
+  printf '```\n'
+fi

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type { App } from "cdktf";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeImagesCommand as DescribeAmisCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand, ECRClient, ValidatePullThroughCacheRuleCommand } from "@aws-sdk/client-ecr";
 import { DescribeAddonVersionsCommand, DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -79,6 +79,11 @@ export function healthyAws(account: string, role = "PlatformAdmin") {
   // Each stack's state: the app's login at the committed generation (0 in every environment).
   mocks.s3.on(GetObjectCommand).callsFake(deployedAtGeneration(0));
   mocks.ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ["0.1.0"], imageDigest: IMAGE_DIGEST }] });
+  // Every pull-through cache rule reaches its upstream with a valid credential.
+  mocks.ecr.on(ValidatePullThroughCacheRuleCommand).callsFake((input: { ecrRepositoryPrefix: string }) => ({
+    ecrRepositoryPrefix: input.ecrRepositoryPrefix,
+    isValid: true,
+  }));
   mocks.secrets.on(GetSecretValueCommand).resolves({
     SecretString: JSON.stringify({ OPENAI_API_KEY: "sk-a", ANTHROPIC_API_KEY: "sk-b", TAVILY_API_KEY: "tv-c" }),
   });
@@ -191,15 +196,18 @@ export class FakeHelmCharts implements HelmCharts {
   readonly mirrored: (readonly HelmReleaseChart[])[] = [];
   constructor(
     private readonly events: string[],
-    /** The mirror fails with this message. */
-    private readonly mirrorFailure?: string,
+    /** The mirror fails with this message (a DeployError), or with this error. */
+    private readonly mirrorFailure?: string | Error,
   ) {}
 
-  async mirror(config: EnvironmentConfig, releases: readonly HelmReleaseChart[], print: (line: string) => void) {
+  /** `mirror <env> <charts>` (the pin checks and mirror), then the login. */
+  async prepare(config: EnvironmentConfig, releases: readonly HelmReleaseChart[], print: (line: string) => void) {
     this.mirrored.push(releases);
     this.events.push(`mirror ${config.name} ${releases.map((r) => r.chart).join(",")}`);
+    if (this.mirrorFailure instanceof Error) throw this.mirrorFailure;
     if (this.mirrorFailure) throw new DeployError(this.mirrorFailure);
     print(`  charts ${config.name}: ${releases.length} release(s) checked`);
+    return this.login(config);
   }
 
   async login(config: EnvironmentConfig): Promise<HelmRegistryLogin> {

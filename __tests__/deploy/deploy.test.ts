@@ -8,6 +8,7 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { loadEnvironments } from "../../config";
+import { ChartsNotReadyError } from "../../scripts/deploy/charts-not-ready";
 import { reportOutcome } from "../../scripts/deploy/cli";
 import { deliverAgainNoteFile } from "../../scripts/deploy/deliver-again";
 import { deploy, type DeployDependencies, type DeployOutcome, type DeployRequest } from "../../scripts/deploy/deploy";
@@ -65,6 +66,16 @@ const request = (overrides: Partial<DeployRequest> = {}): DeployRequest => ({
   ...overrides,
 });
 
+/** How the command ends a run: exit status, stderr lines, and the note for the apply job's summary. */
+function report(req: DeployRequest, outcome: DeployOutcome) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-report-"));
+  const errors: string[] = [];
+  const code = reportOutcome(req, outcome, { root, print: () => undefined, printError: (l) => errors.push(l) });
+  const noteFile = deliverAgainNoteFile(root, "dev");
+  return { code, errors, note: fs.existsSync(noteFile) ? fs.readFileSync(noteFile, "utf8") : undefined };
+}
+const byStack = (outcome: DeployOutcome) => Object.fromEntries(outcome.results.map((r) => [r.stack, r]));
+
 describe("deploy command", () => {
   let aws: ReturnType<typeof healthyAws>;
   beforeEach(() => {
@@ -107,7 +118,8 @@ describe("deploy command", () => {
     expect(terraform.calls).toEqual([]);
     expect(fs.existsSync(localState)).toBe(false);
     const writes = Object.values(aws).flatMap((m) => m.calls().map((c) => c.args[0].constructor.name));
-    expect(writes.filter((c) => !/^(Get|Head|Describe)/.test(c))).toEqual([]);
+    // ValidatePullThroughCacheRule is a read too (IAM's access level Read): ECR tries the upstream.
+    expect(writes.filter((c) => !/^(Get|Head|Describe|Validate)/.test(c))).toEqual([]);
   });
 
   it("prints the waves before preflight, so --plan shows them even without credentials", async () => {
@@ -302,15 +314,15 @@ describe("deploy command", () => {
       expect(terraform.events.filter((e) => /^(mirror|login|cleanup) /.test(e))).toEqual([]);
     });
 
-    it("fails the platform stack without running its terraform when a chart cannot be mirrored, and says why", async () => {
+    it("fails the platform stack without running its terraform when a chart is refused, and says why", async () => {
       const terraform = new FakeTerraform();
       const { deps } = setUp(terraform);
-      const why = "charts dev: metrics-server 3.13.1: version 3.13.1 is not in https://x/index.yaml";
+      const why = "charts dev: metrics-server@3.13.1 has no pinned digest in modules/addons/chart-digests.json";
       const outcome = await deploy(request(), { ...deps, helmCharts: new FakeHelmCharts(terraform.events, why) });
       expect(outcome.results.find((r) => r.stack === "dev-platform")).toMatchObject({
         result: "failed",
-        action: "mirroring charts",
-        reason: `mirroring charts failed: ${why}`,
+        action: "checking charts",
+        reason: `checking charts failed: ${why}`,
       });
       expect(platformCalls(terraform)).toEqual([]);
       expect(terraform.events.some((e) => e.startsWith("login "))).toBe(false);
@@ -408,14 +420,6 @@ describe("deploy command", () => {
       );
       return dir;
     }
-    function report(req: DeployRequest, outcome: DeployOutcome) {
-      const root = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-report-"));
-      const errors: string[] = [];
-      const code = reportOutcome(req, outcome, { root, print: () => undefined, printError: (l) => errors.push(l) });
-      const noteFile = deliverAgainNoteFile(root, "dev");
-      return { code, errors, note: fs.existsSync(noteFile) ? fs.readFileSync(noteFile, "utf8") : undefined };
-    }
-    const byStack = (outcome: DeployOutcome) => Object.fromEntries(outcome.results.map((r) => [r.stack, r]));
 
     it("--record-plans names each output a plan changes and the stacks that read it (no value)", async () => {
       const dir = await reviewed(plans("create-app-user-1111", { data: rotation }), ["data", "app"]);
@@ -515,6 +519,131 @@ describe("deploy command", () => {
         expect(report(req, outcome)).toMatchObject({ code: 1, note: undefined });
       },
     );
+  });
+
+  describe("a new chart, whose mirror repository the cluster stack of the same delivery creates", () => {
+    const repository = "dev-charts/metrics-server";
+    const stackNames = ["cluster", "data", "platform", "app"];
+    const notReady = (name = repository) =>
+      new ChartsNotReadyError(
+        `charts dev: metrics-server 3.13.1: the chart mirror repository ${name} does not exist yet (ECR DescribeImages on ${name} failed (RepositoryNotFoundException)): dev-cluster creates it: apply it first (npm run deploy -- dev cluster --apply)`,
+        name,
+      );
+    const planLine = `dev-platform: its chart mirror repository ${repository} does not exist yet; dev-cluster, planned in this delivery, creates it: a second delivery plans it`;
+    const applyLine = `dev-platform: could not be planned before dev-cluster was applied (its chart mirror repository ${repository} did not exist yet): run the delivery again to plan it`;
+    const withCharts = (deps: DeployDependencies, terraform: FakeTerraform, failure?: Error) => {
+      const charts = new FakeHelmCharts(terraform.events, failure);
+      return { deps: { ...deps, helmCharts: charts }, charts };
+    };
+    const ran = (terraform: FakeTerraform, stack: string) => terraform.calls.filter((c) => c.stack === stack);
+
+    async function planned(): Promise<{ dir: string; req: DeployRequest; outcome: DeployOutcome; printed: string[] }> {
+      const terraform = new FakeTerraform();
+      const { deps, printed } = setUp(terraform);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
+      const req = request({ mode: "plan", stackNames, recordPlansTo: dir });
+      const outcome = await deploy(req, withCharts(deps, terraform, notReady()).deps);
+      expect(ran(terraform, "dev-platform")).toEqual([]);
+      expect(terraform.events.some((e) => e.startsWith("login "))).toBe(false);
+      return { dir, req, outcome, printed };
+    }
+
+    it("a plan stops the platform instead of failing, plans the stacks before it, records the stop beside their plans, exits 3", async () => {
+      const { dir, req, outcome, printed } = await planned();
+      expect(outcome.results.map((r) => [r.stack, r.result, r.action])).toEqual([
+        ["dev-cluster", "ok", "plan: changes"],
+        ["dev-data", "ok", "plan: changes"],
+        ["dev-platform", "stopped", "waiting for dev-cluster"],
+        ["dev-app", "not started", "-"],
+      ]);
+      expect(byStack(outcome)["dev-platform"].reason).toBe(planLine);
+      expect(printed).toContain(`  STOP  ${planLine}`);
+      const recorded = (stack: string) => [".changes.txt", ".outputs.txt", ".sha256"].map((s) => `${stack}${s}`);
+      expect(fs.readdirSync(dir).sort()).toEqual([
+        ...recorded("dev-cluster"),
+        ...recorded("dev-data"),
+        "dev-platform.stopped.json",
+      ]);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, "dev-platform.stopped.json"), "utf8"))).toEqual({
+        stack: "dev-platform",
+        waitsFor: "dev-cluster",
+        missing: `its chart mirror repository ${repository}`,
+        reason: planLine,
+      });
+      const { code, errors, note } = report(req, outcome);
+      expect(code).toBe(3);
+      expect(errors[0]).toBe(planLine);
+      expect(errors[1]).toMatch(/^deploy dev: not planned yet: platform app \(/);
+      expect(errors).toHaveLength(2);
+      // The note is the apply job's: a plan leaves none.
+      expect(note).toBeUndefined();
+    });
+
+    it("the apply against those plans applies the stacks before as reviewed, stops the platform (not planned) and the app, exits 3 with the note", async () => {
+      const { dir } = await planned();
+      const terraform = new FakeTerraform();
+      const { deps, printed } = setUp(terraform);
+      const { deps: applying, charts } = withCharts(deps, terraform);
+      const req = request({ stackNames, reviewedPlansFrom: dir });
+      const outcome = await deploy(req, applying);
+      expect(outcome.results.map((r) => [r.stack, r.result])).toEqual([
+        ["dev-cluster", "ok"],
+        ["dev-data", "ok"],
+        ["dev-platform", "stopped"],
+        ["dev-app", "not started"],
+      ]);
+      expect(terraform.stacks("apply")).toEqual(["dev-cluster", "dev-data"]);
+      expect(ran(terraform, "dev-platform")).toEqual([]);
+      expect(charts.mirrored).toEqual([]);
+      expect(byStack(outcome)["dev-platform"]).toMatchObject({ action: "waiting for dev-cluster", reason: applyLine });
+      expect(printed).toContain(`  STOP  ${applyLine}`);
+      const { code, errors, note } = report(req, outcome);
+      expect(code).toBe(3);
+      expect(errors[0]).toBe(applyLine);
+      expect(errors[1]).toContain('gh workflow run infra.yml --ref main -f environment=dev -f stacks="platform app"');
+      expect(note).toContain(applyLine);
+      expect(note).toMatch(/could not be planned before a stack this apply applied/);
+    });
+
+    it("a plan into a folder an earlier plan wrote replaces its record of the stack: a stop by a plan, a plan by a stop", async () => {
+      const { dir } = await planned();
+      const terraform = new FakeTerraform();
+      await deploy(
+        request({ mode: "plan", stackNames, recordPlansTo: dir }),
+        withCharts(setUp(terraform).deps, terraform).deps,
+      );
+      const platform = () => fs.readdirSync(dir).filter((f) => f.startsWith("dev-platform."));
+      expect(platform().sort()).toEqual([
+        "dev-platform.changes.txt",
+        "dev-platform.outputs.txt",
+        "dev-platform.sha256",
+      ]);
+      const again = new FakeTerraform();
+      const req = request({ mode: "plan", stackNames, recordPlansTo: dir });
+      await deploy(req, withCharts(setUp(again).deps, again, notReady()).deps);
+      expect(platform()).toEqual(["dev-platform.stopped.json"]);
+    });
+
+    it.each([
+      ["without the cluster stack in the run", { mode: "plan", stackNames: ["data", "platform"] }, repository],
+      ["when no earlier stack creates the repository it names", { mode: "plan" }, "dev-charts/not-declared"],
+      ["in an apply, which applied the cluster stack before it", { mode: "apply" }, repository],
+    ] as const)("fails the platform with the error's line %s (exit 1)", async (_name, overrides, name) => {
+      const terraform = new FakeTerraform();
+      const { deps } = setUp(terraform);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
+      const recordPlansTo = overrides.mode === "plan" ? dir : undefined;
+      const req = request({ stackNames, ...overrides, recordPlansTo });
+      const outcome = await deploy(req, withCharts(deps, terraform, notReady(name)).deps);
+      expect(byStack(outcome)["dev-platform"]).toMatchObject({
+        result: "failed",
+        action: "checking charts",
+        reason: `checking charts failed: ${notReady(name).message}`,
+      });
+      expect(ran(terraform, "dev-platform")).toEqual([]);
+      expect(fs.readdirSync(dir).filter((f) => f.includes("stopped"))).toEqual([]);
+      expect(report(req, outcome)).toMatchObject({ code: 1, note: undefined });
+    });
   });
 
   describe("single-stack rollout", () => {

@@ -6,9 +6,11 @@
  * stacks that do not depend on each other together. `--plan` plans only; `--apply` applies, after
  * a yes in a terminal or with `--yes`. Per-stack logs go to deploy-out/<env>/logs/. Exit 0 when
  * every stack succeeded, 1 on a failed check or stack or an apply not confirmed, 2 on a wrong
- * command line, 3 when an apply against reviewed plans stopped stacks planned before a stack of
- * the same apply changed outputs they read (a second delivery plans and applies them; the note
- * for CI's job summary is deploy-out/<env>/deliver-again.md).
+ * command line, 3 when stacks stopped for a second delivery, which plans and applies them: an
+ * apply against reviewed plans stopped stacks planned before a stack of the same apply changed
+ * outputs they read, or that their plan could not make (the note for CI's job summary is
+ * deploy-out/<env>/deliver-again.md); or a plan could not make stacks before an earlier stack of
+ * the run is applied (a new chart's mirror repository, which the cluster stack creates).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -31,6 +33,7 @@ import {
   deliverAgainLine,
   deliverAgainNote,
   deliverAgainNoteFile,
+  notPlannedLine,
 } from "./deliver-again";
 import { ecrHelmCharts } from "./chart-mirror";
 import { deploy, type DeployOutcome, type DeployRequest } from "./deploy";
@@ -54,17 +57,19 @@ export const HELP = [
   `${ORGANIZATION_CONCERN}: the organization's resource control policy, with ${ORGANIZATION_GUARDRAILS_ENVIRONMENT} only and only when named (docs/organization-guardrails.md).`,
   "Nothing changes without --apply.",
   "  --plan                  plan only: shows what would change, changes nothing",
-  "  --record-plans <dir>    with --plan: write each stack's plan fingerprint, change list and changed outputs (no values) to <dir>",
+  "  --record-plans <dir>    with --plan: write each stack's plan fingerprint, change list and changed outputs (no values) to <dir>,",
+  "                          or why it cannot be planned before an earlier stack of the run is applied",
   "  --apply                 apply; in a terminal, asks yes/no first (environment, account, stacks)",
   "  --yes                   with --apply: no question; required where there is no terminal (CI)",
   "  --reviewed-plans <dir>  with --apply: apply a stack only if its plan has the fingerprint recorded in <dir>;",
-  "                          one planned before this apply changed outputs it reads stops for a second delivery",
+  "                          one planned before this apply changed outputs it reads, or not planned, stops for a second delivery",
   "  --image-tag <tag>       roll out this image (app stack); default: the tag running now",
   "  -h, --help              this help",
   'Keep the "--" after "npm run deploy": without it npm takes the options as its own and deploy refuses to run.',
   "Exit 0: every stack succeeded; 1: a check or stack failed, or the apply was not confirmed; 2: wrong command line,",
   "or --apply without a terminal to confirm in and without --yes;",
-  "3: applied what was reviewed, but stopped stacks planned before this apply changed outputs they read (deliver them again).",
+  "3: stacks stopped for a second delivery (deliver them again): an apply applied what was reviewed, but not the stacks planned",
+  "before it changed outputs they read, nor those the plan could not make; a plan made every plan but those that wait for an earlier stack's apply.",
 ].join("\n");
 const ROOT = path.resolve(__dirname, "..");
 
@@ -246,8 +251,8 @@ export interface OutcomeReport {
 
 /**
  * Ends a run: the summary table, then what to do. Returns the exit status: 0 all applied, 1 a
- * stack failed (with the resume command), 3 stacks stopped for a second delivery (one line each,
- * and the note CI's apply job adds to its summary).
+ * stack failed (with the resume command), 3 stacks stopped for a second delivery (one line each;
+ * after an apply, the note CI's apply job adds to its summary).
  */
 export function reportOutcome(request: DeployRequest, outcome: DeployOutcome, report: OutcomeReport): number {
   report.print("");
@@ -262,6 +267,10 @@ export function reportOutcome(request: DeployRequest, outcome: DeployOutcome, re
   const again = deliverAgain(request, outcome);
   if (!again) return 0;
   again.reasons.forEach((line) => report.printError(line));
+  if (request.mode === "plan") {
+    report.printError(notPlannedLine(request, again));
+    return DELIVER_AGAIN_EXIT_CODE;
+  }
   report.printError(deliverAgainLine(request, again));
   const note = deliverAgainNoteFile(report.root, request.config.name);
   fs.mkdirSync(path.dirname(note), { recursive: true });

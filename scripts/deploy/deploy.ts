@@ -2,13 +2,17 @@
  * The deploy command's run: synthesize one environment, print which stacks run together, pass
  * preflight, then plan (and apply) each stack in dependency order, a wave at a time. The first
  * failure lets the stacks already running finish, starts nothing more, and says how to resume.
- * A stack with Helm releases (the platform) first gets the charts it pulls from the environment's
- * chart mirror pushed there (chart-mirror.ts), and its terraform runs a registry login for helm.
+ * A stack with Helm releases (the platform) first gets every chart it pulls checked against the
+ * digests pinned in git, the environment's chart mirror filled (chart-mirror.ts), and its
+ * terraform runs a registry login for helm.
  *
  * Against reviewed plans (CI), a stack that reads outputs an earlier stack of the same run has
  * just changed was reviewed with a plan made against their old values, so its new plan differs.
  * That is no tampering, but it is not what was reviewed either: it is stopped (with everything
  * after it) for a second delivery, which plans it against the new outputs for review.
+ * A plan stops a stack the same way when it cannot be planned before an earlier stack of the run
+ * is applied (a new chart's mirror repository, which the cluster stack creates: plan-stops.ts);
+ * the apply against those plans applies the stacks before it and stops it for the second delivery.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,6 +26,7 @@ import {
   type BootstrapPhase,
 } from "./bootstrap-state";
 import { helmReleaseCharts, type HelmCharts } from "./chart-mirror";
+import { ChartsNotReadyError } from "./charts-not-ready";
 import { DeployError } from "./deploy-error";
 import type { HelmRegistryLogin } from "./helm-registry-login";
 import { runPreflight, type PreflightProbes } from "./preflight";
@@ -38,6 +43,15 @@ import {
   type StackNode,
 } from "./stack-graph";
 import { planChanges, type OutputChange, type PlanChanges } from "./plan-fingerprint";
+import {
+  applyStopLine,
+  creatorOfRepository,
+  planStopLine,
+  recordStop,
+  recordedStop,
+  stopFile,
+  type PlanStop,
+} from "./plan-stops";
 import { planOnlyVariables } from "./plan-variables";
 import { LOCK_DIRECTORY, installLockFile, lockProblem } from "./provider-locks";
 import type { Terraform } from "./terraform";
@@ -83,7 +97,10 @@ export interface StackResult {
   readonly stack: string;
   readonly action: string;
   readonly durationMs?: number;
-  /** `stopped`: planned before a stack it reads changed its outputs in this run; a second delivery applies it. */
+  /**
+   * `stopped`: planned before a stack it reads changed its outputs in this run, or not plannable
+   * before an earlier stack of the run is applied; a second delivery plans and applies it.
+   */
   readonly result: "ok" | "failed" | "stopped" | "not started";
   /** Why it failed or stopped (one line). */
   readonly reason?: string;
@@ -98,8 +115,21 @@ export interface DeployOutcome {
   readonly resumeCommand?: string;
 }
 
-/** The reviewed plan was made against outputs this run has since changed: plan again, not tampering. */
-class PlannedBeforeUpstream extends Error {}
+/**
+ * Stops a stack for a second delivery, never a failure: its reviewed plan was made against outputs
+ * this run has since changed (plan again, not tampering), or it cannot be planned before an
+ * earlier stack of the run is applied.
+ */
+class SecondDelivery extends Error {
+  constructor(
+    /** What the summary table shows it was doing. */
+    readonly action: string,
+    /** The one line that says why, starting with the stack. */
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 class StackFailure extends Error {
   constructor(
@@ -149,7 +179,8 @@ export async function deploy(request: DeployRequest, deps: DeployDependencies): 
       continue;
     }
     const refused = index > 0 && facts.deferred ? await recheck(request, deps, wave, imageTag) : undefined;
-    const outcomes = refused ?? (await Promise.all(wave.map((stack) => runner.run(stack))));
+    const earlier = waves.slice(0, index).flat();
+    const outcomes = refused ?? (await Promise.all(wave.map((stack) => runner.run(stack, earlier))));
     outcomes.forEach((r) => results.set(r.stack, r));
   }
   const ordered = waves.flat().map((s) => results.get(s.id) as StackResult);
@@ -210,25 +241,27 @@ class StackRunner {
     private readonly reads: OutputReads,
   ) {}
 
-  async run(stack: StackNode): Promise<StackResult> {
+  /** `earlier`: the stacks of the waves before, all done (else this one would not start). */
+  async run(stack: StackNode, earlier: readonly StackNode[]): Promise<StackResult> {
     const logFile = path.join(this.deps.logDirectory, `${stack.id}.log`);
     const started = this.deps.now();
     this.deps.print(`  start ${stack.id}: ${this.request.mode} (log: ${logFile})`);
     const planFile = path.join(stack.directory, "deploy.tfplan");
     let login: HelmRegistryLogin | undefined;
     try {
-      login = await this.chartAccess(stack);
+      this.stopIfThePlanDid(stack);
+      login = await this.chartAccess(stack, earlier);
       const action = await this.steps(stack, logFile, planFile, login?.env ?? {});
       const result: StackResult = { stack: stack.id, action, durationMs: this.deps.now() - started, result: "ok" };
       this.deps.print(`  done  ${stack.id}: ${action}`);
       return { ...result, logFile };
     } catch (error) {
-      if (error instanceof PlannedBeforeUpstream) {
+      if (error instanceof SecondDelivery) {
         this.deps.print(`  STOP  ${error.message}`);
         const durationMs = this.deps.now() - started;
         return {
           stack: stack.id,
-          action: "comparing with the reviewed plan",
+          action: error.action,
           durationMs,
           result: "stopped",
           reason: error.message,
@@ -255,15 +288,49 @@ class StackRunner {
   }
 
   /**
-   * For a stack with Helm releases: the charts its releases pull from the environment's mirror
-   * pushed there if missing, then helm logged in to the registry; undefined for any other stack.
+   * Against reviewed plans: a stack their plan stopped (plan-stops.ts) is neither planned nor
+   * applied, since its reviewers saw no plan of it; it stops for the second delivery.
    */
-  private async chartAccess(stack: StackNode): Promise<HelmRegistryLogin | undefined> {
+  private stopIfThePlanDid(stack: StackNode): void {
+    const directory = this.request.reviewedPlansFrom;
+    if (!directory) return;
+    let stop: PlanStop | undefined;
+    try {
+      stop = recordedStop(directory, stack.id);
+    } catch (error) {
+      throw stepFailure("comparing with the reviewed plan", error);
+    }
+    if (stop) throw new SecondDelivery(`waiting for ${stop.waitsFor}`, applyStopLine(stop));
+  }
+
+  /**
+   * For a stack with Helm releases: every chart its releases pull checked against its pin in git
+   * (the mirror filled), then helm logged in to the registry; undefined for any other stack.
+   */
+  private async chartAccess(stack: StackNode, earlier: readonly StackNode[]): Promise<HelmRegistryLogin | undefined> {
     const releases = helmReleaseCharts(stack.directory);
     if (releases.length === 0) return undefined;
     const { config } = this.request;
-    await asStep("mirroring charts", () => this.deps.helmCharts.mirror(config, releases, this.deps.print));
-    return asStep("logging helm in to the registry", () => this.deps.helmCharts.login(config));
+    try {
+      return await this.deps.helmCharts.prepare(config, releases, this.deps.print);
+    } catch (error) {
+      throw this.notPlannableYet(stack, earlier, error) ?? stepFailure("checking charts", error);
+    }
+  }
+
+  /**
+   * A plan whose chart check finds a mirror repository missing that an earlier stack of this run
+   * creates (planned there, not applied: a new chart) stops the stack for a second delivery, and
+   * records that beside the plans for the apply. Anything else is a failure, and so is this in an
+   * apply, which applied that earlier stack first.
+   */
+  private notPlannableYet(stack: StackNode, earlier: readonly StackNode[], error: unknown): SecondDelivery | undefined {
+    if (this.request.mode !== "plan" || !(error instanceof ChartsNotReadyError)) return undefined;
+    const creator = creatorOfRepository(earlier, error.repository);
+    if (!creator) return undefined;
+    const stop = { stack: stack.id, waitsFor: creator.id, missing: `its chart mirror repository ${error.repository}` };
+    if (this.request.recordPlansTo) recordStop(this.request.recordPlansTo, stop);
+    return new SecondDelivery(`waiting for ${creator.id}`, planStopLine(stop));
   }
 
   private async steps(
@@ -394,6 +461,8 @@ class StackRunner {
       return `${o.actions.join("/")} ${outputLabel(o.name)}: read by ${readers.length > 0 ? readers.join(", ") : "no stack"}`;
     });
     fs.mkdirSync(directory, { recursive: true });
+    // A stop recorded into the same folder by an earlier run is no longer true.
+    fs.rmSync(stopFile(directory, stack.id), { force: true });
     fs.writeFileSync(path.join(directory, `${stack.id}.sha256`), `${fingerprint}\n`);
     fs.writeFileSync(path.join(directory, `${stack.id}.changes.txt`), summary.map((l) => `${l}\n`).join(""));
     fs.writeFileSync(path.join(directory, `${stack.id}.outputs.txt`), outputLines.map((l) => `${l}\n`).join(""));
@@ -415,7 +484,8 @@ class StackRunner {
       const changed = upstream.map(
         ({ stack: s, outputs }) => `${s} changed its outputs (${outputs.map(outputLabel).join(", ")})`,
       );
-      throw new PlannedBeforeUpstream(
+      throw new SecondDelivery(
+        step,
         `${stack.id}: planned before ${changed.join(" and ")}: run the delivery again to plan it against them`,
       );
     }
@@ -436,13 +506,9 @@ class StackRunner {
   }
 }
 
-/** A failure of `work` as the failure of one step of the stack's run. */
-async function asStep<T>(step: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw new StackFailure(step, [error instanceof Error ? error.message.split("\n")[0] : String(error)]);
-  }
+/** An error as the failure of one step of the stack's run, on its first line. */
+function stepFailure(step: string, error: unknown): StackFailure {
+  return new StackFailure(step, [error instanceof Error ? error.message.split("\n")[0] : String(error)]);
 }
 
 function lastMeaningfulLine(tail: readonly string[]): string {
