@@ -395,7 +395,6 @@ export function chartRegistryStatements(repositories: ChartRepositories): Policy
       Effect: "Allow",
       Action: [
         "ecr:CompleteLayerUpload",
-        "ecr:DescribeImages",
         "ecr:InitiateLayerUpload",
         "ecr:PutImage",
         "ecr:UploadLayerPart",

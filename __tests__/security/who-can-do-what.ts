@@ -226,8 +226,8 @@ const chartRows = (role: "plan" | "deploy"): RequestRow[] => [
     action: "ecr:DescribeImages",
     target: "a mirrored chart (`<env>-charts/...`)",
     resource: mirroredChart,
-    expected: "Allowed",
-    why: "a version already mirrored is not pushed again",
+    expected: "ImplicitlyDenied",
+    why: "the deploy reads a mirrored version's manifest (BatchGetImage) to check its pinned digest; listing is not needed",
   },
   {
     role,
