@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes tools the offline API-server check needs, from the Go module proxy, into
 # .tools/k8s/bin (git-ignored): kube-apiserver and kubectl at the cluster's version, the etcd that
-# version pins, helm, and CNCF distribution's OCI registry (the chart check pushes our mirrored
-# chart artifacts into it and pulls them with helm). Skips whatever is already built at its pinned
-# version. Cold, on two cores, about 15 minutes (kube-apiserver is most of it); the Go build cache
-# makes later runs fast. Arguments name the only tools to build (helm, registry, etcd,
-# kube-apiserver: with kubectl), e.g. `bash scripts/k8s-tools.sh helm registry`; none: all of them.
+# version pins, helm, the older helm the Terraform Helm provider embeds (as helm-<version>), and
+# CNCF distribution's OCI registry (the chart check pushes our mirrored chart artifacts into it and
+# pulls them with both helms). Skips whatever is already built at its pinned version. Cold, on two
+# cores, about 15 minutes (kube-apiserver is most of it; the provider's helm alone took 163 s with
+# empty Go caches, 104 s after helm's); the Go build cache makes later runs fast. Arguments name the
+# only tools to build (helm, provider-helm, registry, etcd, kube-apiserver: with kubectl), e.g.
+# `bash scripts/k8s-tools.sh helm provider-helm registry`; none: all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KUBERNETES_VERSION=1.35.4 # the EKS cluster's minor (config: cluster.kubernetesVersion)
 ETCD_VERSION=3.6.5        # what Kubernetes 1.35.4 pins
 HELM_VERSION=3.22.0
+# The Terraform Helm provider pulls and renders our charts at plan and apply with the helm library
+# it embeds, not with the helm CLI: terraform-provider-helm v3.1.1 (the version the stacks pin)
+# requires helm.sh/helm/v3 v3.18.4 (its go.mod at tag v3.1.1,
+# https://github.com/hashicorp/terraform-provider-helm/blob/v3.1.1/go.mod). The one place for both
+# numbers: chart-check reads them here, refuses a synth output that pins another provider version,
+# and runs bin/helm-<HELM_PROVIDER_HELM>. A provider upgrade changes both lines, from its go.mod.
+HELM_PROVIDER=3.1.1
+HELM_PROVIDER_HELM=3.18.4
 DISTRIBUTION_VERSION=3.1.2 # github.com/distribution/distribution/v3, the registry `registry` binary
 
 root="${K8S_TOOLS_DIR:-$PWD/.tools/k8s}" # K8S_TOOLS_DIR: elsewhere (to time a cold build)
@@ -39,7 +49,7 @@ has() {
   [ -x "$bin/$tool" ] && output=$("$bin/$tool" "$@" 2>/dev/null) && grep -q "$VERSION_WANTED" <<<"$output"
 }
 
-TOOLS=(helm registry etcd kube-apiserver)
+TOOLS=(helm provider-helm registry etcd kube-apiserver)
 for tool in "$@"; do
   if [[ " ${TOOLS[*]} " != *" $tool "* ]]; then
     echo "k8s-tools: unknown tool $tool; known: ${TOOLS[*]}" >&2
@@ -55,6 +65,19 @@ if wants helm && ! has helm version --template '{{.Version}}'; then
   # go install leaves helm's own version at its default minor; the ldflag records the patch too.
   build "helm v$HELM_VERSION" env GOBIN="$bin" go install \
     -ldflags "-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+fi
+
+VERSION_WANTED="v$HELM_PROVIDER_HELM$"
+provider_helm="helm-$HELM_PROVIDER_HELM"
+if wants provider-helm && ! has "$provider_helm" version --template '{{.Version}}'; then
+  # go install names the binary helm: installed into a folder of its own, then renamed beside helm.
+  staging="$root/src/provider-helm"
+  rm -rf "$staging"
+  build "helm v$HELM_PROVIDER_HELM (the Terraform Helm provider $HELM_PROVIDER's) as $provider_helm" env GOBIN="$staging" \
+    go install -ldflags "-X helm.sh/helm/v3/internal/version.version=v$HELM_PROVIDER_HELM" \
+    "helm.sh/helm/v3/cmd/helm@v$HELM_PROVIDER_HELM"
+  mv "$staging/helm" "$bin/$provider_helm"
+  rmdir "$staging"
 fi
 
 VERSION_WANTED="v$DISTRIBUTION_VERSION$" # not v…+unknown (built without the ldflag)

@@ -7,13 +7,18 @@
  * it builds helmChartArtifact() from the pinned archive and pushes config, chart layer and manifest
  * into a real OCI registry (CNCF distribution, started on 127.0.0.1 for the run) with the OCI
  * distribution API, into the repository the deploy pushes to (scripts/deploy/chart-mirror.ts), then
- * runs the real helm: `helm pull oci://.../<env>-charts/<chart> --version <v>` (the reference the
- * release names), `helm show chart` and `helm template` (the release's synthesized values) on the
- * pulled archive, whose sha256 must be the original's; and `helm push` of the same archive must
- * store the same config, layer and annotations. It first proves the check bites: helm must refuse
- * artifacts whose config or chart layer has an image media type. One line per chart; exit 1 on any
- * failure. Tools are built first when missing (scripts/k8s-tools.sh helm registry); the registry is
- * stopped, by PID, whatever happens.
+ * runs two real helms: the helm CLI (the k8s check's) and the helm that Terraform's Helm provider
+ * embeds, the one that pulls and renders our charts at plan and apply (scripts/k8s-tools.sh pins
+ * both, and the provider version whose go.mod names the second; a synth output pinning another
+ * provider version is refused). Each runs `helm pull oci://.../<env>-charts/<chart> --version <v>`
+ * (the reference the release names; the provider's LocateChart goes through the same registry
+ * client), `helm show chart` and `helm template` (the release's synthesized values) on the pulled
+ * archive, whose sha256 must be the original's, and both must render the same objects (the k8s
+ * check validates the CLI's rendering); `helm push` of the same archive must store the same
+ * config, layer and annotations. It first proves the check bites: each helm must refuse artifacts
+ * whose config or chart layer has an image media type. One line per chart naming both helms; exit 1
+ * on any failure. Tools are built first when missing (scripts/k8s-tools.sh helm provider-helm
+ * registry); the registry is stopped, by PID, whatever happens.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -34,17 +39,56 @@ import { BROKEN_ARTIFACTS } from "./self-check";
 
 const ROOT = path.resolve(__dirname, "..");
 const BIN = path.join(ROOT, ".tools", "k8s", "bin");
+const K8S_TOOLS = path.join(ROOT, "scripts", "k8s-tools.sh");
 const CHARTS =
   process.env.K8S_CHECK_CHARTS ?? path.resolve(ROOT, "..", "shared", "reference", "helm-charts", "packages");
 const USAGE = [
   "usage: npm run chart-check [-- --dir <synth output>]",
-  "Builds helm and an OCI registry (CNCF distribution) into .tools/k8s when missing, pushes the deploy's OCI",
-  "artifact of every mirrored chart of the synth output (--dir, default cdktf.out) into that registry on",
-  "127.0.0.1, and pulls, shows and renders it with the real helm.",
+  "Builds helm, the helm Terraform's Helm provider embeds and an OCI registry (CNCF distribution) into .tools/k8s",
+  "when missing, pushes the deploy's OCI artifact of every mirrored chart of the synth output (--dir, default",
+  "cdktf.out) into that registry on 127.0.0.1, and pulls, shows and renders it with both helms.",
 ].join("\n");
 
 /** A failure the check reports as one line. */
 class CheckError extends Error {}
+
+/** A real helm binary and how the lines name it. */
+interface Helm {
+  readonly version: string;
+  readonly label: string;
+  readonly file: string;
+}
+
+/** The helms the check runs: the CLI first (its push is the reference), then the provider's. */
+interface Helms {
+  readonly cli: Helm;
+  readonly provider: Helm;
+  /** The Helm provider version whose embedded helm `provider` is (scripts/k8s-tools.sh HELM_PROVIDER). */
+  readonly providerVersion: string;
+}
+
+/**
+ * The helms scripts/k8s-tools.sh builds, from its version lines (the one place for them:
+ * HELM_VERSION, HELM_PROVIDER and HELM_PROVIDER_HELM, with the provider's go.mod cited there).
+ */
+function pinnedHelms(): Helms {
+  const script = fs.readFileSync(K8S_TOOLS, "utf8");
+  const pinned = (name: string) => {
+    const value = new RegExp(`^${name}=([0-9][^\\s#]*)`, "m").exec(script)?.[1];
+    if (!value) throw new CheckError(`scripts/k8s-tools.sh has no ${name}=<version> line`);
+    return value;
+  };
+  const [cli, providerVersion, provider] = ["HELM_VERSION", "HELM_PROVIDER", "HELM_PROVIDER_HELM"].map(pinned);
+  return {
+    cli: { version: cli, label: `helm v${cli}`, file: path.join(BIN, "helm") },
+    provider: {
+      version: provider,
+      label: `helm v${provider} (Helm provider ${providerVersion}'s)`,
+      file: path.join(BIN, `helm-${provider}`),
+    },
+    providerVersion,
+  };
+}
 
 type Release = ReturnType<typeof releasesOf>[number];
 
@@ -63,7 +107,12 @@ interface MirroredRelease {
 /** A chart mirror's repository: `oci://<registry host>/<path ending in -charts>` (modules/image-mirror.ts). */
 const MIRROR_REPOSITORY = /^oci:\/\/[^/]+\/(.+-charts)\/?$/;
 
-function loadStacks(outdir: string): { id: string; json: Json }[] {
+interface Stack {
+  readonly id: string;
+  readonly json: Json;
+}
+
+function loadStacks(outdir: string): Stack[] {
   const manifestFile = path.join(outdir, "manifest.json");
   if (!fs.existsSync(manifestFile)) throw new CheckError(`no synth output in ${outdir}: run npm run synth first`);
   const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
@@ -78,11 +127,11 @@ function loadStacks(outdir: string): { id: string; json: Json }[] {
 /**
  * The releases that pull from a chart mirror, each with where the deploy pushes its chart: the
  * deploy mirrors the releases whose repository is its environment's chartMirrorRepository, into
- * `<last segment>/<chart>` (scripts/deploy/chart-mirror.ts mirrorCharts).
+ * `<last segment>/<chart>` (scripts/deploy/chart-mirror.ts, ecrHelmCharts().prepare).
  */
-function mirroredReleases(outdir: string): MirroredRelease[] {
+function mirroredReleases(stacks: readonly Stack[]): MirroredRelease[] {
   const deployMirrors = new Map(loadEnvironments().map((config) => [config.name, chartMirrorRepository(config)]));
-  return loadStacks(outdir).flatMap(({ id, json }) =>
+  return stacks.flatMap(({ id, json }) =>
     releasesOf(json).flatMap((release) => {
       const mirror = MIRROR_REPOSITORY.exec(release.repository);
       if (!mirror) return [];
@@ -101,20 +150,39 @@ function mirroredReleases(outdir: string): MirroredRelease[] {
   );
 }
 
+/**
+ * The stacks with Helm releases that pin another Helm provider version than the one whose helm the
+ * check runs (`terraform.required_providers.helm.version`), as `<stack> pins Terraform's Helm provider <version>`.
+ */
+function otherProviderPins(stacks: readonly Stack[], providerVersion: string): string[] {
+  return stacks.flatMap(({ id, json }) => {
+    if (releasesOf(json).length === 0) return [];
+    const terraform = (json.terraform ?? {}) as { required_providers?: Record<string, { version?: string }> };
+    const pinned = terraform.required_providers?.helm?.version;
+    if (pinned === providerVersion) return [];
+    return [`${id} pins Terraform's Helm provider ${pinned === undefined ? "at no version" : pinned}`];
+  });
+}
+
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
-/** Runs the real helm; its output, or its first error line (without "Error: ") as the failure. */
-function helm(args: string[]): { ok: boolean; output: string } {
-  const run = spawnSync(path.join(BIN, "helm"), args, { encoding: "utf8", maxBuffer: 64 << 20 });
+/** Runs a real helm; its output, or its first error line (without "Error: ") as the failure. */
+function runHelm(helm: Helm, args: string[]): { ok: boolean; output: string } {
+  const run = spawnSync(helm.file, args, { encoding: "utf8", maxBuffer: 64 << 20 });
   if (run.status === 0) return { ok: true, output: run.stdout };
   const line = `${run.stderr}\n${run.stdout}`.split("\n").find((l) => l.trim()) ?? `exit ${run.status}`;
   return { ok: false, output: line.replace(/^Error: /, "").trim() };
 }
 
 /** `helm pull` of `<host>/<repository>` at `version` into a new folder; the folder, or helm's message. */
-function helmPull(registry: LocalRegistry, repository: string, version: string): { dir?: string; message: string } {
+function helmPull(
+  helm: Helm,
+  registry: LocalRegistry,
+  repository: string,
+  version: string,
+): { dir?: string; message: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-check-pull-"));
-  const pulled = helm([
+  const pulled = runHelm(helm, [
     "pull",
     `oci://${registry.host}/${repository}`,
     "--version",
@@ -139,6 +207,7 @@ type Manifest = Record<string, unknown>;
  * annotation, pushed with TZ=UTC, is comparable annotation for annotation.
  */
 async function helmPushedManifest(
+  helm: Helm,
   registry: LocalRegistry,
   archive: Buffer,
   artifact: HelmChartArtifact,
@@ -149,7 +218,7 @@ async function helmPushedManifest(
     const copy = path.join(dir, `${artifact.name}-${artifact.version}.tgz`);
     fs.writeFileSync(copy, archive);
     if (created) fs.utimesSync(copy, new Date(created), new Date(created));
-    const run = spawnSync(path.join(BIN, "helm"), ["push", copy, `oci://${registry.host}/helm-push`, "--plain-http"], {
+    const run = spawnSync(helm.file, ["push", copy, `oci://${registry.host}/helm-push`, "--plain-http"], {
       encoding: "utf8",
       env: { ...process.env, TZ: "UTC" },
     });
@@ -198,9 +267,83 @@ function pinnedArchive(release: Release): Buffer {
   return fs.readFileSync(file);
 }
 
-/** Push, pull, compare, show, render one mirrored release; its line, or throws CheckError. */
-async function checkRelease(registry: LocalRegistry, mirrored: MirroredRelease): Promise<string> {
-  const { release, pullFrom, pushTo, stackId } = mirrored;
+/** What one helm made of the pushed chart: the pulled archive's digest, `helm show chart`, the rendered objects. */
+interface PulledChart {
+  readonly digest: string;
+  readonly chart: string;
+  readonly objects: readonly Json[];
+}
+
+/** Pulls the release's chart with `helm`, checks the archive, shows and renders it; throws CheckError naming the helm. */
+function pullShowRender(helm: Helm, registry: LocalRegistry, mirrored: MirroredRelease, archive: Buffer): PulledChart {
+  const { release, pullFrom, stackId } = mirrored;
+  const pull = helmPull(helm, registry, pullFrom, release.version);
+  if (!pull.dir) throw new CheckError(`${helm.label} pull refused it: ${pull.message}`);
+  try {
+    const pulledFile = path.join(pull.dir, `${release.chart}-${release.version}.tgz`);
+    if (!fs.existsSync(pulledFile))
+      throw new CheckError(
+        `${helm.label} pull wrote ${fs.readdirSync(pull.dir).join(", ") || "nothing"}, not ${path.basename(pulledFile)}`,
+      );
+    const digest = sha256(fs.readFileSync(pulledFile));
+    if (digest !== sha256(archive))
+      throw new CheckError(`${helm.label} pulled an archive with ${digest}, the pinned one is ${sha256(archive)}`);
+    const shown = runHelm(helm, ["show", "chart", pulledFile]);
+    if (!shown.ok) throw new CheckError(`${helm.label} show chart refused the pulled archive: ${shown.output}`);
+    const chart = parse(shown.output) as { name?: string; version?: string };
+    if (chart.name !== release.chart || chart.version !== release.version)
+      throw new CheckError(`${helm.label} show chart says ${chart.name} ${chart.version}`);
+    try {
+      const objects = renderRelease(stackId, release, helm.file, pull.dir).map((rendered) => rendered.object);
+      return { digest, chart: `${chart.name} ${chart.version}`, objects };
+    } catch (error) {
+      const stderr = String((error as { stderr?: string }).stderr ?? error);
+      throw new CheckError(
+        `${helm.label} template refused the pulled archive: ${stderr.split("\n").find((l) => l.trim())}`,
+      );
+    }
+  } finally {
+    fs.rmSync(pull.dir, { recursive: true, force: true });
+  }
+}
+
+/** A value in a message: JSON, cut at 60 characters. */
+const shortJson = (value: unknown) => {
+  const text = JSON.stringify(value) ?? "nothing";
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+};
+
+/** Where two rendered values first differ (`.metadata.labels.x`, `[2]`), with both values; undefined when equal. */
+function firstDifferingPath(a: unknown, b: unknown, at = ""): string | undefined {
+  if (isDeepStrictEqual(a, b)) return undefined;
+  if (a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {
+    const [left, right] = [a as Record<string, unknown>, b as Record<string, unknown>];
+    for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
+      const found = firstDifferingPath(left[key], right[key], Array.isArray(a) ? `${at}[${key}]` : `${at}.${key}`);
+      if (found) return found;
+    }
+  }
+  return `${at || "the whole object"} ${shortJson(b)}, not ${shortJson(a)}`;
+}
+
+/**
+ * The first object `b` renders otherwise than `a` (same kind and name: where it differs; else both
+ * names), or undefined when both renderings are the same objects in the same order.
+ */
+function firstDifference(a: readonly Json[], b: readonly Json[]): string | undefined {
+  const named = (object: Json | undefined) =>
+    object ? `${String(object.kind)}/${String(((object.metadata ?? {}) as Json).name)}` : "nothing";
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (isDeepStrictEqual(a[i], b[i])) continue;
+    if (a[i] && b[i] && named(a[i]) === named(b[i])) return `${named(b[i])} with ${firstDifferingPath(a[i], b[i])}`;
+    return `object ${i + 1} as ${named(b[i])}, not ${named(a[i])}`;
+  }
+  return undefined;
+}
+
+/** Push, then pull, compare, show, render one mirrored release with both helms; its line, or throws CheckError. */
+async function checkRelease(registry: LocalRegistry, mirrored: MirroredRelease, helms: Helms): Promise<string> {
+  const { release, pushTo, stackId } = mirrored;
   if (!pushTo)
     throw new CheckError(
       `the deploy mirrors only the releases of ${mirrored.deployMirror} (scripts/deploy/chart-mirror.ts): it would never push this chart, ${release.repository}`,
@@ -216,54 +359,42 @@ async function checkRelease(registry: LocalRegistry, mirrored: MirroredRelease):
     throw new CheckError(
       `the registry stored the manifest as ${stored}, helmChartArtifact says ${artifact.manifestDigest}`,
     );
-  const pull = helmPull(registry, pullFrom, release.version);
-  if (!pull.dir) throw new CheckError(`helm pull refused it: ${pull.message}`);
-  try {
-    const pulledFile = path.join(pull.dir, `${release.chart}-${release.version}.tgz`);
-    if (!fs.existsSync(pulledFile))
-      throw new CheckError(
-        `helm pull wrote ${fs.readdirSync(pull.dir).join(", ") || "nothing"}, not ${path.basename(pulledFile)}`,
-      );
-    const pulledDigest = sha256(fs.readFileSync(pulledFile));
-    if (pulledDigest !== sha256(archive))
-      throw new CheckError(`helm pulled an archive with ${pulledDigest}, the pinned one is ${sha256(archive)}`);
-    const shown = helm(["show", "chart", pulledFile]);
-    if (!shown.ok) throw new CheckError(`helm show chart refused the pulled archive: ${shown.output}`);
-    const chart = parse(shown.output) as { name?: string; version?: string };
-    if (chart.name !== release.chart || chart.version !== release.version)
-      throw new CheckError(`helm show chart says ${chart.name} ${chart.version}`);
-    let objects: number;
-    try {
-      objects = renderRelease(stackId, release, path.join(BIN, "helm"), pull.dir).length;
-    } catch (error) {
-      const stderr = String((error as { stderr?: string }).stderr ?? error);
-      throw new CheckError(`helm template refused the pulled archive: ${stderr.split("\n").find((l) => l.trim())}`);
-    }
-    const helmPushed = await helmPushedManifest(registry, archive, artifact);
-    const differences = differencesFromHelmPush(JSON.parse(artifact.manifest) as Manifest, helmPushed);
-    if (differences.length > 0)
-      throw new CheckError(
-        `its manifest is not the one helm push makes of the same archive: ${differences.join(", ")} differ (helm push's config ${String((helmPushed.config as Manifest | undefined)?.digest)}, ours ${artifact.configDigest})`,
-      );
-    return `pushed (manifest ${artifact.manifestDigest.slice(0, 19)}: config, layer and annotations as helm push makes them), helm pull: the pinned archive byte for byte (${pulledDigest.slice(0, 19)}), helm show chart: ${chart.name} ${chart.version}, helm template (${stackId} values): ${objects} objects`;
-  } finally {
-    fs.rmSync(pull.dir, { recursive: true, force: true });
-  }
+  const cli = pullShowRender(helms.cli, registry, mirrored, archive);
+  const provider = pullShowRender(helms.provider, registry, mirrored, archive);
+  const difference = firstDifference(cli.objects, provider.objects);
+  if (difference)
+    throw new CheckError(
+      `${helms.provider.label} renders ${difference} (${helms.cli.label}, whose rendering the k8s check validates)`,
+    );
+  const helmPushed = await helmPushedManifest(helms.cli, registry, archive, artifact);
+  const differences = differencesFromHelmPush(JSON.parse(artifact.manifest) as Manifest, helmPushed);
+  if (differences.length > 0)
+    throw new CheckError(
+      `its manifest is not the one ${helms.cli.label} push makes of the same archive: ${differences.join(", ")} differ (helm push's config ${String((helmPushed.config as Manifest | undefined)?.digest)}, ours ${artifact.configDigest})`,
+    );
+  return `pushed (manifest ${artifact.manifestDigest.slice(0, 19)}: config, layer and annotations as ${helms.cli.label} push makes them); ${helms.cli.label} and ${helms.provider.label} each: pull: the pinned archive byte for byte (${cli.digest.slice(0, 19)}), show chart: ${cli.chart}, template (${stackId} values): the same ${cli.objects.length} objects`;
 }
 
-/** Pushes each broken variant of `artifact`; the number helm refused, with its messages printed. */
-async function selfCheck(registry: LocalRegistry, release: Release, artifact: PushableArtifact): Promise<number> {
+/** Pushes each broken variant of `artifact` and pulls it with each helm; the number of refusals, with their messages printed. */
+async function selfCheck(
+  registry: LocalRegistry,
+  helms: readonly Helm[],
+  release: Release,
+  artifact: PushableArtifact,
+): Promise<number> {
   let refused = 0;
   for (const broken of BROKEN_ARTIFACTS) {
     const repository = `self-check/${broken.name}/${release.chart}`;
     await pushArtifact(registry.host, repository, broken.break(artifact));
-    const pull = helmPull(registry, repository, release.version);
-    if (pull.dir) {
-      fs.rmSync(pull.dir, { recursive: true, force: true });
-      console.log(`chart-check: self-check ${broken.what}: PULLED (the check does not bite)`);
-    } else {
-      refused += 1;
-      console.log(`chart-check: self-check ${broken.what}: helm refused as expected: ${pull.message}`);
+    for (const helm of helms) {
+      const pull = helmPull(helm, registry, repository, release.version);
+      if (pull.dir) {
+        fs.rmSync(pull.dir, { recursive: true, force: true });
+        console.log(`chart-check: self-check ${broken.what}: ${helm.label} PULLED it (the check does not bite)`);
+      } else {
+        refused += 1;
+        console.log(`chart-check: self-check ${broken.what}: ${helm.label} refused as expected: ${pull.message}`);
+      }
     }
   }
   return refused;
@@ -295,15 +426,20 @@ async function main(argv: readonly string[]): Promise<number> {
       `${unknown.length > 0 ? `unknown argument ${unknown[0]}` : "--dir needs a folder"}; ${USAGE.split("\n")[0]}`,
     );
   const outdir = dirAt >= 0 ? argv[dirAt + 1] : path.join(ROOT, "cdktf.out");
-  const mirrored = mirroredReleases(outdir);
+  const stacks = loadStacks(outdir);
+  const helms = pinnedHelms();
+  const otherPins = otherProviderPins(stacks, helms.providerVersion);
+  if (otherPins.length > 0)
+    throw new CheckError(
+      `${otherPins[0]}${otherPins.length > 1 ? ` (and ${otherPins.length - 1} more stacks)` : ""}, but the check runs helm v${helms.provider.version}, the one provider ${helms.providerVersion} embeds: set HELM_PROVIDER and HELM_PROVIDER_HELM in scripts/k8s-tools.sh from the pinned provider's go.mod (its helm.sh/helm/v3 line)`,
+    );
+  const mirrored = mirroredReleases(stacks);
   if (mirrored.length === 0)
     throw new CheckError(
       `no helm_release in ${outdir} pulls from a chart mirror (repository oci://<registry>/<env>-charts): nothing the deploy pushes is pulled`,
     );
   // The build prints its own one-line failure (and where its log is).
-  const tools = spawnSync("bash", [path.join(ROOT, "scripts", "k8s-tools.sh"), "helm", "registry"], {
-    stdio: "inherit",
-  });
+  const tools = spawnSync("bash", [K8S_TOOLS, "helm", "provider-helm", "registry"], { stdio: "inherit" });
   if (tools.status !== 0) return 1;
   const helmHome = isolateHelm();
   const registry = await startLocalRegistry(BIN);
@@ -322,23 +458,23 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(`chart-check: registry (distribution) on ${registry.host}`);
     const first = mirrored[0];
     const sample = helmChartArtifact(pinnedArchive(first.release));
-    const refused = await selfCheck(registry, first.release, sample);
+    const refused = await selfCheck(registry, [helms.cli, helms.provider], first.release, sample);
     let failed = 0;
     for (const item of mirrored) {
       const reference = `${item.pullFrom}:${item.release.version}`;
       try {
-        console.log(`chart-check: ${reference} ok: ${await checkRelease(registry, item)}`);
+        console.log(`chart-check: ${reference} ok: ${await checkRelease(registry, item, helms)}`);
       } catch (error) {
         if (!(error instanceof CheckError || error instanceof PushError)) throw error;
         failed += 1;
         console.error(`chart-check: ${reference} FAILED: ${error.message}`);
       }
     }
-    const toothless = BROKEN_ARTIFACTS.length - refused;
+    const pulls = BROKEN_ARTIFACTS.length * 2;
     console.log(
-      `chart-check: ${mirrored.length - failed}/${mirrored.length} mirrored chart releases pulled and rendered by helm; self-check ${refused}/${BROKEN_ARTIFACTS.length} broken artifacts refused`,
+      `chart-check: ${mirrored.length - failed}/${mirrored.length} mirrored chart releases pulled and rendered by ${helms.cli.label} and ${helms.provider.label}; self-check ${refused}/${pulls} pulls of broken artifacts refused`,
     );
-    return failed > 0 || toothless > 0 ? 1 : 0;
+    return failed > 0 || refused < pulls ? 1 : 0;
   } finally {
     stop();
   }

@@ -1,8 +1,9 @@
 /**
  * Deliberately broken variants of a real chart artifact: the mistakes a hand-built OCI push makes
- * (declaring the config or the chart as a container image's). The real helm must refuse to pull
- * each one, else a pull that succeeds proves nothing about the media types. helm v3.22.0 keeps only
- * the descriptors whose media type it knows and requires the Helm config and chart layer types
+ * (declaring the config or the chart as a container image's). Each real helm of the check (the CLI
+ * and the one Terraform's Helm provider embeds) must refuse to pull each one, else a pull that
+ * succeeds proves nothing about the media types. helm v3.22.0 and v3.18.4 both keep only the
+ * descriptors whose media type they know and require the Helm config and chart layer types
  * (pkg/registry/client.go, Pull; helm.sh/docs/topics/registries).
  */
 import type { PushableArtifact } from "./oci-push";
