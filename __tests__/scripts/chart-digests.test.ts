@@ -64,7 +64,8 @@ beforeAll(() => {
 beforeEach(() => {
   workdir = fs.mkdtempSync(path.join(os.tmpdir(), "chart-digests-"));
   file = path.join(workdir, "chart-digests.json");
-  fs.copyFileSync(path.join(root, CHART_DIGESTS_PATH), file);
+  // A pin file with no pins, whatever the repository's committed one holds.
+  fs.writeFileSync(file, formatChartDigestFile({}));
 });
 
 const archiveUrl = (repository: string, chart: string, version: string) =>
@@ -344,11 +345,15 @@ describe("chart-digests: check and --write", () => {
 });
 
 describe("chart-digests: the pin file", () => {
-  it("ships with no pins: pinnedChartDigest knows none until the command writes them", () => {
-    expect(
-      parseChartDigestFile(JSON.parse(fs.readFileSync(path.join(root, CHART_DIGESTS_PATH), "utf8"))).charts,
-    ).toEqual({});
-    expect(pinnedChartDigest("metrics-server", "3.13.1")).toBeUndefined();
+  it("the committed file parses, and pinnedChartDigest knows exactly its pins", () => {
+    const committed = parseChartDigestFile(
+      JSON.parse(fs.readFileSync(path.join(root, CHART_DIGESTS_PATH), "utf8")),
+    ).charts;
+    for (const [key, pin] of Object.entries(committed)) {
+      const at = key.lastIndexOf("@");
+      expect(pinnedChartDigest(key.slice(0, at), key.slice(at + 1))).toEqual(pin);
+    }
+    expect(pinnedChartDigest("not-a-pinned-chart", "0.0.0")).toBeUndefined();
   });
 
   it("pinnedChartDigest reads the file's pin of a chart version", () => {
