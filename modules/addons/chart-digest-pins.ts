@@ -1,8 +1,9 @@
 /**
  * The format of modules/addons/chart-digests.json, the chart digests pinned in git (written by
  * `npm run chart-digests -- --write`, read by the deploy through chart-sources.ts
- * `pinnedChartDigest`). A cached chart's pull-through-cache repository is mutable and refreshed
- * from upstream (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html)
+ * `pinnedChartDigest`). A cached chart's pull-through-cache repository is refreshed from upstream
+ * (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html; its creation
+ * template's immutable tags are reported not to stop that, aws/containers-roadmap#2275)
  * and a mirrored chart's index.yaml is whatever the site serves today: the pin is what was
  * reviewed.
  */
