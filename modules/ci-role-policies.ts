@@ -393,12 +393,7 @@ export function chartRegistryStatements(repositories: ChartRepositories): Policy
     ...onAny(mirror, {
       Sid: "MirrorTheChartsWithoutAnOciPublication",
       Effect: "Allow",
-      Action: [
-        "ecr:CompleteLayerUpload",
-        "ecr:InitiateLayerUpload",
-        "ecr:PutImage",
-        "ecr:UploadLayerPart",
-      ],
+      Action: ["ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"],
     }),
   ];
 }
@@ -528,8 +523,8 @@ export function planReadStatements(
  * that the source of `database.restore` exists before Terraform replaces the instance, a
  * snapshot or AWS Backup recovery point (DescribeDBSnapshots) or the automated backups of a
  * point-in-time restore (DescribeDBInstanceAutomatedBackups), both list-only Describe calls; and,
- * before the platform stack, that ECR reaches each upstream the charts come through with a valid
- * credential (ValidatePullThroughCacheRule, a Read action that takes no resource, so `*`:
+ * before the platform stack, that each upstream with a credential the charts come through
+ * authenticates (ValidatePullThroughCacheRule, a Read action that takes no resource, so `*`:
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html).
  */
 export function preflightReadStatements(): PolicyStatement[] {

@@ -163,7 +163,7 @@ describe("chart checks", () => {
     it("refuses a chart with no pin before any call: one line naming it, the file and the command", async () => {
       const { promise, requested } = run(UPSTREAM_FILES, [mirrored, cached], {});
       await expect(promise).rejects.toThrow(
-        `charts dev: ${CHART}@${VERSION} (and 1 more) has no pinned digest in modules/addons/chart-digests.json: run npm run chart-digests -- --write where the chart registries are reachable, and commit it`,
+        `charts dev: no pinned digest in modules/addons/chart-digests.json for ${[`${CACHED}@${cachedSource.version}`, `${CHART}@${VERSION}`].sort().join(", ")}: run npm run synth && npm run chart-digests -- --write where the chart registries are reachable, then commit modules/addons/chart-digests.json`,
       );
       expect(ecrCalls()).toEqual([]);
       expect(requested).toEqual([]);

@@ -243,6 +243,15 @@ describe("deploy's command line", () => {
     });
   });
 
+  it("--help says what a plan writes: the platform's charts into the environment's caches and mirror", () => {
+    // deploy.test.ts ("Helm charts"): a plan, like an apply, runs the chart check that fills them.
+    const help = HELP.replace(/\s+/g, " ");
+    expect(help).not.toMatch(/Nothing changes without --apply|plan only: [^;]*changes nothing/);
+    expect(help).toContain(
+      "--plan changes nothing that runs; for the platform stack it fills the environment's chart caches and mirror with the pinned charts.",
+    );
+  });
+
   it("--help gives that refusal's exit status its meaning", async () => {
     const exitLine = HELP.slice(HELP.indexOf("\nExit ")).replace(/\s+/g, " ");
     const code = await confirmApply(parseArguments(["dev", "--apply"], configs), terminal(false).t).then(

@@ -11,7 +11,7 @@ import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client } from
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import type { HelmCharts, HelmReleaseChart } from "../../scripts/deploy/chart-mirror";
+import type { ChartPin, HelmCharts, HelmReleaseChart } from "../../scripts/deploy/chart-mirror";
 import { DeployError } from "../../scripts/deploy/deploy-error";
 import type { HelmRegistryLogin } from "../../scripts/deploy/helm-registry-login";
 import type { Terraform, TerraformRun } from "../../scripts/deploy/terraform";
@@ -188,9 +188,13 @@ export class FakeTerraform implements Terraform {
   }
 }
 
+/** A pin the fake chart access holds for every chart version unless told otherwise. */
+const FAKE_PIN: ChartPin = { digest: `sha256:${"cd".repeat(32)}`, of: "manifest" };
+
 /**
  * Chart access that records what a deploy asks of it into an event list (a FakeTerraform's, so the
- * order against terraform shows): `mirror <env> <charts>`, `login <home>`, `cleanup <home>`.
+ * order against terraform shows): `mirror <env> <charts>`, `login <home>`, `cleanup <home>`. Like
+ * the real one, it refuses a stack's charts when one has no pin.
  */
 export class FakeHelmCharts implements HelmCharts {
   readonly mirrored: (readonly HelmReleaseChart[])[] = [];
@@ -198,6 +202,8 @@ export class FakeHelmCharts implements HelmCharts {
     private readonly events: string[],
     /** The mirror fails with this message (a DeployError), or with this error. */
     private readonly mirrorFailure?: string | Error,
+    /** The pinned digests. @default every chart version pinned */
+    readonly pin: (chart: string, version: string) => ChartPin | undefined = () => FAKE_PIN,
   ) {}
 
   /** `mirror <env> <charts>` (the pin checks and mirror), then the login. */
@@ -206,6 +212,10 @@ export class FakeHelmCharts implements HelmCharts {
     this.events.push(`mirror ${config.name} ${releases.map((r) => r.chart).join(",")}`);
     if (this.mirrorFailure instanceof Error) throw this.mirrorFailure;
     if (this.mirrorFailure) throw new DeployError(this.mirrorFailure);
+    const unpinned = releases.filter((r) => !this.pin(r.chart, r.version));
+    if (unpinned.length > 0) {
+      throw new DeployError(`charts ${config.name}: ${unpinned[0].chart}@${unpinned[0].version} has no pinned digest`);
+    }
     print(`  charts ${config.name}: ${releases.length} release(s) checked`);
     return this.login(config);
   }

@@ -2,13 +2,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { DescribeImagesCommand } from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { DescribeClusterCommand } from "@aws-sdk/client-eks";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { loadEnvironments } from "../../config";
+import { ecrHelmCharts, helmReleaseCharts } from "../../scripts/deploy/chart-mirror";
 import { ChartsNotReadyError } from "../../scripts/deploy/charts-not-ready";
+import { DeployError } from "../../scripts/deploy/deploy-error";
 import { reportOutcome } from "../../scripts/deploy/cli";
 import { deliverAgainNoteFile } from "../../scripts/deploy/deliver-again";
 import { deploy, type DeployDependencies, type DeployOutcome, type DeployRequest } from "../../scripts/deploy/deploy";
@@ -317,7 +319,7 @@ describe("deploy command", () => {
     it("fails the platform stack without running its terraform when a chart is refused, and says why", async () => {
       const terraform = new FakeTerraform();
       const { deps } = setUp(terraform);
-      const why = "charts dev: metrics-server@3.13.1 has no pinned digest in modules/addons/chart-digests.json";
+      const why = `charts dev: metrics-server 3.13.1: dev-charts/metrics-server:3.13.1 holds archive sha256:${"ee".repeat(32)}, not the one pinned in modules/addons/chart-digests.json: someone pushed that tag; refused`;
       const outcome = await deploy(request(), { ...deps, helmCharts: new FakeHelmCharts(terraform.events, why) });
       expect(outcome.results.find((r) => r.stack === "dev-platform")).toMatchObject({
         result: "failed",
@@ -326,6 +328,62 @@ describe("deploy command", () => {
       });
       expect(platformCalls(terraform)).toEqual([]);
       expect(terraform.events.some((e) => e.startsWith("login "))).toBe(false);
+    });
+  });
+
+  describe("chart pins, checked before any terraform (they need no AWS)", () => {
+    /** The `<chart>@<version>` the synthesized dev-platform installs, sorted. */
+    const platformCharts = (outdir: string) =>
+      [
+        ...new Set(
+          helmReleaseCharts(path.join(outdir, "stacks", "dev-platform")).map((r) => `${r.chart}@${r.version}`),
+        ),
+      ].sort();
+    const unpinnedLine = (charts: readonly string[]) =>
+      `dev-platform: no pinned digest in modules/addons/chart-digests.json for ${charts.join(", ")}: run npm run synth && npm run chart-digests -- --write where the chart registries are reachable, then commit modules/addons/chart-digests.json`;
+
+    it.each(["plan", "apply"] as const)(
+      "in %s mode, a chart without a pin stops the run before any stack: one line naming it, nothing run",
+      async (mode) => {
+        const terraform = new FakeTerraform();
+        const { deps, outdir } = setUp(terraform);
+        const [first, second] = platformCharts(outdir);
+        const missing = [first, second].sort();
+        const pin = (chart: string, version: string) =>
+          missing.includes(`${chart}@${version}`)
+            ? undefined
+            : { digest: `sha256:${"cd".repeat(32)}`, of: "manifest" as const };
+        const helmCharts = new FakeHelmCharts(terraform.events, undefined, pin);
+        const refusal = await deploy(request({ mode }), { ...deps, helmCharts }).catch((e: unknown) => e);
+        expect(refusal).toBeInstanceOf(DeployError);
+        expect(refusal).toMatchObject({ message: unpinnedLine(missing), exitCode: 1 });
+        expect(terraform.calls).toEqual([]);
+        expect(terraform.events).toEqual([]);
+      },
+    );
+
+    it("asks the real chart access's pin lookup, and no ECR, naming every chart the platform installs when none is pinned", async () => {
+      const terraform = new FakeTerraform();
+      const { deps, outdir } = setUp(terraform);
+      const helmCharts = ecrHelmCharts({ pin: () => undefined });
+      await expect(deploy(request(), { ...deps, helmCharts })).rejects.toThrow(unpinnedLine(platformCharts(outdir)));
+      expect(terraform.calls).toEqual([]);
+      expect(aws.ecr.commandCalls(GetAuthorizationTokenCommand)).toEqual([]);
+    });
+
+    it("says the platform's charts are pinned next to the provider locks, and leaves a selection without charts alone", async () => {
+      const terraform = new FakeTerraform();
+      const { deps, printed, outdir } = setUp(terraform);
+      await deploy(request({ mode: "plan" }), deps);
+      const locks = printed.findIndex((l) => l.startsWith("  ok    provider lock files"));
+      expect(printed[locks + 1]).toBe(
+        `  ok    every chart the selected stacks install has a pinned digest (${platformCharts(outdir).length} in modules/addons/chart-digests.json)`,
+      );
+      const without = setUp(new FakeTerraform());
+      const unpinned = new FakeHelmCharts([], undefined, () => undefined);
+      const outcome = await deploy(request({ stackNames: ["data", "app"] }), { ...without.deps, helmCharts: unpinned });
+      expect(outcome.results.every((r) => r.result === "ok")).toBe(true);
+      expect(without.printed.some((l) => l.includes("pinned digest"))).toBe(false);
     });
   });
 

@@ -12,6 +12,8 @@ import {
 } from "../../config";
 import { DeployError } from "../../scripts/deploy/deploy-error";
 import { CHECKS, runPreflight, type PreflightProbes, type PreflightTarget } from "../../scripts/deploy/preflight";
+import { CHART_SOURCES } from "../../modules/addons/chart-sources";
+import { UPSTREAM_REGISTRIES, type UpstreamName } from "../../modules/image-mirror";
 import { synthEnvironment } from "../helpers";
 import { IMAGE_DIGEST, awsError, healthyAws, reachableProbes, withOwnGithubIds } from "./deploy-helpers";
 
@@ -183,16 +185,6 @@ describe("preflight", () => {
       { concerns: ["platform"] },
       {},
       /^preflight: environment "dev": pull-through cache rule dev-ghcr cannot pull from ghcr\.io \(ECR: Unable to authenticate with the upstream registry\. Check the credential\.\), so the platform's charts from there would fail to download: update secret ecr-pullthroughcache\/marketing-agents-dev\/ghcr with a valid token: aws secretsmanager put-secret-value --secret-id ecr-pullthroughcache\/marketing-agents-dev\/ghcr --secret-string '\{"username":"\.\.\.","accessToken":"\.\.\."\}'$/,
-    ],
-    [
-      "a Quay rule ECR cannot validate (no credential to update)",
-      (m) =>
-        m.ecr
-          .on(ValidatePullThroughCacheRuleCommand, { ecrRepositoryPrefix: "dev-quay" })
-          .resolves({ ecrRepositoryPrefix: "dev-quay", isValid: false, failure: "Upstream registry unreachable" }),
-      { concerns: ["platform"], mode: "plan" },
-      {},
-      /^preflight: environment "dev": pull-through cache rule dev-quay cannot pull from quay\.io \(ECR: Upstream registry unreachable\), so the platform's charts from there would fail to download: it needs no credential, so quay\.io itself did not answer ECR: try again later$/,
     ],
     [
       "a chart rule that does not exist when the cluster stack is not selected",
@@ -384,12 +376,23 @@ describe("preflight", () => {
     it("are validated, each once, when the platform stack is planned or applied", async () => {
       const lines: string[] = [];
       await runPreflight(target({ concerns: ["platform"], mode: "plan" }), reachableProbes, (l) => lines.push(l));
-      // Docker Hub (Envoy Gateway), Quay (cert-manager), GitHub Container Registry (the rest); the
-      // registry.k8s.io and ECR Public rules serve images only, and the mirrored charts no rule.
-      expect(validated()).toEqual(["dev-docker-hub", "dev-quay", "dev-ghcr"]);
+      // Docker Hub (Envoy Gateway) and GitHub Container Registry (most charts), each with its
+      // credential; the registry.k8s.io and ECR Public rules serve images only, and the mirrored charts no rule.
+      expect(validated()).toEqual(["dev-docker-hub", "dev-ghcr"]);
       expect(lines).toContain(
-        "  ok    the pull-through cache rules the charts come through reach their upstreams: dev-docker-hub, dev-quay, dev-ghcr",
+        "  ok    the charts' pull-through cache rules that hold a credential authenticate upstream: dev-docker-hub, dev-ghcr",
       );
+    });
+
+    it("leave out the rules of upstreams without a credential, which ECR does not validate (cert-manager's Quay)", async () => {
+      // ValidatePullThroughCacheRule "Validates an existing pull through cache rule for an upstream
+      // registry that requires authentication" (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ValidatePullThroughCacheRule.html).
+      expect(CHART_SOURCES.some((s) => s.repository.startsWith("oci://quay.io/"))).toBe(true);
+      expect(UPSTREAM_REGISTRIES.quay.credential).toBe(false);
+      await runPreflight(target({ concerns: ["platform"], mode: "plan" }), reachableProbes, () => undefined);
+      const upstreams = validated().map((prefix) => String(prefix).slice("dev-".length) as UpstreamName);
+      expect(upstreams).not.toContain("quay");
+      expect(upstreams.filter((u) => !UPSTREAM_REGISTRIES[u].credential)).toEqual([]);
     });
 
     it("are not asked about when the platform stack is not selected", async () => {

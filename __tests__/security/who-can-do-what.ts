@@ -635,7 +635,7 @@ export const REQUESTS: readonly RequestRow[] = [
       target: "the pull-through cache rules (`*`: the action takes no resource)",
       resource: () => "*",
       expected: "Allowed",
-      why: "preflight: ECR reaches each upstream the charts come through, with a valid credential",
+      why: "preflight: each upstream with a credential the charts come through authenticates",
     },
   ]),
   {

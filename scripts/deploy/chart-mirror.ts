@@ -4,9 +4,10 @@
  * runs, and the environment's chart mirror filled on the way.
  *
  * Two kinds of release, both pulled from the environment's ECR (modules/image-mirror.ts `chart`):
- * - cached: an OCI upstream through a pull-through cache rule. ECR creates those repositories
- *   mutable and refreshes a tag from upstream "at least once every 24 hours"
- *   (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html), so the tag's
+ * - cached: an OCI upstream through a pull-through cache rule. ECR refreshes a cached tag from
+ *   upstream "at least once every 24 hours"
+ *   (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache.html; the creation
+ *   templates' immutable tags are reported not to stop it, aws/containers-roadmap#2275), so the tag's
  *   manifest is read through ECR's registry API (which also makes the cache fill it on a first
  *   pull) and its digest must be the pinned upstream manifest digest: the cache keeps the bytes.
  * - mirrored: published only in an HTTPS chart repository, which ECR cannot cache; pushed as an
@@ -31,7 +32,12 @@ import {
   UploadLayerPartCommand,
 } from "@aws-sdk/client-ecr";
 import { ecrRegistryHost, type EnvironmentConfig } from "../../config";
-import { CHART_DIGESTS_PATH, CHART_DIGESTS_WRITE, type ChartDigestPin } from "../../modules/addons/chart-digest-pins";
+import {
+  CHART_DIGESTS_PATH,
+  CHART_DIGESTS_WRITE,
+  chartDigestKey,
+  type ChartDigestPin,
+} from "../../modules/addons/chart-digest-pins";
 import { chartSource, pinnedChartDigest } from "../../modules/addons/chart-sources";
 import { ImageMirror } from "../../modules/image-mirror";
 import { checkedChartArchive } from "../chart-repository";
@@ -82,6 +88,8 @@ export interface ChartCheckDependencies {
  * pulls each chart at plan and at apply (ModifyPlan), from the environment's ECR.
  */
 export interface HelmCharts {
+  /** The pinned digest of a chart version, as `prepare` checks it (the deploy asks it before any terraform). */
+  pin(chart: string, version: string): ChartPin | undefined;
   /**
    * One ECR token for the stack's run: every release's chart checked against its pin (the
    * mirror filled), then helm logged in with the same token for the stack's terraform runs.
@@ -110,6 +118,7 @@ export function ecrHelmCharts(options: EcrHelmChartsOptions = {}): HelmCharts {
   const pin = options.pin ?? pinnedChartDigest;
   const tmpRoot = options.tmpRoot ?? os.tmpdir();
   return {
+    pin,
     async prepare(config, releases, print) {
       const client = ecr(config);
       const token = await ecrAuthorizationToken(config, client);
@@ -175,22 +184,30 @@ export async function checkCharts(
   }
 }
 
+/** The `<chart>@<version>` of the releases' chart versions that have no pin, each once, sorted. */
+export function unpinnedCharts(releases: readonly HelmReleaseChart[], pin: ChartCheckDependencies["pin"]): string[] {
+  const unpinned = releases.filter((r) => !pin(r.chart, r.version)).map((r) => chartDigestKey(r.chart, r.version));
+  return [...new Set(unpinned)].sort();
+}
+
+/**
+ * Why charts without a pin are refused, and what writes their pins (it reads the synthesized
+ * stacks of every environment, hence the synth first).
+ */
+export function unpinnedChartsProblem(unpinned: readonly string[]): string {
+  return `no pinned digest in ${CHART_DIGESTS_PATH} for ${unpinned.join(", ")}: run npm run synth && ${CHART_DIGESTS_WRITE} where the chart registries are reachable, then commit ${CHART_DIGESTS_PATH}`;
+}
+
 /** Each chart version once, with where it comes from and its pin; refuses before any call when one is not pinned. */
 function pinnedCharts(
   config: EnvironmentConfig,
   releases: readonly HelmReleaseChart[],
   deps: ChartCheckDependencies,
 ): PulledChart[] {
+  const unpinned = unpinnedCharts(releases, deps.pin);
+  if (unpinned.length > 0) throw new DeployError(`charts ${config.name}: ${unpinnedChartsProblem(unpinned)}`);
   const unique = [...new Map(releases.map((r) => [`${r.repository}|${r.chart}|${r.version}`, r])).values()];
   const located = unique.map((release) => ({ release, ...whereFrom(config, release) }));
-  const unpinned = located.filter((c) => !deps.pin(c.release.chart, c.release.version));
-  if (unpinned.length > 0) {
-    const [first] = unpinned.map((c) => `${c.release.chart}@${c.release.version}`);
-    const more = unpinned.length > 1 ? ` (and ${unpinned.length - 1} more)` : "";
-    throw new DeployError(
-      `charts ${config.name}: ${first}${more} has no pinned digest in ${CHART_DIGESTS_PATH}: run ${CHART_DIGESTS_WRITE} where the chart registries are reachable, and commit it`,
-    );
-  }
   return located.map((c) => {
     const pin = deps.pin(c.release.chart, c.release.version) as ChartPin;
     const wanted = c.kind === "mirrored" ? "archive" : "manifest";

@@ -3,14 +3,16 @@
  *
  * Synthesizes one environment into deploy-out/<env>/, checks that the deploy can succeed
  * (preflight), then runs terraform on the selected stacks (default: all) in dependency order,
- * stacks that do not depend on each other together. `--plan` plans only; `--apply` applies, after
- * a yes in a terminal or with `--yes`. Per-stack logs go to deploy-out/<env>/logs/. Exit 0 when
- * every stack succeeded, 1 on a failed check or stack or an apply not confirmed, 2 on a wrong
- * command line, 3 when stacks stopped for a second delivery, which plans and applies them: an
- * apply against reviewed plans stopped stacks planned before a stack of the same apply changed
- * outputs they read, or that their plan could not make (the note for CI's job summary is
- * deploy-out/<env>/deliver-again.md); or a plan could not make stacks before an earlier stack of
- * the run is applied (a new chart's mirror repository, which the cluster stack creates).
+ * stacks that do not depend on each other together. `--plan` plans only and changes nothing that
+ * runs (for the platform stack it fills the environment's chart caches and mirror with the pinned
+ * charts, which its plan pulls); `--apply` applies, after a yes in a terminal or with `--yes`.
+ * Per-stack logs go to deploy-out/<env>/logs/. Exit 0 when every stack succeeded, 1 on a failed
+ * check or stack or an apply not confirmed, 2 on a wrong command line, 3 when stacks stopped for a
+ * second delivery, which plans and applies them: an apply against reviewed plans stopped stacks
+ * planned before a stack of the same apply changed outputs they read, or that their plan could not
+ * make (the note for CI's job summary is deploy-out/<env>/deliver-again.md); or a plan could not
+ * make stacks before an earlier stack of the run is applied (a new chart's mirror repository, which
+ * the cluster stack creates).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -55,8 +57,9 @@ export const HELP = [
   `stacks (default: all: ${CONCERNS.join(", ")}) in dependency order.`,
   `${GITHUB_CONCERN}: the infra repository's GitHub settings, with ${GITHUB_SETTINGS_ENVIRONMENT} only and only when named (GITHUB_TOKEN of a repository admin).`,
   `${ORGANIZATION_CONCERN}: the organization's resource control policy, with ${ORGANIZATION_GUARDRAILS_ENVIRONMENT} only and only when named (docs/organization-guardrails.md).`,
-  "Nothing changes without --apply.",
-  "  --plan                  plan only: shows what would change, changes nothing",
+  "--plan changes nothing that runs; for the platform stack it fills the environment's chart caches and mirror",
+  "with the pinned charts.",
+  "  --plan                  plan only: shows what would change",
   "  --record-plans <dir>    with --plan: write each stack's plan fingerprint, change list and changed outputs (no values) to <dir>,",
   "                          or why it cannot be planned before an earlier stack of the run is applied",
   "  --apply                 apply; in a terminal, asks yes/no first (environment, account, stacks)",

@@ -2,9 +2,10 @@
  * The deploy command's run: synthesize one environment, print which stacks run together, pass
  * preflight, then plan (and apply) each stack in dependency order, a wave at a time. The first
  * failure lets the stacks already running finish, starts nothing more, and says how to resume.
- * A stack with Helm releases (the platform) first gets every chart it pulls checked against the
- * digests pinned in git, the environment's chart mirror filled (chart-mirror.ts), and its
- * terraform runs a registry login for helm.
+ * A chart without a pin in git stops the run before any stack, next to the provider locks. A stack
+ * with Helm releases (the platform) first gets every chart it pulls checked against those digests
+ * in ECR, the environment's chart mirror filled (chart-mirror.ts), and its terraform runs a
+ * registry login for helm.
  *
  * Against reviewed plans (CI), a stack that reads outputs an earlier stack of the same run has
  * just changed was reviewed with a plan made against their old values, so its new plan differs.
@@ -25,7 +26,8 @@ import {
   useSynthesizedBackend,
   type BootstrapPhase,
 } from "./bootstrap-state";
-import { helmReleaseCharts, type HelmCharts } from "./chart-mirror";
+import { CHART_DIGESTS_PATH } from "../../modules/addons/chart-digest-pins";
+import { helmReleaseCharts, unpinnedCharts, unpinnedChartsProblem, type HelmCharts } from "./chart-mirror";
 import { ChartsNotReadyError } from "./charts-not-ready";
 import { DeployError } from "./deploy-error";
 import type { HelmRegistryLogin } from "./helm-registry-login";
@@ -162,6 +164,7 @@ export async function deploy(request: DeployRequest, deps: DeployDependencies): 
     deps.print,
   );
   checkProviderLocks(selected, deps);
+  checkChartPins(selected, deps);
   const localState = localBootstrapState(deps.root, config.name);
   const phase = selected.some((s) => s.concern === "bootstrap")
     ? bootstrapPhase(facts, localState, config.name)
@@ -198,6 +201,26 @@ function checkProviderLocks(stacks: StackNode[], deps: DeployDependencies): void
     }
   }
   deps.print(`  ok    provider lock files match the pinned providers (${LOCK_DIRECTORY}/)`);
+}
+
+/**
+ * Every chart the selected stacks' Helm releases install has a digest pinned in git, or the run
+ * stops here, before any terraform: finding a missing pin needs no AWS, and found only when the
+ * platform stack starts it would stop the run after the stacks before it were applied. Each stack
+ * still checks its charts against their pins, and ECR against them, when it starts (chart-mirror.ts).
+ */
+function checkChartPins(stacks: StackNode[], deps: DeployDependencies): void {
+  let pinned = 0;
+  for (const stack of stacks) {
+    const releases = helmReleaseCharts(stack.directory);
+    const unpinned = unpinnedCharts(releases, deps.helmCharts.pin);
+    if (unpinned.length > 0) throw new DeployError(`${stack.id}: ${unpinnedChartsProblem(unpinned)}`);
+    pinned += new Set(releases.map((r) => `${r.chart}@${r.version}`)).size;
+  }
+  if (pinned === 0) return;
+  deps.print(
+    `  ok    every chart the selected stacks install has a pinned digest (${pinned} in ${CHART_DIGESTS_PATH})`,
+  );
 }
 
 /**

@@ -492,20 +492,22 @@ function chartUpstreams(mirror: ImageMirror): UpstreamName[] {
 /**
  * The Helm provider pulls every chart while it plans; through a rule whose credential expired or
  * was revoked the plan fails with an opaque registry error. ECR's ValidatePullThroughCacheRule
- * makes ECR reach the upstream with the rule's credential and says whether it could
+ * "Validates an existing pull through cache rule for an upstream registry that requires
+ * authentication": ECR reaches the upstream with the rule's credential and says whether it could
  * (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ValidatePullThroughCacheRule.html),
- * so a bad credential is named here, with the secret to update.
+ * so a bad credential is named here, with the secret to update. A rule without a credential (Quay)
+ * has nothing to validate and is not asked about.
  */
 const chartCacheRulesValid: Check = {
-  name: "the pull-through cache rules the charts come through reach their upstreams",
+  name: "the charts' pull-through cache rules that hold a credential authenticate upstream",
   applies: (context) => has(context, "platform"),
   async run(context) {
     const { config } = context.target;
     const mirror = new ImageMirror({ registryHost: ecrRegistryHost(config), prefixStart: config.name });
+    const upstreams = chartUpstreams(mirror).filter((upstream) => UPSTREAM_REGISTRIES[upstream].credential);
     const checked: string[] = [];
-    for (const upstream of chartUpstreams(mirror)) {
+    for (const upstream of upstreams) {
       const prefix = mirror.prefix(upstream);
-      const { url, credential } = UPSTREAM_REGISTRIES[upstream];
       let answer: ValidatePullThroughCacheRuleCommandOutput;
       try {
         answer = await context.clients.ecr.send(
@@ -522,18 +524,16 @@ const chartCacheRulesValid: Check = {
         );
       }
       if (answer.isValid !== true) {
+        const { url } = UPSTREAM_REGISTRIES[upstream];
         const secretId = pullThroughSecretId(config, upstream);
-        const fix = credential
-          ? `update secret ${secretId} with a valid token: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"username":"...","accessToken":"..."}'`
-          : `it needs no credential, so ${url} itself did not answer ECR: try again later`;
         const reason = (answer.failure ?? "no reason given").replace(/\s+/g, " ").trim();
         throw new DeployError(
-          `${env(context)}: pull-through cache rule ${prefix} cannot pull from ${url} (ECR: ${reason}), so the platform's charts from there would fail to download: ${fix}`,
+          `${env(context)}: pull-through cache rule ${prefix} cannot pull from ${url} (ECR: ${reason}), so the platform's charts from there would fail to download: update secret ${secretId} with a valid token: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"username":"...","accessToken":"..."}'`,
         );
       }
       checked.push(prefix);
     }
-    return checked.join(", ");
+    return checked.length > 0 ? checked.join(", ") : "none: no chart comes through an upstream that needs one";
   },
 };
 
