@@ -33,6 +33,7 @@ import { chartMirrorRepository } from "../deploy/chart-mirror";
 import { helmChartArtifact, type HelmChartArtifact } from "../deploy/helm-chart-artifact";
 import type { Json } from "../k8s-check/api-objects";
 import { releasesOf, renderRelease } from "../k8s-check/charts";
+import { readSynthStacks, type SynthStack } from "../k8s-check/synth-stacks";
 import { startLocalRegistry, type LocalRegistry } from "./local-registry";
 import { OCI_MANIFEST_MEDIA_TYPE, PushError, pushArtifact, type PushableArtifact } from "./oci-push";
 import { BROKEN_ARTIFACTS } from "./self-check";
@@ -107,21 +108,12 @@ interface MirroredRelease {
 /** A chart mirror's repository: `oci://<registry host>/<path ending in -charts>` (modules/image-mirror.ts). */
 const MIRROR_REPOSITORY = /^oci:\/\/[^/]+\/(.+-charts)\/?$/;
 
-interface Stack {
-  readonly id: string;
-  readonly json: Json;
-}
+type Stack = SynthStack;
 
 function loadStacks(outdir: string): Stack[] {
-  const manifestFile = path.join(outdir, "manifest.json");
-  if (!fs.existsSync(manifestFile)) throw new CheckError(`no synth output in ${outdir}: run npm run synth first`);
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
-    stacks: Record<string, { synthesizedStackPath: string }>;
-  };
-  return Object.entries(manifest.stacks).map(([id, entry]) => ({
-    id,
-    json: JSON.parse(fs.readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) as Json,
-  }));
+  const stacks = readSynthStacks(outdir);
+  if (!stacks) throw new CheckError(`no synth output in ${outdir}: run npm run synth first`);
+  return stacks;
 }
 
 /**

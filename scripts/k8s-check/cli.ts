@@ -26,6 +26,7 @@ import { CRD_ONLY_CHARTS, packagedCrds, releasesOf, renderRelease } from "./char
 import { PUBLIC_IMAGE_PROBE, imageProblems, registriesOf } from "./image-sources";
 import { startLocalCluster, type LocalCluster } from "./local-cluster";
 import { BROKEN_OBJECTS } from "./self-check";
+import { readSynthStacks, type SynthStack } from "./synth-stacks";
 
 const ROOT = path.resolve(__dirname, "..");
 const BIN = path.join(ROOT, ".tools", "k8s", "bin");
@@ -128,21 +129,12 @@ async function inBatches(items: ApiObject[], run: (item: ApiObject) => Promise<V
   return verdicts;
 }
 
-interface Stack {
-  readonly id: string;
-  readonly json: Json;
-}
+type Stack = SynthStack;
 
 function loadStacks(outdir: string): Stack[] {
-  const manifestFile = path.join(outdir, "manifest.json");
-  if (!fs.existsSync(manifestFile)) throw new CheckError(`no synth output in ${outdir}: run npm run synth first`);
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
-    stacks: Record<string, { synthesizedStackPath: string }>;
-  };
-  return Object.entries(manifest.stacks).map(([id, entry]) => ({
-    id,
-    json: JSON.parse(fs.readFileSync(path.join(outdir, entry.synthesizedStackPath), "utf8")) as Json,
-  }));
+  const stacks = readSynthStacks(outdir);
+  if (!stacks) throw new CheckError(`no synth output in ${outdir}: run npm run synth first`);
+  return stacks;
 }
 
 const nameOf = (object: Json) => String((object.metadata as Json).name);

@@ -8,9 +8,9 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../free-port";
 
 /** A running control plane. */
 export interface LocalCluster {
@@ -18,17 +18,6 @@ export interface LocalCluster {
   readonly kubeconfig: string;
   /** Kills the started processes (by PID) and removes the temporary folder. Safe to call twice. */
   stop(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 function openssl(dir: string, ...args: string[]): void {
