@@ -565,6 +565,13 @@ export const RESOURCE_TYPE_ACTIONS: Readonly<Record<string, TypeActions>> = {
     read: ROUTE_TABLE_READ,
     write: ["ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:ReplaceRouteTableAssociation"],
   },
+  // The account's S3 Block Public Access (bootstrap, people only). The catalog has no Delete action:
+  // S3 Control's DeletePublicAccessBlock (account-level) needs s3:PutAccountPublicAccessBlock too,
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+  aws_s3_account_public_access_block: {
+    read: ["s3:GetAccountPublicAccessBlock"],
+    write: ["s3:PutAccountPublicAccessBlock"],
+  },
   aws_s3_bucket: { read: S3_BUCKET_READ, write: ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketTagging"] },
   aws_s3_bucket_lifecycle_configuration: {
     read: ["s3:GetLifecycleConfiguration"],
@@ -782,6 +789,7 @@ export const PEOPLE_APPLIED_TYPES: readonly string[] = [
   "aws_accessanalyzer_archive_rule",
   "aws_cloudtrail",
   "aws_iam_openid_connect_provider",
+  "aws_s3_account_public_access_block",
 ];
 
 const unique = (actions: readonly string[]) => [...new Set(actions)].sort();

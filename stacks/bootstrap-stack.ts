@@ -56,6 +56,7 @@ import { PULL_THROUGH_SECRET_PREFIX } from "../modules/image-mirror";
 import { operatorAccessHostRoleName } from "../modules/operator-access-host";
 import { KmsKey } from "../modules/kms-key";
 import { AccessAnalyzer, type KnownCrossAccountTrust } from "../modules/access-analyzer";
+import { AccountPublicAccessBlock } from "../modules/account-public-access-block";
 import { PermissionsBoundary } from "../modules/permissions-boundary";
 import {
   BACKUP_ROLE,
@@ -87,7 +88,8 @@ import { EnvironmentStack, type EnvironmentStackProps } from "./environment-stac
  * which every role the deploy role creates carries. Keeping them here, out of the deploy role's
  * reach, is what stops CI from granting itself more. The state key, the buckets and the trail
  * protect themselves: only `state.adminRoleNames` (and the account root) may change or destroy them.
- * An IAM Access Analyzer of the account reports any role that trusts a principal outside it.
+ * An IAM Access Analyzer of the account reports any role that trusts a principal outside it, and
+ * the account's S3 Block Public Access keeps any bucket in it, the project's or not, from being public.
  */
 export class BootstrapStack extends EnvironmentStack {
   /** Name of the state bucket. */
@@ -173,6 +175,12 @@ export class BootstrapStack extends EnvironmentStack {
         knownCrossAccountTrusts: zoneDelegationTrusts(config),
         knownFederation: { providerArn: oidc.arn, roleArns: ciRolesOfTheAccount(config) },
       });
+    }
+    // S3 Block Public Access of the whole account: a bucket made outside this project cannot be
+    // public either. The setting is the account's, so one stack owns it: the one that creates the
+    // account's OIDC provider (config allows one per account, config/cross-environment.ts).
+    if (config.ci.createGithubOidcProvider) {
+      new AccountPublicAccessBlock(this, "account-public-access-block", { accountId: config.account.id });
     }
     // Named, not referenced: the same ARN strings every stack's roles carry and the deploy role's conditions compare.
     const charts: ChartRepositories = {

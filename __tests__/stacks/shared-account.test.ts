@@ -1,8 +1,9 @@
 /**
  * Two environments in one account (`account.sharedWith` on both sides): the account's GitHub OIDC
- * provider is created by one bootstrap stack only, the other looks it up, and each budget counts
- * only its own environment's tagged costs, so neither alerts on the other's spend. The pair is
- * dev and qa (qa added as docs/environments.md says, then moved into dev's account).
+ * provider and its S3 Block Public Access are set by one bootstrap stack only (the other looks the
+ * provider up), and each budget counts only its own environment's tagged costs, so neither alerts
+ * on the other's spend. The pair is dev and qa (qa added as docs/environments.md says, then moved
+ * into dev's account).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -65,6 +66,14 @@ describe("two environments in one account", () => {
     expect(Object.values(json(`${QA}-bootstrap`).data?.aws_iam_openid_connect_provider ?? {})).toEqual([
       expect.objectContaining({ url: "https://token.actions.githubusercontent.com" }),
     ]);
+  });
+
+  // One S3 Block Public Access per account: a second owner would fight the first, and its removal would delete it.
+  it("set the account's S3 Block Public Access once, in the environment that creates its OIDC provider", () => {
+    const owners = ["dev", QA].flatMap((env) =>
+      Object.values(resourcesOf(json(`${env}-bootstrap`), "aws_s3_account_public_access_block")).map(() => env),
+    );
+    expect(owners).toEqual(["dev"]);
   });
 
   it.each(["dev", QA])("%s's budget counts only the costs tagged with its environment", (env) => {
