@@ -120,6 +120,19 @@ export function ecrRegistryHost(config: Pick<EnvironmentConfig, "account">): str
   return `${config.account.id}.dkr.ecr.${config.account.region}.amazonaws.com`;
 }
 
+/**
+ * Where the environment pulls public images and charts from (modules/image-mirror.ts): its
+ * registry, and the start of its pull-through cache and chart mirror prefixes (`<env>-ghcr`,
+ * `<env>-charts`). The stacks create them and the deploy checks and fills them by these names, so
+ * every caller builds its ImageMirror from this one place.
+ */
+export function imageMirrorNames(config: Pick<EnvironmentConfig, "account" | "name">): {
+  readonly registryHost: string;
+  readonly prefixStart: string;
+} {
+  return { registryHost: ecrRegistryHost(config), prefixStart: config.name };
+}
+
 /** The ECR repository of the app's image. */
 export function imageRepositoryName(config: Pick<EnvironmentConfig, "name">): string {
   return resourcePrefix(config);

@@ -21,17 +21,10 @@ export interface ChartMirrorRepositoriesProps {
  * not a record: destroy deletes it with its charts (`force_delete`), the next deploy mirrors again.
  */
 export class ChartMirrorRepositories extends Construct {
-  /** Repository name by chart name. */
-  readonly names: Readonly<Record<string, string>>;
-  /** Repository ARN by chart name. */
-  readonly arns: Readonly<Record<string, string>>;
-
   constructor(scope: Construct, id: string, props: ChartMirrorRepositoriesProps) {
     super(scope, id);
-    const names: Record<string, string> = {};
-    const arns: Record<string, string> = {};
     for (const { chart } of props.charts.filter(isMirroredChart)) {
-      const repository = new EcrRepository(this, chart, {
+      new EcrRepository(this, chart, {
         name: `${props.mirror.chartMirrorPrefix()}/${chart}`,
         imageTagMutability: "IMMUTABLE",
         // Nothing to find in a chart: basic scanning reports its media type UNSUPPORTED_IMAGE
@@ -42,10 +35,6 @@ export class ChartMirrorRepositories extends Construct {
         encryptionConfiguration: [{ encryptionType: "KMS", kmsKey: props.kmsKeyArn }],
         forceDelete: true,
       });
-      names[chart] = repository.name;
-      arns[chart] = repository.arn;
     }
-    this.names = names;
-    this.arns = arns;
   }
 }

@@ -392,9 +392,9 @@ function ciRoles(
         // the plan job mirrors the charts without an OCI publication into their `<env>-charts/<chart>`
         // and fills the pinned charts' cache repositories: a chart version bump is plannable before
         // anything is applied.
-        // What it writes is public and pinned by main's reviewed code; a mirrored archive is checked
-        // against its upstream index's digest and kept under an immutable tag (no chart an apply
-        // used can be replaced). Only an apply installs a chart: it can change nothing that runs.
+        // What it writes is public, named by main's reviewed code and checked against the digests
+        // pinned there (modules/addons/chart-digests.json) before it is pushed, under an immutable
+        // tag. Only an apply installs a chart: it can change nothing that runs.
         ...chartRegistryStatements(charts),
       ],
       maxSessionDurationSeconds: APPLY_SESSION_SECONDS,

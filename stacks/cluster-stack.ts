@@ -92,8 +92,6 @@ export class ClusterStack extends EnvironmentStack {
   readonly imageRepository: ImageRepository;
   /** The pull-through cache rules every public image of the cluster comes through. */
   readonly pullThroughCache: ImagePullThroughCache;
-  /** The repositories the deploy command mirrors the charts ECR cannot cache into (`<env>-charts/<chart>`). */
-  readonly chartMirror: ChartMirrorRepositories;
   /** The in-VPC GitHub Actions runner: CI's way to the cluster API. */
   readonly runner: GithubActionsRunner;
   /** People's Session Manager way to the private API (`cluster.operatorAccess`); undefined when off. */
@@ -158,8 +156,9 @@ export class ClusterStack extends EnvironmentStack {
       region: config.account.region,
       nodePolicyName: `${prefix}-node-pull-through-cache`,
     });
-    // Beside it, for the charts: the OCI ones come through the same rules, the HTTPS ones from here.
-    this.chartMirror = new ChartMirrorRepositories(this, "chart-mirror", {
+    // Beside it, for the charts: the OCI ones come through the same rules; the HTTPS ones from the
+    // repositories the deploy command mirrors them into (`<env>-charts/<chart>`).
+    new ChartMirrorRepositories(this, "chart-mirror", {
       mirror: this.imageMirror(),
       charts: CHART_SOURCES,
       kmsKeyArn: props.kmsKeyArn,

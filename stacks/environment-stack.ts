@@ -3,7 +3,7 @@ import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import {
   defaultTags,
-  ecrRegistryHost,
+  imageMirrorNames,
   stackId,
   stateBucketName,
   stateKey,
@@ -49,7 +49,7 @@ export abstract class EnvironmentStack extends TerraformStack {
    * (the cluster stack creates the rules, the platform and app stacks rewrite their images to it).
    */
   protected imageMirror(): ImageMirror {
-    return new ImageMirror({ registryHost: ecrRegistryHost(this.config), prefixStart: this.config.name });
+    return new ImageMirror(imageMirrorNames(this.config));
   }
 
   /** Declares outputs by name, for people and CI (other stacks read cross-stack references instead). */

@@ -102,7 +102,7 @@ describe("preflight", () => {
       /assumed-role\/Developer\/bob has no EKS access entry.*cluster\.adminRoleArns \(arn:aws:iam::111111111111:role\/PlatformAdmin\) or the marketing-agents-dev-deploy role/,
     ],
     [
-      "the read-only plan role when applying",
+      "the plan role when applying",
       (m) =>
         m.sts.on(GetCallerIdentityCommand).resolves({
           Account: "111111111111",
@@ -291,7 +291,7 @@ describe("preflight", () => {
     expect(aws.ecr.commandCalls(DescribeImagesCommand)[0].args[0].input.imageIds).toEqual([{ imageTag: "1.0.0" }]);
   });
 
-  it("lets the read-only plan role plan the cluster stacks", async () => {
+  it("lets the plan role plan the cluster stacks", async () => {
     aws.sts.on(GetCallerIdentityCommand).resolves({
       Account: "111111111111",
       Arn: "arn:aws:sts::111111111111:assumed-role/marketing-agents-dev-plan/ci",

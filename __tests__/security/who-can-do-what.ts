@@ -16,6 +16,7 @@ import {
   containerLogGroupName,
   driftEnvironment,
   ecrRegistryHost,
+  imageMirrorNames,
   imageRepositoryName,
   imageTagParameterName,
   loadEnvironments,
@@ -137,7 +138,7 @@ const ciRolesDeny = (action: string, why: string): RequestRow[] =>
 
 /** The environment's registry names (as stacks/environment-stack.ts makes them), or another environment's in its account. */
 const mirrorOf = (c: RowContext, environment = c.config.name) =>
-  new ImageMirror({ registryHost: ecrRegistryHost(c.config), prefixStart: environment });
+  new ImageMirror({ ...imageMirrorNames(c.config), prefixStart: environment });
 /**
  * The ECR repository Helm pulls a pinned chart from, as the platform stack's release names it
  * (`ImageMirror.chart`), with the environment's own names or, in the same account, another's.

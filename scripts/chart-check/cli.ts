@@ -30,12 +30,12 @@ import { parse } from "yaml";
 import { environmentOfStackId, loadEnvironments } from "../../config";
 import { printedHelp } from "../command-line";
 import { chartMirrorRepository } from "../deploy/chart-mirror";
-import { helmChartArtifact, type HelmChartArtifact } from "../deploy/helm-chart-artifact";
+import { OCI_MANIFEST_MEDIA_TYPE, helmChartArtifact, type HelmChartArtifact } from "../deploy/helm-chart-artifact";
 import type { Json } from "../k8s-check/api-objects";
 import { releasesOf, renderRelease } from "../k8s-check/charts";
 import { readSynthStacks, type SynthStack } from "../k8s-check/synth-stacks";
 import { startLocalRegistry, type LocalRegistry } from "./local-registry";
-import { OCI_MANIFEST_MEDIA_TYPE, PushError, pushArtifact, type PushableArtifact } from "./oci-push";
+import { PushError, pushArtifact, type PushableArtifact } from "./oci-push";
 import { BROKEN_ARTIFACTS } from "./self-check";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -5,16 +5,13 @@
  * Anonymous: the local registry of the chart check has no authentication.
  */
 
-import type { HelmChartArtifact } from "../deploy/helm-chart-artifact";
+import { OCI_MANIFEST_MEDIA_TYPE, type HelmChartArtifact } from "../deploy/helm-chart-artifact";
 
 /** The pieces of an artifact a push sends (what helmChartArtifact returns, or a variant of it). */
 export type PushableArtifact = Pick<
   HelmChartArtifact,
   "tag" | "config" | "configDigest" | "layer" | "layerDigest" | "manifest"
 >;
-
-/** The OCI image manifest media type: what the manifest PUT declares (helm.sh/docs/topics/registries). */
-export const OCI_MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
 
 /** A refusal by the registry, with its status and error body. */
 export class PushError extends Error {}

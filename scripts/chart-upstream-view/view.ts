@@ -8,7 +8,7 @@
  * another environment's prefix, an unknown chart) stays as synthesized, so the shared check still
  * reports it.
  */
-import { ecrRegistryHost, type EnvironmentConfig } from "../../config";
+import { imageMirrorNames, type EnvironmentConfig } from "../../config";
 import { CHART_SOURCES } from "../../modules/addons/chart-sources";
 import { ImageMirror } from "../../modules/image-mirror";
 
@@ -21,7 +21,7 @@ export interface StackWithReleases {
 export function expectedRepository(config: EnvironmentConfig, chart: string): string | undefined {
   const source = CHART_SOURCES.find((s) => s.chart === chart);
   if (!source) return undefined;
-  return new ImageMirror({ registryHost: ecrRegistryHost(config), prefixStart: config.name }).chart(source).repository;
+  return new ImageMirror(imageMirrorNames(config)).chart(source).repository;
 }
 
 /** Puts back the upstream of every release whose repository is its environment's rewrite of it. */

@@ -31,7 +31,7 @@ import {
   ECRClient,
   UploadLayerPartCommand,
 } from "@aws-sdk/client-ecr";
-import { ecrRegistryHost, type EnvironmentConfig } from "../../config";
+import { ecrRegistryHost, imageMirrorNames, type EnvironmentConfig } from "../../config";
 import {
   CHART_DIGESTS_PATH,
   CHART_DIGESTS_WRITE,
@@ -151,7 +151,7 @@ export function helmReleaseCharts(stackDirectory: string): HelmReleaseChart[] {
 
 /** `oci://<registry>/<env>-charts`: the repository of the releases whose charts the deploy mirrors. */
 export function chartMirrorRepository(config: EnvironmentConfig): string {
-  const mirror = new ImageMirror({ registryHost: ecrRegistryHost(config), prefixStart: config.name });
+  const mirror = new ImageMirror(imageMirrorNames(config));
   return `oci://${ecrRegistryHost(config)}/${mirror.chartMirrorPrefix()}`;
 }
 

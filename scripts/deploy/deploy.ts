@@ -387,8 +387,9 @@ class StackRunner {
     const rollout = stack.concern === "app" && this.request.imageTag !== undefined;
     const tagArgs = rollout ? [`-var=${IMAGE_TAG_VARIABLE}=${this.plan.imageTag}`] : [];
     const planArgs = ["plan", "-input=false", "-no-color", "-detailed-exitcode"];
-    // A plan that is not applied writes no state, so it needs no lock (and the read-only plan
-    // role CI uses cannot write the lock file); a plan about to be applied holds the lock.
+    // A plan that is not applied writes no state, so it needs no lock (and the plan role CI uses,
+    // whose one write is the chart caches and mirror, cannot write the lock file); a plan about to
+    // be applied holds the lock.
     const lockArgs = apply ? [] : ["-lock=false"];
     const keepPlan = apply || this.request.recordPlansTo !== undefined;
     const outArgs = keepPlan ? [`-out=${planFile}`] : [];

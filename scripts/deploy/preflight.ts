@@ -24,7 +24,7 @@ import {
   amiReleaseMinor,
   ciRoleName,
   clusterName,
-  ecrRegistryHost,
+  imageMirrorNames,
   imageRepositoryName,
   loadEnvironments,
   organizationPlaceholders,
@@ -173,7 +173,7 @@ const GITHUB_ID_SETTINGS: readonly GithubIdSetting[] = [
 
 /**
  * Before anything else, and without AWS: an apply never puts a committed placeholder id into an
- * account (a plan may show them: it changes nothing).
+ * account (a plan may show them: it changes nothing that uses them).
  */
 const noPlaceholderGithubIds: Check = {
   name: "config names your GitHub ids, not the committed placeholders",
@@ -503,8 +503,8 @@ const chartCacheRulesValid: Check = {
   applies: (context) => has(context, "platform"),
   async run(context) {
     const { config } = context.target;
-    const mirror = new ImageMirror({ registryHost: ecrRegistryHost(config), prefixStart: config.name });
-    const upstreams = chartUpstreams(mirror).filter((upstream) => UPSTREAM_REGISTRIES[upstream].credential);
+    const mirror = new ImageMirror(imageMirrorNames(config));
+    const upstreams = chartUpstreams(mirror).filter((upstream) => CREDENTIALED_UPSTREAMS.includes(upstream));
     const checked: string[] = [];
     for (const upstream of upstreams) {
       const prefix = mirror.prefix(upstream);
