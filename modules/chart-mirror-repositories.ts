@@ -23,9 +23,9 @@ export interface ChartMirrorRepositoriesProps {
 export class ChartMirrorRepositories extends Construct {
   constructor(scope: Construct, id: string, props: ChartMirrorRepositoriesProps) {
     super(scope, id);
-    for (const { chart } of props.charts.filter(isMirroredChart)) {
-      new EcrRepository(this, chart, {
-        name: `${props.mirror.chartMirrorPrefix()}/${chart}`,
+    for (const source of props.charts.filter(isMirroredChart)) {
+      new EcrRepository(this, source.chart, {
+        name: props.mirror.chartLocation(source).repositoryName,
         imageTagMutability: "IMMUTABLE",
         // Nothing to find in a chart: basic scanning reports its media type UNSUPPORTED_IMAGE
         // (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageScanStatus.html). On

@@ -4,7 +4,7 @@
  */
 import type { ChartSource } from "./addons/platform-addon";
 import type { PolicyStatement } from "./iam-policy";
-import { isMirroredChart, type ImageMirror } from "./image-mirror";
+import type { ChartLocation, ImageMirror } from "./image-mirror";
 import {
   PEOPLE_ONLY_KEY_ACTIONS,
   RESOURCE_TYPE_ACTIONS,
@@ -345,14 +345,12 @@ export function chartRepositoriesOf(
   mirror: ImageMirror,
   sources: readonly ChartSource[],
 ): Pick<ChartRepositories, "cachedRepositories" | "mirroredRepositories"> {
-  // `oci://<registry host>/<path>`: ImageMirror.chart throws for a chart it cannot place.
-  const pulledFrom = (source: ChartSource) =>
-    `${mirror.chart(source).repository.split("/").slice(3).join("/")}/${source.chart}`;
-  const unique = (names: string[]) => [...new Set(names)];
-  return {
-    cachedRepositories: unique(sources.filter((s) => !isMirroredChart(s)).map(pulledFrom)),
-    mirroredRepositories: unique(sources.filter(isMirroredChart).map(pulledFrom)),
-  };
+  // ImageMirror.chartLocation throws for a chart it cannot place.
+  const locations = sources.map((source) => mirror.chartLocation(source));
+  const repositoriesOf = (kind: ChartLocation["kind"]) => [
+    ...new Set(locations.filter((l) => l.kind === kind).map((l) => l.repositoryName)),
+  ];
+  return { cachedRepositories: repositoriesOf("cached"), mirroredRepositories: repositoriesOf("mirrored") };
 }
 
 /**

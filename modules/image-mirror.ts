@@ -83,6 +83,29 @@ export interface MirroredRepository {
   readonly repository: string;
 }
 
+/** Where a chart comes from (ImageMirror.chartLocation). */
+export type ChartLocation =
+  | {
+      /** Through the pull-through cache of an OCI upstream. */
+      readonly kind: "cached";
+      readonly upstream: UpstreamName;
+      /** The ECR repository Helm pulls it from, e.g. `dev-ghcr/prometheus-community/charts/kube-prometheus-stack`. */
+      readonly repositoryName: string;
+      /** What the cache fetches, e.g. `ghcr.io/prometheus-community/charts/kube-prometheus-stack` (no tag). */
+      readonly upstreamReference: string;
+      /** The upstream reference's host (`ghcr.io`) and the path below it (`prometheus-community/charts/kube-prometheus-stack`). */
+      readonly upstreamHost: string;
+      readonly upstreamRepository: string;
+    }
+  | {
+      /** Pushed by the deploy command into the environment's chart mirror. */
+      readonly kind: "mirrored";
+      /** The ECR repository Helm pulls it from, e.g. `dev-charts/metrics-server`. */
+      readonly repositoryName: string;
+      /** The HTTPS chart repository the deploy fetches its archive from, as the source names it. */
+      readonly upstreamReference: string;
+    };
+
 /** Rewrites upstream image references to the environment's pull-through cache. */
 export class ImageMirror {
   constructor(private readonly props: ImageMirrorProps) {}
@@ -108,10 +131,8 @@ export class ImageMirror {
    * Throws for a host no rule caches: such an image would not be pullable.
    */
   split(reference: string): MirroredRepository {
-    const [host, ...rest] = reference.split("/");
-    const upstream = UPSTREAM_NAMES.find((name) =>
-      (UPSTREAM_REGISTRIES[name].hosts as readonly string[]).includes(host),
-    );
+    const [, ...rest] = reference.split("/");
+    const upstream = this.upstreamOf(reference);
     if (!upstream || rest.length === 0) {
       throw new Error(`${reference}: no pull-through cache rule for its registry (cached: ${this.upstreamHosts()})`);
     }
@@ -149,29 +170,56 @@ export class ImageMirror {
    * registry no rule caches: Helm could not pull such a chart.
    */
   chart(source: ChartSource): ChartSource {
-    return { ...source, repository: this.chartRepository(source) };
+    // Helm appends the chart's name to the repository: the repository is the location's minus it.
+    const { repositoryName } = this.chartLocation(source);
+    const repository = repositoryName.slice(0, -`/${source.chart}`.length);
+    return { ...source, repository: `oci://${this.props.registryHost}/${repository}` };
   }
 
-  private chartRepository(source: ChartSource): string {
+  /**
+   * Where a chart comes from, the one place that says so (IAM grants, preflight, the deploy's
+   * mirror and pin checks and the docs read it here rather than re-parse `chart().repository`):
+   * cached through an upstream's rule or mirrored, the ECR repository Helm pulls it from, and the
+   * upstream it is fetched from. Throws as `chart` does.
+   */
+  chartLocation(source: ChartSource): ChartLocation {
     const { chart, version, repository } = source;
-    if (isMirroredChart(source)) return `oci://${this.props.registryHost}/${this.chartMirrorPrefix()}`;
+    if (isMirroredChart(source)) {
+      return {
+        kind: "mirrored",
+        repositoryName: `${this.chartMirrorPrefix()}/${chart}`,
+        upstreamReference: repository,
+      };
+    }
     if (!repository.startsWith("oci://")) {
       throw new Error(
         `chart ${chart} ${version}: repository ${repository} is neither oci:// (cached) nor https:// (mirrored); the environment's ECR cannot serve it`,
       );
     }
     // The chart's own name goes through the rewrite (Docker Hub's single-segment rule applies to
-    // the whole reference), then comes off again: Helm appends it to the repository.
-    const upstream = `${repository.slice("oci://".length).replace(/\/+$/, "")}/${chart}`;
-    let mirrored: MirroredRepository;
-    try {
-      mirrored = this.split(upstream);
-    } catch {
+    // the whole reference).
+    const upstreamReference = `${repository.slice("oci://".length).replace(/\/+$/, "")}/${chart}`;
+    const upstream = this.upstreamOf(upstreamReference);
+    if (!upstream) {
       throw new Error(
         `chart ${chart} ${version}: repository ${repository} has no pull-through cache rule (cached: ${this.upstreamHosts()})`,
       );
     }
-    return `oci://${mirrored.registry}/${mirrored.repository.slice(0, -`/${chart}`.length)}`;
+    const [upstreamHost, ...path] = upstreamReference.split("/");
+    return {
+      kind: "cached",
+      upstream,
+      repositoryName: this.split(upstreamReference).repository,
+      upstreamReference,
+      upstreamHost,
+      upstreamRepository: path.join("/"),
+    };
+  }
+
+  /** The upstream whose hosts include a reference's host; undefined when no rule caches it. */
+  private upstreamOf(reference: string): UpstreamName | undefined {
+    const host = reference.split("/")[0];
+    return UPSTREAM_NAMES.find((name) => (UPSTREAM_REGISTRIES[name].hosts as readonly string[]).includes(host));
   }
 
   private upstreamHosts(): string {

@@ -185,6 +185,13 @@ describe("chart checks", () => {
         `charts dev: release ${CACHED} pulls ${CACHED} 88.5.3 from oci://ghcr.io/prometheus-community/charts, not from the environment's ECR (${HOST})`,
       );
     });
+
+    it("refuses a release from the environment's ECR but not where its chart's pinned source is located there", async () => {
+      const elsewhere = { ...cached, repository: `oci://${HOST}/${dev.name}-ghcr/someone-else/charts` };
+      await expect(run({}, [elsewhere]).promise).rejects.toThrow(
+        `charts dev: release ${CACHED} pulls ${CACHED} 88.5.3 from oci://${HOST}/dev-ghcr/someone-else/charts, not from ${cached.repository}, where its pin is checked`,
+      );
+    });
   });
 
   describe("a mirrored chart whose tag is not in the mirror", () => {

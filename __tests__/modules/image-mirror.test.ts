@@ -93,4 +93,62 @@ describe("image mirror for Helm charts", () => {
     );
     expect(() => mirror.chart(source("./charts"))).toThrow(/neither oci:\/\/ \(cached\) nor https:\/\//);
   });
+
+  it("locates a cached chart: its upstream's rule, the ECR repository Helm pulls and the upstream the cache fetches", () => {
+    expect(mirror.chartLocation(source("oci://ghcr.io/prometheus-community/charts/"))).toEqual({
+      kind: "cached",
+      upstream: "ghcr",
+      repositoryName: "dev-ghcr/prometheus-community/charts/kube-prometheus-stack",
+      upstreamReference: "ghcr.io/prometheus-community/charts/kube-prometheus-stack",
+      upstreamHost: "ghcr.io",
+      upstreamRepository: "prometheus-community/charts/kube-prometheus-stack",
+    });
+    expect(mirror.chartLocation(source("oci://docker.io/envoyproxy", "gateway-helm"))).toMatchObject({
+      kind: "cached",
+      upstream: "docker-hub",
+      repositoryName: "dev-docker-hub/envoyproxy/gateway-helm",
+      upstreamReference: "docker.io/envoyproxy/gateway-helm",
+    });
+  });
+
+  it("locates a mirrored chart in the environment's <prefixStart>-charts/<chart>, fetched from its HTTPS repository", () => {
+    const https = "https://kubernetes-sigs.github.io/metrics-server/";
+    expect(
+      new ImageMirror({ registryHost: host, prefixStart: "prod" }).chartLocation(source(https, "metrics-server")),
+    ).toEqual({
+      kind: "mirrored",
+      repositoryName: "prod-charts/metrics-server",
+      upstreamReference: https,
+    });
+  });
+
+  it("agrees with chart(): Helm's pull (repository + chart) is the location's repository, for every kind", () => {
+    for (const s of [
+      source("oci://ghcr.io/prometheus-community/charts"),
+      source("oci://quay.io/jetstack/charts/", "cert-manager"),
+      source("oci://registry-1.docker.io/envoyproxy", "gateway-helm"),
+      source("oci://docker.io", "busybox"),
+      source("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server"),
+    ]) {
+      expect(`${mirror.chart(s).repository}/${s.chart}`).toBe(
+        `oci://${host}/${mirror.chartLocation(s).repositoryName}`,
+      );
+    }
+  });
+
+  it("refuses to locate what chart() refuses, with the same message", () => {
+    const messageOf = (call: () => unknown) => {
+      try {
+        call();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "(accepted)";
+    };
+    for (const repository of ["oci://gcr.io/some-project/charts", "http://charts.example.com"]) {
+      const refused = messageOf(() => mirror.chart(source(repository)));
+      expect(refused).toMatch(/^chart kube-prometheus-stack 88\.5\.3: repository /);
+      expect(messageOf(() => mirror.chartLocation(source(repository)))).toBe(refused);
+    }
+  });
 });

@@ -27,7 +27,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parse } from "yaml";
-import { environmentOfStackId, loadEnvironments } from "../../config";
+import { environmentOfStackId, imageMirrorNames, loadEnvironments } from "../../config";
+import { chartSource } from "../../modules/addons/chart-sources";
+import { CHART_MIRROR_SUFFIX, ImageMirror } from "../../modules/image-mirror";
 import { printedHelp } from "../command-line";
 import { chartMirrorRepository } from "../deploy/chart-mirror";
 import { OCI_MANIFEST_MEDIA_TYPE, helmChartArtifact, type HelmChartArtifact } from "../deploy/helm-chart-artifact";
@@ -106,7 +108,7 @@ interface MirroredRelease {
 }
 
 /** A chart mirror's repository: `oci://<registry host>/<path ending in -charts>` (modules/image-mirror.ts). */
-const MIRROR_REPOSITORY = /^oci:\/\/[^/]+\/(.+-charts)\/?$/;
+const MIRROR_REPOSITORY = new RegExp(`^oci://[^/]+/(.+-${CHART_MIRROR_SUFFIX})/?$`);
 
 type Stack = SynthStack;
 
@@ -119,22 +121,25 @@ function loadStacks(outdir: string): Stack[] {
 /**
  * The releases that pull from a chart mirror, each with where the deploy pushes its chart: the
  * deploy mirrors the releases whose repository is its environment's chartMirrorRepository, into
- * `<last segment>/<chart>` (scripts/deploy/chart-mirror.ts, ecrHelmCharts().prepare).
+ * the chart's mirrored location (ImageMirror.chartLocation; scripts/deploy/chart-mirror.ts).
  */
 function mirroredReleases(stacks: readonly Stack[]): MirroredRelease[] {
-  const deployMirrors = new Map(loadEnvironments().map((config) => [config.name, chartMirrorRepository(config)]));
+  const environments = new Map(loadEnvironments().map((config) => [config.name, config]));
   return stacks.flatMap(({ id, json }) =>
     releasesOf(json).flatMap((release) => {
       const mirror = MIRROR_REPOSITORY.exec(release.repository);
       if (!mirror) return [];
-      const deployMirror = deployMirrors.get(environmentOfStackId(id)) ?? "(no such environment in config/)";
+      const config = environments.get(environmentOfStackId(id));
+      const deployMirror = config ? chartMirrorRepository(config) : "(no such environment in config/)";
       const pushed = release.repository.replace(/\/+$/, "") === deployMirror;
+      const source = chartSource(release.chart);
+      const location = config && source && new ImageMirror(imageMirrorNames(config)).chartLocation(source);
       return [
         {
           stackId: id,
           release,
           pullFrom: `${mirror[1]}/${release.chart}`,
-          pushTo: pushed ? `${deployMirror.slice(deployMirror.lastIndexOf("/") + 1)}/${release.chart}` : undefined,
+          pushTo: pushed && location?.kind === "mirrored" ? location.repositoryName : undefined,
           deployMirror,
         },
       ];

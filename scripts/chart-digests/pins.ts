@@ -13,7 +13,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { EnvironmentConfig } from "../../config";
+import { imageMirrorNames, type EnvironmentConfig } from "../../config";
 import {
   CHART_DIGESTS_WRITE,
   chartDigestKey,
@@ -23,7 +23,7 @@ import {
 } from "../../modules/addons/chart-digest-pins";
 import { chartSource } from "../../modules/addons/chart-sources";
 import type { ChartSource } from "../../modules/addons/platform-addon";
-import { isMirroredChart } from "../../modules/image-mirror";
+import { ImageMirror, type ChartLocation } from "../../modules/image-mirror";
 import { checkedChartArchive } from "../chart-repository";
 import { expectedRepository } from "../chart-upstream-view/view";
 import { helmReleaseCharts } from "../deploy/chart-mirror";
@@ -34,6 +34,11 @@ import { chartTag, manifestOf } from "../oci-registry";
 export interface WantedChart {
   /** Its CHART_SOURCES entry (the upstream: `https://...` mirrored, `oci://...` cached), at the installed version. */
   readonly source: ChartSource;
+  /**
+   * Where its first installing environment pulls it from (ImageMirror.chartLocation): cached or
+   * mirrored, and its upstream, the same for every environment.
+   */
+  readonly location: ChartLocation;
   /** `<stack>/<release>` of every release that installs it. */
   readonly usedBy: readonly string[];
 }
@@ -76,7 +81,8 @@ export function wantedCharts(outdir: string, configs: readonly EnvironmentConfig
         }
         const key = chartDigestKey(release.chart, release.version);
         const usedBy = [...(wanted.get(key)?.usedBy ?? []), `${stack.id}/${release.release}`];
-        wanted.set(key, { source: { ...source, version: release.version }, usedBy });
+        const location = wanted.get(key)?.location ?? new ImageMirror(imageMirrorNames(config)).chartLocation(source);
+        wanted.set(key, { source: { ...source, version: release.version }, location, usedBy });
       }
     }
   }
@@ -105,13 +111,13 @@ const trimmed = (repository: string) => repository.replace(/\/+$/, "");
 
 /** The pin of a chart version as its publisher serves it today; throws one line naming the URL. */
 export async function upstreamPin(fetchImpl: typeof fetch, wanted: WantedChart): Promise<ChartDigestPin> {
-  const { chart, version, repository: upstream } = wanted.source;
-  if (isMirroredChart(wanted.source)) {
-    const checked = await checkedChartArchive(fetchImpl, upstream, chart, version);
+  const { chart, version } = wanted.source;
+  const { location } = wanted;
+  if (location.kind === "mirrored") {
+    const checked = await checkedChartArchive(fetchImpl, location.upstreamReference, chart, version);
     return { digest: checked.digest, of: "archive", from: checked.archiveUrl };
   }
-  const [registry, ...below] = trimmed(upstream.slice("oci://".length)).split("/");
-  const repository = [...below, chart].join("/");
+  const { upstreamHost: registry, upstreamRepository: repository } = location;
   const tag = chartTag(version);
   const manifest = await manifestOf(fetchImpl, { registry, repository, reference: tag });
   return { digest: manifest.digest, of: "manifest", from: `${registry}/${repository}:${tag}` };

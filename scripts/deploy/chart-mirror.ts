@@ -39,7 +39,7 @@ import {
   type ChartDigestPin,
 } from "../../modules/addons/chart-digest-pins";
 import { chartSource, pinnedChartDigest } from "../../modules/addons/chart-sources";
-import { ImageMirror } from "../../modules/image-mirror";
+import { ImageMirror, type ChartLocation } from "../../modules/image-mirror";
 import { checkedChartArchive } from "../chart-repository";
 import { chartTag, manifestOf } from "../oci-registry";
 import { UpstreamFetchError } from "../upstream-fetch";
@@ -155,14 +155,14 @@ export function chartMirrorRepository(config: EnvironmentConfig): string {
   return `oci://${ecrRegistryHost(config)}/${mirror.chartMirrorPrefix()}`;
 }
 
-/** One chart version a stack pulls, where from, and its pin. */
-interface PulledChart {
+/**
+ * One chart version a stack pulls, where from (its ChartLocation: `repositoryName` is the ECR
+ * repository Helm pulls, `dev-charts/metrics-server`, `dev-quay/jetstack/charts/cert-manager`), and its pin.
+ */
+type PulledChart = ChartLocation & {
   readonly release: HelmReleaseChart;
-  readonly kind: "mirrored" | "cached";
-  /** The ECR repository Helm pulls it from (`dev-charts/metrics-server`, `dev-quay/jetstack/charts/cert-manager`). */
-  readonly repositoryName: string;
   readonly pin: ChartPin;
-}
+};
 
 /**
  * Checks every chart the releases pull against its pin, pushing the mirrored ones the mirror
@@ -179,7 +179,7 @@ export async function checkCharts(
   for (const chart of charts.filter((c) => c.kind === "mirrored")) {
     deps.print(`  charts ${config.name}: ${await new MirroredChart(config, chart, deps).ensure()}`);
   }
-  for (const chart of charts.filter((c) => c.kind === "cached")) {
+  for (const chart of charts.filter((c): c is PulledChart & { kind: "cached" } => c.kind === "cached")) {
     deps.print(`  charts ${config.name}: ${await verifyCached(config, chart, deps)}`);
   }
 }
@@ -220,27 +220,38 @@ function pinnedCharts(
   });
 }
 
-/** Whether a release pulls from the environment's mirror or through a cache, and the ECR repository. */
-function whereFrom(config: EnvironmentConfig, release: HelmReleaseChart): Pick<PulledChart, "kind" | "repositoryName"> {
+/**
+ * Whether a release pulls from the environment's mirror or through a cache, and the ECR
+ * repository: its chart's pinned source located by the mirror (ImageMirror.chartLocation), once
+ * the release is seen to pull from there.
+ */
+function whereFrom(config: EnvironmentConfig, release: HelmReleaseChart): ChartLocation {
   const repository = release.repository.replace(/\/+$/, "");
-  const mirror = chartMirrorRepository(config);
-  if (repository === mirror) {
-    return { kind: "mirrored", repositoryName: `${mirror.slice(mirror.lastIndexOf("/") + 1)}/${release.chart}` };
-  }
-  const registry = `oci://${ecrRegistryHost(config)}/`;
-  if (!repository.startsWith(registry)) {
+  if (!repository.startsWith(`oci://${ecrRegistryHost(config)}/`)) {
     throw new DeployError(
       `charts ${config.name}: release ${release.release} pulls ${release.chart} ${release.version} from ${release.repository}, not from the environment's ECR (${ecrRegistryHost(config)}), where its pin is checked: pull it through modules/image-mirror.ts chart()`,
     );
   }
-  return { kind: "cached", repositoryName: `${repository.slice(registry.length)}/${release.chart}` };
+  const mirror = new ImageMirror(imageMirrorNames(config));
+  const source = chartSource(release.chart);
+  const expected = source && mirror.chart(source).repository;
+  if (!source || repository !== expected) {
+    throw new DeployError(
+      `charts ${config.name}: release ${release.release} pulls ${release.chart} ${release.version} from ${release.repository}, not from ${expected ?? "the environment's ECR rewrite of a chart in modules/addons/chart-sources.ts (CHART_SOURCES)"}, where its pin is checked: pull it through modules/image-mirror.ts chart()`,
+    );
+  }
+  return mirror.chartLocation(source);
 }
 
 /**
  * A cached chart: its tag's manifest through ECR's registry API with the login token (a first
  * pull makes the cache fetch it from upstream), its digest the pinned upstream manifest digest.
  */
-async function verifyCached(config: EnvironmentConfig, chart: PulledChart, deps: ChartCheckDependencies) {
+async function verifyCached(
+  config: EnvironmentConfig,
+  chart: PulledChart & { kind: "cached" },
+  deps: ChartCheckDependencies,
+) {
   const { chart: name, version } = chart.release;
   const tag = chartTag(version);
   const at = `${chart.repositoryName}:${tag}`;
@@ -259,26 +270,19 @@ async function verifyCached(config: EnvironmentConfig, chart: PulledChart, deps:
       throw fail(`ECR refused to serve ${at} (${error.status}): ${ciRightsHint(config)}`);
     }
     if (error.status === 404) {
-      const rule = chart.repositoryName.split("/")[0];
+      const rule = new ImageMirror(imageMirrorNames(config)).prefix(chart.upstream);
       throw fail(
-        `${at} is not in the environment's ECR and its pull-through cache did not fetch it (404): the ${rule} cache rule is made by ${config.name}-cluster (apply it first), or the upstream${upstreamOf(name, tag)} has no such tag`,
+        `${at} is not in the environment's ECR and its pull-through cache did not fetch it (404): the ${rule} cache rule is made by ${config.name}-cluster (apply it first), or the upstream (${chart.upstreamReference}:${tag}) has no such tag`,
       );
     }
     throw fail(error.message);
   }
   if (digest !== chart.pin.digest) {
     throw fail(
-      `${at} has manifest ${digest}, not the ${chart.pin.digest} pinned in ${CHART_DIGESTS_PATH}: the upstream${upstreamOf(name, tag)} re-published the tag, or the cache was changed; refused. Check what changed; pin a new chart only in a reviewed change (${CHART_DIGESTS_WRITE})`,
+      `${at} has manifest ${digest}, not the ${chart.pin.digest} pinned in ${CHART_DIGESTS_PATH}: the upstream (${chart.upstreamReference}:${tag}) re-published the tag, or the cache was changed; refused. Check what changed; pin a new chart only in a reviewed change (${CHART_DIGESTS_WRITE})`,
     );
   }
   return `${name} ${version} verified in ${chart.repositoryName} (manifest ${digest}, as pinned)`;
-}
-
-/** ` (ghcr.io/prometheus-community/charts/kube-prometheus-stack:88.5.3)`, when the chart's source is known. */
-function upstreamOf(chart: string, tag: string): string {
-  const source = chartSource(chart);
-  if (!source?.repository.startsWith("oci://")) return "";
-  return ` (${source.repository.slice("oci://".length).replace(/\/+$/, "")}/${chart}:${tag})`;
 }
 
 /** One chart version in the mirror. */

@@ -43,7 +43,6 @@ import {
   PULL_THROUGH_SECRET_PREFIX,
   UPSTREAM_NAMES,
   UPSTREAM_REGISTRIES,
-  isMirroredChart,
   type UpstreamName,
 } from "../../modules/image-mirror";
 import { APP_API_KEYS } from "../../modules/kubernetes/app-external-secret";
@@ -479,14 +478,13 @@ function pullThroughSecretId(config: EnvironmentConfig, upstream: UpstreamName):
 
 /**
  * The upstreams whose cache rules the platform's charts come through, derived from the pinned
- * chart sources as the releases pull them (ImageMirror.chart): the mirrored charts need no rule.
+ * chart sources as the releases pull them (ImageMirror.chartLocation): the mirrored charts need no rule.
  */
 function chartUpstreams(mirror: ImageMirror): UpstreamName[] {
-  // `oci://<registry host>/<prefix>/...`
-  const prefixes = CHART_SOURCES.filter((s) => !isMirroredChart(s)).map(
-    (s) => mirror.chart(s).repository.split("/")[3],
+  const upstreams = CHART_SOURCES.map((s) => mirror.chartLocation(s)).flatMap((l) =>
+    l.kind === "cached" ? [l.upstream] : [],
   );
-  return UPSTREAM_NAMES.filter((upstream) => prefixes.includes(mirror.prefix(upstream)));
+  return UPSTREAM_NAMES.filter((upstream) => upstreams.includes(upstream));
 }
 
 /**

@@ -3,8 +3,9 @@
  * modules it calls at their pinned versions, the Helm releases it installs at their chart versions,
  * and its resources by type per environment. docs/stacks.md and docs/platform.md show these.
  */
-import { CONCERNS, loadEnvironments } from "../../config";
+import { CONCERNS, imageMirrorNames, loadEnvironments } from "../../config";
 import { chartSource } from "../../modules/addons/chart-sources";
+import { ImageMirror } from "../../modules/image-mirror";
 import type { Json, SynthOutput, SynthStack } from "../review/synth-output";
 import { table } from "./markdown";
 
@@ -52,12 +53,18 @@ interface HelmRelease {
   readonly namespace: string;
 }
 
-const ECR_REPOSITORY = /^oci:\/\/\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/(.+?)\/*$/;
-
-/** `oci://<registry>/dev-ghcr/a/charts` + chart `x` -> `<env>-ghcr/a/charts/x`; "-" outside ECR. */
+/**
+ * The ECR repository a release pulls its chart from, with `<env>` for the environment's name
+ * (`<env>-ghcr/a/charts/x`, ImageMirror.chartLocation), when the release pulls its pinned source
+ * from the environment's ECR; "-" for anything else.
+ */
 function ecrRepository(repository: string, chart: string, environment: string): string {
-  const path = ECR_REPOSITORY.exec(repository)?.[1];
-  return path ? `${path.replace(new RegExp(`^${environment}-`), "<env>-")}/${chart}` : "-";
+  const source = chartSource(chart);
+  const [config] = loadEnvironments(environment);
+  if (!source || !config) return "-";
+  const names = imageMirrorNames(config);
+  if (repository.replace(/\/+$/, "") !== new ImageMirror(names).chart(source).repository) return "-";
+  return new ImageMirror({ ...names, prefixStart: "<env>" }).chartLocation(source).repositoryName;
 }
 
 function helmReleases(stack: SynthStack | undefined, environment: string): HelmRelease[] {
