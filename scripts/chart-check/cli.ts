@@ -412,15 +412,18 @@ function isolateHelm(): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   if (printedHelp(argv, USAGE)) return 0;
+  const dirAt = argv.indexOf("--dir");
+  const unknown = argv.filter((arg, i) => arg !== "--dir" && (dirAt < 0 || i !== dirAt + 1));
+  if (unknown.length > 0 || (dirAt >= 0 && !argv[dirAt + 1])) {
+    // A wrong command line exits 2, as every command of the project does.
+    console.error(
+      `chart-check: ${unknown.length > 0 ? `unknown argument ${unknown[0]}` : "--dir needs a folder"}; ${USAGE.split("\n")[0]}`,
+    );
+    return 2;
+  }
   if (!fs.existsSync(CHARTS))
     throw new CheckError(
       `the pinned chart archives are not in ${CHARTS}: set K8S_CHECK_CHARTS to the folder holding them (reference/helm-charts/packages of ../shared)`,
-    );
-  const dirAt = argv.indexOf("--dir");
-  const unknown = argv.filter((arg, i) => arg !== "--dir" && (dirAt < 0 || i !== dirAt + 1));
-  if (unknown.length > 0 || (dirAt >= 0 && !argv[dirAt + 1]))
-    throw new CheckError(
-      `${unknown.length > 0 ? `unknown argument ${unknown[0]}` : "--dir needs a folder"}; ${USAGE.split("\n")[0]}`,
     );
   const outdir = dirAt >= 0 ? argv[dirAt + 1] : path.join(ROOT, "cdktf.out");
   const stacks = loadStacks(outdir);
