@@ -1,7 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { ConfigError, ENVIRONMENTS, loadEnvironments, type Concern, type EnvironmentConfig } from "../config";
+import {
+  CONCERNS,
+  ConfigError,
+  ENVIRONMENTS,
+  ecrRegistryHost,
+  loadEnvironments,
+  type Concern,
+  type EnvironmentConfig,
+} from "../config";
 import { createEnvironmentStacks, type EnvironmentStacks } from "../stacks/environment-stacks";
 
 /** A synthesized Terraform JSON document (the parts the tests read). */
@@ -49,6 +57,23 @@ export function synthEnvironment(name: string): SynthesizedEnvironment {
   const result: SynthesizedEnvironment = { config, stacks, text, json: (concern) => JSON.parse(text(concern)) };
   synthesized.set(name, result);
   return result;
+}
+
+/** Every stack of the named environments as the local checks read them: id and synthesized JSON. */
+export function synthesizedStacksOf(...environments: string[]): { id: string; json: Record<string, unknown> }[] {
+  return environments.flatMap((env) =>
+    CONCERNS.map((concern) => ({
+      id: `${env}-${concern}`,
+      json: synthEnvironment(env).json(concern) as unknown as Record<string, unknown>,
+    })),
+  );
+}
+
+/** The ECR registry host of a declared environment. */
+export function registryHostOf(environment: string): string {
+  const config = loadEnvironments().find((c) => c.name === environment);
+  if (!config) throw new Error(`no declared environment ${environment}`);
+  return ecrRegistryHost(config);
 }
 
 /** The resources of one type in a stack, by name (empty when there are none). */

@@ -1,20 +1,11 @@
-import { CONCERNS } from "../../config";
 import { PUBLIC_CHART_PROBE, chartProblems, chartReference } from "../../scripts/k8s-check/chart-repositories";
 import { releasesOf } from "../../scripts/k8s-check/charts";
 import { registriesOf } from "../../scripts/k8s-check/image-sources";
-import { declaredNames, synthEnvironment } from "../helpers";
+import { declaredNames, registryHostOf, synthesizedStacksOf } from "../helpers";
 
-type Json = Record<string, unknown>;
-
-const stacksOf = (...envs: string[]) =>
-  envs.flatMap((env) =>
-    CONCERNS.map((concern) => ({
-      id: `${env}-${concern}`,
-      json: synthEnvironment(env).json(concern) as unknown as Json,
-    })),
-  );
-const DEV = "111111111111.dkr.ecr.us-east-1.amazonaws.com";
-const PROD = "333333333333.dkr.ecr.us-east-1.amazonaws.com";
+const stacksOf = synthesizedStacksOf;
+const DEV = registryHostOf("dev");
+const PROD = registryHostOf("prod");
 
 const release = (repository: string, chart = "cert-manager", version = "v1.21.1") => ({
   name: chart,

@@ -6,20 +6,13 @@ import {
   servedBy,
   type EnvironmentRegistry,
 } from "../../scripts/k8s-check/image-sources";
-import { CONCERNS } from "../../config";
-import { synthEnvironment } from "../helpers";
+import { registryHostOf, synthesizedStacksOf } from "../helpers";
 
 type Json = Record<string, unknown>;
 
-const stacksOf = (...envs: string[]) =>
-  envs.flatMap((env) =>
-    CONCERNS.map((concern) => ({
-      id: `${env}-${concern}`,
-      json: synthEnvironment(env).json(concern) as unknown as Json,
-    })),
-  );
-const DEV = "111111111111.dkr.ecr.us-east-1.amazonaws.com";
-const PROD = "333333333333.dkr.ecr.us-east-1.amazonaws.com";
+const stacksOf = synthesizedStacksOf;
+const DEV = registryHostOf("dev");
+const PROD = registryHostOf("prod");
 
 const pod = (stack: string, spec: Json): ApiObject => ({
   source: `${stack} helm some-chart`,
